@@ -1,0 +1,169 @@
+/* jxv: the Jaxon layout validator, internal API shared by the VOL connector, the
+ * jaxon-validate CLI and the C unit tests.
+ *
+ * Three layers:
+ *   1. grammar   (jxv_grammar.c)  pure string functions, no HDF5 calls;
+ *   2. tracker   (jxv_tracker.c)  write-time state of one file, fed with events by the
+ *                                 connector *before* it forwards each create/write;
+ *   3. checker   (jxv_check.c)    whole-file walk of an existing file with the public API.
+ * Every violation is appended to a jxv_report; the caller decides what to do with it
+ * (push it on the HDF5 error stack, print it, count it).
+ */
+#ifndef JXV_H
+#define JXV_H
+
+#include <hdf5.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- rules --------------------------------------------------------------------------- */
+
+/* Stable identifiers; jxv_rule_name() gives the text used in messages and tests. */
+typedef enum jxv_rule {
+    JXV_RULE_ROOT,            /* "root": exactly one JAXON_ROOT attribute on "/", version attr */
+    JXV_RULE_SLOT_NAME,       /* "slot-name": index / dict-slot / key(i) / value(i) / JAXON_ROOT */
+    JXV_RULE_TYPE_TAG,        /* "type-tag": typehint in a name or value (containers, #chains…) */
+    JXV_RULE_VALUE_TYPE,      /* "value-type": HDF5 datatype/dataspace fits the tag */
+    JXV_RULE_ATOM_TEXT,       /* "atom-text": int(…), float(…), quoted strings, range(…) … */
+    JXV_RULE_KEY_VALUE,       /* "key-value": key(i)/value(i) pairing and order */
+    JXV_RULE_INDEX_ORDER,     /* "index-order": list-like slots 0,1,2,… in order */
+    JXV_RULE_REF_PATH,        /* "ref-path": reference path syntax */
+    JXV_RULE_REF_TARGET,      /* "ref-target": reference points to an existing, earlier node */
+    JXV_RULE_CONTAINER_GROUP, /* "container-group": container tag ↔ group consistency */
+    JXV_RULE_DATASET,         /* "dataset": data-typehint value ↔ dataset consistency */
+    JXV_RULE_STRAY_OBJECT,    /* "stray-object": group/dataset/attr with no Jaxon node */
+    JXV_RULE_DUPLICATE_SLOT,  /* "duplicate-slot": two nodes with the same slot in one group */
+    JXV_RULE__COUNT
+} jxv_rule;
+
+const char *jxv_rule_name(jxv_rule rule);
+
+/* ---- reports ------------------------------------------------------------------------- */
+
+typedef struct jxv_violation {
+    jxv_rule rule;
+    char *path;    /* HDF5 path; attributes as "<group path>@<attr name>" */
+    char *text;    /* offending text, truncated to JXV_TEXT_MAX bytes with "…" */
+    char *message; /* one sentence: what was expected */
+} jxv_violation;
+
+#define JXV_TEXT_MAX 200
+
+typedef struct jxv_report {
+    jxv_violation *items;
+    size_t count;
+    size_t capacity;
+    int out_of_memory; /* set if an append failed; count is then a lower bound */
+} jxv_report;
+
+void jxv_report_init(jxv_report *rep);
+void jxv_report_clear(jxv_report *rep); /* frees every item; the report can be reused */
+/* Appends a violation (copies the strings); returns -1 (always, for "return jxv_fail(...)"). */
+int jxv_fail(jxv_report *rep, jxv_rule rule, const char *path, const char *text, size_t text_len,
+             const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+
+/* ---- HDF5 type summary ----------------------------------------------------------------- */
+
+typedef enum jxv_tkind {
+    JXV_T_FIXED_STRING, JXV_T_VLEN_STRING, JXV_T_INTEGER, JXV_T_FLOAT, JXV_T_BOOL_ENUM,
+    JXV_T_ENUM, JXV_T_COMPLEX, JXV_T_COMPOUND, JXV_T_OPAQUE, JXV_T_ARRAY, JXV_T_OTHER
+} jxv_tkind;
+
+typedef enum jxv_skind { JXV_S_SCALAR, JXV_S_SIMPLE, JXV_S_NULL } jxv_skind;
+
+/* What the validator needs to know of a (datatype, dataspace) pair. */
+typedef struct jxv_type {
+    jxv_tkind kind;
+    size_t size;       /* H5Tget_size */
+    int utf8;          /* strings: cset is UTF-8 */
+    int is_signed;     /* integers */
+    jxv_skind space;
+    int rank;          /* simple dataspaces */
+    uint64_t npoints;  /* number of elements (1 for scalar, 0 for null) */
+} jxv_type;
+
+/* Fills *out from a datatype and a dataspace (H5S_ALL-like ids are not accepted).
+ * Preserves the HDF5 error stack. Returns 0, or -1 if HDF5 could not describe them. */
+int jxv_describe(hid_t type_id, hid_t space_id, jxv_type *out);
+
+/* ---- grammar (no HDF5) ----------------------------------------------------------------- */
+
+typedef enum jxv_layout { JXV_LAYOUT_V1 = 1, JXV_LAYOUT_V2 = 2 } jxv_layout;
+
+/* A parsed attribute name: slot [":" typehint]. Pointers point into the name given. */
+typedef struct jxv_name {
+    const char *slot; size_t slot_len;
+    const char *hint; size_t hint_len; /* hint == NULL: no typehint */
+    enum { JXV_SLOT_ROOT, JXV_SLOT_INDEX, JXV_SLOT_KEY, JXV_SLOT_VALUE, JXV_SLOT_SIMPLE } slot_kind;
+    uint64_t index;                    /* INDEX, KEY, VALUE */
+} jxv_name;
+
+/* Splits and checks an attribute name; on error appends to rep (path = where) and returns -1. */
+int jxv_parse_attr_name(jxv_layout layout, const char *name, size_t len, jxv_name *out,
+                        const char *where, jxv_report *rep);
+/* Is text a simple atom of the layout (None, 'str', int(…), float(…), …)? 1 yes, 0 no. */
+int jxv_is_simple_atom(jxv_layout layout, const char *text, size_t len);
+/* Checks a text atom; appends the precise reason (rule atom-text) on failure. */
+int jxv_check_atom(jxv_layout layout, const char *text, size_t len, const char *where,
+                   jxv_report *rep);
+/* Checks a value-side typehint (container tag with # chain, or a data typehint). */
+int jxv_check_value_typehint(jxv_layout layout, const char *text, size_t len, const char *where,
+                             jxv_report *rep);
+/* Splits a reference path into elements (unescaping per layout); calls fn for each element.
+ * Returns the element count, or -1 with a ref-path violation appended. */
+int jxv_split_ref_path(jxv_layout layout, const char *text, size_t len,
+                       int (*fn)(const char *elem, size_t elem_len, void *ud), void *ud,
+                       const char *where, jxv_report *rep);
+
+/* ---- write-time tracker --------------------------------------------------------------- */
+
+/* One per open file. All paths are absolute HDF5 paths of the *parent* group ("/",
+ * "/JAXON_ROOT", "/JAXON_ROOT/'a'"); names are as given to HDF5 (group and dataset names may
+ * contain '/' and then create intermediate groups). Every on_* function returns 0 when the
+ * operation is valid and -1 (with violations appended) when it must be refused. Until the
+ * file shows a Jaxon root (a JAXON_ROOT group or attribute, or JAXON_VERSION, on "/"), events
+ * are accepted unchecked: a plain HDF5 file through the connector is never affected. */
+typedef struct jxv_tracker jxv_tracker;
+
+jxv_tracker *jxv_tracker_new(void);
+void jxv_tracker_free(jxv_tracker *t);
+int jxv_tracker_is_jaxon(const jxv_tracker *t);
+
+int jxv_on_group_create(jxv_tracker *t, const char *parent, const char *name, jxv_report *rep);
+int jxv_on_dataset_create(jxv_tracker *t, const char *parent, const char *name,
+                          const jxv_type *type, jxv_report *rep);
+int jxv_on_attr_create(jxv_tracker *t, const char *parent, const char *name,
+                       const jxv_type *type, jxv_report *rep);
+/* The value written to a string attribute (fixed-length: the bytes without trailing NULs'
+ * padding removed; the tracker strips trailing NULs itself as readers do). */
+int jxv_on_attr_write_text(jxv_tracker *t, const char *parent, const char *name,
+                           const char *text, size_t len, jxv_report *rep);
+/* A hard or soft link named name in parent pointing to target (absolute path, or NULL when
+ * unknown, e.g. an anonymous object being linked). */
+int jxv_on_link_create(jxv_tracker *t, const char *parent, const char *name, const char *target,
+                       jxv_report *rep);
+/* Link or attribute renames and deletions inside the Jaxon tree. */
+int jxv_on_link_move(jxv_tracker *t, const char *src_parent, const char *src_name,
+                     const char *dst_parent, const char *dst_name, jxv_report *rep);
+int jxv_on_attr_rename(jxv_tracker *t, const char *parent, const char *old_name,
+                       const char *new_name, jxv_report *rep);
+int jxv_on_delete(jxv_tracker *t, const char *parent, const char *name, jxv_report *rep);
+/* Whole-file checks (every container tag has its group and vice versa, exactly one root,
+ * datasets of storage hints exist). Called at flush and close. */
+int jxv_tracker_finish(jxv_tracker *t, jxv_report *rep);
+/* Calls fn(path, text) for every group or dataset of the Jaxon tree with its annotation, e.g.
+ * "dict, 3 entries", "list, 4 items; shared object, referenced 2 times", "dataclass
+ * mymodule.Model, 3 fields", "numpy.ndarray data"; and once for "/" with the layout record
+ * ("Jaxon layout v1.2.0"). Used by the connector at close to set object comments. */
+int jxv_tracker_foreach_annotation(const jxv_tracker *t,
+                                   int (*fn)(const char *path, const char *text, void *ud),
+                                   void *ud);
+
+/* ---- whole-file checker --------------------------------------------------------------- */
+
+/* Walks an open file (any connector whose objects answer the public API) and appends every
+ * violation of the layout it finds (v2.x if "/" has JAXON_VERSION, else v1.2.0).
+ * Returns 0 when the walk completed (violations or not), -1 if HDF5 failed. */
+int jxv_check_file(hid_t file_id, jxv_report *rep);
+
+#endif /* JXV_H */
