@@ -1,0 +1,56 @@
+"""jaxon: HDF5 serialization of JAX and NumPy pytrees with full type fidelity and identity.
+
+The work happens in C (``jaxon._jaxon``): the pytree walk, the identity memo, the type
+dispatch and every HDF5 call. Files go through the ``jaxon`` HDF5 VOL connector, which
+validates the layout as it is written. Importing jaxon imports neither jax, h5py nor dill.
+"""
+
+from ._api import (
+    JAXON_CONTAINER_TYPES,
+    JAXON_DICT_KEY,
+    JAXON_DICT_VALUE,
+    JAXON_NOT_LOADED,
+    JAXON_NP_NUMERIC_TYPES,
+    JAXON_PY_NUMERIC_TYPES,
+    JAXON_ROOT_GROUP_KEY,
+    JaxonNotLoaded,
+    JaxonStorageHints,
+    LoadFilter,
+    Marshaler,
+    PyTree,
+    Unmarshaler,
+    has_common_prefix,
+)
+from ._jaxon import (
+    CircularPyTreeException,
+    JaxonError,
+    JaxonFormatError,
+    JaxonFormatWarning,
+    load,
+    save,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "JAXON_CONTAINER_TYPES",
+    "JAXON_DICT_KEY",
+    "JAXON_DICT_VALUE",
+    "JAXON_NOT_LOADED",
+    "JAXON_NP_NUMERIC_TYPES",
+    "JAXON_PY_NUMERIC_TYPES",
+    "JAXON_ROOT_GROUP_KEY",
+    "CircularPyTreeException",
+    "JaxonError",
+    "JaxonFormatError",
+    "JaxonFormatWarning",
+    "JaxonNotLoaded",
+    "JaxonStorageHints",
+    "LoadFilter",
+    "Marshaler",
+    "PyTree",
+    "Unmarshaler",
+    "has_common_prefix",
+    "load",
+    "save",
+]

@@ -1,0 +1,66 @@
+/* Shared declarations of the jaxon CPython extension (_jaxon): module state, per-call
+ * options, and the entry points of each part. Every function follows one convention:
+ * int 0 / -1 or PyObject* / NULL with a Python exception set on failure. */
+#ifndef JX_EXT_H
+#define JX_EXT_H
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <hdf5.h>
+
+/* ---- module state (PEP 3121) ----------------------------------------------------------- */
+
+typedef struct JxState {
+    /* exception and warning classes, created in module exec */
+    PyObject *JaxonError;              /* base of every jaxon error */
+    PyObject *JaxonFormatError;        /* a file that is not (valid) Jaxon: JaxonError+ValueError */
+    PyObject *CircularPyTreeException; /* a cycle in the pytree or the file */
+    PyObject *JaxonFormatWarning;      /* UserWarning subclass */
+    /* objects handed over by jaxon/__init__.py through _jaxon._configure() */
+    PyObject *not_loaded;              /* JAXON_NOT_LOADED */
+    /* lazily imported modules/types: NULL until first needed */
+    PyObject *jax_array_type;          /* jax.Array, once jax is imported by the user */
+    PyObject *jnp_asarray;             /* jax.numpy.asarray */
+    PyObject *os_fspath;               /* os.fspath */
+    /* HDF5 */
+    hid_t vol_id;                      /* the jaxon connector (registered by name), or -1 */
+    int vol_checked;                   /* registration attempted */
+    PyObject *plugin_dir;              /* str: directory holding libjaxon_vol.so */
+} JxState;
+
+JxState *jx_state_from_module(PyObject *module);
+
+/* ---- options --------------------------------------------------------------------------- */
+
+typedef struct JxSaveOptions {
+    int exact_python_numeric_types;
+    PyObject *downcast_to_base_types; /* tuple of types or NULL */
+    PyObject *py_to_np_types;         /* tuple of types or NULL */
+    int allow_dill;
+    PyObject *dill_kwargs;            /* dict or NULL */
+    PyObject *storage_hints;          /* dict id(obj)->store_in_dataset (bool) or NULL */
+    PyObject *custom_marshalers;      /* tuple */
+    Py_ssize_t dataset_threshold;     /* arrays/bytes of at least this many bytes go to datasets */
+} JxSaveOptions;
+
+typedef struct JxLoadOptions {
+    int allow_dill;
+    PyObject *dill_kwargs;
+    PyObject *custom_unmarshalers;    /* tuple */
+    int allow_missing_fields;
+    int allow_unknown_fields;
+    PyObject *load_filter;            /* callable or NULL */
+} JxLoadOptions;
+
+/* ---- parts ----------------------------------------------------------------------------- */
+
+/* save.c: writes pytree into the open file (root group "/"). */
+int jx_save_tree(JxState *st, hid_t file_id, PyObject *pytree, const JxSaveOptions *opts);
+/* load.c: reads the pytree of the open file. Returns a new reference. */
+PyObject *jx_load_tree(JxState *st, hid_t file_id, const JxLoadOptions *opts);
+
+/* files.c: path / file-object handling, atomic replace, in-memory images. */
+PyObject *jx_save_entry(JxState *st, PyObject *target, PyObject *pytree, const JxSaveOptions *opts);
+PyObject *jx_load_entry(JxState *st, PyObject *source, const JxLoadOptions *opts);
+
+#endif /* JX_EXT_H */

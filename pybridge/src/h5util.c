@@ -1,0 +1,189 @@
+/* HDF5 plumbing for the extension: registering the connector, property lists, and the one
+ * place where HDF5 error stacks become Python exceptions. */
+#include "h5util.h"
+
+#include <stdarg.h>
+#include <string.h>
+
+#include <H5PLpublic.h>
+
+#include "jaxon/vol.h"
+
+hid_t jx_vol_id(JxState *st)
+{
+    if (st->vol_id >= 0)
+        return st->vol_id;
+    if (!st->vol_checked) {
+        st->vol_checked = 1;
+        /* Our package directory goes *after* HDF5_PLUGIN_PATH, so a plugin the user points
+         * HDF5 at is the one used; registration by name then returns that same connector. */
+        if (st->plugin_dir) {
+            const char *dir = PyUnicode_AsUTF8(st->plugin_dir);
+            if (!dir)
+                return -1;
+            if (H5PLappend(dir) < 0) {
+                jx_raise_h5(st->JaxonError, "cannot add %s to the HDF5 plugin path", dir);
+                return -1;
+            }
+        }
+        st->vol_id = H5VLregister_connector_by_name(JAXON_VOL_NAME, H5P_DEFAULT);
+    }
+    if (st->vol_id < 0) {
+        jx_raise_h5(st->JaxonError,
+                    "the jaxon VOL connector plugin (libjaxon_vol.so) could not be loaded from "
+                    "HDF5_PLUGIN_PATH or %S", st->plugin_dir ? st->plugin_dir : Py_None);
+        return -1;
+    }
+    return st->vol_id;
+}
+
+hid_t jx_make_fapl(JxState *st, int in_memory, const void *image, size_t image_len)
+{
+    hid_t vol = jx_vol_id(st);
+    if (vol < 0)
+        return -1;
+    hid_t fapl = -1, def_vol = -1;
+    /* If HDF5_VOL_CONNECTOR already selects jaxon, the default fapl carries its info string
+     * (e.g. validate=warn): start from it; otherwise stack jaxon on native with defaults. */
+    fapl = H5Pcreate(H5P_FILE_ACCESS);
+    if (fapl < 0)
+        goto error;
+    if (H5Pget_vol_id(fapl, &def_vol) < 0)
+        goto error;
+    {
+        char name[16] = "";
+        if (H5VLget_connector_name(def_vol, name, sizeof name) < 0)
+            goto error;
+        if (strcmp(name, JAXON_VOL_NAME) != 0 && H5Pset_vol(fapl, vol, NULL) < 0)
+            goto error;
+    }
+    H5VLclose(def_vol);
+    def_vol = -1;
+    if (H5Pset_libver_bounds(fapl, H5F_LIBVER_EARLIEST, H5F_LIBVER_LATEST) < 0)
+        goto error;
+    if (in_memory) {
+        if (H5Pset_fapl_core(fapl, 1 << 20, 0) < 0)
+            goto error;
+        if (image && H5Pset_file_image(fapl, (void *)(uintptr_t)image, image_len) < 0)
+            goto error;
+    }
+    return fapl;
+error:
+    if (def_vol >= 0)
+        H5VLclose(def_vol);
+    if (fapl >= 0)
+        H5Pclose(fapl);
+    jx_raise_h5(st->JaxonError, "cannot set up HDF5 file access");
+    return -1;
+}
+
+static herr_t set_creation_order(hid_t plist)
+{
+    if (H5Pset_link_creation_order(plist, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED) < 0)
+        return -1;
+    if (H5Pset_attr_creation_order(plist, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED) < 0)
+        return -1;
+    /* no timestamps: the same pytree gives the same bytes */
+    return H5Pset_obj_track_times(plist, 0);
+}
+
+hid_t jx_make_fcpl(void)
+{
+    hid_t p = H5Pcreate(H5P_FILE_CREATE);
+    if (p >= 0 && set_creation_order(p) < 0) {
+        H5Pclose(p);
+        p = -1;
+    }
+    return p;
+}
+
+hid_t jx_make_gcpl(void)
+{
+    hid_t p = H5Pcreate(H5P_GROUP_CREATE);
+    if (p >= 0 && set_creation_order(p) < 0) {
+        H5Pclose(p);
+        p = -1;
+    }
+    return p;
+}
+
+/* ---- error translation ---------------------------------------------------------------- */
+
+typedef struct ErrWalk {
+    char ours[1024];  /* first message pushed by the jaxon connector (or validator) */
+    char inner[512];  /* innermost library description */
+    char outer[512];  /* outermost (API) description */
+    int frames;
+} ErrWalk;
+
+static herr_t walk_cb(unsigned n, const H5E_error2_t *e, void *ud)
+{
+    ErrWalk *w = ud;
+    char cls[32] = "";
+    H5Eget_class_name(e->cls_id, cls, sizeof cls);
+    const char *desc = e->desc ? e->desc : "";
+    if (strcmp(cls, "jaxon") == 0) {
+        size_t len = strlen(w->ours);
+        if (len == 0)
+            snprintf(w->ours, sizeof w->ours, "%s", desc);
+        else if (len + 3 < sizeof w->ours && !strstr(w->ours, desc))
+            snprintf(w->ours + len, sizeof w->ours - len, "; %s", desc);
+    }
+    if (w->frames == 0)
+        snprintf(w->outer, sizeof w->outer, "%s", desc);
+    snprintf(w->inner, sizeof w->inner, "%s", desc);
+    w->frames++;
+    return 0;
+}
+
+static PyObject *raise_v(PyObject *exc_type, const char *fmt, va_list ap)
+{
+    ErrWalk w;
+    memset(&w, 0, sizeof w);
+    H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, walk_cb, &w);
+    H5Eclear2(H5E_DEFAULT);
+    if (PyErr_Occurred())
+        return NULL; /* an exception raised inside a callback wins */
+    PyObject *msg = PyUnicode_FromFormatV(fmt, ap);
+    if (!msg)
+        return NULL;
+    const char *detail = w.ours[0] ? w.ours : (w.inner[0] ? w.inner : NULL);
+    if (detail) {
+        PyObject *full = w.ours[0] || !w.outer[0] || strcmp(w.outer, w.inner) == 0
+                             ? PyUnicode_FromFormat("%U: %s", msg, detail)
+                             : PyUnicode_FromFormat("%U: %s (%s)", msg, w.outer, w.inner);
+        Py_DECREF(msg);
+        if (!full)
+            return NULL;
+        msg = full;
+    }
+    PyErr_SetObject(exc_type, msg);
+    Py_DECREF(msg);
+    return NULL;
+}
+
+PyObject *jx_raise_h5(PyObject *exc_type, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    raise_v(exc_type, fmt, ap);
+    va_end(ap);
+    return NULL;
+}
+
+int jx_raise_h5_int(PyObject *exc_type, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    raise_v(exc_type, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+PyObject *jx_connector_name(hid_t obj_id)
+{
+    char name[64] = "";
+    if (H5VLget_connector_name(obj_id, name, sizeof name) < 0)
+        return jx_raise_h5(PyExc_RuntimeError, "cannot read the connector name");
+    return PyUnicode_FromString(name);
+}

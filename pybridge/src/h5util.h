@@ -1,0 +1,28 @@
+/* HDF5 plumbing for the extension: the connector, property lists, error translation. */
+#ifndef JX_H5UTIL_H
+#define JX_H5UTIL_H
+
+#include "ext.h"
+
+/* The jaxon connector id, registering it by name on first use (the plugin library is the
+ * one HDF5_VOL_CONNECTOR would load). Sets ImportError-like JaxonError on failure. */
+hid_t jx_vol_id(JxState *st);
+/* A new file access property list that routes through the jaxon connector (honouring the
+ * info string of HDF5_VOL_CONNECTOR when it names jaxon); core driver if in_memory. */
+hid_t jx_make_fapl(JxState *st, int in_memory, const void *image, size_t image_len);
+/* The creation property lists of the Jaxon layout (creation order tracked+indexed, no
+ * timestamps); new ids the caller closes. */
+hid_t jx_make_fcpl(void);
+hid_t jx_make_gcpl(void);
+
+/* Raises exc_type with "<formatted message>: <HDF5 explanation>" built from the current
+ * HDF5 error stack (our connector's messages first). Returns NULL. Keeps an exception that
+ * is already set (e.g. raised inside a callback) and only clears the HDF5 stack then. */
+PyObject *jx_raise_h5(PyObject *exc_type, const char *fmt, ...);
+/* Same, returning -1. */
+int jx_raise_h5_int(PyObject *exc_type, const char *fmt, ...);
+
+/* Name of the connector a file id is opened through (new str), for tests and checks. */
+PyObject *jx_connector_name(hid_t obj_id);
+
+#endif /* JX_H5UTIL_H */

@@ -1,0 +1,330 @@
+/* The _jaxon extension module: state, exception classes, argument parsing for save/load.
+ * The work itself lives in files.c (targets), save.c (the walk) and load.c (the rebuild). */
+#include "ext.h"
+
+#include "h5util.h"
+
+#define JX_NUMPY_IMPORT
+#include "npy.h"
+
+static PyModuleDef jx_module;
+
+JxState *jx_state_from_module(PyObject *module)
+{
+    return (JxState *)PyModule_GetState(module);
+}
+
+/* ---- options --------------------------------------------------------------------------- */
+
+/* tuple(x) for an iterable, NULL (no error) for None. */
+static int optional_tuple(PyObject *x, PyObject **out, const char *what)
+{
+    *out = NULL;
+    if (x == NULL || x == Py_None)
+        return 0;
+    *out = PySequence_Tuple(x);
+    if (!*out) {
+        if (PyErr_ExceptionMatches(PyExc_TypeError)) {
+            PyErr_Clear();
+            PyErr_Format(PyExc_TypeError, "%s must be an iterable of types, not %.100s", what,
+                         Py_TYPE(x)->tp_name);
+        }
+        return -1;
+    }
+    return 0;
+}
+
+/* storage_hints: iterable of (obj, hints) pairs -> {id(obj): bool(hints.store_in_dataset)}. */
+static int storage_hint_map(PyObject *hints, PyObject **out)
+{
+    PyObject *iter = NULL, *item = NULL, *flag = NULL, *key = NULL;
+    *out = NULL;
+    if (hints == NULL || hints == Py_None)
+        return 0;
+    *out = PyDict_New();
+    if (!*out)
+        return -1;
+    iter = PyObject_GetIter(hints);
+    if (!iter)
+        goto error;
+    while ((item = PyIter_Next(iter))) {
+        if (!PyTuple_Check(item) || PyTuple_GET_SIZE(item) != 2) {
+            PyErr_SetString(PyExc_TypeError,
+                            "storage_hints must hold (object, JaxonStorageHints) pairs");
+            goto error;
+        }
+        flag = PyObject_GetAttrString(PyTuple_GET_ITEM(item, 1), "store_in_dataset");
+        if (!flag)
+            goto error;
+        int truth = PyObject_IsTrue(flag);
+        if (truth < 0)
+            goto error;
+        key = PyLong_FromVoidPtr(PyTuple_GET_ITEM(item, 0));
+        if (!key || PyDict_SetItem(*out, key, truth ? Py_True : Py_False) < 0)
+            goto error;
+        Py_CLEAR(key);
+        Py_CLEAR(flag);
+        Py_CLEAR(item);
+    }
+    if (PyErr_Occurred())
+        goto error;
+    Py_DECREF(iter);
+    return 0;
+error:
+    Py_XDECREF(iter);
+    Py_XDECREF(item);
+    Py_XDECREF(flag);
+    Py_XDECREF(key);
+    Py_CLEAR(*out);
+    return -1;
+}
+
+/* ---- save / load ----------------------------------------------------------------------- */
+
+PyDoc_STRVAR(save_doc,
+"save(path_or_file, pytree, exact_python_numeric_types=True, downcast_to_base_types=None,\n"
+"     py_to_np_types=None, allow_dill=False, dill_kwargs=None, storage_hints=None,\n"
+"     custom_marshalers=())\n--\n\n"
+"Save a pytree to an HDF5 file in the Jaxon layout, through the jaxon VOL connector.\n\n"
+"path_or_file is a path (str or os.PathLike), replaced atomically, or a binary file\n"
+"object (written from offset 0 and truncated). Shared objects are stored once and\n"
+"reloaded as one object; a cycle raises CircularPyTreeException.");
+
+static PyObject *jx_save(PyObject *module, PyObject *args, PyObject *kwargs)
+{
+    static char *kwlist[] = {"path_or_file", "pytree", "exact_python_numeric_types",
+                             "downcast_to_base_types", "py_to_np_types", "allow_dill",
+                             "dill_kwargs", "storage_hints", "custom_marshalers",
+                             "_dataset_threshold", NULL};
+    JxState *st = jx_state_from_module(module);
+    PyObject *target, *pytree, *downcast = NULL, *py2np = NULL, *dill_kwargs = Py_None;
+    PyObject *hints = NULL, *marshalers = NULL, *result = NULL;
+    int exact = 1, allow_dill = 0;
+    Py_ssize_t threshold = 64 * 1024;
+    JxSaveOptions opts;
+    memset(&opts, 0, sizeof opts);
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OO|pOOpOOOn:save", kwlist, &target, &pytree,
+                                     &exact, &downcast, &py2np, &allow_dill, &dill_kwargs,
+                                     &hints, &marshalers, &threshold))
+        return NULL;
+    opts.exact_python_numeric_types = exact;
+    opts.allow_dill = allow_dill;
+    opts.dill_kwargs = dill_kwargs == Py_None ? NULL : dill_kwargs;
+    opts.dataset_threshold = threshold < 0 ? 0 : threshold;
+    if (optional_tuple(downcast, &opts.downcast_to_base_types, "downcast_to_base_types") < 0)
+        goto done;
+    if (optional_tuple(py2np, &opts.py_to_np_types, "py_to_np_types") < 0)
+        goto done;
+    if (!opts.py_to_np_types && !exact) {
+        opts.py_to_np_types = PyTuple_Pack(4, (PyObject *)&PyLong_Type, (PyObject *)&PyFloat_Type,
+                                           (PyObject *)&PyBool_Type, (PyObject *)&PyComplex_Type);
+        if (!opts.py_to_np_types)
+            goto done;
+    }
+    if (optional_tuple(marshalers, &opts.custom_marshalers, "custom_marshalers") < 0)
+        goto done;
+    if (storage_hint_map(hints, &opts.storage_hints) < 0)
+        goto done;
+    result = jx_save_entry(st, target, pytree, &opts);
+done:
+    Py_XDECREF(opts.downcast_to_base_types);
+    Py_XDECREF(opts.py_to_np_types);
+    Py_XDECREF(opts.custom_marshalers);
+    Py_XDECREF(opts.storage_hints);
+    return result;
+}
+
+PyDoc_STRVAR(load_doc,
+"load(path_or_file, allow_dill=False, dill_kwargs=None, custom_unmarshalers=(),\n"
+"     allow_missing_fields=False, allow_unknown_fields=False, load_filter=None)\n--\n\n"
+"Load the pytree stored in a Jaxon HDF5 file (layout v1.2.0 or v2.x).");
+
+static PyObject *jx_load(PyObject *module, PyObject *args, PyObject *kwargs)
+{
+    static char *kwlist[] = {"path_or_file", "allow_dill", "dill_kwargs", "custom_unmarshalers",
+                             "allow_missing_fields", "allow_unknown_fields", "load_filter", NULL};
+    JxState *st = jx_state_from_module(module);
+    PyObject *source, *dill_kwargs = Py_None, *unmarshalers = NULL, *filter = Py_None;
+    PyObject *result = NULL;
+    int allow_dill = 0, allow_missing = 0, allow_unknown = 0;
+    JxLoadOptions opts;
+    memset(&opts, 0, sizeof opts);
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O|pOOppO:load", kwlist, &source, &allow_dill,
+                                     &dill_kwargs, &unmarshalers, &allow_missing, &allow_unknown,
+                                     &filter))
+        return NULL;
+    opts.allow_dill = allow_dill;
+    opts.dill_kwargs = dill_kwargs == Py_None ? NULL : dill_kwargs;
+    opts.allow_missing_fields = allow_missing;
+    opts.allow_unknown_fields = allow_unknown;
+    opts.load_filter = filter == Py_None ? NULL : filter;
+    if (opts.load_filter && !PyCallable_Check(opts.load_filter)) {
+        PyErr_SetString(PyExc_TypeError, "load_filter must be callable or None");
+        return NULL;
+    }
+    if (optional_tuple(unmarshalers, &opts.custom_unmarshalers, "custom_unmarshalers") < 0)
+        return NULL;
+    result = jx_load_entry(st, source, &opts);
+    Py_XDECREF(opts.custom_unmarshalers);
+    return result;
+}
+
+/* _configure(not_loaded=..., plugin_dir=...): objects owned by the Python layer. */
+static PyObject *jx_configure(PyObject *module, PyObject *args, PyObject *kwargs)
+{
+    static char *kwlist[] = {"not_loaded", "plugin_dir", NULL};
+    JxState *st = jx_state_from_module(module);
+    PyObject *not_loaded, *plugin_dir;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OU:_configure", kwlist, &not_loaded,
+                                     &plugin_dir))
+        return NULL;
+    Py_XSETREF(st->not_loaded, Py_NewRef(not_loaded));
+    Py_XSETREF(st->plugin_dir, Py_NewRef(plugin_dir));
+    Py_RETURN_NONE;
+}
+
+/* _connector_name(path): the connector a file is opened through by load(), for tests. */
+static PyObject *jx_probe_connector(PyObject *module, PyObject *arg)
+{
+    JxState *st = jx_state_from_module(module);
+    PyObject *bytes = NULL, *name = NULL;
+    hid_t fapl = -1, fid = -1;
+    if (!PyUnicode_FSConverter(arg, &bytes))
+        return NULL;
+    fapl = jx_make_fapl(st, 0, NULL, 0);
+    if (fapl < 0)
+        goto done;
+    fid = H5Fopen(PyBytes_AS_STRING(bytes), H5F_ACC_RDONLY, fapl);
+    if (fid < 0) {
+        jx_raise_h5(st->JaxonError, "cannot open %R", arg);
+        goto done;
+    }
+    name = jx_connector_name(fid);
+done:
+    if (fid >= 0)
+        H5Fclose(fid);
+    if (fapl >= 0)
+        H5Pclose(fapl);
+    Py_XDECREF(bytes);
+    return name;
+}
+
+static PyMethodDef jx_methods[] = {
+    {"save", (PyCFunction)(void (*)(void))jx_save, METH_VARARGS | METH_KEYWORDS, save_doc},
+    {"load", (PyCFunction)(void (*)(void))jx_load, METH_VARARGS | METH_KEYWORDS, load_doc},
+    {"_configure", (PyCFunction)(void (*)(void))jx_configure, METH_VARARGS | METH_KEYWORDS,
+     "Hand the Python layer's objects to the extension."},
+    {"_connector_name", jx_probe_connector, METH_O,
+     "Name of the HDF5 VOL connector load() opens the file at path through."},
+    {NULL, NULL, 0, NULL}};
+
+/* ---- module lifecycle ------------------------------------------------------------------ */
+
+static PyObject *new_exception(PyObject *module, const char *name, PyObject *bases,
+                               const char *doc)
+{
+    PyObject *exc = PyErr_NewExceptionWithDoc(name, doc, bases, NULL);
+    if (exc && PyModule_AddObjectRef(module, strrchr(name, '.') + 1, exc) < 0)
+        Py_CLEAR(exc);
+    return exc;
+}
+
+static int jx_exec(PyObject *module)
+{
+    JxState *st = jx_state_from_module(module);
+    PyObject *bases = NULL;
+    st->vol_id = -1;
+    if (_import_array() < 0)
+        return -1;
+    if (H5open() < 0) {
+        PyErr_SetString(PyExc_ImportError, "HDF5 could not be initialised");
+        return -1;
+    }
+    st->JaxonError = new_exception(module, "jaxon.JaxonError", NULL,
+                                   "Base class of every error raised by jaxon.");
+    if (!st->JaxonError)
+        return -1;
+    bases = PyTuple_Pack(2, st->JaxonError, PyExc_ValueError);
+    if (!bases)
+        return -1;
+    st->JaxonFormatError = new_exception(module, "jaxon.JaxonFormatError", bases,
+                                         "The file is not HDF5, not Jaxon, or malformed.");
+    st->CircularPyTreeException =
+        st->JaxonFormatError
+            ? new_exception(module, "jaxon.CircularPyTreeException", bases,
+                            "The pytree (or the file) contains a cycle.")
+            : NULL;
+    Py_DECREF(bases);
+    if (!st->CircularPyTreeException)
+        return -1;
+    st->JaxonFormatWarning = new_exception(module, "jaxon.JaxonFormatWarning",
+                                           PyExc_UserWarning,
+                                           "A file was loaded with a tolerated deviation.");
+    if (!st->JaxonFormatWarning)
+        return -1;
+    PyObject *os = PyImport_ImportModule("os");
+    if (!os)
+        return -1;
+    st->os_fspath = PyObject_GetAttrString(os, "fspath");
+    Py_DECREF(os);
+    if (!st->os_fspath)
+        return -1;
+    return 0;
+}
+
+static int jx_traverse(PyObject *module, visitproc visit, void *arg)
+{
+    JxState *st = jx_state_from_module(module);
+    Py_VISIT(st->JaxonError);
+    Py_VISIT(st->JaxonFormatError);
+    Py_VISIT(st->CircularPyTreeException);
+    Py_VISIT(st->JaxonFormatWarning);
+    Py_VISIT(st->not_loaded);
+    Py_VISIT(st->jax_array_type);
+    Py_VISIT(st->jnp_asarray);
+    Py_VISIT(st->os_fspath);
+    Py_VISIT(st->plugin_dir);
+    return 0;
+}
+
+static int jx_clear(PyObject *module)
+{
+    JxState *st = jx_state_from_module(module);
+    Py_CLEAR(st->JaxonError);
+    Py_CLEAR(st->JaxonFormatError);
+    Py_CLEAR(st->CircularPyTreeException);
+    Py_CLEAR(st->JaxonFormatWarning);
+    Py_CLEAR(st->not_loaded);
+    Py_CLEAR(st->jax_array_type);
+    Py_CLEAR(st->jnp_asarray);
+    Py_CLEAR(st->os_fspath);
+    Py_CLEAR(st->plugin_dir);
+    return 0;
+}
+
+static void jx_free(void *module)
+{
+    /* The connector id stays registered: HDF5 closes it at library shutdown, and another
+     * user (h5py, HDF5_VOL_CONNECTOR) may share it. */
+    jx_clear((PyObject *)module);
+}
+
+static PyModuleDef_Slot jx_slots[] = {{Py_mod_exec, jx_exec}, {0, NULL}};
+
+static PyModuleDef jx_module = {
+    PyModuleDef_HEAD_INIT,
+    .m_name = "jaxon._jaxon",
+    .m_doc = "C core of jaxon: HDF5 serialization of JAX and NumPy pytrees.",
+    .m_size = sizeof(JxState),
+    .m_methods = jx_methods,
+    .m_slots = jx_slots,
+    .m_traverse = jx_traverse,
+    .m_clear = jx_clear,
+    .m_free = jx_free,
+};
+
+PyMODINIT_FUNC PyInit__jaxon(void);
+PyMODINIT_FUNC PyInit__jaxon(void)
+{
+    return PyModuleDef_Init(&jx_module);
+}
