@@ -1,0 +1,90 @@
+/* VOL 'attribute' class: forwarded to the under connector. Creates, writes of string values,
+ * renames and deletes are shown to the validator first. Attribute wrappers remember the path
+ * of the object they are on and their own name, because attr_write receives neither. */
+#include "jxvol_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void *jxvol_attr_create(void *obj, const H5VL_loc_params_t *loc_params, const char *attr_name,
+                        hid_t type_id, hid_t space_id, hid_t acpl_id, hid_t aapl_id, hid_t dxpl_id,
+                        void **req)
+{
+    jxvol_obj *o = obj;
+    if (jxvol_v_attr_create(o, loc_params, attr_name, type_id, space_id) < 0)
+        return NULL;
+    void *under = H5VLattr_create(o->under_object, loc_params, o->under_vol_id, attr_name, type_id,
+                                  space_id, acpl_id, aapl_id, dxpl_id, NULL);
+    jxvol_obj *a = jxvol_wrap_result(under, o, H5I_ATTR, jxvol_loc_path(o, loc_params), dxpl_id);
+    if (a && attr_name)
+        a->attr_name = strdup(attr_name); /* best effort: a missing name only skips checks */
+    return a;
+}
+
+void *jxvol_attr_open(void *obj, const H5VL_loc_params_t *loc_params, const char *attr_name,
+                      hid_t aapl_id, hid_t dxpl_id, void **req)
+{
+    jxvol_obj *o = obj;
+    void *under = H5VLattr_open(o->under_object, loc_params, o->under_vol_id, attr_name, aapl_id,
+                                dxpl_id, NULL);
+    /* By-index opens (attr_name NULL) have a parent but no name: attr_write looks it up. */
+    char *path = loc_params->type == H5VL_OBJECT_BY_IDX
+                     ? jxvol_path_join(o->path, loc_params->loc_data.loc_by_idx.name)
+                     : jxvol_loc_path(o, loc_params);
+    jxvol_obj *a = jxvol_wrap_result(under, o, H5I_ATTR, path, dxpl_id);
+    if (a && attr_name)
+        a->attr_name = strdup(attr_name);
+    return a;
+}
+
+herr_t jxvol_attr_read(void *attr, hid_t mem_type_id, void *buf, hid_t dxpl_id, void **req)
+{
+    jxvol_obj *o = attr;
+    return H5VLattr_read(o->under_object, o->under_vol_id, mem_type_id, buf, dxpl_id, NULL);
+}
+
+herr_t jxvol_attr_write(void *attr, hid_t mem_type_id, const void *buf, hid_t dxpl_id, void **req)
+{
+    jxvol_obj *o = attr;
+    if (jxvol_v_attr_write(o, mem_type_id, buf) < 0)
+        return -1;
+    return H5VLattr_write(o->under_object, o->under_vol_id, mem_type_id, buf, dxpl_id, NULL);
+}
+
+herr_t jxvol_attr_get(void *obj, H5VL_attr_get_args_t *args, hid_t dxpl_id, void **req)
+{
+    jxvol_obj *o = obj;
+    return H5VLattr_get(o->under_object, o->under_vol_id, args, dxpl_id, NULL);
+}
+
+herr_t jxvol_attr_specific(void *obj, const H5VL_loc_params_t *loc_params,
+                           H5VL_attr_specific_args_t *args, hid_t dxpl_id, void **req)
+{
+    jxvol_obj *o = obj;
+    if (args->op_type == H5VL_ATTR_RENAME &&
+        jxvol_v_attr_rename(o, loc_params, args->args.rename.old_name,
+                            args->args.rename.new_name) < 0)
+        return -1;
+    if (args->op_type == H5VL_ATTR_DELETE &&
+        jxvol_v_attr_delete(o, loc_params, args->args.del.name) < 0)
+        return -1;
+    /* H5VL_ATTR_ITER needs nothing: the library wraps the location id it passes to the
+     * application's callback through our wrap_object. */
+    return H5VLattr_specific(o->under_object, loc_params, o->under_vol_id, args, dxpl_id, NULL);
+}
+
+herr_t jxvol_attr_optional(void *obj, H5VL_optional_args_t *args, hid_t dxpl_id, void **req)
+{
+    jxvol_obj *o = obj;
+    return H5VLattr_optional(o->under_object, o->under_vol_id, args, dxpl_id, NULL);
+}
+
+herr_t jxvol_attr_close(void *attr, hid_t dxpl_id, void **req)
+{
+    jxvol_obj *o = attr;
+    herr_t ret = H5VLattr_close(o->under_object, o->under_vol_id, dxpl_id, NULL);
+    /* On failure the library keeps the id, so the wrapper must stay valid. */
+    if (ret >= 0)
+        jxvol_obj_free(o);
+    return ret;
+}

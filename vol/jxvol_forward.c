@@ -1,0 +1,42 @@
+/* The one pattern every create/open callback shares: the under connector returned an object,
+ * wrap it with the parent's connector id and file state, or close it again if wrapping fails
+ * so that no under object (and so no open file) is left behind.
+ *
+ * About requests: the connector leaves request_cls NULL and always calls the under connector
+ * synchronously (req = NULL), so no under request ever needs wrapping. */
+#include "jxvol_internal.h"
+
+#include <stdlib.h>
+
+void jxvol_close_under(void *under, hid_t under_vol_id, H5I_type_t type, hid_t dxpl_id)
+{
+    /* Error path: the caller is about to report a failure, keep the stack. */
+    hid_t err = H5Eget_current_stack();
+    switch (type) {
+    case H5I_GROUP: H5VLgroup_close(under, under_vol_id, dxpl_id, NULL); break;
+    case H5I_DATASET: H5VLdataset_close(under, under_vol_id, dxpl_id, NULL); break;
+    case H5I_DATATYPE: H5VLdatatype_close(under, under_vol_id, dxpl_id, NULL); break;
+    case H5I_ATTR: H5VLattr_close(under, under_vol_id, dxpl_id, NULL); break;
+    case H5I_FILE: H5VLfile_close(under, under_vol_id, dxpl_id, NULL); break;
+    default: break;
+    }
+    if (err >= 0)
+        H5Eset_current_stack(err);
+}
+
+void *jxvol_wrap_result(void *under_result, const jxvol_obj *parent, H5I_type_t type,
+                        char *path_owned, hid_t dxpl_id)
+{
+    if (!under_result) {
+        free(path_owned);
+        return NULL;
+    }
+    jxvol_obj *o = jxvol_obj_new(under_result, parent->under_vol_id, type, parent->fs, NULL);
+    if (!o) {
+        free(path_owned);
+        jxvol_close_under(under_result, parent->under_vol_id, type, dxpl_id);
+        return NULL;
+    }
+    o->path = path_owned; /* ownership moves to the wrapper */
+    return o;
+}

@@ -1,0 +1,293 @@
+/* Internal declarations shared by the jaxon VOL connector's source files.
+ *
+ * The connector is a pass-through: every object the library hands us is a jxvol_obj that
+ * wraps the under connector's object. Each .c file implements one VOL class and exports its
+ * sub-table (jxvol_attr_cls, ...); jxvol_main.c assembles them into the H5VL_class_t.
+ * Names shared between files use the jxvol_ prefix; nothing here is exported from the .so.
+ */
+#ifndef JXVOL_INTERNAL_H
+#define JXVOL_INTERNAL_H
+
+#include <hdf5.h>
+#include <H5VLconnector.h>
+#include <H5VLconnector_passthru.h>
+#include <H5VLnative.h>
+
+#include <stddef.h>
+
+#include "jaxon/vol.h"
+#include "jxv.h"
+
+/* ---- connector state ---------------------------------------------------------------------- */
+
+/* Connector info: what the info string / H5Pset_vol describes. */
+typedef struct jxvol_info {
+    jaxon_validate_mode mode;
+    hid_t under_vol_id;   /* one reference held by this info */
+    void *under_vol_info; /* owned; freed with H5VLfree_connector_info */
+} jxvol_info;
+
+/* State of one open file, shared (refcounted) by the file wrapper and every object wrapper
+ * opened in it, so that the tracker outlives the file id while objects are still open. */
+typedef struct jxvol_file_state {
+    unsigned refcount;
+    jaxon_validate_mode mode;
+    jxv_tracker *tracker; /* NULL when mode == OFF */
+    char *filename;       /* as given to H5Fcreate/H5Fopen */
+    int opened_existing;  /* 1: H5Fopen (read validation applies), 0: H5Fcreate */
+    int checked;          /* read validation already ran */
+    int writable;         /* created, or opened read-write: annotations may be written */
+    hid_t check_fapl;     /* under connector's fapl, for the read-validation reopen; or -1 */
+} jxvol_file_state;
+
+/* The wrapper around an under-connector object. */
+typedef struct jxvol_obj {
+    void *under_object;
+    hid_t under_vol_id; /* one reference held by this wrapper */
+    H5I_type_t type;    /* H5I_FILE, H5I_GROUP, ... or H5I_BADID when unknown */
+    /* Absolute HDF5 path, or NULL when not known (anonymous objects, objects that reached us
+     * through wrap_object). For attributes: the path of the object the attribute is on. */
+    char *path;
+    char *attr_name;          /* attributes only: the attribute's name */
+    jxvol_file_state *fs;     /* one reference, or NULL */
+} jxvol_obj;
+
+/* Wrap context: what wrap_object needs to make a jxvol_obj out of an under object. */
+typedef struct jxvol_wrap_ctx {
+    hid_t under_vol_id; /* one reference */
+    void *under_wrap_ctx;
+    jxvol_file_state *fs; /* one reference, or NULL */
+} jxvol_wrap_ctx;
+
+/* ---- error reporting (jxvol_main.c) ------------------------------------------------------ */
+
+/* Our error class and messages; valid between initialize and terminate. */
+hid_t jxvol_err_class(void);
+hid_t jxvol_err_major(void);      /* "Jaxon VOL connector" */
+hid_t jxvol_err_min_args(void);   /* bad argument / malformed info string */
+hid_t jxvol_err_min_layout(void); /* Jaxon layout violation */
+hid_t jxvol_err_min_nomem(void);  /* out of memory */
+hid_t jxvol_err_min_under(void);  /* under connector mismatch or failure */
+
+/* Pushes one message with our class. No other HDF5 API call may follow before returning. */
+#define JXVOL_PUSH(min, ...)                                                                  \
+    H5Epush2(H5E_DEFAULT, __FILE__, __func__, __LINE__, jxvol_err_class(), jxvol_err_major(), \
+             (min), __VA_ARGS__)
+
+/* ---- objects (jxvol_wrap.c) -------------------------------------------------------------- */
+
+/* New wrapper for under_obj; takes a new reference on under_vol_id and on fs. path is copied
+ * (may be NULL). Returns NULL with an error pushed if out of memory. */
+jxvol_obj *jxvol_obj_new(void *under_obj, hid_t under_vol_id, H5I_type_t type,
+                         jxvol_file_state *fs, const char *path);
+/* Frees the wrapper (not the under object); keeps the HDF5 error stack intact. */
+void jxvol_obj_free(jxvol_obj *o);
+
+/* Path helpers: join parent + relative name into a normalised absolute path (drops empty and
+ * "." components; an absolute name replaces the parent). Returns malloc'd text or NULL (no
+ * parent path known, or out of memory). */
+char *jxvol_path_join(const char *parent, const char *name);
+/* The absolute path of the object a loc_params names relative to o (BY_SELF: o's path;
+ * BY_NAME: joined). NULL if unknown. malloc'd. */
+char *jxvol_loc_path(const jxvol_obj *o, const H5VL_loc_params_t *lp);
+/* The absolute path of name relative to the location lp names from o; NULL when unknown
+ * (no name, as for anonymous objects, or no known location path). malloc'd. */
+char *jxvol_child_path(const jxvol_obj *o, const H5VL_loc_params_t *lp, const char *name);
+/* Split an absolute path into its parent (malloc'd) and its last component (pointer into
+ * path). Returns -1 for "/" or on allocation failure. */
+int jxvol_path_split(const char *path, char **parent, const char **name);
+
+/* Shared per-file state. */
+jxvol_file_state *jxvol_fs_new(jaxon_validate_mode mode, const char *filename, int opened_existing);
+jxvol_file_state *jxvol_fs_ref(jxvol_file_state *fs);
+void jxvol_fs_unref(jxvol_file_state *fs);
+
+/* ---- the unwrap → call → wrap helper (jxvol_forward.c) ------------------------------------ */
+
+/* Wraps the result of a create/open call made on parent's under object; on wrap failure the
+ * under object is closed again so nothing leaks. path may be NULL. */
+void *jxvol_wrap_result(void *under_result, const jxvol_obj *parent, H5I_type_t type,
+                        char *path_owned, hid_t dxpl_id);
+/* Closes an under object of the given type (used on error paths). */
+void jxvol_close_under(void *under, hid_t under_vol_id, H5I_type_t type, hid_t dxpl_id);
+
+/* ---- info (jxvol_info.c) ----------------------------------------------------------------- */
+
+/* Parses "validate=..;under_vol=..;under_info={..}" (own options in any order before
+ * under_vol). On failure pushes an error naming the problem and returns -1. */
+int jxvol_info_parse(const char *str, jxvol_info **out);
+/* Serialises info into a malloc'd string that jxvol_info_parse reads back. */
+int jxvol_info_format(const jxvol_info *info, char **out);
+/* Reads our info from a fapl (NULL info: native below, validate=strict). Caller frees with
+ * jxvol_info_release. */
+int jxvol_info_from_fapl(hid_t fapl_id, jxvol_info **out);
+void jxvol_info_release(jxvol_info *info);
+const char *jxvol_mode_name(jaxon_validate_mode mode);
+
+/* ---- validation bridge (jxvol_validate.c) ------------------------------------------------- */
+
+/* Creates fs->tracker (0, or -1 when out of memory) / frees it. */
+int jxvol_v_tracker_new(jxvol_file_state *fs);
+void jxvol_v_tracker_free(jxvol_file_state *fs);
+/* Each returns 0 to go on, -1 to refuse (strict mode: error pushed, caller returns at once).
+ * All are no-ops when the object has no file state, the mode is off or a path is unknown. */
+int jxvol_v_group_create(const jxvol_obj *o, const H5VL_loc_params_t *lp, const char *name);
+int jxvol_v_dataset_create(const jxvol_obj *o, const H5VL_loc_params_t *lp, const char *name,
+                           hid_t type_id, hid_t space_id);
+int jxvol_v_datatype_commit(const jxvol_obj *o, const H5VL_loc_params_t *lp, const char *name);
+int jxvol_v_attr_create(const jxvol_obj *o, const H5VL_loc_params_t *lp, const char *name,
+                        hid_t type_id, hid_t space_id);
+int jxvol_v_attr_write(const jxvol_obj *attr, hid_t mem_type_id, const void *buf);
+int jxvol_v_attr_rename(const jxvol_obj *o, const H5VL_loc_params_t *lp, const char *old_name,
+                        const char *new_name);
+int jxvol_v_attr_delete(const jxvol_obj *o, const H5VL_loc_params_t *lp, const char *name);
+int jxvol_v_link_create(const H5VL_link_create_args_t *args, const jxvol_obj *o,
+                        const H5VL_loc_params_t *lp, const jxvol_obj *curr);
+int jxvol_v_link_move(const jxvol_obj *src, const H5VL_loc_params_t *lp1, const jxvol_obj *dst,
+                      const H5VL_loc_params_t *lp2, int is_copy);
+int jxvol_v_object_copy(const jxvol_obj *src, const H5VL_loc_params_t *lp1, const char *src_name,
+                        const jxvol_obj *dst, const H5VL_loc_params_t *lp2, const char *dst_name);
+int jxvol_v_link_delete(const jxvol_obj *o, const H5VL_loc_params_t *lp);
+/* At flush/close: finishes the tracker, writes annotations as comments. Returns -1 (after
+ * pushing) in strict mode when the finished file has violations; the caller still closes. */
+int jxvol_v_file_finish(jxvol_obj *file, hid_t dxpl_id);
+/* After POST_OPEN of an existing file: whole-file check. -1 refuses the open (strict). */
+int jxvol_v_file_opened(jxvol_obj *file);
+
+/* ---- callbacks, one group per VOL class and file ----------------------------------------- */
+/* jxvol_main.c lists them in the class table; a static initialiser cannot copy sub-tables
+ * defined in other files, so each file exports its functions rather than a table. */
+
+/* jxvol_info.c */
+void *jxvol_info_copy(const void *info);
+herr_t jxvol_info_cmp(int *cmp_value, const void *info1, const void *info2);
+herr_t jxvol_info_free(void *info);
+herr_t jxvol_info_to_str(const void *info, char **str);
+herr_t jxvol_info_from_str(const char *str, void **info);
+
+/* jxvol_wrap.c */
+void *jxvol_get_object(const void *obj);
+herr_t jxvol_get_wrap_ctx(const void *obj, void **wrap_ctx);
+void *jxvol_wrap_object(void *obj, H5I_type_t obj_type, void *wrap_ctx);
+void *jxvol_unwrap_object(void *obj);
+herr_t jxvol_free_wrap_ctx(void *wrap_ctx);
+
+/* jxvol_attr.c */
+void *jxvol_attr_create(void *obj, const H5VL_loc_params_t *loc_params, const char *attr_name,
+                        hid_t type_id, hid_t space_id, hid_t acpl_id, hid_t aapl_id, hid_t dxpl_id,
+                        void **req);
+void *jxvol_attr_open(void *obj, const H5VL_loc_params_t *loc_params, const char *attr_name,
+                      hid_t aapl_id, hid_t dxpl_id, void **req);
+herr_t jxvol_attr_read(void *attr, hid_t mem_type_id, void *buf, hid_t dxpl_id, void **req);
+herr_t jxvol_attr_write(void *attr, hid_t mem_type_id, const void *buf, hid_t dxpl_id, void **req);
+herr_t jxvol_attr_get(void *obj, H5VL_attr_get_args_t *args, hid_t dxpl_id, void **req);
+herr_t jxvol_attr_specific(void *obj, const H5VL_loc_params_t *loc_params,
+                           H5VL_attr_specific_args_t *args, hid_t dxpl_id, void **req);
+herr_t jxvol_attr_optional(void *obj, H5VL_optional_args_t *args, hid_t dxpl_id, void **req);
+herr_t jxvol_attr_close(void *attr, hid_t dxpl_id, void **req);
+
+/* jxvol_dataset.c */
+void *jxvol_dataset_create(void *obj, const H5VL_loc_params_t *loc_params, const char *name,
+                           hid_t lcpl_id, hid_t type_id, hid_t space_id, hid_t dcpl_id,
+                           hid_t dapl_id, hid_t dxpl_id, void **req);
+void *jxvol_dataset_open(void *obj, const H5VL_loc_params_t *loc_params, const char *name,
+                         hid_t dapl_id, hid_t dxpl_id, void **req);
+herr_t jxvol_dataset_read(size_t count, void *dset[], hid_t mem_type_id[], hid_t mem_space_id[],
+                          hid_t file_space_id[], hid_t dxpl_id, void *buf[], void **req);
+herr_t jxvol_dataset_write(size_t count, void *dset[], hid_t mem_type_id[], hid_t mem_space_id[],
+                           hid_t file_space_id[], hid_t dxpl_id, const void *buf[], void **req);
+herr_t jxvol_dataset_get(void *obj, H5VL_dataset_get_args_t *args, hid_t dxpl_id, void **req);
+herr_t jxvol_dataset_specific(void *obj, H5VL_dataset_specific_args_t *args, hid_t dxpl_id,
+                              void **req);
+herr_t jxvol_dataset_optional(void *obj, H5VL_optional_args_t *args, hid_t dxpl_id, void **req);
+herr_t jxvol_dataset_close(void *dset, hid_t dxpl_id, void **req);
+
+/* jxvol_datatype.c */
+void *jxvol_datatype_commit(void *obj, const H5VL_loc_params_t *loc_params, const char *name,
+                            hid_t type_id, hid_t lcpl_id, hid_t tcpl_id, hid_t tapl_id,
+                            hid_t dxpl_id, void **req);
+void *jxvol_datatype_open(void *obj, const H5VL_loc_params_t *loc_params, const char *name,
+                          hid_t tapl_id, hid_t dxpl_id, void **req);
+herr_t jxvol_datatype_get(void *obj, H5VL_datatype_get_args_t *args, hid_t dxpl_id, void **req);
+herr_t jxvol_datatype_specific(void *obj, H5VL_datatype_specific_args_t *args, hid_t dxpl_id,
+                               void **req);
+herr_t jxvol_datatype_optional(void *obj, H5VL_optional_args_t *args, hid_t dxpl_id, void **req);
+herr_t jxvol_datatype_close(void *dt, hid_t dxpl_id, void **req);
+
+/* jxvol_file.c */
+void *jxvol_file_create(const char *name, unsigned flags, hid_t fcpl_id, hid_t fapl_id,
+                        hid_t dxpl_id, void **req);
+void *jxvol_file_open(const char *name, unsigned flags, hid_t fapl_id, hid_t dxpl_id, void **req);
+herr_t jxvol_file_get(void *obj, H5VL_file_get_args_t *args, hid_t dxpl_id, void **req);
+herr_t jxvol_file_specific(void *obj, H5VL_file_specific_args_t *args, hid_t dxpl_id, void **req);
+herr_t jxvol_file_optional(void *obj, H5VL_optional_args_t *args, hid_t dxpl_id, void **req);
+herr_t jxvol_file_close(void *file, hid_t dxpl_id, void **req);
+
+/* jxvol_group.c */
+void *jxvol_group_create(void *obj, const H5VL_loc_params_t *loc_params, const char *name,
+                         hid_t lcpl_id, hid_t gcpl_id, hid_t gapl_id, hid_t dxpl_id, void **req);
+void *jxvol_group_open(void *obj, const H5VL_loc_params_t *loc_params, const char *name,
+                       hid_t gapl_id, hid_t dxpl_id, void **req);
+herr_t jxvol_group_get(void *obj, H5VL_group_get_args_t *args, hid_t dxpl_id, void **req);
+herr_t jxvol_group_specific(void *obj, H5VL_group_specific_args_t *args, hid_t dxpl_id,
+                            void **req);
+herr_t jxvol_group_optional(void *obj, H5VL_optional_args_t *args, hid_t dxpl_id, void **req);
+herr_t jxvol_group_close(void *grp, hid_t dxpl_id, void **req);
+
+/* jxvol_link.c */
+herr_t jxvol_link_create(H5VL_link_create_args_t *args, void *obj,
+                         const H5VL_loc_params_t *loc_params, hid_t lcpl_id, hid_t lapl_id,
+                         hid_t dxpl_id, void **req);
+herr_t jxvol_link_copy(void *src_obj, const H5VL_loc_params_t *loc_params1, void *dst_obj,
+                       const H5VL_loc_params_t *loc_params2, hid_t lcpl_id, hid_t lapl_id,
+                       hid_t dxpl_id, void **req);
+herr_t jxvol_link_move(void *src_obj, const H5VL_loc_params_t *loc_params1, void *dst_obj,
+                       const H5VL_loc_params_t *loc_params2, hid_t lcpl_id, hid_t lapl_id,
+                       hid_t dxpl_id, void **req);
+herr_t jxvol_link_get(void *obj, const H5VL_loc_params_t *loc_params, H5VL_link_get_args_t *args,
+                      hid_t dxpl_id, void **req);
+herr_t jxvol_link_specific(void *obj, const H5VL_loc_params_t *loc_params,
+                           H5VL_link_specific_args_t *args, hid_t dxpl_id, void **req);
+herr_t jxvol_link_optional(void *obj, const H5VL_loc_params_t *loc_params,
+                           H5VL_optional_args_t *args, hid_t dxpl_id, void **req);
+
+/* jxvol_object.c */
+void *jxvol_object_open(void *obj, const H5VL_loc_params_t *loc_params, H5I_type_t *opened_type,
+                        hid_t dxpl_id, void **req);
+herr_t jxvol_object_copy(void *src_obj, const H5VL_loc_params_t *loc_params1, const char *src_name,
+                         void *dst_obj, const H5VL_loc_params_t *loc_params2, const char *dst_name,
+                         hid_t ocpypl_id, hid_t lcpl_id, hid_t dxpl_id, void **req);
+herr_t jxvol_object_get(void *obj, const H5VL_loc_params_t *loc_params,
+                        H5VL_object_get_args_t *args, hid_t dxpl_id, void **req);
+herr_t jxvol_object_specific(void *obj, const H5VL_loc_params_t *loc_params,
+                             H5VL_object_specific_args_t *args, hid_t dxpl_id, void **req);
+herr_t jxvol_object_optional(void *obj, const H5VL_loc_params_t *loc_params,
+                             H5VL_optional_args_t *args, hid_t dxpl_id, void **req);
+
+/* jxvol_introspect.c */
+herr_t jxvol_introspect_get_conn_cls(void *obj, H5VL_get_conn_lvl_t lvl,
+                                     const H5VL_class_t **conn_cls);
+herr_t jxvol_introspect_get_cap_flags(const void *info, uint64_t *cap_flags);
+herr_t jxvol_introspect_opt_query(void *obj, H5VL_subclass_t cls, int opt_type, uint64_t *flags);
+
+/* jxvol_blob.c */
+herr_t jxvol_blob_put(void *obj, const void *buf, size_t size, void *blob_id, void *ctx);
+herr_t jxvol_blob_get(void *obj, const void *blob_id, void *buf, size_t size, void *ctx);
+herr_t jxvol_blob_specific(void *obj, void *blob_id, H5VL_blob_specific_args_t *args);
+herr_t jxvol_blob_optional(void *obj, void *blob_id, H5VL_optional_args_t *args);
+
+/* jxvol_token.c */
+herr_t jxvol_token_cmp(void *obj, const H5O_token_t *token1, const H5O_token_t *token2,
+                       int *cmp_value);
+herr_t jxvol_token_to_str(void *obj, H5I_type_t obj_type, const H5O_token_t *token,
+                          char **token_str);
+herr_t jxvol_token_from_str(void *obj, H5I_type_t obj_type, const char *token_str,
+                            H5O_token_t *token);
+
+/* jxvol_optional.c: the catch-all 'optional' callback */
+herr_t jxvol_optional(void *obj, H5VL_optional_args_t *args, hid_t dxpl_id, void **req);
+
+/* jxvol_main.c: the class itself. */
+const H5VL_class_t *jxvol_get_class(void);
+
+#endif /* JXVOL_INTERNAL_H */

@@ -1,0 +1,25 @@
+/* Stand-in for jxvol_validate.c when the connector is built with -DJAXON_VOL_VALIDATION=OFF:
+ * a pure pass-through, every hook accepts and nothing is tracked. */
+#include "jxvol_internal.h"
+
+int jxvol_v_tracker_new(jxvol_file_state *fs) { fs->tracker = NULL; return 0; }
+void jxvol_v_tracker_free(jxvol_file_state *fs) { (void)fs; }
+int jxvol_v_group_create(const jxvol_obj *o, const H5VL_loc_params_t *lp, const char *name) { return 0; }
+int jxvol_v_dataset_create(const jxvol_obj *o, const H5VL_loc_params_t *lp, const char *name,
+                           hid_t type_id, hid_t space_id) { return 0; }
+int jxvol_v_datatype_commit(const jxvol_obj *o, const H5VL_loc_params_t *lp, const char *name) { return 0; }
+int jxvol_v_attr_create(const jxvol_obj *o, const H5VL_loc_params_t *lp, const char *name,
+                        hid_t type_id, hid_t space_id) { return 0; }
+int jxvol_v_attr_write(const jxvol_obj *attr, hid_t mem_type_id, const void *buf) { return 0; }
+int jxvol_v_attr_rename(const jxvol_obj *o, const H5VL_loc_params_t *lp, const char *old_name,
+                        const char *new_name) { return 0; }
+int jxvol_v_attr_delete(const jxvol_obj *o, const H5VL_loc_params_t *lp, const char *name) { return 0; }
+int jxvol_v_link_create(const H5VL_link_create_args_t *args, const jxvol_obj *o,
+                        const H5VL_loc_params_t *lp, const jxvol_obj *curr) { return 0; }
+int jxvol_v_link_move(const jxvol_obj *src, const H5VL_loc_params_t *lp1, const jxvol_obj *dst,
+                      const H5VL_loc_params_t *lp2, int is_copy) { return 0; }
+int jxvol_v_object_copy(const jxvol_obj *src, const H5VL_loc_params_t *lp1, const char *src_name,
+                        const jxvol_obj *dst, const H5VL_loc_params_t *lp2, const char *dst_name) { return 0; }
+int jxvol_v_link_delete(const jxvol_obj *o, const H5VL_loc_params_t *lp) { return 0; }
+int jxvol_v_file_finish(jxvol_obj *file, hid_t dxpl_id) { return 0; }
+int jxvol_v_file_opened(jxvol_obj *file) { return 0; }
