@@ -148,6 +148,10 @@ int jxv_on_link_move(jxv_tracker *t, const char *src_parent, const char *src_nam
 int jxv_on_attr_rename(jxv_tracker *t, const char *parent, const char *old_name,
                        const char *new_name, jxv_report *rep);
 int jxv_on_delete(jxv_tracker *t, const char *parent, const char *name, jxv_report *rep);
+/* 1 once the root node's own attribute is complete, i.e. the save reached its last step.
+ * A flush in the middle of a save sees an unfinished tree: call jxv_tracker_finish at flush
+ * only when this is 1 (at close always). */
+int jxv_tracker_root_written(const jxv_tracker *t);
 /* Whole-file checks (every container tag has its group and vice versa, exactly one root,
  * datasets of storage hints exist). Called at flush and close. */
 int jxv_tracker_finish(jxv_tracker *t, jxv_report *rep);
@@ -165,5 +169,16 @@ int jxv_tracker_foreach_annotation(const jxv_tracker *t,
  * violation of the layout it finds (v2.x if "/" has JAXON_VERSION, else v1.2.0).
  * Returns 0 when the walk completed (violations or not), -1 if HDF5 failed. */
 int jxv_check_file(hid_t file_id, jxv_report *rep);
+
+/* What the checker found besides violations (for "FILE: ok (layout v1.2.0, N nodes)"). */
+typedef struct jxv_check_stats {
+    int is_jaxon;        /* a root attribute or JAXON_VERSION was found */
+    jxv_layout layout;
+    char version[32];    /* "1.2.0", or the JAXON_VERSION text of a v2 file */
+    uint64_t nodes;      /* attributes checked as Jaxon nodes, the root included */
+} jxv_check_stats;
+
+/* jxv_check_file that also fills *stats (may be NULL). */
+int jxv_check_file_ex(hid_t file_id, jxv_report *rep, jxv_check_stats *stats);
 
 #endif /* JXV_H */

@@ -1,0 +1,1027 @@
+/* The text grammar of the Jaxon layout (spec §2.7, §3.3-§3.4, §3.7, §4.3-§4.4, §4.7):
+ * slot names, typehints, atom texts and reference paths. Pure string code, no HDF5 calls.
+ * Atom texts are checked against what CPython's repr produces (the writers call repr), so
+ * every message can say which canonical text was expected. */
+#include "jxv_internal.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_INT_DIGITS 4300 /* CPython's int->str limit: longer ints cannot be written */
+
+static int is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+/* ---- numbers -------------------------------------------------------------------------- */
+
+/* index = "0" | nonzero-digit { digit }, fitting in 64 bits. NULL if ok, else the reason. */
+static const char *parse_index(const char *s, size_t len, uint64_t *out)
+{
+    if (len == 0)
+        return "an index must not be empty";
+    uint64_t v = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (!is_digit(s[i]))
+            return "an index has decimal digits only";
+        uint64_t d = (uint64_t)(s[i] - '0');
+        if (v > (UINT64_MAX - d) / 10)
+            return "the index does not fit in 64 bits";
+        v = v * 10 + d;
+    }
+    if (len > 1 && s[0] == '0')
+        return "an index has no leading zeros";
+    if (out)
+        *out = v;
+    return NULL;
+}
+
+/* python-int-repr = [ "-" ] ( "0" | nonzero-digit { digit } ). */
+static const char *check_int_repr(const char *s, size_t len)
+{
+    size_t i = 0;
+    if (len && s[0] == '-')
+        i = 1;
+    if (i == len)
+        return "expected Python's repr of an int, e.g. 42 or -7";
+    for (size_t j = i; j < len; j++)
+        if (!is_digit(s[j]))
+            return "expected Python's repr of an int (optional '-', decimal digits only)";
+    if (len - i > 1 && s[i] == '0')
+        return "Python's repr of an int has no leading zeros";
+    if (i == 1 && len == 2 && s[1] == '0')
+        return "Python's repr of zero is 0, not -0";
+    if (len - i > MAX_INT_DIGITS)
+        return "an int with more than 4300 digits cannot be written by CPython's repr";
+    return NULL;
+}
+
+/* Python's repr of a finite double (shortest round-trip digits; scientific iff the decimal
+ * exponent is < -4 or >= 16; at least two exponent digits; ".0" added to integral values). */
+static void py_float_repr(double d, char *out, size_t cap)
+{
+    if (isnan(d)) {
+        snprintf(out, cap, "nan");
+        return;
+    }
+    if (isinf(d)) {
+        snprintf(out, cap, d < 0 ? "-inf" : "inf");
+        return;
+    }
+    char tmp[40];
+    int prec = 1;
+    for (; prec <= 17; prec++) {
+        snprintf(tmp, sizeof tmp, "%.*e", prec - 1, d);
+        if (strtod(tmp, NULL) == d)
+            break;
+    }
+    /* tmp = [-]d[.ddd]e±XX : collect the digits and the exponent */
+    char digits[24];
+    size_t nd = 0;
+    const char *p = tmp;
+    int neg = 0;
+    if (*p == '-') {
+        neg = 1;
+        p++;
+    }
+    for (; *p && *p != 'e'; p++)
+        if (is_digit(*p) && nd < sizeof digits - 1)
+            digits[nd++] = *p;
+    digits[nd] = '\0';
+    int exp10 = atoi(p + 1);
+    while (nd > 1 && digits[nd - 1] == '0')
+        digits[--nd] = '\0';
+    jxv_buf b = {0};
+    char num[16];
+    if (neg)
+        jxv__buf_add(&b, "-", 1);
+    if (exp10 < -4 || exp10 >= 16) {
+        jxv__buf_add(&b, digits, 1);
+        if (nd > 1) {
+            jxv__buf_add(&b, ".", 1);
+            jxv__buf_add(&b, digits + 1, nd - 1);
+        }
+        snprintf(num, sizeof num, "e%c%02d", exp10 < 0 ? '-' : '+', exp10 < 0 ? -exp10 : exp10);
+        jxv__buf_adds(&b, num);
+    } else if (exp10 < 0) {
+        jxv__buf_add(&b, "0.", 2);
+        for (int i = 0; i < -exp10 - 1; i++)
+            jxv__buf_add(&b, "0", 1);
+        jxv__buf_add(&b, digits, nd);
+    } else {
+        size_t intd = (size_t)exp10 + 1;
+        if (nd <= intd) {
+            jxv__buf_add(&b, digits, nd);
+            for (size_t i = nd; i < intd; i++)
+                jxv__buf_add(&b, "0", 1);
+            jxv__buf_add(&b, ".0", 2);
+        } else {
+            jxv__buf_add(&b, digits, intd);
+            jxv__buf_add(&b, ".", 1);
+            jxv__buf_add(&b, digits + intd, nd - intd);
+        }
+    }
+    snprintf(out, cap, "%s", b.oom || !b.data ? "?" : b.data);
+    jxv__buf_free(&b);
+}
+
+/* Is s a python-float-repr by syntax (before the canonical-digits test)? */
+static int float_syntax(const char *s, size_t len)
+{
+    if (jxv__eq(s, len, "inf") || jxv__eq(s, len, "-inf") || jxv__eq(s, len, "nan"))
+        return 1;
+    size_t i = 0;
+    if (i < len && s[i] == '-')
+        i++;
+    size_t d0 = i;
+    while (i < len && is_digit(s[i]))
+        i++;
+    size_t nint = i - d0;
+    if (nint == 0)
+        return 0;
+    if (i < len && s[i] == '.') {
+        i++;
+        size_t f0 = i;
+        while (i < len && is_digit(s[i]))
+            i++;
+        if (i == f0)
+            return 0;
+        if (i == len)
+            return 1; /* fixed form */
+    } else if (i == len) {
+        return 0;     /* an int, not a float */
+    }
+    if (i < len && s[i] == 'e') {
+        if (nint != 1)
+            return 0;
+        i++;
+        if (i >= len || (s[i] != '+' && s[i] != '-'))
+            return 0;
+        i++;
+        size_t e0 = i;
+        while (i < len && is_digit(s[i]))
+            i++;
+        return i == len && i - e0 >= 2;
+    }
+    return 0;
+}
+
+/* python-float-repr, canonical. On failure, msg gets a sentence naming the expected text. */
+static const char *check_float_repr(const char *s, size_t len, char *msg, size_t cap)
+{
+    if (!float_syntax(s, len)) {
+        snprintf(msg, cap, "expected Python's repr of a float, e.g. 2.5, -0.0, 1e-05, "
+                           "1.5e+16, inf, -inf or nan");
+        return msg;
+    }
+    if (len > 64) {
+        snprintf(msg, cap, "Python's repr of a float is at most 24 characters long");
+        return msg;
+    }
+    char tmp[80], canon[48];
+    memcpy(tmp, s, len);
+    tmp[len] = '\0';
+    py_float_repr(strtod(tmp, NULL), canon, sizeof canon);
+    if (strcmp(tmp, canon) != 0) {
+        snprintf(msg, cap, "not Python's repr of this float: expected %s", canon);
+        return msg;
+    }
+    return NULL;
+}
+
+/* complex-part = python-float-repr with a trailing ".0" removed; unsigned says the part
+ * follows the "+"/"-" operator of the two-part form and so carries no sign of its own. */
+static const char *check_complex_part(const char *s, size_t len, int unsigned_part, char *msg,
+                                      size_t cap)
+{
+    if (len == 0) {
+        snprintf(msg, cap, "a part of a complex number is empty");
+        return msg;
+    }
+    if (unsigned_part && s[0] == '-') {
+        snprintf(msg, cap, "the imaginary part follows the sign operator and is unsigned");
+        return msg;
+    }
+    if (len >= 2 && s[len - 2] == '.' && s[len - 1] == '0') {
+        snprintf(msg, cap, "Python's complex repr drops the trailing .0 of its parts");
+        return msg;
+    }
+    char tmp[80];
+    if (len > 60) {
+        snprintf(msg, cap, "a part of a complex number is too long for Python's repr");
+        return msg;
+    }
+    memcpy(tmp, s, len);
+    tmp[len] = '\0';
+    int integral = 1;
+    for (size_t i = (s[0] == '-'); i < len; i++)
+        if (!is_digit(s[i]))
+            integral = 0;
+    if (integral && len > (size_t)(s[0] == '-')) {
+        strcat(tmp, ".0"); /* 1 -> 1.0; room: len <= 60 */
+        len += 2;
+    }
+    if (check_float_repr(tmp, len, msg, cap)) {
+        char inner[200];
+        snprintf(inner, sizeof inner, "%s", msg);
+        snprintf(msg, cap, "in a part of a complex number: %s", inner);
+        return msg;
+    }
+    return NULL;
+}
+
+/* python-complex-repr without the outer parentheses: "2j", "-1j", "5+1j", "-0-1j". */
+static const char *check_complex_repr(const char *s, size_t len, char *msg, size_t cap)
+{
+    if (len == 0) {
+        snprintf(msg, cap, "empty complex number; complex() is what the v1.2.0 writer makes "
+                           "of a pure imaginary number like 2j (bug B1-1), expected e.g. 2j "
+                           "or 5+1j");
+        return msg;
+    }
+    if (s[len - 1] != 'j') {
+        snprintf(msg, cap, "a complex number ends with the imaginary unit j (the v1.2.0 "
+                           "writer cuts the j of pure imaginary numbers, bug B1-1), expected "
+                           "e.g. 2j or 5+1j");
+        return msg;
+    }
+    size_t body = len - 1;
+    /* the operator is the last '+'/'-' that is not at the start and not after an 'e' */
+    size_t op = 0;
+    for (size_t i = body; i-- > 1;) {
+        if ((s[i] == '+' || s[i] == '-') && s[i - 1] != 'e') {
+            op = i;
+            break;
+        }
+    }
+    if (op == 0)
+        return check_complex_part(s, body, 0, msg, cap);
+    if (check_complex_part(s, op, 0, msg, cap))
+        return msg;
+    return check_complex_part(s + op + 1, body - op - 1, 1, msg, cap);
+}
+
+/* Splits "a,b[,c]" of range()/slice() and checks each member. */
+static const char *check_members(const char *s, size_t len, int is_slice, char *msg, size_t cap)
+{
+    const char *parts[4];
+    size_t plen[4];
+    size_t n = 0, start = 0;
+    for (size_t i = 0; i <= len; i++) {
+        if (i == len || s[i] == ',') {
+            if (n == 3) {
+                n = 4;
+                break;
+            }
+            parts[n] = s + start;
+            plen[n] = i - start;
+            n++;
+            start = i + 1;
+        }
+    }
+    if (is_slice ? n != 3 : (n < 2 || n > 3)) {
+        snprintf(msg, cap, is_slice ? "slice(…) has exactly three members start,stop,step"
+                                    : "range(…) has two or three int members start,stop[,step]");
+        return msg;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (is_slice && jxv__eq(parts[i], plen[i], "None"))
+            continue;
+        const char *why = check_int_repr(parts[i], plen[i]);
+        if (why) {
+            snprintf(msg, cap, "%s member %zu: %s%s", is_slice ? "slice" : "range", i + 1,
+                     is_slice ? "None or " : "", why);
+            return msg;
+        }
+    }
+    if (!is_slice && n == 3 && jxv__eq(parts[2], plen[2], "0")) {
+        snprintf(msg, cap, "range(…) step must not be zero");
+        return msg;
+    }
+    if (!is_slice && n == 3 && jxv__eq(parts[2], plen[2], "1")) {
+        snprintf(msg, cap, "Python's repr omits a range step of 1");
+        return msg;
+    }
+    return NULL;
+}
+
+/* "<word>(" inner ")" */
+static const char *check_call(const char *s, size_t len, const char *word, const char **inner,
+                              size_t *inner_len, char *msg, size_t cap)
+{
+    size_t wl = strlen(word);
+    if (len < wl + 2 || s[wl] != '(' || s[len - 1] != ')') {
+        snprintf(msg, cap, "expected %s(…) with the value between the parentheses", word);
+        return msg;
+    }
+    *inner = s + wl + 1;
+    *inner_len = len - wl - 2;
+    return NULL;
+}
+
+/* ---- atoms ---------------------------------------------------------------------------- */
+
+int jxv__v1_claims_atom(const char *t, size_t len)
+{
+    static const char *const prefixes[] = {"int", "float", "bool", "complex", "range", "slice"};
+    if (jxv__eq(t, len, "None") || jxv__eq(t, len, "Ellipsis") || (len && t[0] == '\''))
+        return 1;
+    for (size_t i = 0; i < sizeof prefixes / sizeof *prefixes; i++)
+        if (jxv__starts(t, len, prefixes[i]))
+            return 1;
+    return 0;
+}
+
+/* v1 atom (spec §3.3). NULL if valid; *is_str set for quoted strings. */
+static const char *atom_v1(const char *t, size_t len, int *is_str, char *msg, size_t cap)
+{
+    const char *in;
+    size_t il;
+    *is_str = 0;
+    if (jxv__eq(t, len, "None") || jxv__eq(t, len, "Ellipsis"))
+        return NULL;
+    if (len && t[0] == '\'') {
+        if (len < 2 || t[len - 1] != '\'') {
+            snprintf(msg, cap, "a string atom starts and ends with a quote ('…')");
+            return msg;
+        }
+        *is_str = 1;
+        return NULL;
+    }
+    if (jxv__starts(t, len, "int")) {
+        if (check_call(t, len, "int", &in, &il, msg, cap))
+            return msg;
+        const char *why = check_int_repr(in, il);
+        if (why)
+            snprintf(msg, cap, "int(…): %s", why);
+        return why ? msg : NULL;
+    }
+    if (jxv__starts(t, len, "float")) {
+        if (check_call(t, len, "float", &in, &il, msg, cap))
+            return msg;
+        char m2[200];
+        if (check_float_repr(in, il, m2, sizeof m2)) {
+            snprintf(msg, cap, "float(…): %s", m2);
+            return msg;
+        }
+        return NULL;
+    }
+    if (jxv__starts(t, len, "bool")) {
+        if (check_call(t, len, "bool", &in, &il, msg, cap))
+            return msg;
+        if (jxv__eq(in, il, "True") || jxv__eq(in, il, "False"))
+            return NULL;
+        snprintf(msg, cap, "expected bool(True) or bool(False)");
+        return msg;
+    }
+    if (jxv__starts(t, len, "complex")) {
+        if (check_call(t, len, "complex", &in, &il, msg, cap))
+            return msg;
+        char m2[300];
+        if (check_complex_repr(in, il, m2, sizeof m2)) {
+            snprintf(msg, cap, "complex(…): %s", m2);
+            return msg;
+        }
+        return NULL;
+    }
+    if (jxv__starts(t, len, "range") || jxv__starts(t, len, "slice")) {
+        int sl = t[0] == 's';
+        if (check_call(t, len, sl ? "slice" : "range", &in, &il, msg, cap))
+            return msg;
+        if (memchr(in, ' ', il)) {
+            snprintf(msg, cap, "the writer removes all spaces from %s(…)", sl ? "slice" : "range");
+            return msg;
+        }
+        return check_members(in, il, sl, msg, cap);
+    }
+    snprintf(msg, cap, "not a text atom: expected None, Ellipsis, '…', int(…), float(…), "
+                       "bool(…), complex(…), range(…) or slice(…)");
+    return msg;
+}
+
+/* v2 quoted string: inside, a quote or backslash only as the escapes \' and \\. */
+static const char *quoted_v2(const char *t, size_t len, char *msg, size_t cap)
+{
+    if (len < 2 || t[len - 1] != '\'') {
+        snprintf(msg, cap, "unterminated string literal: a string atom ends with an unescaped "
+                           "quote");
+        return msg;
+    }
+    for (size_t i = 1; i < len - 1; i++) {
+        if (t[i] == '\\') {
+            if (i + 1 >= len - 1 || (t[i + 1] != '\\' && t[i + 1] != '\'')) {
+                snprintf(msg, cap, "inside a string a backslash is written as \\\\ and only "
+                                   "starts the escapes \\\\ and \\'");
+                return msg;
+            }
+            i++;
+        } else if (t[i] == '\'') {
+            snprintf(msg, cap, "a quote inside a string must be escaped as \\'");
+            return msg;
+        }
+    }
+    return NULL;
+}
+
+/* v2 atom (spec §4.3), text already stripped. allow_range: range(…) is a value atom but not a
+ * simple (slot) atom in v2. */
+static const char *atom_v2(const char *t, size_t len, int allow_range, int *is_str, char *msg,
+                           size_t cap)
+{
+    *is_str = 0;
+    if (len == 0) {
+        snprintf(msg, cap, "empty text: the v2.0.0 reader fails on empty or whitespace-only "
+                           "string values (bug B2-4)");
+        return msg;
+    }
+    if (jxv__eq(t, len, "None") || jxv__eq(t, len, "Ellipsis") || jxv__eq(t, len, "True") ||
+        jxv__eq(t, len, "False"))
+        return NULL;
+    if (t[0] == '\'') {
+        *is_str = 1;
+        return quoted_v2(t, len, msg, cap);
+    }
+    if (jxv__starts(t, len, "range")) {
+        const char *in;
+        size_t il;
+        if (!allow_range) {
+            snprintf(msg, cap, "range(…) is not a simple atom in v2 (range keys use "
+                               "key(i)/value(i))");
+            return msg;
+        }
+        if (check_call(t, len, "range", &in, &il, msg, cap))
+            return msg;
+        if (memchr(in, ' ', il)) {
+            snprintf(msg, cap, "the writer removes all spaces from range(…)");
+            return msg;
+        }
+        return check_members(in, il, 0, msg, cap);
+    }
+    /* numbers: the reader tries int, then float, then complex */
+    int numeric_start = is_digit(t[0]) || t[0] == '-' || t[0] == '+' || t[0] == '.' ||
+                        jxv__starts(t, len, "inf") || jxv__starts(t, len, "nan");
+    if (!numeric_start) {
+        snprintf(msg, cap, "not a simple atom: expected None, Ellipsis, True, False, '…', a "
+                           "Python int/float/complex repr or range(…)");
+        return msg;
+    }
+    if (t[len - 1] == 'j')
+        return check_complex_repr(t, len, msg, cap);
+    int has_fl = 0;
+    for (size_t i = 0; i < len; i++)
+        if (t[i] == '.' || t[i] == 'e' || t[i] == 'n' || t[i] == 'i')
+            has_fl = 1;
+    if (!has_fl) {
+        const char *why = check_int_repr(t, len);
+        if (why)
+            snprintf(msg, cap, "%s", why);
+        return why ? msg : NULL;
+    }
+    return check_float_repr(t, len, msg, cap);
+}
+
+int jxv_is_simple_atom(jxv_layout layout, const char *text, size_t len)
+{
+    char msg[400];
+    int is_str;
+    if (!text)
+        return 0;
+    if (layout == JXV_LAYOUT_V1)
+        return atom_v1(text, len, &is_str, msg, sizeof msg) == NULL;
+    jxv__strip(&text, &len);
+    return atom_v2(text, len, 0, &is_str, msg, sizeof msg) == NULL;
+}
+
+int jxv_check_atom(jxv_layout layout, const char *text, size_t len, const char *where,
+                   jxv_report *rep)
+{
+    char msg[400];
+    int is_str;
+    const char *t = text ? text : "";
+    size_t l = text ? len : 0;
+    if (!jxv__utf8_valid(t, l))
+        return jxv_fail(rep, JXV_RULE_ATOM_TEXT, where, t, l, "text is not valid UTF-8");
+    const char *why;
+    if (layout == JXV_LAYOUT_V1) {
+        why = atom_v1(t, l, &is_str, msg, sizeof msg);
+    } else {
+        jxv__strip(&t, &l);
+        why = atom_v2(t, l, 1, &is_str, msg, sizeof msg);
+    }
+    if (why)
+        return jxv_fail(rep, JXV_RULE_ATOM_TEXT, where, text, len, "%s", why);
+    return 0;
+}
+
+/* ---- qualnames and tags --------------------------------------------------------------- */
+
+/* <module>.<qualname>: dotted segments of identifier characters ("<locals>" allowed). */
+static int qualname_ok(const char *s, size_t len)
+{
+    if (len == 0 || s[0] == '.' || s[len - 1] == '.' || !memchr(s, '.', len))
+        return 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '.') {
+            if (s[i + 1] == '.')
+                return 0;
+            continue;
+        }
+        if (!(c >= 0x80 || c == '_' || c == '<' || c == '>' || is_digit((char)c) ||
+              (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')))
+            return 0;
+    }
+    return 1;
+}
+
+static const char *const container_tags[] = {"dict", "list", "tuple", "set", "frozenset"};
+
+static jxv_ctag ctag_of(const char *s, size_t len)
+{
+    for (size_t i = 0; i < sizeof container_tags / sizeof *container_tags; i++)
+        if (jxv__eq(s, len, container_tags[i]))
+            return (jxv_ctag)(JXV_TAG_DICT + (int)i);
+    return JXV_TAG_NONE;
+}
+
+const char *jxv__ctag_name(jxv_ctag tag)
+{
+    if (tag >= JXV_TAG_DICT && tag <= JXV_TAG_FROZENSET)
+        return container_tags[tag - JXV_TAG_DICT];
+    return "?";
+}
+
+const char *jxv__dhint_name(jxv_dhint d)
+{
+    switch (d) {
+    case JXV_D_NDARRAY: return "numpy.ndarray";
+    case JXV_D_JAX: return "jax.Array";
+    case JXV_D_BYTES: return "bytes";
+    case JXV_D_BYTEARRAY: return "bytearray";
+    case JXV_D_MEMORYVIEW: return "memoryview";
+    case JXV_D_DILL: return "dill";
+    case JXV_D_STR_: return "numpy.str_";
+    case JXV_D_BYTES_: return "numpy.bytes_";
+    case JXV_D_VOID: return "numpy.void";
+    case JXV_D_NONE: break;
+    }
+    return "?";
+}
+
+/* v1 data-typehint (also the v1 name typehint apart from "ref"). */
+static jxv_dhint dhint_v1(const char *s, size_t len)
+{
+    if (jxv__eq(s, len, "numpy.ndarray")) return JXV_D_NDARRAY;
+    if (jxv__eq(s, len, "jax.Array")) return JXV_D_JAX;
+    if (jxv__eq(s, len, "bytes")) return JXV_D_BYTES;
+    if (jxv__eq(s, len, "bytearray")) return JXV_D_BYTEARRAY;
+    if (jxv__eq(s, len, "memoryview")) return JXV_D_MEMORYVIEW;
+    if (len > 1 && s[0] == '!' && qualname_ok(s + 1, len - 1)) return JXV_D_DILL;
+    return JXV_D_NONE;
+}
+
+int jxv__parse_value_hint_v1(const char *text, size_t len, jxv_nodeinfo *info,
+                             const char *where, jxv_report *rep)
+{
+    jxv_dhint d = dhint_v1(text, len);
+    if (d != JXV_D_NONE) {
+        info->data = d;
+        return 0;
+    }
+    size_t head = 0;
+    while (head < len && text[head] != '#')
+        head++;
+    jxv_ctag tag = ctag_of(text, head);
+    if (tag == JXV_TAG_NONE) {
+        if (len && text[0] == '!')
+            return jxv_fail(rep, JXV_RULE_TYPE_TAG, where, text, len,
+                            "a dill typehint is ! followed by the qualname module.Class");
+        return jxv_fail(rep, JXV_RULE_TYPE_TAG, where, text, len,
+                        "expected a container tag (dict, list, tuple, set, frozenset) with "
+                        "optional #tags, or a data typehint (numpy.ndarray, jax.Array, bytes, "
+                        "bytearray, memoryview, !module.Class)");
+    }
+    for (size_t i = head; i < len;) {
+        size_t j = i + 1;
+        while (j < len && text[j] != '#')
+            j++;
+        if (j == i + 1)
+            return jxv_fail(rep, JXV_RULE_TYPE_TAG, where, text, len,
+                            "empty marshal tag in the # chain");
+        i = j;
+    }
+    info->tag = tag;
+    info->tags = text + head;
+    info->tags_len = len - head;
+    return 0;
+}
+
+/* v1 name typehint: "ref" or a data typehint. */
+static int check_name_hint_v1(const char *h, size_t hl, const char *name, size_t len,
+                              const char *where, jxv_report *rep)
+{
+    if (jxv__eq(h, hl, "ref") || dhint_v1(h, hl) != JXV_D_NONE)
+        return 0;
+    if (ctag_of(h, hl) != JXV_TAG_NONE)
+        return jxv_fail(rep, JXV_RULE_TYPE_TAG, where, name, len,
+                        "in v1.2.0 a container tag is the attribute value, not part of the "
+                        "name");
+    return jxv_fail(rep, JXV_RULE_TYPE_TAG, where, name, len,
+                    "name typehint must be ref, numpy.ndarray, jax.Array, bytes, bytearray, "
+                    "memoryview or !module.Class");
+}
+
+/* jax dtype names accepted by v2.0.0 (numpy numeric dtypes and the ml_dtypes it maps). */
+static int jax_dtype_ok(const char *s, size_t len)
+{
+    static const char *const names[] = {
+        "bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
+        "float16", "float32", "float64", "float128", "longdouble", "complex64", "complex128",
+        "complex256", "clongdouble", "uint2", "uint4", "int2", "int4", "float4_e2m1fn",
+        "float8_e3m4", "float8_e4m3", "float8_e4m3fn", "float8_e4m3fnuz", "float8_e4m3b11fnuz",
+        "float8_e5m2", "float8_e5m2fnuz", "float8_e8m0fnu", "bfloat16"};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+        if (jxv__eq(s, len, names[i]))
+            return 1;
+    return 0;
+}
+
+/* Splits a v2 typeinfo piece "tag[arg]" (spec §4.3): returns -1 on a bracket error. */
+static int split_arg(const char *p, size_t pl, const char **tag, size_t *tl, const char **arg,
+                     size_t *al)
+{
+    *tag = p;
+    *tl = pl;
+    *arg = NULL;
+    *al = 0;
+    if (pl == 0 || p[pl - 1] != ']')
+        return (memchr(p, '[', pl) || memchr(p, ']', pl)) ? -1 : 0;
+    const char *open = memchr(p, '[', pl);
+    if (!open || memchr(open + 1, '[', (size_t)(p + pl - open - 1)) ||
+        memchr(p, ']', pl - 1))
+        return -1;
+    *tl = (size_t)(open - p);
+    *arg = open + 1;
+    *al = (size_t)(p + pl - 1 - *arg);
+    while (*tl && jxv__space_before(*tag, *tl))
+        *tl -= jxv__space_before(*tag, *tl);
+    size_t l;
+    while (*al && (l = jxv__space_at(*arg, *al)) != 0) {
+        *arg += l;
+        *al -= l;
+    }
+    return 0;
+}
+
+int jxv__parse_typeinfo_v2(const char *text, size_t len, jxv_nodeinfo *info, const char *where,
+                           jxv_report *rep)
+{
+    size_t i = 0, piece = 0;
+    while (i <= len) {
+        size_t j = i;
+        while (j < len && text[j] != '#')
+            j++;
+        const char *p = text + i;
+        size_t pl = j - i;
+        jxv__strip(&p, &pl);
+        const char *tag, *arg;
+        size_t tl, al;
+        if (split_arg(p, pl, &tag, &tl, &arg, &al) < 0)
+            return jxv_fail(rep, JXV_RULE_TYPE_TAG, where, text, len,
+                            "a typeinfo piece has at most one trailing [argument]");
+        if (piece == 0) {
+            jxv_ctag ct = ctag_of(tag, tl);
+            if (ct != JXV_TAG_NONE) {
+                info->tag = ct;
+            } else if (jxv__eq(tag, tl, "numpy.ndarray")) {
+                info->data = JXV_D_NDARRAY;
+            } else if (jxv__eq(tag, tl, "numpy.str_")) {
+                info->data = JXV_D_STR_;
+            } else if (jxv__eq(tag, tl, "numpy.bytes_")) {
+                info->data = JXV_D_BYTES_;
+            } else if (jxv__eq(tag, tl, "numpy.void")) {
+                info->data = JXV_D_VOID;
+            } else if (jxv__eq(tag, tl, "bytes")) {
+                info->data = JXV_D_BYTES;
+            } else if (jxv__eq(tag, tl, "bytearray")) {
+                info->data = JXV_D_BYTEARRAY;
+            } else if (jxv__eq(tag, tl, "jax.Array")) {
+                info->data = JXV_D_JAX;
+                if (!arg)
+                    return jxv_fail(rep, JXV_RULE_TYPE_TAG, where, text, len,
+                                    "jax.Array needs its dtype argument, e.g. "
+                                    "jax.Array[float32]");
+                if (!jax_dtype_ok(arg, al))
+                    return jxv_fail(rep, JXV_RULE_TYPE_TAG, where, text, len,
+                                    "unknown jax dtype name in jax.Array[…]");
+                info->jax_dtype = arg;
+                info->jax_len = al;
+            } else if (tl != 0) {
+                return jxv_fail(rep, JXV_RULE_TYPE_TAG, where, text, len,
+                                "unknown builtin tag: expected dict, list, tuple, set, "
+                                "frozenset, numpy.ndarray, numpy.str_, numpy.bytes_, "
+                                "numpy.void, bytes, bytearray, jax.Array[dtype] or nothing "
+                                "before #");
+            }
+            if (arg && info->data != JXV_D_JAX)
+                return jxv_fail(rep, JXV_RULE_TYPE_TAG, where, text, len,
+                                "this builtin tag takes no [argument]");
+            info->tags = text + j;
+            info->tags_len = len - j;
+        } else {
+            if (tl == 0)
+                return jxv_fail(rep, JXV_RULE_TYPE_TAG, where, text, len,
+                                "empty marshal tag in the # chain");
+            if (jxv__eq(tag, tl, "dclass") || jxv__eq(tag, tl, "jaxon")) {
+                if (!arg || !qualname_ok(arg, al))
+                    return jxv_fail(rep, JXV_RULE_TYPE_TAG, where, text, len,
+                                    "%s tags need a qualname argument, e.g. %s[module.Class]",
+                                    tag[0] == 'd' ? "dclass" : "jaxon",
+                                    tag[0] == 'd' ? "dclass" : "jaxon");
+            } else if (jxv__eq(tag, tl, "dill")) {
+                if (arg)
+                    return jxv_fail(rep, JXV_RULE_TYPE_TAG, where, text, len,
+                                    "the dill tag takes no [argument]");
+            } else if (memchr(tag, ':', tl) || memchr(tag, '\'', tl)) {
+                return jxv_fail(rep, JXV_RULE_TYPE_TAG, where, text, len,
+                                "a custom marshal tag must not contain ':' or quotes");
+            }
+        }
+        piece++;
+        i = j + 1;
+    }
+    if (info->tag == JXV_TAG_NONE && info->data == JXV_D_NONE && piece < 2)
+        return jxv_fail(rep, JXV_RULE_TYPE_TAG, where, text, len,
+                        "an empty builtin tag needs at least one #marshal tag");
+    return 0;
+}
+
+int jxv_check_value_typehint(jxv_layout layout, const char *text, size_t len, const char *where,
+                             jxv_report *rep)
+{
+    jxv_nodeinfo info;
+    memset(&info, 0, sizeof info);
+    if (layout == JXV_LAYOUT_V1)
+        return jxv__parse_value_hint_v1(text, len, &info, where, rep);
+    return jxv__parse_typeinfo_v2(text, len, &info, where, rep);
+}
+
+/* ---- attribute names ------------------------------------------------------------------ */
+
+static int classify_slot(jxv_layout layout, const char *s, size_t sl, jxv_name *out,
+                         const char *name, size_t len, const char *where, jxv_report *rep)
+{
+    const char *why;
+    out->slot = s;
+    out->slot_len = sl;
+    if (jxv__eq(s, sl, "JAXON_ROOT")) {
+        out->slot_kind = JXV_SLOT_ROOT;
+        return 0;
+    }
+    if (sl && is_digit(s[0])) {
+        uint64_t ix;
+        why = parse_index(s, sl, &ix);
+        if (!why) {
+            out->slot_kind = JXV_SLOT_INDEX;
+            out->index = ix;
+            return 0;
+        }
+        if (layout == JXV_LAYOUT_V1)
+            return jxv_fail(rep, JXV_RULE_SLOT_NAME, where, name, len, "%s", why);
+        /* v2: a non-index number may still be a float/complex dict key */
+    }
+    if (jxv__starts(s, sl, "key(") || jxv__starts(s, sl, "value(")) {
+        int key = s[0] == 'k';
+        size_t pre = key ? 4 : 6;
+        uint64_t ix;
+        if (s[sl - 1] != ')')
+            return jxv_fail(rep, JXV_RULE_SLOT_NAME, where, name, len,
+                            "expected %s(i) with a closing parenthesis", key ? "key" : "value");
+        why = parse_index(s + pre, sl - pre - 1, &ix);
+        if (why)
+            return jxv_fail(rep, JXV_RULE_SLOT_NAME, where, name, len, "in %s(i): %s",
+                            key ? "key" : "value", why);
+        out->slot_kind = key ? JXV_SLOT_KEY : JXV_SLOT_VALUE;
+        out->index = ix;
+        return 0;
+    }
+    char msg[400];
+    int is_str;
+    why = layout == JXV_LAYOUT_V1 ? atom_v1(s, sl, &is_str, msg, sizeof msg)
+                                  : atom_v2(s, sl, 0, &is_str, msg, sizeof msg);
+    if (why)
+        return jxv_fail(rep, JXV_RULE_SLOT_NAME, where, name, len,
+                        "expected JAXON_ROOT, an index, a dict key atom, key(i) or value(i): %s",
+                        why);
+    out->slot_kind = JXV_SLOT_SIMPLE;
+    return 0;
+}
+
+int jxv_parse_attr_name(jxv_layout layout, const char *name, size_t len, jxv_name *out,
+                        const char *where, jxv_report *rep)
+{
+    memset(out, 0, sizeof *out);
+    if (!name || len == 0)
+        return jxv_fail(rep, JXV_RULE_SLOT_NAME, where, "", 0, "attribute name is empty");
+    if (memchr(name, '\0', len))
+        return jxv_fail(rep, JXV_RULE_SLOT_NAME, where, name, len,
+                        "a name must not contain NUL");
+    if (!jxv__utf8_valid(name, len))
+        return jxv_fail(rep, JXV_RULE_SLOT_NAME, where, name, len, "name is not valid UTF-8");
+    const char *s = name, *h = NULL;
+    size_t sl = len, hl = 0;
+    if (layout == JXV_LAYOUT_V1) {
+        if (name[len - 1] == '\'') {
+            if (name[0] != '\'')
+                return jxv_fail(rep, JXV_RULE_SLOT_NAME, where, name, len,
+                                "a name ending with a quote must start with one");
+        } else {
+            const char *colon = NULL;
+            for (size_t i = len; i-- > 0;)
+                if (name[i] == ':') {
+                    colon = name + i;
+                    break;
+                }
+            if (colon) {
+                sl = (size_t)(colon - name);
+                h = colon + 1;
+                hl = len - sl - 1;
+                if (check_name_hint_v1(h, hl, name, len, where, rep) < 0)
+                    return -1;
+            }
+        }
+    } else {
+        for (size_t i = len; i-- > 0;) {
+            if (name[i] == '\'')
+                break;
+            if (name[i] == ':') {
+                sl = i;
+                h = name + i + 1;
+                hl = len - i - 1;
+                break;
+            }
+        }
+        jxv__strip(&s, &sl);
+        if (h) {
+            jxv__strip(&h, &hl);
+            jxv_nodeinfo info;
+            memset(&info, 0, sizeof info);
+            if (jxv__parse_typeinfo_v2(h, hl, &info, where, rep) < 0)
+                return -1;
+        }
+    }
+    if (sl == 0)
+        return jxv_fail(rep, JXV_RULE_SLOT_NAME, where, name, len, "the slot name is empty");
+    if (classify_slot(layout, s, sl, out, name, len, where, rep) < 0)
+        return -1;
+    out->hint = h;
+    out->hint_len = hl;
+    return 0;
+}
+
+/* ---- reference paths ------------------------------------------------------------------ */
+
+int jxv_split_ref_path(jxv_layout layout, const char *text, size_t len,
+                       int (*fn)(const char *elem, size_t elem_len, void *ud), void *ud,
+                       const char *where, jxv_report *rep)
+{
+    const char *t = text ? text : "";
+    size_t l = text ? len : 0;
+    if (layout == JXV_LAYOUT_V2)
+        jxv__strip(&t, &l);
+    if (l == 0 || t[0] != '/')
+        return jxv_fail(rep, JXV_RULE_REF_PATH, where, text, len,
+                        "a reference path starts with /");
+    jxv_buf el = {0};
+    int count = 0;
+    size_t i = 1;
+    for (;;) {
+        el.len = 0;
+        if (el.data)
+            el.data[0] = '\0';
+        int in_lit = 0;
+        while (i < l) {
+            char c = t[i];
+            if (layout == JXV_LAYOUT_V1) {
+                if (c == '\\') {
+                    if (i + 1 >= l) {
+                        jxv__buf_free(&el);
+                        return jxv_fail(rep, JXV_RULE_REF_PATH, where, text, len,
+                                        "a reference path cannot end with a lone backslash "
+                                        "(escapes are \\\\ and \\/)");
+                    }
+                    jxv__buf_add(&el, t + i + 1, 1);
+                    i += 2;
+                    continue;
+                }
+                if (c == '/')
+                    break;
+            } else {
+                if (in_lit) {
+                    if (c == '\\' && i + 1 < l) {
+                        jxv__buf_add(&el, t + i, 2);
+                        i += 2;
+                        continue;
+                    }
+                    if (c == '\'')
+                        in_lit = 0;
+                } else if (c == '/') {
+                    break;
+                } else if (c == '\'') {
+                    in_lit = 1;
+                }
+            }
+            jxv__buf_add(&el, t + i, 1);
+            i++;
+        }
+        if (in_lit) {
+            jxv__buf_free(&el);
+            return jxv_fail(rep, JXV_RULE_REF_PATH, where, text, len,
+                            "unterminated string literal in a reference path element");
+        }
+        if (el.oom) {
+            jxv__buf_free(&el);
+            return jxv_fail(rep, JXV_RULE_REF_PATH, where, text, len, "out of memory");
+        }
+        const char *e = el.data ? el.data : "";
+        size_t elen = el.len;
+        if (layout == JXV_LAYOUT_V2)
+            jxv__strip(&e, &elen);
+        if (elen == 0) {
+            jxv__buf_free(&el);
+            return jxv_fail(rep, JXV_RULE_REF_PATH, where, text, len,
+                            "empty element in a reference path");
+        }
+        count++;
+        if (fn && fn(e, elen, ud) < 0) {
+            jxv__buf_free(&el);
+            return jxv_fail(rep, JXV_RULE_REF_PATH, where, text, len, "out of memory");
+        }
+        if (i >= l)
+            break;
+        i++; /* the separator */
+    }
+    jxv__buf_free(&el);
+    return count;
+}
+
+/* Collects elements: every one but the last goes into the group path. */
+typedef struct split_state {
+    jxv_refsplit *out;
+    char *pending;
+    size_t pending_len;
+} split_state;
+
+static int split_cb(const char *e, size_t el, void *ud)
+{
+    split_state *st = ud;
+    if (st->pending) {
+        jxv__buf_add(&st->out->group, "/", 1);
+        jxv__buf_add(&st->out->group, st->pending, st->pending_len);
+        free(st->pending);
+    }
+    st->pending = jxv__strndup(e, el);
+    st->pending_len = el;
+    return (st->pending && !st->out->group.oom) ? 0 : -1;
+}
+
+int jxv__ref_resolve_split(jxv_layout layout, const char *text, size_t len, jxv_refsplit *out,
+                           const char *where, jxv_report *rep)
+{
+    memset(out, 0, sizeof *out);
+    split_state st = {out, NULL, 0};
+    int n = jxv_split_ref_path(layout, text, len, split_cb, &st, where, rep);
+    if (n >= 0 && st.pending) {
+        jxv__buf_add(&out->last, st.pending, st.pending_len);
+        /* normalise the group path like the tracker and the checker key their groups */
+        char *g = jxv__join_path(out->group.data ? out->group.data : "/", NULL, 0);
+        if (g) {
+            jxv__buf_free(&out->group);
+            jxv__buf_adds(&out->group, g);
+            free(g);
+        } else {
+            out->group.oom = 1;
+        }
+    }
+    free(st.pending);
+    out->count = n;
+    if (n < 0) {
+        jxv__refsplit_free(out);
+        return -1;
+    }
+    if (out->group.oom || out->last.oom) {
+        jxv__refsplit_free(out);
+        return jxv_fail(rep, JXV_RULE_REF_PATH, where, text, len, "out of memory");
+    }
+    return n;
+}
+
+void jxv__refsplit_free(jxv_refsplit *r)
+{
+    jxv__buf_free(&r->group);
+    jxv__buf_free(&r->last);
+}

@@ -1,0 +1,173 @@
+/* Internals shared by the jxv_*.c files (not part of the jxv.h API used by the connector).
+ * Names use the jxv__ prefix so they never collide with the public jxv_ functions. */
+#ifndef JXV_INTERNAL_H
+#define JXV_INTERNAL_H
+
+#include "jxv.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- small string helpers -------------------------------------------------------------- */
+
+/* Does [s, s+len) equal the NUL-terminated literal lit? */
+int jxv__eq(const char *s, size_t len, const char *lit);
+/* Does [s, s+len) start with the literal lit? */
+int jxv__starts(const char *s, size_t len, const char *lit);
+/* Is [s, s+len) valid UTF-8 (strict: no overlongs, no surrogates)? */
+int jxv__utf8_valid(const char *s, size_t len);
+/* Number of code points of valid UTF-8 text. */
+size_t jxv__utf8_count(const char *s, size_t len);
+/* Python str.isspace() on the UTF-8 character at s (n = bytes available); returns its byte
+ * length if it is whitespace, else 0. v2 readers strip exactly these characters. */
+size_t jxv__space_at(const char *s, size_t n);
+/* Length of the whitespace character ending at s + n (n = bytes before the end), else 0. */
+size_t jxv__space_before(const char *s, size_t n);
+/* Strips Python whitespace on both sides of [*s, *s + *len). */
+void jxv__strip(const char **s, size_t *len);
+/* malloc'd NUL-terminated copy (NULL on allocation failure). */
+char *jxv__strndup(const char *s, size_t len);
+/* malloc'd printf result, NULL on failure. */
+char *jxv__aprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Growable byte buffer; on allocation failure oom is set and further appends are dropped. */
+typedef struct jxv_buf {
+    char *data;
+    size_t len, cap;
+    int oom;
+} jxv_buf;
+void jxv__buf_add(jxv_buf *b, const char *s, size_t len);
+void jxv__buf_adds(jxv_buf *b, const char *s);
+void jxv__buf_free(jxv_buf *b);
+
+/* Normalises an HDF5 path: parent + "/" + name split on '/', dropping empty and "."
+ * components; always absolute, "/" for the root. Returns a malloc'd string or NULL. */
+char *jxv__join_path(const char *parent, const char *name, size_t name_len);
+
+/* ---- hash map: (uint64 namespace, bytes) -> pointer, no deletion ---------------------- */
+
+typedef struct jxv_map_entry {
+    uint64_t ns;
+    const char *key; /* not owned: points into the value's own storage */
+    size_t len;
+    uint64_t hash;
+    void *value;
+} jxv_map_entry;
+
+typedef struct jxv_map {
+    jxv_map_entry *slots;
+    size_t cap, count;
+} jxv_map;
+
+void jxv__map_init(jxv_map *m);
+void jxv__map_free(jxv_map *m); /* frees the table only, not keys or values */
+void *jxv__map_get(const jxv_map *m, uint64_t ns, const char *key, size_t len);
+/* Inserts or replaces; the key bytes must outlive the map. Returns 0, or -1 on OOM. */
+int jxv__map_put(jxv_map *m, uint64_t ns, const char *key, size_t len, void *value);
+
+/* ---- rules of single nodes, shared by the tracker and the checker -------------------- */
+
+typedef enum jxv_ctag {
+    JXV_TAG_NONE = 0, JXV_TAG_DICT, JXV_TAG_LIST, JXV_TAG_TUPLE, JXV_TAG_SET, JXV_TAG_FROZENSET
+} jxv_ctag;
+
+/* What a node turned out to be. */
+typedef enum jxv_nkind {
+    JXV_N_PENDING = 0, /* string attribute whose text is not known yet */
+    JXV_N_ATOM,        /* text atom ('str', int(…), None …) */
+    JXV_N_NUMERIC,     /* numeric scalar attribute */
+    JXV_N_REF,         /* reference: value is a path */
+    JXV_N_CONTAINER,   /* owns a group */
+    JXV_N_DATA_ATTR,   /* data stored in the attribute itself (v1 N:numpy.ndarray …) */
+    JXV_N_DATA_DSET,   /* data stored in a dataset named like the slot */
+    JXV_N_BAD          /* violation already reported */
+} jxv_nkind;
+
+/* Data typehints (v1 name/value typehints and v2 builtin tags that live in datasets). */
+typedef enum jxv_dhint {
+    JXV_D_NONE = 0, JXV_D_NDARRAY, JXV_D_JAX, JXV_D_BYTES, JXV_D_BYTEARRAY, JXV_D_MEMORYVIEW,
+    JXV_D_DILL, JXV_D_STR_, JXV_D_BYTES_, JXV_D_VOID
+} jxv_dhint;
+
+typedef struct jxv_nodeinfo {
+    jxv_nkind kind;
+    jxv_ctag tag;
+    jxv_dhint data;
+    const char *tags; size_t tags_len;     /* the "#…" chain after the builtin, may be empty */
+    const char *jax_dtype; size_t jax_len; /* v2 jax.Array[<dtype>] argument */
+    int is_str;                            /* text atom that is a quoted string */
+    size_t str_codepoints;                 /* for v2 referenceability of strings */
+} jxv_nodeinfo;
+
+/* Parses a v2 typeinfo into *info (tag/data/tags). Appends type-tag violations. */
+int jxv__parse_typeinfo_v2(const char *text, size_t len, jxv_nodeinfo *info, const char *where,
+                           jxv_report *rep);
+/* Parses a v1 value typehint (container tag + chain, or data typehint) into *info. */
+int jxv__parse_value_hint_v1(const char *text, size_t len, jxv_nodeinfo *info,
+                             const char *where, jxv_report *rep);
+/* Does a v1 text start like an atom (reader's prefix test)? */
+int jxv__v1_claims_atom(const char *text, size_t len);
+
+/* First classification from the name and the HDF5 type only (attribute create time). */
+int jxv__classify_attr(jxv_layout layout, const jxv_name *nm, const jxv_type *ty,
+                       jxv_nodeinfo *info, const char *where, jxv_report *rep);
+/* Completes a JXV_N_PENDING (or v1 ref) node with its text value. The text must already have
+ * its trailing NULs stripped. */
+int jxv__classify_text(jxv_layout layout, const jxv_name *nm, const char *text, size_t len,
+                       jxv_nodeinfo *info, const char *where, jxv_report *rep);
+/* Checks the datatype/dataspace of data stored for hint (attribute or dataset form). */
+int jxv__check_data_type(jxv_layout layout, jxv_dhint hint, const char *jax_dtype,
+                         size_t jax_len, const jxv_type *ty, int in_dataset, const char *where,
+                         jxv_report *rep);
+/* Is ty the v2 placeholder E (float64, simple, rank 1, extent 0)? */
+int jxv__is_placeholder(const jxv_type *ty);
+/* Name of a container tag / data hint for annotations. */
+const char *jxv__ctag_name(jxv_ctag tag);
+const char *jxv__dhint_name(jxv_dhint d);
+
+/* ---- per-group slot order ------------------------------------------------------------- */
+
+/* The order of the children of a group is checked against two hypotheses at once because
+ * the container tag arrives only after the children (spec §3.11): "list-like" (slots 0,1,2…)
+ * and "dict" (simple slots, key(i) immediately followed by value(i), i = entry number). */
+typedef struct jxv_order {
+    uint64_t n;        /* children so far */
+    uint64_t entries;  /* dict entries so far */
+    int64_t open_key;  /* index of a key(i) waiting for its value(i), -1 if none */
+    uint8_t list_bad, dict_bad; /* code of the first break, 0 = still plausible */
+    uint8_t reported;           /* a violation was already reported for this group */
+    uint64_t list_expect, dict_expect;       /* expected index at the break */
+    const char *list_bad_name, *dict_bad_name; /* the child that broke it (caller-owned) */
+    size_t list_bad_len, dict_bad_len;
+} jxv_order;
+
+void jxv__order_init(jxv_order *o);
+/* Feeds one child slot. known is the container tag when the caller already knows it (the
+ * checker), JXV_TAG_NONE otherwise (the tracker). Returns 0, or -1 with a violation when the
+ * known tag's hypothesis breaks or, tag unknown, neither hypothesis survives; the state is
+ * then left unchanged. child_name must stay valid as long as the order state is used. */
+int jxv__order_add(jxv_order *o, jxv_layout layout, const jxv_name *nm, jxv_ctag known,
+                   const char *child_name, size_t child_len, const char *where,
+                   jxv_report *rep);
+/* Called when the container tag becomes known: reports the break of that tag's hypothesis
+ * (and an unpaired trailing key(i) for dicts). */
+int jxv__order_close(const jxv_order *o, jxv_ctag tag, const char *where, jxv_report *rep);
+
+/* ---- reference paths ------------------------------------------------------------------ */
+
+/* Joins the elements of a reference path into (group path, last element) as the tracker and
+ * the checker key their nodes: "/JAXON_ROOT/'k/1'" and "'x". */
+typedef struct jxv_refsplit {
+    jxv_buf group;  /* normalised absolute group path */
+    jxv_buf last;   /* last element */
+    int count;
+} jxv_refsplit;
+int jxv__ref_resolve_split(jxv_layout layout, const char *text, size_t len, jxv_refsplit *out,
+                           const char *where, jxv_report *rep);
+void jxv__refsplit_free(jxv_refsplit *r);
+
+/* Path text for violations: "<group>@<attr>" in a malloc'd string (NULL on OOM). */
+char *jxv__attr_where(const char *group, const char *name, size_t name_len);
+
+#endif /* JXV_INTERNAL_H */

@@ -1,0 +1,946 @@
+/* The write-time tracker: the Jaxon state of one file being written through the connector.
+ *
+ * The connector reports every create/write *before* forwarding it; each event is checked
+ * against what can be known at that moment of the writer order (spec §3.11 / §4.11):
+ *   - a container's group is created, then its children, then its own attribute in the
+ *     parent, so the tag of a group (and with it the order rules of its children) is only
+ *     known after the children: children are checked against "list" and "dict" at once;
+ *   - a v1 storage-hint node writes its attribute (value = typehint), then the dataset;
+ *     v2 writes the group/dataset first and then the attribute with the typeinfo;
+ *   - a node becomes a valid reference target when its own attribute is written.
+ * A refused event (return -1) leaves the state unchanged, because the connector does not
+ * forward it. Everything is keyed by normalised path in hash tables: no per-group scans. */
+#include "jxv_internal.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { OBJ_GROUP = 1, OBJ_DATASET = 2 };
+
+typedef struct tnode tnode;
+
+typedef struct tobj {
+    char *path;
+    size_t path_len;
+    uint64_t id;             /* namespace of this group's attributes in the node maps */
+    int kind;
+    int explicit_create;     /* 0: made by HDF5 as an intermediate group of a longer name */
+    int in_tree;             /* "/JAXON_ROOT" or below */
+    int intermediate_ok;     /* lies between a node's group and the node's own object */
+    struct tobj *parent;
+    tnode *owner;
+    jxv_order order;
+    jxv_type dtype;          /* datasets: as created, when the connector knew it */
+    int has_dtype;
+} tobj;
+
+struct tnode {
+    tobj *parent;
+    char *name;
+    size_t name_len;
+    jxv_name nm;             /* points into name */
+    jxv_nodeinfo info;       /* tags point into name or value */
+    char *value;             /* v1 container/data typehint text, kept for annotations */
+    size_t value_len;
+    char *expect_path;       /* v1 storage hint: key of t->expect, the dataset to come */
+    tobj *owned;
+    uint32_t refcount;
+    uint8_t registered;      /* complete: may be referenced, children may not follow */
+    uint8_t written;
+    uint8_t failed;          /* a violation was reported for it already */
+};
+
+struct jxv_tracker {
+    int is_jaxon;
+    int version_seen;
+    jxv_layout layout;
+    jxv_map objs;    /* ns 0: normalised path -> tobj */
+    jxv_map attrs;   /* ns group id: full attribute name -> tnode */
+    jxv_map slots;   /* ns group id: slot -> tnode */
+    jxv_map expect;  /* ns 0: path of a v1 storage-hint dataset still to come -> tnode */
+    tobj **objv;     /* creation order, for finish and annotations */
+    size_t nobj, capobj;
+    tnode **nodev;
+    size_t nnode, capnode;
+    tnode *root;
+    char **extra;    /* attributes on "/" written before the file became Jaxon */
+    size_t nextra, capextra;
+    uint64_t next_id;
+};
+
+static const char TREE[] = "/JAXON_ROOT";
+
+static int in_tree(const char *path)
+{
+    size_t n = sizeof TREE - 1;
+    return strncmp(path, TREE, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}
+
+static int push(void ***v, size_t *n, size_t *cap, void *item)
+{
+    if (*n == *cap) {
+        size_t nc = *cap ? *cap * 2 : 64;
+        void **nv = realloc(*v, nc * sizeof *nv);
+        if (!nv)
+            return -1;
+        *v = nv;
+        *cap = nc;
+    }
+    (*v)[(*n)++] = item;
+    return 0;
+}
+
+/* ---- objects -------------------------------------------------------------------------- */
+
+static tobj *obj_get(const jxv_tracker *t, const char *path)
+{
+    return jxv__map_get(&t->objs, 0, path, strlen(path));
+}
+
+/* Parent path of a normalised path (a new malloc'd string). */
+static char *parent_path(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash || slash == path)
+        return jxv__strndup("/", 1);
+    return jxv__strndup(path, (size_t)(slash - path));
+}
+
+static tobj *obj_add(jxv_tracker *t, char *path, int kind, int explicit_create, tobj *parent)
+{
+    tobj *o = calloc(1, sizeof *o);
+    if (!o)
+        return NULL;
+    o->path = path;
+    o->path_len = strlen(path);
+    o->id = ++t->next_id;
+    o->kind = kind;
+    o->explicit_create = explicit_create;
+    o->in_tree = in_tree(path);
+    o->parent = parent;
+    jxv__order_init(&o->order);
+    if (jxv__map_put(&t->objs, 0, o->path, o->path_len, o) < 0 ||
+        push((void ***)&t->objv, &t->nobj, &t->capobj, o) < 0) {
+        free(o);
+        return NULL;
+    }
+    return o;
+}
+
+/* Creates the object at path and every missing intermediate group (HDF5 does the same with
+ * create_intermediate_group). Takes ownership of path. NULL on OOM. */
+static tobj *obj_create(jxv_tracker *t, char *path, int kind)
+{
+    char *pp = parent_path(path);
+    if (!pp) {
+        free(path);
+        return NULL;
+    }
+    tobj *parent = obj_get(t, pp);
+    if (!parent) {
+        parent = obj_create(t, pp, OBJ_GROUP);
+        if (!parent) {
+            free(path);
+            return NULL;
+        }
+        parent->explicit_create = 0;
+    } else {
+        free(pp);
+    }
+    tobj *o = obj_add(t, path, kind, 1, parent);
+    if (!o)
+        free(path);
+    return o;
+}
+
+static void obj_free(tobj *o)
+{
+    free(o->path);
+    free(o);
+}
+
+static void node_free(tnode *n)
+{
+    free(n->name);
+    free(n->value);
+    free(n->expect_path);
+    free(n);
+}
+
+/* ---- lifecycle ------------------------------------------------------------------------ */
+
+jxv_tracker *jxv_tracker_new(void)
+{
+    jxv_tracker *t = calloc(1, sizeof *t);
+    if (!t)
+        return NULL;
+    t->layout = JXV_LAYOUT_V1;
+    char *root = jxv__strndup("/", 1);
+    if (!root || !obj_add(t, root, OBJ_GROUP, 1, NULL)) {
+        free(root);
+        jxv_tracker_free(t);
+        return NULL;
+    }
+    return t;
+}
+
+void jxv_tracker_free(jxv_tracker *t)
+{
+    if (!t)
+        return;
+    for (size_t i = 0; i < t->nobj; i++)
+        obj_free(t->objv[i]);
+    for (size_t i = 0; i < t->nnode; i++)
+        node_free(t->nodev[i]);
+    for (size_t i = 0; i < t->nextra; i++)
+        free(t->extra[i]);
+    free(t->extra);
+    free(t->objv);
+    free(t->nodev);
+    jxv__map_free(&t->objs);
+    jxv__map_free(&t->attrs);
+    jxv__map_free(&t->slots);
+    jxv__map_free(&t->expect);
+    free(t);
+}
+
+int jxv_tracker_is_jaxon(const jxv_tracker *t)
+{
+    return t && t->is_jaxon;
+}
+
+int jxv_tracker_root_written(const jxv_tracker *t)
+{
+    return t && t->root && t->root->registered;
+}
+
+static void become_jaxon(jxv_tracker *t)
+{
+    if (!t->is_jaxon) {
+        t->is_jaxon = 1;
+        t->layout = t->version_seen ? JXV_LAYOUT_V2 : JXV_LAYOUT_V1;
+    }
+}
+
+static int oom(jxv_report *rep, const char *where)
+{
+    return jxv_fail(rep, JXV_RULE_STRAY_OBJECT, where, "", 0,
+                    "the validator ran out of memory");
+}
+
+/* ---- ownership of groups and datasets ------------------------------------------------- */
+
+/* The object a node owns is named like its slot in the node's group (spec §1). Checks that
+ * it exists with the right kind and is not owned yet; *out gets it. */
+static int find_owned(jxv_tracker *t, tnode *n, int kind, tobj **out, const char *where,
+                      jxv_report *rep)
+{
+    char *path = jxv__join_path(n->parent->path, n->nm.slot, n->nm.slot_len);
+    if (!path)
+        return oom(rep, where);
+    tobj *o = obj_get(t, path);
+    free(path);
+    jxv_rule rule = kind == OBJ_GROUP ? JXV_RULE_CONTAINER_GROUP : JXV_RULE_DATASET;
+    if (!o || !o->explicit_create || o->kind != kind)
+        return jxv_fail(rep, rule, where, n->name, n->name_len,
+                        kind == OBJ_GROUP
+                            ? "a container node's group (named like its slot) is created "
+                              "before the container's attribute"
+                            : "a node stored in a dataset needs the dataset named like its "
+                              "slot");
+    if (o->owner)
+        return jxv_fail(rep, rule, where, n->name, n->name_len,
+                        "this %s already belongs to another node",
+                        kind == OBJ_GROUP ? "group" : "dataset");
+    *out = o;
+    return 0;
+}
+
+/* v2 data node: its dataset was created before the attribute and must fit the tag. */
+static int find_owned_dataset(jxv_tracker *t, tnode *n, tobj **out, const char *where,
+                              jxv_report *rep)
+{
+    if (find_owned(t, n, OBJ_DATASET, out, where, rep) < 0)
+        return -1;
+    if ((*out)->has_dtype)
+        return jxv__check_data_type(t->layout, n->info.data, n->info.jax_dtype,
+                                    n->info.jax_len, &(*out)->dtype, 1, (*out)->path, rep);
+    return 0;
+}
+
+static void take_owned(tnode *n, tobj *o)
+{
+    n->owned = o;
+    o->owner = n;
+    for (tobj *p = o->parent; p && p != n->parent; p = p->parent)
+        p->intermediate_ok = 1;
+}
+
+/* Container node complete: its group exists and its children fit its tag. */
+static int check_container(jxv_tracker *t, tnode *n, tobj **group, const char *where,
+                           jxv_report *rep)
+{
+    if (find_owned(t, n, OBJ_GROUP, group, where, rep) < 0)
+        return -1;
+    return jxv__order_close(&(*group)->order, n->info.tag, (*group)->path, rep);
+}
+
+/* ---- references ----------------------------------------------------------------------- */
+
+static int referenceable_v1(const tnode *target)
+{
+    switch (target->info.kind) {
+    case JXV_N_ATOM:
+        return target->info.is_str;
+    case JXV_N_NUMERIC:
+        return 0;
+    default:
+        return 1;
+    }
+}
+
+static int check_ref(jxv_tracker *t, const char *text, size_t len, tnode **target,
+                     const char *where, jxv_report *rep)
+{
+    jxv_refsplit rs;
+    if (jxv__ref_resolve_split(t->layout, text, len, &rs, where, rep) < 0)
+        return -1;
+    tobj *g = obj_get(t, rs.group.data ? rs.group.data : "/");
+    tnode *n = NULL;
+    if (g && rs.last.data) {
+        if (t->layout == JXV_LAYOUT_V1)
+            n = jxv__map_get(&t->attrs, g->id, rs.last.data, rs.last.len);
+        else
+            n = jxv__map_get(&t->slots, g->id, rs.last.data, rs.last.len);
+    }
+    jxv__refsplit_free(&rs);
+    if (!n)
+        return jxv_fail(rep, JXV_RULE_REF_TARGET, where, text, len,
+                        t->layout == JXV_LAYOUT_V1
+                            ? "no node at this path (a v1.2.0 reference names the group path "
+                              "and the target's full attribute name, and targets are written "
+                              "before references)"
+                            : "no node at this path (a reference names the group path and the "
+                              "target's slot, and targets are written before references)");
+    if (n->info.kind == JXV_N_REF)
+        return jxv_fail(rep, JXV_RULE_REF_TARGET, where, text, len,
+                        "a reference points to a stored node, never to another reference");
+    if (!n->registered)
+        return jxv_fail(rep, JXV_RULE_REF_TARGET, where, text, len,
+                        "the target is not complete yet (a node becomes a reference target "
+                        "when its own attribute is written; references to an enclosing "
+                        "container are cycles)");
+    if (t->layout == JXV_LAYOUT_V1 && !referenceable_v1(n))
+        return jxv_fail(rep, JXV_RULE_REF_TARGET, where, text, len,
+                        "None, Ellipsis, numbers, range and slice are copied, never "
+                        "referenced");
+    *target = n;
+    return 0;
+}
+
+/* ---- events --------------------------------------------------------------------------- */
+
+/* Common gate of group/dataset/link creation: 1 = check, 0 = accept unchecked, -1 = refused. */
+static int gate_object(jxv_tracker *t, const char *path, const char *where, jxv_report *rep)
+{
+    if (!t->is_jaxon) {
+        if (in_tree(path)) {
+            become_jaxon(t);
+            return 1;
+        }
+        return 0;
+    }
+    if (in_tree(path))
+        return 1;
+    char *pp = parent_path(path);
+    if (!pp)
+        return oom(rep, where);
+    int on_root = strcmp(pp, "/") == 0;
+    free(pp);
+    if (on_root)
+        return jxv_fail(rep, JXV_RULE_STRAY_OBJECT, where, path, strlen(path),
+                        "in a Jaxon file the root group holds only JAXON_ROOT");
+    return 0;
+}
+
+static int create_object(jxv_tracker *t, const char *parent, const char *name, int kind,
+                         const jxv_type *type, jxv_report *rep)
+{
+    if (!t)
+        return 0;
+    char *path = jxv__join_path(parent, name, name ? strlen(name) : 0);
+    if (!path)
+        return oom(rep, parent);
+    int g = gate_object(t, path, path, rep);
+    if (g <= 0) {
+        /* before the root appears, remember the direct children of "/" for finish() */
+        if (g == 0 && !t->is_jaxon && !obj_get(t, path)) {
+            char *pp = parent_path(path);
+            int on_root = pp && strcmp(pp, "/") == 0;
+            free(pp);
+            if (on_root) {
+                if (!obj_create(t, path, kind))
+                    return oom(rep, parent);
+                return 0;
+            }
+        }
+        free(path);
+        return g;
+    }
+    if (obj_get(t, path)) {
+        free(path); /* HDF5 itself refuses to create an existing name */
+        return 0;
+    }
+    char *pp = parent_path(path);
+    if (!pp) {
+        free(path);
+        return oom(rep, parent);
+    }
+    tobj *po = obj_get(t, pp);
+    free(pp);
+    if (po && po->owner && po->owner->registered) {
+        int r = jxv_fail(rep, JXV_RULE_CONTAINER_GROUP, path, name, name ? strlen(name) : 0,
+                         "children of a container are created before the container's own "
+                         "attribute");
+        free(path);
+        return r;
+    }
+    tnode *owner = NULL;
+    if (kind == OBJ_DATASET && t->layout == JXV_LAYOUT_V1) {
+        owner = jxv__map_get(&t->expect, 0, path, strlen(path));
+        if (!owner) {
+            int r = jxv_fail(rep, JXV_RULE_STRAY_OBJECT, path, name, name ? strlen(name) : 0,
+                             "a dataset in a v1.2.0 tree belongs to a node whose attribute "
+                             "value is a data typehint, written just before the dataset");
+            free(path);
+            return r;
+        }
+        if (type && jxv__check_data_type(t->layout, owner->info.data, NULL, 0, type, 1, path,
+                                         rep) < 0) {
+            free(path);
+            return -1;
+        }
+    }
+    tobj *o = obj_create(t, path, kind);
+    if (!o)
+        return oom(rep, parent);
+    if (type) {
+        o->dtype = *type;
+        o->has_dtype = 1;
+    }
+    if (owner)
+        take_owned(owner, o);
+    return 0;
+}
+
+int jxv_on_group_create(jxv_tracker *t, const char *parent, const char *name, jxv_report *rep)
+{
+    return create_object(t, parent, name, OBJ_GROUP, NULL, rep);
+}
+
+int jxv_on_dataset_create(jxv_tracker *t, const char *parent, const char *name,
+                          const jxv_type *type, jxv_report *rep)
+{
+    return create_object(t, parent, name, OBJ_DATASET, type, rep);
+}
+
+/* Records a node (takes ownership of name). */
+static tnode *node_add(jxv_tracker *t, tobj *parent, char *name, size_t len,
+                       const jxv_name *nm, const jxv_nodeinfo *info)
+{
+    tnode *n = calloc(1, sizeof *n);
+    if (!n)
+        return NULL;
+    n->parent = parent;
+    n->name = name;
+    n->name_len = len;
+    n->nm = *nm;
+    n->info = *info;
+    if (jxv__map_put(&t->attrs, parent->id, n->name, len, n) < 0 ||
+        jxv__map_put(&t->slots, parent->id, n->nm.slot, n->nm.slot_len, n) < 0 ||
+        push((void ***)&t->nodev, &t->nnode, &t->capnode, n) < 0) {
+        free(n);
+        return NULL;
+    }
+    return n;
+}
+
+/* Re-points the jxv_name of a copied attribute name into the copy. */
+static void rebase_name(jxv_name *nm, const char *from, const char *to)
+{
+    nm->slot = to + (nm->slot - from);
+    if (nm->hint)
+        nm->hint = to + (nm->hint - from);
+}
+
+static void rebase_info(jxv_nodeinfo *info, const char *from, size_t len, const char *to)
+{
+    if (info->tags && info->tags >= from && info->tags <= from + len)
+        info->tags = to + (info->tags - from);
+    if (info->jax_dtype && info->jax_dtype >= from && info->jax_dtype <= from + len)
+        info->jax_dtype = to + (info->jax_dtype - from);
+}
+
+static int attr_on_root(jxv_tracker *t, const char *name, size_t len, const jxv_type *type,
+                        const char *where, jxv_report *rep)
+{
+    if (jxv__eq(name, len, "JAXON_VERSION")) {
+        if (t->is_jaxon)
+            return jxv_fail(rep, JXV_RULE_ROOT, where, name, len,
+                            "JAXON_VERSION is the first attribute of a v2 file, written "
+                            "before the root node");
+        t->version_seen = 1;
+        return 0;
+    }
+    const char *s = name;
+    size_t sl = len;
+    if (t->version_seen)
+        jxv__strip(&s, &sl);
+    if (!jxv__starts(s, sl, "JAXON_ROOT")) {
+        if (t->is_jaxon)
+            return jxv_fail(rep, JXV_RULE_STRAY_OBJECT, where, name, len,
+                            "the root group of a Jaxon file carries only the root attribute%s",
+                            t->layout == JXV_LAYOUT_V2 ? " and JAXON_VERSION" : "");
+        char *copy = jxv__strndup(name, len);
+        if (!copy || push((void ***)&t->extra, &t->nextra, &t->capextra, copy) < 0) {
+            free(copy);
+            return oom(rep, where);
+        }
+        return 0;
+    }
+    jxv_layout layout = t->is_jaxon ? t->layout : (t->version_seen ? JXV_LAYOUT_V2 : JXV_LAYOUT_V1);
+    jxv_name nm;
+    if (jxv_parse_attr_name(layout, name, len, &nm, where, rep) < 0)
+        return -1;
+    if (nm.slot_kind != JXV_SLOT_ROOT)
+        return jxv_fail(rep, JXV_RULE_ROOT, where, name, len,
+                        "the root attribute is named JAXON_ROOT with an optional typehint");
+    if (t->root)
+        return jxv_fail(rep, JXV_RULE_ROOT, where, name, len,
+                        "the root group carries exactly one root attribute");
+    jxv_nodeinfo info;
+    if (jxv__classify_attr(layout, &nm, type, &info, where, rep) < 0)
+        return -1;
+    int was = t->is_jaxon;
+    become_jaxon(t);
+    tobj *rootobj = obj_get(t, "/");
+    tobj *owned = NULL;
+    if (info.kind == JXV_N_CONTAINER || info.kind == JXV_N_DATA_DSET) {
+        /* v2: group/dataset first, then the attribute */
+        tnode tmp = {.parent = rootobj, .name = (char *)(uintptr_t)name, .name_len = len,
+                     .nm = nm, .info = info};
+        int r = info.kind == JXV_N_CONTAINER
+                    ? check_container(t, &tmp, &owned, where, rep)
+                    : find_owned_dataset(t, &tmp, &owned, where, rep);
+        if (r < 0) {
+            if (!was)
+                t->is_jaxon = 0;
+            return -1;
+        }
+    }
+    char *copy = jxv__strndup(name, len);
+    if (!copy)
+        return oom(rep, where);
+    rebase_name(&nm, name, copy);
+    rebase_info(&info, name, len, copy);
+    tnode *n = node_add(t, rootobj, copy, len, &nm, &info);
+    if (!n) {
+        free(copy);
+        return oom(rep, where);
+    }
+    t->root = n;
+    if (owned)
+        take_owned(n, owned);
+    if (info.kind != JXV_N_PENDING && info.kind != JXV_N_REF)
+        n->registered = 1;
+    return 0;
+}
+
+int jxv_on_attr_create(jxv_tracker *t, const char *parent, const char *name,
+                       const jxv_type *type, jxv_report *rep)
+{
+    if (!t || !name)
+        return 0;
+    char *ppath = jxv__join_path(parent, NULL, 0);
+    size_t len = strlen(name);
+    char *where = ppath ? jxv__attr_where(ppath, name, len) : NULL;
+    int r = 0;
+    if (!where) {
+        r = oom(rep, parent);
+        goto done;
+    }
+    if (strcmp(ppath, "/") == 0) {
+        r = attr_on_root(t, name, len, type, where, rep);
+        goto done;
+    }
+    if (!t->is_jaxon || !in_tree(ppath))
+        goto done;
+    tobj *po = obj_get(t, ppath);
+    if (!po)
+        goto done; /* a group this tracker never saw (file opened for writing again) */
+    if (po->kind == OBJ_DATASET) {
+        r = jxv_fail(rep, JXV_RULE_STRAY_OBJECT, where, name, len,
+                     "Jaxon datasets carry no attributes");
+        goto done;
+    }
+    if (!po->explicit_create) {
+        r = jxv_fail(rep, JXV_RULE_STRAY_OBJECT, where, name, len,
+                     "this group only exists as an intermediate group of a name containing "
+                     "'/' and carries no Jaxon attribute");
+        goto done;
+    }
+    if (jxv__map_get(&t->attrs, po->id, name, len))
+        goto done; /* HDF5 refuses an existing attribute name itself */
+    jxv_name nm;
+    if (jxv_parse_attr_name(t->layout, name, len, &nm, where, rep) < 0) {
+        r = -1;
+        goto done;
+    }
+    if (nm.slot_kind == JXV_SLOT_ROOT) {
+        r = jxv_fail(rep, JXV_RULE_SLOT_NAME, where, name, len,
+                     "JAXON_ROOT is the slot of the root node only");
+        goto done;
+    }
+    if (jxv__map_get(&t->slots, po->id, nm.slot, nm.slot_len)) {
+        r = jxv_fail(rep, JXV_RULE_DUPLICATE_SLOT, where, name, len,
+                     "another node of this group already uses the slot %.*s",
+                     (int)(nm.slot_len > 200 ? 200 : nm.slot_len), nm.slot);
+        goto done;
+    }
+    if (po->owner && po->owner->registered) {
+        r = jxv_fail(rep, JXV_RULE_CONTAINER_GROUP, where, name, len,
+                     "children of a container are written before the container's own "
+                     "attribute");
+        goto done;
+    }
+    jxv_nodeinfo info;
+    if (jxv__classify_attr(t->layout, &nm, type, &info, where, rep) < 0) {
+        r = -1;
+        goto done;
+    }
+    char *copy = jxv__strndup(name, len);
+    if (!copy) {
+        r = oom(rep, where);
+        goto done;
+    }
+    rebase_name(&nm, name, copy);
+    rebase_info(&info, name, len, copy);
+    tnode tmp = {.parent = po, .name = copy, .name_len = len, .nm = nm, .info = info};
+    tobj *owned = NULL;
+    if (info.kind == JXV_N_CONTAINER)
+        r = check_container(t, &tmp, &owned, where, rep);
+    else if (info.kind == JXV_N_DATA_DSET)
+        r = find_owned_dataset(t, &tmp, &owned, where, rep);
+    jxv_order saved = po->order;
+    if (r == 0)
+        r = jxv__order_add(&po->order, t->layout, &nm, JXV_TAG_NONE, copy, len, where, rep);
+    if (r < 0) {
+        po->order = saved;
+        free(copy);
+        goto done;
+    }
+    tnode *n = node_add(t, po, copy, len, &nm, &info);
+    if (!n) {
+        po->order = saved;
+        free(copy);
+        r = oom(rep, where);
+        goto done;
+    }
+    if (owned)
+        take_owned(n, owned);
+    if (info.kind != JXV_N_PENDING && info.kind != JXV_N_REF)
+        n->registered = 1;
+done:
+    free(where);
+    free(ppath);
+    return r;
+}
+
+int jxv_on_attr_write_text(jxv_tracker *t, const char *parent, const char *name,
+                           const char *text, size_t len, jxv_report *rep)
+{
+    if (!t || !t->is_jaxon || !name)
+        return 0;
+    char *ppath = jxv__join_path(parent, NULL, 0);
+    if (!ppath)
+        return oom(rep, parent);
+    tobj *po = obj_get(t, ppath);
+    size_t nlen = strlen(name);
+    tnode *n = po ? jxv__map_get(&t->attrs, po->id, name, nlen) : NULL;
+    if (!n || n->written || (n->info.kind != JXV_N_PENDING && n->info.kind != JXV_N_REF)) {
+        free(ppath);
+        return 0;
+    }
+    char *where = jxv__attr_where(ppath, name, nlen);
+    free(ppath);
+    if (!where)
+        return oom(rep, parent);
+    while (len && text[len - 1] == '\0') /* readers drop the NUL padding */
+        len--;
+    jxv_nodeinfo info = n->info;
+    tnode *target = NULL;
+    tobj *owned = NULL;
+    int r = jxv__classify_text(t->layout, &n->nm, text ? text : "", len, &info, where, rep);
+    if (r == 0 && info.kind == JXV_N_REF)
+        r = check_ref(t, text, len, &target, where, rep);
+    char *value = NULL;
+    if (r == 0 && (info.kind == JXV_N_CONTAINER || info.kind == JXV_N_DATA_DSET)) {
+        value = jxv__strndup(text, len);
+        if (!value)
+            r = oom(rep, where);
+        else
+            rebase_info(&info, text, len, value);
+    }
+    if (r == 0 && info.kind == JXV_N_CONTAINER) {
+        tnode tmp = *n;
+        tmp.info = info;
+        r = check_container(t, &tmp, &owned, where, rep);
+    }
+    char *expect = NULL;
+    if (r == 0 && info.kind == JXV_N_DATA_DSET) {
+        expect = jxv__join_path(n->parent->path, n->nm.slot, n->nm.slot_len);
+        if (!expect)
+            r = oom(rep, where);
+        else if (jxv__map_put(&t->expect, 0, expect, strlen(expect), n) < 0)
+            r = oom(rep, where);
+    }
+    if (r < 0) {
+        n->failed = 1; /* reported now; finish() does not report it again */
+        free(value);
+        free(expect);
+        free(where);
+        return -1;
+    }
+    n->info = info;
+    n->value = value;
+    n->value_len = len;
+    n->expect_path = expect;
+    free(where);
+    if (owned)
+        take_owned(n, owned);
+    if (target)
+        target->refcount++;
+    n->written = 1;
+    n->registered = 1;
+    return 0;
+}
+
+int jxv_on_link_create(jxv_tracker *t, const char *parent, const char *name, const char *target,
+                       jxv_report *rep)
+{
+    if (!t || !t->is_jaxon)
+        return 0;
+    if (!target) /* an anonymous dataset being given its name: same as creating it */
+        return create_object(t, parent, name, OBJ_DATASET, NULL, rep);
+    char *path = jxv__join_path(parent, name, name ? strlen(name) : 0);
+    if (!path)
+        return oom(rep, parent);
+    int r = 0;
+    if (in_tree(path) || (parent && strcmp(parent, "/") == 0))
+        r = jxv_fail(rep, JXV_RULE_STRAY_OBJECT, path, target, strlen(target),
+                     "the Jaxon layout has no extra hard or soft links");
+    free(path);
+    return r;
+}
+
+static int refuse_change(jxv_tracker *t, const char *parent, const char *name, const char *what,
+                         jxv_report *rep)
+{
+    if (!t || !t->is_jaxon)
+        return 0;
+    char *path = jxv__join_path(parent, NULL, 0);
+    if (!path)
+        return oom(rep, parent);
+    int r = 0;
+    if (in_tree(path) || strcmp(path, "/") == 0) {
+        char *where = jxv__attr_where(path, name ? name : "", name ? strlen(name) : 0);
+        r = jxv_fail(rep, JXV_RULE_STRAY_OBJECT, where ? where : path, name,
+                     name ? strlen(name) : 0,
+                     "a Jaxon tree is written once in order; %s inside it is not allowed",
+                     what);
+        free(where);
+    }
+    free(path);
+    return r;
+}
+
+int jxv_on_link_move(jxv_tracker *t, const char *src_parent, const char *src_name,
+                     const char *dst_parent, const char *dst_name, jxv_report *rep)
+{
+    if (refuse_change(t, src_parent, src_name, "moving or renaming a link", rep) < 0)
+        return -1;
+    return refuse_change(t, dst_parent, dst_name, "moving or renaming a link", rep);
+}
+
+int jxv_on_attr_rename(jxv_tracker *t, const char *parent, const char *old_name,
+                       const char *new_name, jxv_report *rep)
+{
+    (void)new_name;
+    return refuse_change(t, parent, old_name, "renaming an attribute", rep);
+}
+
+int jxv_on_delete(jxv_tracker *t, const char *parent, const char *name, jxv_report *rep)
+{
+    return refuse_change(t, parent, name, "deleting", rep);
+}
+
+/* ---- whole-file checks ---------------------------------------------------------------- */
+
+int jxv_tracker_finish(jxv_tracker *t, jxv_report *rep)
+{
+    if (!t || !t->is_jaxon)
+        return 0;
+    size_t before = rep ? rep->count : 0;
+    int bad = 0;
+    if (!t->root)
+        bad |= jxv_fail(rep, JXV_RULE_ROOT, "/", "", 0,
+                        "a Jaxon file has exactly one root attribute JAXON_ROOT[:typehint] on /");
+    for (size_t i = 0; i < t->nextra; i++)
+        bad |= jxv_fail(rep, JXV_RULE_STRAY_OBJECT, "/", t->extra[i], strlen(t->extra[i]),
+                        "the root group of a Jaxon file carries only the root attribute%s",
+                        t->layout == JXV_LAYOUT_V2 ? " and JAXON_VERSION" : "");
+    for (size_t i = 0; i < t->nnode; i++) {
+        tnode *n = t->nodev[i];
+        if (n->failed)
+            continue;
+        char *where = jxv__attr_where(n->parent->path, n->name, n->name_len);
+        if (!n->registered)
+            bad |= jxv_fail(rep, JXV_RULE_VALUE_TYPE, where, n->name, n->name_len,
+                            "the string attribute was created but its text never written");
+        else if (n->info.kind == JXV_N_DATA_DSET && !n->owned)
+            bad |= jxv_fail(rep, JXV_RULE_DATASET, where, n->name, n->name_len,
+                            "a node whose value is a data typehint has its data in a dataset "
+                            "named like its slot, and the dataset is missing");
+        free(where);
+    }
+    for (size_t i = 0; i < t->nobj; i++) {
+        tobj *o = t->objv[i];
+        if (!o->parent || !o->explicit_create || o->owner || o->intermediate_ok)
+            continue;
+        const char *base = strrchr(o->path, '/');
+        base = base ? base + 1 : o->path;
+        if (!o->in_tree)
+            bad |= jxv_fail(rep, JXV_RULE_STRAY_OBJECT, o->path, base, strlen(base),
+                            "in a Jaxon file the root group holds only JAXON_ROOT");
+        else if (o->kind == OBJ_GROUP)
+            bad |= jxv_fail(rep, JXV_RULE_CONTAINER_GROUP, o->path, base, strlen(base),
+                            "every group of the Jaxon tree belongs to a container node (an "
+                            "attribute named like the group in its parent)");
+        else
+            bad |= jxv_fail(rep, JXV_RULE_STRAY_OBJECT, o->path, base, strlen(base),
+                            "every dataset of the Jaxon tree belongs to a node stored in a "
+                            "dataset");
+    }
+    return (bad || (rep && rep->count > before)) ? -1 : 0;
+}
+
+/* ---- annotations ---------------------------------------------------------------------- */
+
+/* The outermost marshal tag of a "#a#b" chain (the last one) without brackets. */
+static void last_tag(const char *tags, size_t len, const char **tag, size_t *tl)
+{
+    const char *h = tags + len;
+    while (h > tags && h[-1] != '#')
+        h--;
+    *tag = h;
+    *tl = (size_t)(tags + len - h);
+}
+
+static void describe_container(const jxv_tracker *t, const tnode *n, jxv_buf *b)
+{
+    const tobj *g = n->owned;
+    int dict = n->info.tag == JXV_TAG_DICT;
+    uint64_t count = dict ? g->order.entries : g->order.n;
+    const char *unit = dict ? "entr" : "item";
+    char num[64];
+    const char *tag = NULL;
+    size_t tl = 0;
+    if (n->info.tags && n->info.tags_len)
+        last_tag(n->info.tags, n->info.tags_len, &tag, &tl);
+    const char *arg = NULL;
+    size_t al = 0;
+    int dataclass = 0;
+    if (tag && tl) {
+        const char *open = memchr(tag, '[', tl);
+        if (t->layout == JXV_LAYOUT_V2 && open && tag[tl - 1] == ']') {
+            arg = open + 1;
+            al = tl - (size_t)(open - tag) - 2;
+            dataclass = jxv__starts(tag, tl, "dclass[");
+        } else if (t->layout == JXV_LAYOUT_V1 && memchr(tag, '.', tl)) {
+            arg = tag;
+            al = tl;
+            dataclass = 1;
+        }
+    }
+    if (dict && dataclass) {
+        jxv__buf_adds(b, "dataclass ");
+        jxv__buf_add(b, arg, al);
+        snprintf(num, sizeof num, ", %" PRIu64 " field%s", count, count == 1 ? "" : "s");
+        jxv__buf_adds(b, num);
+        return;
+    }
+    if (arg) {
+        jxv__buf_add(b, arg, al);
+        jxv__buf_adds(b, " object (");
+    } else if (tag && tl) {
+        jxv__buf_adds(b, "marshaled as ");
+        jxv__buf_add(b, tag, tl);
+        jxv__buf_adds(b, " (");
+    }
+    jxv__buf_adds(b, jxv__ctag_name(n->info.tag));
+    snprintf(num, sizeof num, ", %" PRIu64 " %s%s", count, unit,
+             dict ? (count == 1 ? "y" : "ies") : (count == 1 ? "" : "s"));
+    jxv__buf_adds(b, num);
+    if (tag && tl)
+        jxv__buf_add(b, ")", 1);
+}
+
+int jxv_tracker_foreach_annotation(const jxv_tracker *t,
+                                   int (*fn)(const char *path, const char *text, void *ud),
+                                   void *ud)
+{
+    if (!t || !t->is_jaxon || !fn)
+        return 0;
+    jxv_buf b = {0};
+    int r = 0;
+    for (size_t i = 0; i < t->nobj && r == 0; i++) {
+        const tobj *o = t->objv[i];
+        b.len = 0;
+        if (b.data)
+            b.data[0] = '\0';
+        if (!o->parent) {
+            jxv__buf_adds(&b, t->layout == JXV_LAYOUT_V1 ? "Jaxon layout v1.2.0"
+                                                         : "Jaxon layout v2.0.0");
+            jxv__buf_adds(&b, " (written through the jaxon VOL connector)");
+        } else if (o->owner) {
+            const tnode *n = o->owner;
+            if (n->info.kind == JXV_N_CONTAINER) {
+                describe_container(t, n, &b);
+            } else {
+                jxv__buf_adds(&b, jxv__dhint_name(n->info.data));
+                if (n->info.data == JXV_D_JAX && n->info.jax_dtype) {
+                    jxv__buf_add(&b, "[", 1);
+                    jxv__buf_add(&b, n->info.jax_dtype, n->info.jax_len);
+                    jxv__buf_add(&b, "]", 1);
+                }
+                jxv__buf_adds(&b, " data");
+            }
+            if (n->refcount) {
+                char num[80];
+                snprintf(num, sizeof num, "; shared object, referenced %u time%s",
+                         (unsigned)n->refcount, n->refcount == 1 ? "" : "s");
+                jxv__buf_adds(&b, num);
+            }
+        } else {
+            continue;
+        }
+        if (b.oom) {
+            r = -1;
+            break;
+        }
+        r = fn(o->path, b.data, ud);
+    }
+    jxv__buf_free(&b);
+    return r;
+}

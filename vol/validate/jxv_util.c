@@ -1,0 +1,530 @@
+/* Reports, HDF5 type summaries, string helpers and the hash map used by the validator. */
+#include "jxv_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- rules and reports ---------------------------------------------------------------- */
+
+static const char *const rule_names[JXV_RULE__COUNT] = {
+    [JXV_RULE_ROOT] = "root",
+    [JXV_RULE_SLOT_NAME] = "slot-name",
+    [JXV_RULE_TYPE_TAG] = "type-tag",
+    [JXV_RULE_VALUE_TYPE] = "value-type",
+    [JXV_RULE_ATOM_TEXT] = "atom-text",
+    [JXV_RULE_KEY_VALUE] = "key-value",
+    [JXV_RULE_INDEX_ORDER] = "index-order",
+    [JXV_RULE_REF_PATH] = "ref-path",
+    [JXV_RULE_REF_TARGET] = "ref-target",
+    [JXV_RULE_CONTAINER_GROUP] = "container-group",
+    [JXV_RULE_DATASET] = "dataset",
+    [JXV_RULE_STRAY_OBJECT] = "stray-object",
+    [JXV_RULE_DUPLICATE_SLOT] = "duplicate-slot",
+};
+
+const char *jxv_rule_name(jxv_rule rule)
+{
+    if ((int)rule < 0 || rule >= JXV_RULE__COUNT)
+        return "unknown";
+    return rule_names[rule];
+}
+
+void jxv_report_init(jxv_report *rep)
+{
+    memset(rep, 0, sizeof *rep);
+}
+
+void jxv_report_clear(jxv_report *rep)
+{
+    for (size_t i = 0; i < rep->count; i++) {
+        free(rep->items[i].path);
+        free(rep->items[i].text);
+        free(rep->items[i].message);
+    }
+    free(rep->items);
+    jxv_report_init(rep);
+}
+
+/* Copies an offending text for display: NUL bytes become "\0" (texts may contain them, e.g.
+ * the key 'k\0') and long texts are cut at a UTF-8 boundary and end with "…". */
+static char *display_text(const char *text, size_t len)
+{
+    jxv_buf b = {0};
+    size_t shown = 0;
+    size_t i = 0;
+    if (!text)
+        len = 0;
+    while (i < len) {
+        size_t clen = 1;
+        unsigned char c = (unsigned char)text[i];
+        if (c >= 0xC0) {
+            while (i + clen < len && ((unsigned char)text[i + clen] & 0xC0) == 0x80 && clen < 4)
+                clen++;
+        }
+        if (shown + clen > JXV_TEXT_MAX) {
+            jxv__buf_adds(&b, "\xE2\x80\xA6"); /* … */
+            break;
+        }
+        if (c == 0)
+            jxv__buf_add(&b, "\\0", 2);
+        else
+            jxv__buf_add(&b, text + i, clen);
+        shown += clen;
+        i += clen;
+    }
+    jxv__buf_add(&b, "", 1);
+    if (b.oom) {
+        jxv__buf_free(&b);
+        return NULL;
+    }
+    return b.data;
+}
+
+int jxv_fail(jxv_report *rep, jxv_rule rule, const char *path, const char *text, size_t text_len,
+             const char *fmt, ...)
+{
+    if (!rep)
+        return -1;
+    if (rep->count == rep->capacity) {
+        size_t ncap = rep->capacity ? rep->capacity * 2 : 8;
+        jxv_violation *n = realloc(rep->items, ncap * sizeof *n);
+        if (!n) {
+            rep->out_of_memory = 1;
+            return -1;
+        }
+        rep->items = n;
+        rep->capacity = ncap;
+    }
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    jxv_violation *v = &rep->items[rep->count];
+    v->rule = rule;
+    v->path = jxv__strndup(path ? path : "", path ? strlen(path) : 0);
+    v->text = display_text(text, text_len);
+    v->message = jxv__strndup(msg, strlen(msg));
+    if (!v->path || !v->text || !v->message) {
+        free(v->path);
+        free(v->text);
+        free(v->message);
+        rep->out_of_memory = 1;
+        return -1;
+    }
+    rep->count++;
+    return -1;
+}
+
+/* ---- HDF5 type summary ---------------------------------------------------------------- */
+
+/* h5py's bool: an 8-bit integer enum with exactly FALSE=0 and TRUE=1. */
+static int is_bool_enum(hid_t type_id)
+{
+    if (H5Tget_nmembers(type_id) != 2 || H5Tget_size(type_id) != 1)
+        return 0;
+    for (unsigned i = 0; i < 2; i++) {
+        char *name = H5Tget_member_name(type_id, i);
+        signed char v = -1;
+        int ok = name && H5Tget_member_value(type_id, i, &v) >= 0 &&
+                 strcmp(name, i == 0 ? "FALSE" : "TRUE") == 0 && v == (signed char)i;
+        H5free_memory(name);
+        if (!ok)
+            return 0;
+    }
+    return 1;
+}
+
+/* h5py's complex: a compound of exactly "r" then "i", equal float types of size 4, 8 or 16. */
+static int is_complex_compound(hid_t type_id)
+{
+    if (H5Tget_nmembers(type_id) != 2)
+        return 0;
+    int ok = 1;
+    hid_t mt[2] = {H5I_INVALID_HID, H5I_INVALID_HID};
+    for (unsigned i = 0; i < 2 && ok; i++) {
+        char *name = H5Tget_member_name(type_id, i);
+        ok = name && strcmp(name, i == 0 ? "r" : "i") == 0;
+        H5free_memory(name);
+        if (ok) {
+            mt[i] = H5Tget_member_type(type_id, i);
+            ok = mt[i] >= 0 && H5Tget_class(mt[i]) == H5T_FLOAT;
+        }
+    }
+    if (ok) {
+        size_t s = H5Tget_size(mt[0]);
+        ok = H5Tequal(mt[0], mt[1]) > 0 && (s == 4 || s == 8 || s == 16) &&
+             H5Tget_member_offset(type_id, 1) == s;
+    }
+    for (int i = 0; i < 2; i++)
+        if (mt[i] >= 0)
+            H5Tclose(mt[i]);
+    return ok;
+}
+
+int jxv_describe(hid_t type_id, hid_t space_id, jxv_type *out)
+{
+    int ret = 0;
+    hid_t saved = H5Eget_current_stack(); /* keep the caller's error stack intact */
+    memset(out, 0, sizeof *out);
+    H5E_BEGIN_TRY
+    {
+        H5T_class_t cls = H5Tget_class(type_id);
+        out->size = H5Tget_size(type_id);
+        switch (cls) {
+        case H5T_STRING: {
+            htri_t var = H5Tis_variable_str(type_id);
+            out->kind = var > 0 ? JXV_T_VLEN_STRING : JXV_T_FIXED_STRING;
+            out->utf8 = H5Tget_cset(type_id) == H5T_CSET_UTF8;
+            break;
+        }
+        case H5T_INTEGER:
+            out->kind = JXV_T_INTEGER;
+            out->is_signed = H5Tget_sign(type_id) == H5T_SGN_2;
+            break;
+        case H5T_FLOAT:
+            out->kind = JXV_T_FLOAT;
+            break;
+        case H5T_ENUM:
+            out->kind = is_bool_enum(type_id) ? JXV_T_BOOL_ENUM : JXV_T_ENUM;
+            break;
+        case H5T_COMPOUND:
+            out->kind = is_complex_compound(type_id) ? JXV_T_COMPLEX : JXV_T_COMPOUND;
+            break;
+        case H5T_OPAQUE:
+            out->kind = JXV_T_OPAQUE;
+            break;
+        case H5T_ARRAY:
+            out->kind = JXV_T_ARRAY;
+            break;
+        case H5T_NO_CLASS:
+            ret = -1;
+            break;
+        default:
+            out->kind = JXV_T_OTHER;
+            break;
+        }
+        if (ret == 0) {
+            H5S_class_t sc = H5Sget_simple_extent_type(space_id);
+            if (sc == H5S_SCALAR) {
+                out->space = JXV_S_SCALAR;
+                out->npoints = 1;
+            } else if (sc == H5S_SIMPLE) {
+                out->space = JXV_S_SIMPLE;
+                out->rank = H5Sget_simple_extent_ndims(space_id);
+                hssize_t np = H5Sget_simple_extent_npoints(space_id);
+                if (out->rank < 0 || np < 0)
+                    ret = -1;
+                else
+                    out->npoints = (uint64_t)np;
+            } else if (sc == H5S_NULL) {
+                out->space = JXV_S_NULL;
+            } else {
+                ret = -1;
+            }
+        }
+    }
+    H5E_END_TRY
+    if (saved >= 0)
+        H5Eset_current_stack(saved);
+    return ret;
+}
+
+/* ---- strings -------------------------------------------------------------------------- */
+
+int jxv__eq(const char *s, size_t len, const char *lit)
+{
+    size_t n = strlen(lit);
+    return len == n && memcmp(s, lit, n) == 0;
+}
+
+int jxv__starts(const char *s, size_t len, const char *lit)
+{
+    size_t n = strlen(lit);
+    return len >= n && memcmp(s, lit, n) == 0;
+}
+
+/* Decodes one UTF-8 character; returns its length or 0 if invalid. */
+static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
+{
+    if (n == 0)
+        return 0;
+    unsigned char c = s[0];
+    if (c < 0x80) {
+        *cp = c;
+        return 1;
+    }
+    size_t len;
+    uint32_t v, min;
+    if ((c & 0xE0) == 0xC0) {
+        len = 2; v = c & 0x1F; min = 0x80;
+    } else if ((c & 0xF0) == 0xE0) {
+        len = 3; v = c & 0x0F; min = 0x800;
+    } else if ((c & 0xF8) == 0xF0) {
+        len = 4; v = c & 0x07; min = 0x10000;
+    } else {
+        return 0;
+    }
+    if (n < len)
+        return 0;
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        v = (v << 6) | (s[i] & 0x3F);
+    }
+    if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
+        return 0;
+    *cp = v;
+    return len;
+}
+
+int jxv__utf8_valid(const char *s, size_t len)
+{
+    size_t i = 0;
+    while (i < len) {
+        uint32_t cp;
+        size_t l = utf8_decode((const unsigned char *)s + i, len - i, &cp);
+        if (!l)
+            return 0;
+        i += l;
+    }
+    return 1;
+}
+
+size_t jxv__utf8_count(const char *s, size_t len)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++)
+        if (((unsigned char)s[i] & 0xC0) != 0x80)
+            n++;
+    return n;
+}
+
+/* Python's str.isspace(): Unicode White_Space plus the ASCII separators 0x1C-0x1F. */
+static int py_isspace(uint32_t c)
+{
+    return (c >= 0x09 && c <= 0x0D) || (c >= 0x1C && c <= 0x20) || c == 0x85 || c == 0xA0 ||
+           c == 0x1680 || (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 ||
+           c == 0x202F || c == 0x205F || c == 0x3000;
+}
+
+size_t jxv__space_at(const char *s, size_t n)
+{
+    uint32_t cp;
+    size_t l = utf8_decode((const unsigned char *)s, n, &cp);
+    return (l && py_isspace(cp)) ? l : 0;
+}
+
+size_t jxv__space_before(const char *s, size_t n)
+{
+    for (size_t l = 1; l <= 4 && l <= n; l++) {
+        unsigned char c = (unsigned char)s[n - l];
+        if ((c & 0xC0) != 0x80)
+            return jxv__space_at(s + n - l, l) == l ? l : 0;
+    }
+    return 0;
+}
+
+void jxv__strip(const char **s, size_t *len)
+{
+    size_t l;
+    while (*len && (l = jxv__space_at(*s, *len)) != 0) {
+        *s += l;
+        *len -= l;
+    }
+    while (*len && (l = jxv__space_before(*s, *len)) != 0)
+        *len -= l;
+}
+
+char *jxv__strndup(const char *s, size_t len)
+{
+    char *p = malloc(len + 1);
+    if (!p)
+        return NULL;
+    if (len)
+        memcpy(p, s, len);
+    p[len] = '\0';
+    return p;
+}
+
+char *jxv__aprintf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return NULL;
+    char *p = malloc((size_t)n + 1);
+    if (!p)
+        return NULL;
+    va_start(ap, fmt);
+    vsnprintf(p, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    return p;
+}
+
+void jxv__buf_add(jxv_buf *b, const char *s, size_t len)
+{
+    if (b->oom)
+        return;
+    if (b->len + len + 1 > b->cap) {
+        size_t ncap = b->cap ? b->cap : 64;
+        while (ncap < b->len + len + 1)
+            ncap *= 2;
+        char *n = realloc(b->data, ncap);
+        if (!n) {
+            b->oom = 1;
+            return;
+        }
+        b->data = n;
+        b->cap = ncap;
+    }
+    if (len)
+        memcpy(b->data + b->len, s, len);
+    b->len += len;
+    b->data[b->len] = '\0';
+}
+
+void jxv__buf_adds(jxv_buf *b, const char *s)
+{
+    jxv__buf_add(b, s, strlen(s));
+}
+
+void jxv__buf_free(jxv_buf *b)
+{
+    free(b->data);
+    memset(b, 0, sizeof *b);
+}
+
+/* HDF5 resolves names as paths: empty and "." components vanish (spec §2.2). */
+static void add_components(jxv_buf *b, const char *s, size_t len)
+{
+    size_t i = 0;
+    while (i < len) {
+        size_t j = i;
+        while (j < len && s[j] != '/')
+            j++;
+        size_t cl = j - i;
+        if (cl > 0 && !(cl == 1 && s[i] == '.')) {
+            jxv__buf_add(b, "/", 1);
+            jxv__buf_add(b, s + i, cl);
+        }
+        i = j + 1;
+    }
+}
+
+char *jxv__join_path(const char *parent, const char *name, size_t name_len)
+{
+    jxv_buf b = {0};
+    if (parent)
+        add_components(&b, parent, strlen(parent));
+    if (name)
+        add_components(&b, name, name_len);
+    if (b.len == 0)
+        jxv__buf_add(&b, "/", 1);
+    if (b.oom) {
+        jxv__buf_free(&b);
+        return NULL;
+    }
+    return b.data;
+}
+
+char *jxv__attr_where(const char *group, const char *name, size_t name_len)
+{
+    jxv_buf b = {0};
+    jxv__buf_adds(&b, group ? group : "/");
+    jxv__buf_add(&b, "@", 1);
+    for (size_t i = 0; i < name_len; i++) {
+        if (name[i] == '\0')
+            jxv__buf_add(&b, "\\0", 2);
+        else
+            jxv__buf_add(&b, name + i, 1);
+    }
+    if (b.oom) {
+        jxv__buf_free(&b);
+        return NULL;
+    }
+    return b.data;
+}
+
+/* ---- hash map ------------------------------------------------------------------------- */
+
+static uint64_t map_hash(uint64_t ns, const char *key, size_t len)
+{
+    uint64_t h = 0xcbf29ce484222325ULL ^ (ns * 0x9E3779B97F4A7C15ULL);
+    for (size_t i = 0; i < len; i++) {
+        h ^= (unsigned char)key[i];
+        h *= 0x100000001b3ULL;
+    }
+    h ^= h >> 29;
+    return h ? h : 1;
+}
+
+void jxv__map_init(jxv_map *m)
+{
+    memset(m, 0, sizeof *m);
+}
+
+void jxv__map_free(jxv_map *m)
+{
+    free(m->slots);
+    memset(m, 0, sizeof *m);
+}
+
+static jxv_map_entry *map_find(const jxv_map *m, uint64_t ns, const char *key, size_t len,
+                               uint64_t h)
+{
+    size_t mask = m->cap - 1;
+    for (size_t i = (size_t)h & mask;; i = (i + 1) & mask) {
+        jxv_map_entry *e = &m->slots[i];
+        if (e->hash == 0)
+            return e;
+        if (e->hash == h && e->ns == ns && e->len == len && memcmp(e->key, key, len) == 0)
+            return e;
+    }
+}
+
+void *jxv__map_get(const jxv_map *m, uint64_t ns, const char *key, size_t len)
+{
+    if (m->count == 0)
+        return NULL;
+    jxv_map_entry *e = map_find(m, ns, key, len, map_hash(ns, key, len));
+    return e->hash ? e->value : NULL;
+}
+
+static int map_grow(jxv_map *m)
+{
+    size_t ncap = m->cap ? m->cap * 2 : 64;
+    jxv_map_entry *ns = calloc(ncap, sizeof *ns);
+    if (!ns)
+        return -1;
+    jxv_map old = *m;
+    m->slots = ns;
+    m->cap = ncap;
+    for (size_t i = 0; i < old.cap; i++) {
+        jxv_map_entry *e = &old.slots[i];
+        if (e->hash)
+            *map_find(m, e->ns, e->key, e->len, e->hash) = *e;
+    }
+    free(old.slots);
+    return 0;
+}
+
+int jxv__map_put(jxv_map *m, uint64_t ns, const char *key, size_t len, void *value)
+{
+    if ((m->count + 1) * 4 > m->cap * 3 && map_grow(m) < 0)
+        return -1;
+    uint64_t h = map_hash(ns, key, len);
+    jxv_map_entry *e = map_find(m, ns, key, len, h);
+    if (!e->hash) {
+        e->hash = h;
+        e->ns = ns;
+        e->key = key;
+        e->len = len;
+        m->count++;
+    }
+    e->value = value;
+    return 0;
+}
