@@ -161,7 +161,12 @@ int jxvol_info_parse(const char *str, jxvol_info **out)
         memcpy(sub, pi.under_info, pi.under_info_len);
         sub[pi.under_info_len] = '\0';
     }
-    if (pi.has_under)
+    if (pi.has_under && pi.under_value == (unsigned long)H5VL_PASSTHRU_VALUE) {
+        /* The library's own pass-through is built in, not a plugin: register it directly. */
+        info->under_vol_id = H5VL_PASSTHRU;
+        if (info->under_vol_id >= 0)
+            H5Iinc_ref(info->under_vol_id);
+    } else if (pi.has_under)
         info->under_vol_id = H5VLregister_connector_by_value((H5VL_class_value_t)pi.under_value,
                                                              H5P_DEFAULT);
     else {

@@ -1,0 +1,100 @@
+/* Helpers shared by the connector tests: scratch file names, the error stack as text, and the
+ * connector id / fapl for explicit stacking. Header-only: each test is one executable. */
+#ifndef JAXON_VOL_TEST_UTIL_H
+#define JAXON_VOL_TEST_UTIL_H
+
+#include <hdf5.h>
+#include <H5VLconnector_passthru.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* "<JAXON_TEST_TMP>/<name>" in a static buffer (one at a time). */
+static inline const char *tmp_path(const char *name)
+{
+    static char buf[4096];
+    const char *dir = getenv("JAXON_TEST_TMP");
+    snprintf(buf, sizeof buf, "%s/%s", dir && *dir ? dir : ".", name);
+    return buf;
+}
+
+typedef struct err_text {
+    char buf[8192];
+    size_t len;
+} err_text;
+
+static inline herr_t err_walk_cb(unsigned n, const H5E_error2_t *e, void *ud)
+{
+    err_text *t = ud;
+    char cls[64] = "", min[128] = "";
+    H5Eget_class_name(e->cls_id, cls, sizeof cls);
+    H5Eget_msg(e->min_num, NULL, min, sizeof min);
+    int w = snprintf(t->buf + t->len, sizeof t->buf - t->len, "#%u [%s] %s: %s | %s\n", n, cls,
+                     e->func_name ? e->func_name : "", e->desc ? e->desc : "", min);
+    if (w > 0 && (size_t)w < sizeof t->buf - t->len)
+        t->len += (size_t)w;
+    return 0;
+}
+
+/* The current error stack as text (every frame: class, function, description, minor). The
+ * stack is walked as a detached copy because the name lookups in the callback are API calls
+ * that would clear the default stack mid-walk; it is put back afterwards. */
+static inline const char *error_stack_text(err_text *t)
+{
+    t->len = 0;
+    t->buf[0] = '\0';
+    hid_t st = H5Eget_current_stack();
+    if (st < 0)
+        return t->buf;
+    H5Ewalk2(st, H5E_WALK_DOWNWARD, err_walk_cb, t);
+    H5Eset_current_stack(st);
+    return t->buf;
+}
+
+/* Prints the ids still open (debugging aid for leak assertions). */
+static inline void print_open_ids(void)
+{
+    hid_t ids[32];
+    ssize_t n = H5Fget_obj_ids(H5F_OBJ_ALL, H5F_OBJ_ALL, 32, ids);
+    for (ssize_t i = 0; i < n; i++) {
+        char name[256] = "";
+        H5Iget_name(ids[i], name, sizeof name);
+        fprintf(stderr, "  open id %lld type %d name '%s' refs %d\n", (long long)ids[i],
+                (int)H5Iget_type(ids[i]), name, H5Iget_ref(ids[i]));
+    }
+}
+
+/* A fapl that stacks the jaxon connector (loaded as a plugin) with the given info string. */
+static inline hid_t jaxon_fapl(const char *info_str)
+{
+    hid_t vol = H5VLregister_connector_by_name("jaxon", H5P_DEFAULT);
+    if (vol < 0)
+        return H5I_INVALID_HID;
+    void *info = NULL;
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    if (info_str && H5VLconnector_str_to_info(info_str, vol, &info) < 0) {
+        H5Pclose(fapl);
+        H5VLclose(vol);
+        return H5I_INVALID_HID;
+    }
+    if (H5Pset_vol(fapl, vol, info) < 0) {
+        H5Pclose(fapl);
+        fapl = H5I_INVALID_HID;
+    }
+    if (info)
+        H5VLfree_connector_info(vol, info);
+    H5VLclose(vol);
+    return fapl;
+}
+
+/* Name of the connector behind an id, in a static buffer. */
+static inline const char *connector_name(hid_t id)
+{
+    static char name[64];
+    name[0] = '\0';
+    if (H5VLget_connector_name(id, name, sizeof name) < 0)
+        return "(error)";
+    return name;
+}
+
+#endif /* JAXON_VOL_TEST_UTIL_H */
