@@ -22,6 +22,11 @@ hid_t jxvol_err_min_under(void) { return jxvol_errors.min_under; }
 
 static herr_t jxvol_terminate(void)
 {
+    /* Entries of the default error stack hold references to our class and messages; left in
+     * place they keep HDF5's error package from shutting down ("infinite loop closing
+     * library"). The connector is going away, so its messages go with it. */
+    if (jxvol_errors.cls >= 0)
+        H5Eclear2(H5E_DEFAULT);
     hid_t *msgs[] = {&jxvol_errors.major, &jxvol_errors.min_args, &jxvol_errors.min_layout,
                      &jxvol_errors.min_nomem, &jxvol_errors.min_under};
     for (size_t i = 0; i < sizeof msgs / sizeof msgs[0]; i++) {
