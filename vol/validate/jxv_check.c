@@ -1,2 +1,702 @@
+/* The whole-file checker: walks an existing file through the public HDF5 API and reports
+ * every layout violation of v1.2.0 or v2.x (chosen by JAXON_VERSION on "/", spec §10.2).
+ *
+ * Hostile files: attributes are read with H5Aiterate2 (never by index, which is quadratic,
+ * spec §11); recursion is bounded by MAX_DEPTH; every object reached as a node's group is
+ * remembered by its token, so hard-link cycles and shared groups are reported instead of
+ * walked twice; external links are never followed (the link access list refuses them);
+ * string values are read only up to MAX_TEXT bytes. References are resolved after the walk
+ * against the table of every node seen, so they cost O(1) each. */
 #include "jxv_internal.h"
-int jxv_check_file(hid_t file_id, jxv_report *rep) { (void)file_id; (void)rep; return 0; }
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_DEPTH 1000               /* deeper than CPython's default recursion limit */
+#define MAX_TEXT ((size_t)1 << 28)   /* 256 MiB: larger text attributes are not read */
+
+/* Strings that live until the end of the check (map keys, pending references). */
+typedef struct arena_chunk {
+    struct arena_chunk *next;
+    char data[];
+} arena_chunk;
+
+typedef struct cnode {
+    uint8_t is_ref;
+    uint8_t referenceable;
+    const char *owned;   /* normalised path of the group of a container, else NULL */
+} cnode;
+
+typedef struct pending_ref {
+    const char *where;
+    const char *text;
+    size_t len;
+    const char *group;   /* path of the group holding the reference */
+} pending_ref;
+
+typedef struct chk {
+    jxv_report *rep;
+    jxv_layout layout;
+    hid_t lapl;
+    jxv_map nodes;       /* ns 0: "<group>\0<key>" -> cnode (key: v1 full name, v2 slot) */
+    jxv_map visited;     /* ns 1: object token -> marker */
+    arena_chunk *arena;
+    pending_ref *refs;
+    size_t nrefs, caprefs;
+    uint64_t nnodes;
+    int failed;          /* HDF5 could not answer something essential */
+    int depth_reported;
+} chk;
+
+static void *arena_alloc(chk *c, size_t n)
+{
+    arena_chunk *a = malloc(sizeof *a + n);
+    if (!a)
+        return NULL;
+    a->next = c->arena;
+    c->arena = a;
+    return a->data;
+}
+
+static char *arena_dup(chk *c, const char *s, size_t n)
+{
+    char *p = arena_alloc(c, n + 1);
+    if (!p)
+        return NULL;
+    if (n)
+        memcpy(p, s, n);
+    p[n] = '\0';
+    return p;
+}
+
+static void arena_free(chk *c)
+{
+    while (c->arena) {
+        arena_chunk *n = c->arena->next;
+        free(c->arena);
+        c->arena = n;
+    }
+}
+
+static int oom(chk *c, const char *where)
+{
+    c->failed = 1;
+    return jxv_fail(c->rep, JXV_RULE_STRAY_OBJECT, where, "", 0,
+                    "the validator ran out of memory");
+}
+
+/* External links would open other files: a hostile file must not make us do that. */
+static herr_t deny_elink(const char *parent_file, const char *parent_group,
+                         const char *child_file, const char *child_object,
+                         unsigned *acc_flags, hid_t fapl_id, void *op_data)
+{
+    (void)parent_file; (void)parent_group; (void)child_file; (void)child_object;
+    (void)acc_flags; (void)fapl_id; (void)op_data;
+    return -1;
+}
+
+/* ---- one group ------------------------------------------------------------------------ */
+
+typedef struct descend {
+    const char *slot;
+    size_t slot_len;
+    const char *where;
+    jxv_nodeinfo info;   /* tags/jax_dtype point into arena copies */
+} descend;
+
+typedef struct gctx {
+    chk *c;
+    const char *gpath;
+    jxv_ctag tag;
+    int is_root;
+    jxv_order order;
+    jxv_map slots;       /* ns 0: slot -> marker, duplicate detection */
+    jxv_map owned;       /* ns 0: normalised relative path of a node's object */
+    jxv_map prefixes;    /* ns 0: proper prefixes of owned paths (intermediate groups) */
+    descend *items;
+    size_t nitems, capitems;
+    int root_found;
+} gctx;
+
+static int check_group(chk *c, hid_t gid, const char *gpath, jxv_ctag tag, int depth);
+
+/* Normalised relative path of a slot ('x/y' -> 'x / y'', "." and empty parts dropped). */
+static char *rel_path(chk *c, const char *slot, size_t len)
+{
+    char *p = jxv__join_path(NULL, slot, len);
+    if (!p)
+        return NULL;
+    char *r = arena_dup(c, p + 1, strlen(p + 1));
+    free(p);
+    return r;
+}
+
+static int add_owned(gctx *g, const char *slot, size_t len)
+{
+    char *rel = rel_path(g->c, slot, len);
+    if (!rel)
+        return -1;
+    size_t rl = strlen(rel);
+    if (jxv__map_put(&g->owned, 0, rel, rl, rel) < 0)
+        return -1;
+    for (size_t i = 0; i < rl; i++)
+        if (rel[i] == '/' && jxv__map_put(&g->prefixes, 0, rel, i, rel) < 0)
+            return -1;
+    return 0;
+}
+
+static int push_ref(chk *c, const pending_ref *r)
+{
+    if (c->nrefs == c->caprefs) {
+        size_t nc = c->caprefs ? c->caprefs * 2 : 64;
+        pending_ref *n = realloc(c->refs, nc * sizeof *n);
+        if (!n)
+            return -1;
+        c->refs = n;
+        c->caprefs = nc;
+    }
+    c->refs[c->nrefs++] = *r;
+    return 0;
+}
+
+static int push_item(gctx *g, const descend *d)
+{
+    if (g->nitems == g->capitems) {
+        size_t nc = g->capitems ? g->capitems * 2 : 16;
+        descend *n = realloc(g->items, nc * sizeof *n);
+        if (!n)
+            return -1;
+        g->items = n;
+        g->capitems = nc;
+    }
+    g->items[g->nitems++] = *d;
+    return 0;
+}
+
+/* Reads a fixed-length string attribute; trailing NUL padding removed like h5py does.
+ * Returns 0, 1 if too large to read, -1 on HDF5 failure. */
+static int read_text(hid_t aid, size_t size, char **out, size_t *len)
+{
+    *out = NULL;
+    *len = 0;
+    if (size > MAX_TEXT)
+        return 1;
+    hid_t ft = H5Aget_type(aid);
+    if (ft < 0)
+        return -1;
+    hid_t mt = H5Tcopy(ft);
+    H5Tclose(ft);
+    if (mt < 0)
+        return -1;
+    char *buf = malloc(size + 1);
+    if (!buf) {
+        H5Tclose(mt);
+        return -1;
+    }
+    if (H5Aread(aid, mt, buf) < 0) {
+        H5Tclose(mt);
+        free(buf);
+        return -1;
+    }
+    H5Tclose(mt);
+    size_t n = size;
+    while (n && buf[n - 1] == '\0')
+        n--;
+    buf[n] = '\0';
+    *out = buf;
+    *len = n;
+    return 0;
+}
+
+/* Registers a node for reference resolution. */
+static int register_node(gctx *g, const jxv_name *nm, const char *name, size_t len,
+                         const jxv_nodeinfo *info)
+{
+    chk *c = g->c;
+    const char *key = c->layout == JXV_LAYOUT_V1 ? name : nm->slot;
+    size_t kl = c->layout == JXV_LAYOUT_V1 ? len : nm->slot_len;
+    size_t gl = strlen(g->gpath);
+    char *k = arena_alloc(c, gl + 1 + kl);
+    cnode *n = arena_alloc(c, sizeof *n);
+    if (!k || !n)
+        return -1;
+    memcpy(k, g->gpath, gl);
+    k[gl] = '\0';
+    memcpy(k + gl + 1, key, kl);
+    n->is_ref = info->kind == JXV_N_REF;
+    n->referenceable = !(info->kind == JXV_N_NUMERIC ||
+                         (info->kind == JXV_N_ATOM && !info->is_str));
+    n->owned = NULL;
+    if (info->kind == JXV_N_CONTAINER) {
+        char *p = jxv__join_path(g->gpath, nm->slot, nm->slot_len);
+        if (!p)
+            return -1;
+        n->owned = arena_dup(c, p, strlen(p));
+        free(p);
+        if (!n->owned)
+            return -1;
+    }
+    return jxv__map_put(&c->nodes, 0, k, gl + 1 + kl, n);
+}
+
+/* Checks one attribute of a group as a node. */
+static int check_node(gctx *g, hid_t aid, const char *name, size_t len, const char *where)
+{
+    chk *c = g->c;
+    jxv_type ty;
+    hid_t ft = H5Aget_type(aid), sp = H5Aget_space(aid);
+    int ok = ft >= 0 && sp >= 0 && jxv_describe(ft, sp, &ty) == 0;
+    if (ft >= 0)
+        H5Tclose(ft);
+    if (sp >= 0)
+        H5Sclose(sp);
+    if (!ok)
+        return jxv_fail(c->rep, JXV_RULE_VALUE_TYPE, where, name, len,
+                        "HDF5 cannot describe this attribute's datatype or dataspace");
+    jxv_name nm;
+    if (jxv_parse_attr_name(c->layout, name, len, &nm, where, c->rep) < 0) {
+        g->order.reported = 1; /* order rules make no sense with a broken slot */
+        return -1;
+    }
+    if (g->is_root) {
+        if (nm.slot_kind != JXV_SLOT_ROOT)
+            return jxv_fail(c->rep, JXV_RULE_ROOT, where, name, len,
+                            "the root attribute is named JAXON_ROOT with an optional "
+                            "typehint");
+    } else {
+        if (nm.slot_kind == JXV_SLOT_ROOT)
+            return jxv_fail(c->rep, JXV_RULE_SLOT_NAME, where, name, len,
+                            "JAXON_ROOT is the slot of the root node only");
+        char *slot = arena_dup(c, nm.slot, nm.slot_len);
+        if (!slot)
+            return oom(c, where);
+        if (jxv__map_get(&g->slots, 0, slot, nm.slot_len))
+            return jxv_fail(c->rep, JXV_RULE_DUPLICATE_SLOT, where, name, len,
+                            "another node of this group already uses the slot %.*s",
+                            (int)(nm.slot_len > 200 ? 200 : nm.slot_len), nm.slot);
+        if (jxv__map_put(&g->slots, 0, slot, nm.slot_len, slot) < 0)
+            return oom(c, where);
+        char *cname = arena_dup(c, name, len);
+        if (!cname)
+            return oom(c, where);
+        if (jxv__order_add(&g->order, c->layout, &nm, g->tag, cname, len, where, c->rep) < 0) {
+            g->order.reported = 1;
+            jxv__order_add(&g->order, c->layout, &nm, g->tag, cname, len, where, c->rep);
+        }
+    }
+    c->nnodes++;
+    jxv_nodeinfo info;
+    if (jxv__classify_attr(c->layout, &nm, &ty, &info, where, c->rep) < 0)
+        return -1;
+    char *text = NULL;
+    size_t tlen = 0;
+    if (info.kind == JXV_N_PENDING || info.kind == JXV_N_REF) {
+        int r = read_text(aid, ty.size, &text, &tlen);
+        if (r == 1)
+            return jxv_fail(c->rep, JXV_RULE_VALUE_TYPE, where, name, len,
+                            "text attribute larger than 256 MiB: not checked");
+        if (r < 0)
+            return jxv_fail(c->rep, JXV_RULE_VALUE_TYPE, where, name, len,
+                            "HDF5 cannot read this string attribute");
+        if (jxv__classify_text(c->layout, &nm, text, tlen, &info, where, c->rep) < 0) {
+            free(text);
+            return -1;
+        }
+    }
+    int ret = 0;
+    /* the name and text die with this callback: copy what outlives it */
+    char *cname = arena_dup(c, name, len);
+    if (!cname) {
+        free(text);
+        return oom(c, where);
+    }
+    jxv_name cnm = nm;
+    cnm.slot = cname + (nm.slot - name);
+    if (nm.hint)
+        cnm.hint = cname + (nm.hint - name);
+    if (register_node(g, &cnm, cname, len, &info) < 0)
+        ret = oom(c, where);
+    if (ret == 0 && info.kind == JXV_N_REF) {
+        pending_ref pr = {arena_dup(c, where, strlen(where)), arena_dup(c, text, tlen), tlen,
+                          g->gpath};
+        if (!pr.where || !pr.text || push_ref(c, &pr) < 0)
+            ret = oom(c, where);
+    }
+    if (ret == 0 && (info.kind == JXV_N_CONTAINER || info.kind == JXV_N_DATA_DSET)) {
+        descend d = {cnm.slot, cnm.slot_len, arena_dup(c, where, strlen(where)), info};
+        /* tags / jax dtype point into the name (v2) or the text (v1): re-point to copies */
+        if (info.tags && info.tags_len) {
+            d.info.tags = arena_dup(c, info.tags, info.tags_len);
+            if (!d.info.tags)
+                ret = oom(c, where);
+        }
+        if (info.jax_dtype) {
+            d.info.jax_dtype = arena_dup(c, info.jax_dtype, info.jax_len);
+            if (!d.info.jax_dtype)
+                ret = oom(c, where);
+        }
+        if (ret == 0 && (!d.where || push_item(g, &d) < 0 ||
+                         add_owned(g, cnm.slot, cnm.slot_len) < 0))
+            ret = oom(c, where);
+    }
+    free(text);
+    return ret;
+}
+
+static herr_t attr_cb(hid_t loc, const char *name, const H5A_info_t *ainfo, void *ud)
+{
+    (void)ainfo;
+    gctx *g = ud;
+    chk *c = g->c;
+    size_t len = strlen(name);
+    char *where = jxv__attr_where(g->gpath, name, len);
+    if (!where) {
+        oom(c, g->gpath);
+        return -1;
+    }
+    if (g->is_root) {
+        const char *s = name;
+        size_t sl = len;
+        if (c->layout == JXV_LAYOUT_V2)
+            jxv__strip(&s, &sl);
+        if (c->layout == JXV_LAYOUT_V2 && jxv__eq(name, len, "JAXON_VERSION")) {
+            free(where);
+            return 0;
+        }
+        if (!jxv__starts(s, sl, "JAXON_ROOT")) {
+            jxv_fail(c->rep, JXV_RULE_STRAY_OBJECT, where, name, len,
+                     "the root group of a Jaxon file carries only the root attribute%s",
+                     c->layout == JXV_LAYOUT_V2 ? " and JAXON_VERSION" : "");
+            free(where);
+            return 0;
+        }
+        if (g->root_found) {
+            jxv_fail(c->rep, JXV_RULE_ROOT, where, name, len,
+                     "the root group carries exactly one root attribute");
+            free(where);
+            return 0;
+        }
+        g->root_found = 1;
+    }
+    hid_t aid = H5Aopen(loc, name, H5P_DEFAULT);
+    if (aid < 0) {
+        jxv_fail(c->rep, JXV_RULE_VALUE_TYPE, where, name, len,
+                 "HDF5 cannot open this attribute");
+    } else {
+        check_node(g, aid, name, len, where);
+        H5Aclose(aid);
+    }
+    free(where);
+    return c->failed ? -1 : 0;
+}
+
+/* ---- links: every object of a group belongs to a node (or lies on the way to one) ----- */
+
+typedef struct lctx {
+    gctx *g;
+    hid_t gid;       /* the node group the relative paths start from */
+    const char *prefix;
+} lctx;
+
+static herr_t link_cb(hid_t loc, const char *name, const H5L_info2_t *info, void *ud)
+{
+    lctx *l = ud;
+    gctx *g = l->g;
+    chk *c = g->c;
+    char *rel = l->prefix ? jxv__aprintf("%s/%s", l->prefix, name) : jxv__strndup(name, strlen(name));
+    if (!rel) {
+        oom(c, g->gpath);
+        return -1;
+    }
+    char *full = jxv__join_path(g->gpath, rel, strlen(rel));
+    if (!full) {
+        free(rel);
+        oom(c, g->gpath);
+        return -1;
+    }
+    size_t rl = strlen(rel);
+    if (info->type != H5L_TYPE_HARD) {
+        jxv_fail(c->rep, JXV_RULE_STRAY_OBJECT, full, name, strlen(name),
+                 "the Jaxon layout has only hard links (no soft or external links)");
+    } else if (jxv__map_get(&g->owned, 0, rel, rl)) {
+        /* the object of a node: checked when the node is descended into */
+    } else if (jxv__map_get(&g->prefixes, 0, rel, rl)) {
+        /* an intermediate group of a slot containing '/': only more links, no attributes */
+        H5O_info2_t oi;
+        hid_t sub = H5Oopen(loc, name, c->lapl);
+        if (sub < 0 || H5Oget_info3(sub, &oi, H5O_INFO_BASIC | H5O_INFO_NUM_ATTRS) < 0 ||
+            oi.type != H5O_TYPE_GROUP) {
+            jxv_fail(c->rep, JXV_RULE_STRAY_OBJECT, full, name, strlen(name),
+                     "expected an intermediate group of a slot name containing '/'");
+        } else {
+            if (oi.num_attrs > 0)
+                jxv_fail(c->rep, JXV_RULE_STRAY_OBJECT, full, name, strlen(name),
+                         "an intermediate group of a slot name containing '/' carries no "
+                         "attributes");
+            lctx sub_l = {g, l->gid, rel};
+            H5Literate2(sub, H5_INDEX_NAME, H5_ITER_INC, NULL, link_cb, &sub_l);
+        }
+        if (sub >= 0)
+            H5Oclose(sub);
+    } else {
+        jxv_fail(c->rep, g->is_root ? JXV_RULE_STRAY_OBJECT : JXV_RULE_STRAY_OBJECT, full, name,
+                 strlen(name),
+                 g->is_root ? "in a Jaxon file the root group holds only JAXON_ROOT"
+                            : "this object belongs to no node of its group (no attribute "
+                              "named like it with a container or data typehint)");
+    }
+    free(full);
+    free(rel);
+    return c->failed ? -1 : 0;
+}
+
+/* ---- descending into a node's group or dataset ---------------------------------------- */
+
+/* Marks an object as reached; 1 if it was reached before. */
+static int seen_before(chk *c, const H5O_token_t *tok)
+{
+    if (jxv__map_get(&c->visited, 1, (const char *)tok, sizeof *tok))
+        return 1;
+    char *k = arena_dup(c, (const char *)tok, sizeof *tok);
+    if (!k || jxv__map_put(&c->visited, 1, k, sizeof *tok, k) < 0)
+        return -1;
+    return 0;
+}
+
+static void descend_into(chk *c, hid_t gid, const char *gpath, const descend *d, int depth)
+{
+    int container = d->info.kind == JXV_N_CONTAINER;
+    jxv_rule rule = container ? JXV_RULE_CONTAINER_GROUP : JXV_RULE_DATASET;
+    char *path = jxv__join_path(gpath, d->slot, d->slot_len);
+    if (!path) {
+        oom(c, gpath);
+        return;
+    }
+    char *lname = jxv__strndup(d->slot, d->slot_len);
+    H5O_info2_t oi;
+    hid_t obj = lname ? H5Oopen(gid, lname, c->lapl) : H5I_INVALID_HID;
+    free(lname);
+    if (obj < 0 || H5Oget_info3(obj, &oi, H5O_INFO_BASIC | H5O_INFO_NUM_ATTRS) < 0 ||
+        oi.type != (container ? H5O_TYPE_GROUP : H5O_TYPE_DATASET)) {
+        jxv_fail(c->rep, rule, d->where, d->slot, d->slot_len,
+                 container ? "a container node has a group named like its slot in the same "
+                             "parent group"
+                           : "a node stored in a dataset has the dataset named like its slot "
+                             "in the same parent group");
+        goto out;
+    }
+    int seen = seen_before(c, &oi.token);
+    if (seen < 0) {
+        oom(c, path);
+        goto out;
+    }
+    if (seen) {
+        jxv_fail(c->rep, rule, path, d->slot, d->slot_len,
+                 "this object is also reached as another node's object through a hard link "
+                 "(shared objects are written once and referenced by path)");
+        goto out;
+    }
+    if (container) {
+        if (depth + 1 > MAX_DEPTH) {
+            if (!c->depth_reported)
+                jxv_fail(c->rep, JXV_RULE_CONTAINER_GROUP, path, d->slot, d->slot_len,
+                         "containers nested deeper than %d levels are not checked further",
+                         MAX_DEPTH);
+            c->depth_reported = 1;
+            goto out;
+        }
+        check_group(c, obj, path, d->info.tag, depth + 1);
+    } else {
+        if (oi.num_attrs > 0)
+            jxv_fail(c->rep, JXV_RULE_STRAY_OBJECT, path, d->slot, d->slot_len,
+                     "Jaxon datasets carry no attributes");
+        hid_t ft = H5Dget_type(obj), sp = H5Dget_space(obj);
+        jxv_type ty;
+        if (ft < 0 || sp < 0 || jxv_describe(ft, sp, &ty) < 0)
+            jxv_fail(c->rep, JXV_RULE_DATASET, path, d->slot, d->slot_len,
+                     "HDF5 cannot describe this dataset's datatype or dataspace");
+        else
+            jxv__check_data_type(c->layout, d->info.data, d->info.jax_dtype, d->info.jax_len,
+                                 &ty, 1, path, c->rep);
+        if (ft >= 0)
+            H5Tclose(ft);
+        if (sp >= 0)
+            H5Sclose(sp);
+    }
+out:
+    if (obj >= 0)
+        H5Oclose(obj);
+    free(path);
+}
+
+static int check_group(chk *c, hid_t gid, const char *gpath, jxv_ctag tag, int depth)
+{
+    gctx g;
+    memset(&g, 0, sizeof g);
+    g.c = c;
+    g.gpath = gpath;
+    g.tag = tag;
+    g.is_root = depth == 0;
+    jxv__order_init(&g.order);
+
+    H5_index_t idx = H5_INDEX_NAME;
+    hid_t gcpl = H5Gget_create_plist(gid);
+    unsigned flags = 0;
+    if (gcpl >= 0) {
+        if (H5Pget_attr_creation_order(gcpl, &flags) >= 0 && (flags & H5P_CRT_ORDER_TRACKED))
+            idx = H5_INDEX_CRT_ORDER;
+        H5Pclose(gcpl);
+    }
+    H5O_info2_t oi;
+    if (!g.is_root && idx == H5_INDEX_NAME &&
+        H5Oget_info3(gid, &oi, H5O_INFO_NUM_ATTRS) >= 0 && oi.num_attrs > 1)
+        jxv_fail(c->rep, JXV_RULE_INDEX_ORDER, gpath, "", 0,
+                 "the group does not track attribute creation order, so the order of its "
+                 "children cannot be recovered");
+    hsize_t pos = 0;
+    if (H5Aiterate2(gid, idx, H5_ITER_INC, &pos, attr_cb, &g) < 0 && !c->failed)
+        jxv_fail(c->rep, JXV_RULE_STRAY_OBJECT, gpath, "", 0,
+                 "HDF5 failed while iterating the attributes of this group");
+    if (g.is_root && !g.root_found)
+        jxv_fail(c->rep, JXV_RULE_ROOT, "/", "", 0,
+                 "no JAXON_ROOT attribute on /: a Jaxon file has exactly one root attribute "
+                 "JAXON_ROOT[:typehint]");
+    if (!g.is_root)
+        jxv__order_close(&g.order, tag, gpath, c->rep);
+    if (!c->failed) {
+        lctx l = {&g, gid, NULL};
+        hsize_t lpos = 0;
+        H5Literate2(gid, H5_INDEX_NAME, H5_ITER_INC, &lpos, link_cb, &l);
+    }
+    for (size_t i = 0; i < g.nitems && !c->failed; i++)
+        descend_into(c, gid, gpath, &g.items[i], depth);
+    free(g.items);
+    jxv__map_free(&g.slots);
+    jxv__map_free(&g.owned);
+    jxv__map_free(&g.prefixes);
+    return c->failed ? -1 : 0;
+}
+
+/* ---- references ----------------------------------------------------------------------- */
+
+static void resolve_refs(chk *c)
+{
+    for (size_t i = 0; i < c->nrefs; i++) {
+        const pending_ref *r = &c->refs[i];
+        jxv_refsplit rs;
+        if (jxv__ref_resolve_split(c->layout, r->text, r->len, &rs, r->where, c->rep) < 0)
+            continue;
+        jxv_buf key = {0};
+        jxv__buf_adds(&key, rs.group.data ? rs.group.data : "/");
+        jxv__buf_add(&key, "", 1);
+        jxv__buf_add(&key, rs.last.data ? rs.last.data : "", rs.last.len);
+        jxv__refsplit_free(&rs);
+        if (key.oom) {
+            jxv__buf_free(&key);
+            oom(c, r->where);
+            return;
+        }
+        const cnode *n = jxv__map_get(&c->nodes, 0, key.data, key.len);
+        jxv__buf_free(&key);
+        if (!n) {
+            jxv_fail(c->rep, JXV_RULE_REF_TARGET, r->where, r->text, r->len,
+                     c->layout == JXV_LAYOUT_V1
+                         ? "no node at this path (a v1.2.0 reference names the group path and "
+                           "the target's full attribute name)"
+                         : "no node at this path (a reference names the group path and the "
+                           "target's slot)");
+        } else if (n->is_ref) {
+            jxv_fail(c->rep, JXV_RULE_REF_TARGET, r->where, r->text, r->len,
+                     "a reference points to a stored node, never to another reference");
+        } else if (n->owned &&
+                   (strcmp(n->owned, r->group) == 0 ||
+                    (strncmp(n->owned, r->group, strlen(n->owned)) == 0 &&
+                     r->group[strlen(n->owned)] == '/'))) {
+            jxv_fail(c->rep, JXV_RULE_REF_TARGET, r->where, r->text, r->len,
+                     "a reference to an enclosing container is a cycle; readers fail on it");
+        } else if (c->layout == JXV_LAYOUT_V1 && !n->referenceable) {
+            jxv_fail(c->rep, JXV_RULE_REF_TARGET, r->where, r->text, r->len,
+                     "None, Ellipsis, numbers, range and slice are copied, never referenced");
+        }
+    }
+}
+
+/* ---- entry points --------------------------------------------------------------------- */
+
+static void read_version(hid_t root, char *out, size_t cap)
+{
+    hid_t aid = H5Aopen(root, "JAXON_VERSION", H5P_DEFAULT);
+    if (aid < 0)
+        return;
+    hid_t ft = H5Aget_type(aid);
+    if (ft >= 0 && H5Tget_class(ft) == H5T_STRING && H5Tis_variable_str(ft) == 0) {
+        char *text;
+        size_t len;
+        if (read_text(aid, H5Tget_size(ft), &text, &len) == 0) {
+            snprintf(out, cap, "%.*s", (int)(len < cap ? len : cap - 1), text);
+            free(text);
+        }
+    }
+    if (ft >= 0)
+        H5Tclose(ft);
+    H5Aclose(aid);
+}
+
+int jxv_check_file_ex(hid_t file_id, jxv_report *rep, jxv_check_stats *stats)
+{
+    chk c;
+    memset(&c, 0, sizeof c);
+    c.rep = rep;
+    c.layout = JXV_LAYOUT_V1;
+    jxv_check_stats st;
+    memset(&st, 0, sizeof st);
+    int ret = 0;
+    hid_t root = H5I_INVALID_HID;
+    H5E_BEGIN_TRY
+    {
+        c.lapl = H5Pcreate(H5P_LINK_ACCESS);
+        if (c.lapl < 0 || H5Pset_elink_cb(c.lapl, deny_elink, NULL) < 0)
+            ret = -1;
+        if (ret == 0)
+            root = H5Gopen2(file_id, "/", H5P_DEFAULT);
+        if (root < 0)
+            ret = -1;
+        if (ret == 0) {
+            if (H5Aexists(root, "JAXON_VERSION") > 0) {
+                c.layout = JXV_LAYOUT_V2;
+                st.is_jaxon = 1;
+                read_version(root, st.version, sizeof st.version);
+            } else {
+                snprintf(st.version, sizeof st.version, "1.2.0");
+            }
+            st.layout = c.layout;
+            size_t before = rep->count;
+            if (check_group(&c, root, "/", JXV_TAG_NONE, 0) < 0 && c.failed)
+                ret = -1;
+            if (ret == 0)
+                resolve_refs(&c);
+            if (c.nnodes > 0)
+                st.is_jaxon = 1;
+            (void)before;
+        }
+        if (root >= 0)
+            H5Gclose(root);
+        if (c.lapl >= 0)
+            H5Pclose(c.lapl);
+    }
+    H5E_END_TRY
+    st.nodes = c.nnodes;
+    if (stats)
+        *stats = st;
+    free(c.refs);
+    jxv__map_free(&c.nodes);
+    jxv__map_free(&c.visited);
+    arena_free(&c);
+    return ret;
+}
+
+int jxv_check_file(hid_t file_id, jxv_report *rep)
+{
+    return jxv_check_file_ex(file_id, rep, NULL);
+}
