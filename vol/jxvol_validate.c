@@ -434,10 +434,13 @@ int jxvol_v_file_finish(jxvol_obj *file, hid_t dxpl_id)
     jxv_tracker *t = tracker_of(file);
     if (!t || !file->under_object)
         return 0;
+    /* A plain HDF5 file written through the connector is never affected (jxv.h contract). */
+    if (!jxv_tracker_is_jaxon(t))
+        return 0;
     jxv_report rep;
     jxv_report_init(&rep);
     int rc = jxv_tracker_finish(t, &rep);
-    if (file->fs->writable && jxv_tracker_is_jaxon(t)) {
+    if (file->fs->writable) {
         uint64_t flags = 0;
         if (H5VLintrospect_opt_query(file->under_object, file->under_vol_id, H5VL_SUBCLS_OBJECT,
                                      H5VL_NATIVE_OBJECT_SET_COMMENT, &flags) >= 0 &&
@@ -459,30 +462,12 @@ int jxvol_v_file_finish(jxvol_obj *file, hid_t dxpl_id)
 
 int jxvol_v_file_opened(jxvol_obj *file)
 {
-    jxvol_file_state *fs = file->fs;
-    if (!fs || fs->mode == JAXON_VALIDATE_OFF || !fs->opened_existing || fs->checked ||
-        fs->check_fapl < 0 || !fs->filename)
-        return 0;
-    fs->checked = 1;
-    /* Open the same file a second time, read-only and straight on the under connector, so the
-     * checker gets an ordinary hid_t and our own callbacks are not re-entered. The library
-     * shares the already-open file, and the extra id is closed before we return. */
-    hid_t fid = H5Fopen(fs->filename, H5F_ACC_RDONLY, fs->check_fapl);
-    if (fid < 0) {
-        fprintf(stderr, "jaxon: warning: could not reopen %s to validate its layout\n",
-                fs->filename);
-        H5Eclear2(H5E_DEFAULT);
-        return 0;
-    }
-    jxv_report rep;
-    jxv_report_init(&rep);
-    int rc = jxv_check_file(fid, &rep);
-    H5Fclose(fid);
-    if (rc < 0 && rep.count == 0) {
-        /* The walk itself failed (HDF5 error): not a layout verdict. */
-        fprintf(stderr, "jaxon: warning: the layout check of %s did not complete\n", fs->filename);
-        H5Eclear2(H5E_DEFAULT);
-        return 0;
-    }
-    return settle(file, &rep, 0);
+    /* Read validation of existing files is not done here yet. The verified obstacle: a
+     * nested H5Fopen(filename, RDONLY, native fapl) inside POST_OPEN -- with or without
+     * H5VLstart_lib_state/H5VLfinish_lib_state around it -- opens fine, but its H5Fclose
+     * fails in H5F__dest ("can't unwrap VOL object": the outer call's wrap context is still
+     * active), so the nested native file id leaks and keeps the file open. Until a clean way
+     * is found, existing files are opened unchecked (run jaxon-validate on them instead). */
+    (void)file;
+    return 0;
 }
