@@ -240,6 +240,26 @@ static int register_node(gctx *g, const jxv_name *nm, const char *name, size_t l
     return jxv__map_put(&c->nodes, 0, k, gl + 1 + kl, n);
 }
 
+/* Length of the slot part of an attribute name by the layout's splitting rule alone. */
+static size_t slot_part(jxv_layout layout, const char *name, size_t len)
+{
+    if (layout == JXV_LAYOUT_V1) {
+        if (len && name[len - 1] == '\'')
+            return len;
+        for (size_t i = len; i-- > 0;)
+            if (name[i] == ':')
+                return i;
+        return len;
+    }
+    for (size_t i = len; i-- > 0;) {
+        if (name[i] == '\'')
+            break;
+        if (name[i] == ':')
+            return i;
+    }
+    return len;
+}
+
 /* Checks one attribute of a group as a node. */
 static int check_node(gctx *g, hid_t aid, const char *name, size_t len, const char *where)
 {
@@ -257,6 +277,13 @@ static int check_node(gctx *g, hid_t aid, const char *name, size_t len, const ch
     jxv_name nm;
     if (jxv_parse_attr_name(c->layout, name, len, &nm, where, c->rep) < 0) {
         g->order.reported = 1; /* order rules make no sense with a broken slot */
+        /* the object named like the slot part is not a stray object on top of this */
+        size_t sl = slot_part(c->layout, name, len);
+        const char *slot = name;
+        if (c->layout == JXV_LAYOUT_V2)
+            jxv__strip(&slot, &sl);
+        if (sl && add_owned(g, slot, sl) < 0)
+            return oom(c, where);
         return -1;
     }
     if (g->is_root) {
@@ -287,8 +314,12 @@ static int check_node(gctx *g, hid_t aid, const char *name, size_t len, const ch
     }
     c->nnodes++;
     jxv_nodeinfo info;
-    if (jxv__classify_attr(c->layout, &nm, &ty, &info, where, c->rep) < 0)
+    if (jxv__classify_attr(c->layout, &nm, &ty, &info, where, c->rep) < 0) {
+        /* its group or dataset, if any, is not a stray object on top of this violation */
+        if (add_owned(g, nm.slot, nm.slot_len) < 0)
+            return oom(c, where);
         return -1;
+    }
     char *text = NULL;
     size_t tlen = 0;
     if (info.kind == JXV_N_PENDING || info.kind == JXV_N_REF) {
@@ -301,6 +332,8 @@ static int check_node(gctx *g, hid_t aid, const char *name, size_t len, const ch
                             "HDF5 cannot read this string attribute");
         if (jxv__classify_text(c->layout, &nm, text, tlen, &info, where, c->rep) < 0) {
             free(text);
+            if (add_owned(g, nm.slot, nm.slot_len) < 0)
+                return oom(c, where);
             return -1;
         }
     }
@@ -319,8 +352,8 @@ static int check_node(gctx *g, hid_t aid, const char *name, size_t len, const ch
         ret = oom(c, where);
     if (ret == 0 && info.kind == JXV_N_REF) {
         pending_ref pr = {arena_dup(c, where, strlen(where)), arena_dup(c, text, tlen), tlen,
-                          g->gpath};
-        if (!pr.where || !pr.text || push_ref(c, &pr) < 0)
+                          arena_dup(c, g->gpath, strlen(g->gpath))};
+        if (!pr.where || !pr.text || !pr.group || push_ref(c, &pr) < 0)
             ret = oom(c, where);
     }
     if (ret == 0 && (info.kind == JXV_N_CONTAINER || info.kind == JXV_N_DATA_DSET)) {
