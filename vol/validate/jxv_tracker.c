@@ -570,6 +570,13 @@ int jxv_on_attr_create(jxv_tracker *t, const char *parent, const char *name,
         r = oom(rep, parent);
         goto done;
     }
+    if (!type) {
+        /* the connector always knows the datatype of an attribute it creates */
+        if (t->is_jaxon || strcmp(ppath, "/") == 0)
+            r = jxv_fail(rep, JXV_RULE_VALUE_TYPE, where, name, len,
+                         "no datatype was given for this attribute");
+        goto done;
+    }
     if (strcmp(ppath, "/") == 0) {
         r = attr_on_root(t, name, len, type, where, rep);
         goto done;

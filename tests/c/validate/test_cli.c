@@ -77,6 +77,16 @@ static void cli_should_exit_2_for_unreadable_files_and_usage_errors(void)
     ASSERT_EQ_INT(run(NULL, "/nonexistent/file.h5", &r), 0);
     ASSERT_EQ_INT(r.status, 2);
     ASSERT_CONTAINS(r.out, "/nonexistent/file.h5: error: cannot open as an HDF5 file");
+    char junk[1024];
+    FILE *f = fopen(fx_path("cli_junk", junk, sizeof junk), "w");
+    ASSERT_TRUE(f != NULL);
+    fputs("this is not HDF5\n", f);
+    fclose(f);
+    char args[1100];
+    snprintf(args, sizeof args, "'%s'", junk);
+    ASSERT_EQ_INT(run(NULL, args, &r), 0);
+    ASSERT_EQ_INT(r.status, 2);
+    ASSERT_CONTAINS(r.out, "error: cannot open as an HDF5 file");
     ASSERT_EQ_INT(run(NULL, "", &r), 0);
     ASSERT_EQ_INT(r.status, 2);
     ASSERT_CONTAINS(r.out, "usage: jaxon-validate");
