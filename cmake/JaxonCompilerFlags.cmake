@@ -3,7 +3,7 @@
 add_library(jaxon_compile_options INTERFACE)
 target_compile_options(jaxon_compile_options INTERFACE
   -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wpointer-arith
-  -Wcast-qual -Wformat=2 -Wundef -Wwrite-strings -Wnull-dereference -Wdouble-promotion
+  -Wcast-qual -Wformat=2 -Wundef -Wnull-dereference -Wdouble-promotion
   -Wvla -Wimplicit-fallthrough -Wno-unused-parameter
   $<$<BOOL:${JAXON_WERROR}>:-Werror>)
 

@@ -183,6 +183,8 @@ done:
 PyObject *jx_save_entry(JxState *st, PyObject *target, PyObject *pytree,
                         const JxSaveOptions *opts)
 {
+    /* error stacks are per thread: errors become exceptions, never printed */
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     PyObject *path = as_path_bytes(st, target);
     if (path) {
         PyObject *r = save_to_path(st, path, pytree, opts);
@@ -219,6 +221,7 @@ done:
 
 PyObject *jx_load_entry(JxState *st, PyObject *source, const JxLoadOptions *opts)
 {
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     PyObject *path = as_path_bytes(st, source), *result = NULL, *data = NULL, *r = NULL;
     if (path) {
         struct stat sb;

@@ -3,6 +3,7 @@
 #include "h5util.h"
 
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <H5PLpublic.h>
@@ -51,10 +52,10 @@ hid_t jx_make_fapl(JxState *st, int in_memory, const void *image, size_t image_l
     if (H5Pget_vol_id(fapl, &def_vol) < 0)
         goto error;
     {
-        char name[16] = "";
-        if (H5VLget_connector_name(def_vol, name, sizeof name) < 0)
+        int cmp = 1;
+        if (H5VLcmp_connector_cls(&cmp, def_vol, vol) < 0)
             goto error;
-        if (strcmp(name, JAXON_VOL_NAME) != 0 && H5Pset_vol(fapl, vol, NULL) < 0)
+        if (cmp != 0 && H5Pset_vol(fapl, vol, NULL) < 0)
             goto error;
     }
     H5VLclose(def_vol);
@@ -140,8 +141,15 @@ static PyObject *raise_v(PyObject *exc_type, const char *fmt, va_list ap)
 {
     ErrWalk w;
     memset(&w, 0, sizeof w);
-    H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, walk_cb, &w);
-    H5Eclear2(H5E_DEFAULT);
+    if (getenv("JAXON_DEBUG_H5"))
+        H5Eprint2(H5E_DEFAULT, stderr);
+    /* Walk a copy: H5Eget_class_name in the callback is an API call that would clear the
+     * thread's current stack under our feet. Taking the copy also clears it. */
+    hid_t stack = H5Eget_current_stack();
+    if (stack >= 0) {
+        H5Ewalk2(stack, H5E_WALK_UPWARD, walk_cb, &w);
+        H5Eclose_stack(stack);
+    }
     if (PyErr_Occurred())
         return NULL; /* an exception raised inside a callback wins */
     PyObject *msg = PyUnicode_FromFormatV(fmt, ap);

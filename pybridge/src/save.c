@@ -68,7 +68,7 @@ static int buf_reserve(Buf *b, size_t extra)
 {
     if (b->len + extra + 1 <= b->cap)
         return 0;
-    size_t cap = b->cap * 2;
+    size_t cap = b->cap ? b->cap * 2 : 64;
     while (cap < b->len + extra + 1)
         cap *= 2;
     char *p = b->p == b->inline_ ? PyMem_Malloc(cap) : PyMem_Realloc(b->p, cap);
@@ -172,6 +172,26 @@ static int fail_type(Saver *s, PyObject *obj, const char *why)
     }
     s->noted = 1;
     return -1;
+}
+
+/* Rewrites a pending TypeError as "cannot save <path>: <message>". */
+static void prefix_type_error(Saver *s)
+{
+    if (s->noted || !PyErr_ExceptionMatches(PyExc_TypeError))
+        return;
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    PyObject *path = pytree_path(s);
+    if (path) {
+        PyErr_Format(PyExc_TypeError, "cannot save %U: %S", path, value ? value : Py_None);
+        Py_DECREF(path);
+        Py_XDECREF(type);
+        Py_XDECREF(value);
+        Py_XDECREF(tb);
+    } else {
+        PyErr_Restore(type, value, tb);
+    }
+    s->noted = 1;
 }
 
 /* ---- HDF5 helpers ------------------------------------------------------------------------ */
@@ -449,8 +469,10 @@ static int save_array(Saver *s, hid_t g, const char *slot, size_t slot_len, cons
         arr = c;
     }
     t = jx_h5type_from_descr(PyArray_DESCR(arr));
-    if (t < 0)
+    if (t < 0) {
+        prefix_type_error(s);
         goto done;
+    }
     int nd = PyArray_NDIM(arr);
     if (nd == 0) {
         space = H5Screate(H5S_SCALAR);
@@ -628,17 +650,17 @@ static int save_container(Saver *s, hid_t g, const char *slot, size_t slot_len, 
                 r = -1;
             } else if (simple) {
                 r = push_frame(s, FRAME_DICT_VALUE, k, i) < 0 ||
-                    save_node(s, child, key_text.p, key_text.len, v) < 0 ? -1 : 0;
+                    save_node(s, child, key_text.p, key_text.len, v) < 0 ? note_path(s) : 0;
                 s->nframes--;
             } else {
                 int kn = snprintf(num, sizeof num, "key(%zd)", i);
                 r = push_frame(s, FRAME_DICT_KEY, k, i) < 0 ||
-                    save_node(s, child, num, (size_t)kn, k) < 0 ? -1 : 0;
+                    save_node(s, child, num, (size_t)kn, k) < 0 ? note_path(s) : 0;
                 s->nframes--;
                 if (r == 0) {
                     kn = snprintf(num, sizeof num, "value(%zd)", i);
                     r = push_frame(s, FRAME_DICT_VALUE, k, i) < 0 ||
-                        save_node(s, child, num, (size_t)kn, v) < 0 ? -1 : 0;
+                        save_node(s, child, num, (size_t)kn, v) < 0 ? note_path(s) : 0;
                     s->nframes--;
                 }
             }
@@ -665,6 +687,8 @@ static int save_container(Saver *s, hid_t g, const char *slot, size_t slot_len, 
             if (push_frame(s, fk, NULL, i) < 0)
                 goto done;
             int r = save_node(s, child, num, (size_t)kn, PyTuple_GET_ITEM(seq, i));
+            if (r < 0)
+                note_path(s);
             s->nframes--;
             if (r < 0)
                 goto done;

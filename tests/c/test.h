@@ -12,9 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int test_failures_ = 0;
-static int test_cases_ = 0;
-static int test_case_failed_ = 0;
+__attribute__((unused)) static int test_failures_ = 0;
+__attribute__((unused)) static int test_cases_ = 0;
+__attribute__((unused)) static int test_case_failed_ = 0;
 
 #define TEST_FAIL_(...)                                                                        \
     do {                                                                                       \
