@@ -1,0 +1,221 @@
+"""Benchmarks jaxon against the anchors, all in one run on this machine.
+
+    python bench/run.py [--quick] [--runs N] [--workloads a,b] [--out bench/results.md]
+
+Every (contender, workload, phase) runs in a fresh process (bench/worker.py) so peak RSS is
+per phase. Times are medians of N runs with min-max; ratios are computed run by run
+(contender_i / jaxon_i) and their median reported. The bare C floor (jaxon-floor) replays
+the HDF5 calls of jaxon's own file for that workload. --quick shrinks every workload for a
+smoke test (registered in CTest as bench.quick); its numbers mean nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+BUILD = os.environ.get("JAXON_BUILD_DIR", os.path.join(ROOT, "build"))
+COMPAT = os.path.join(ROOT, ".compat")
+
+CONTENDERS = {
+    # name: (PYTHONPATH, workloads it can represent)
+    "jaxon": (os.path.join(BUILD, "python"), None),
+    "jaxon-1.2.0 (Python)": (os.path.join(COMPAT, "jaxon-1.2.0"), None),
+    "jaxon-2.1.0 (Python)": (os.path.join(COMPAT, "jaxon-2.1.0"), None),
+    "pickle": ("", None),
+    "h5py (hand-written)": ("", {"big_array", "many_arrays"}),
+    "raw write/read": ("", {"big_array"}),
+}
+WORKER_NAME = {"jaxon": "jaxon", "jaxon-1.2.0 (Python)": "jaxon12", "jaxon-2.1.0 (Python)":
+               "jaxon21", "pickle": "pickle", "h5py (hand-written)": "h5py",
+               "raw write/read": "raw"}
+FLOOR = "bare C floor (same HDF5 calls)"
+
+
+def env_for(pythonpath):
+    env = dict(os.environ, JAX_PLATFORMS="cpu", PYTHONDONTWRITEBYTECODE="1")
+    env.pop("HDF5_VOL_CONNECTOR", None)
+    if pythonpath:
+        env["PYTHONPATH"] = pythonpath
+    env["HDF5_PLUGIN_PATH"] = os.path.join(BUILD, "python", "jaxon", "_plugins")
+    return env
+
+
+def run_worker(contender, workload, scale, runs, outdir, phase):
+    pythonpath, _ = CONTENDERS[contender]
+    cmd = [sys.executable, os.path.join(HERE, "worker.py"), WORKER_NAME[contender], workload,
+           str(scale), str(runs), outdir, "--phase", phase]
+    r = subprocess.run(cmd, env=env_for(pythonpath), capture_output=True, text=True)
+    if r.returncode != 0:
+        return {"error": (r.stderr.strip().splitlines() or ["failed"])[-1]}
+    return json.loads(r.stdout.strip().splitlines()[-1])
+
+
+def run_floor(h5file, runs, outdir):
+    exe = os.path.join(BUILD, "bin", "jaxon-floor")
+    r = subprocess.run([exe, h5file, os.path.join(outdir, "floor.h5"), str(runs)],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        return {"error": r.stderr.strip()}
+    rows = [json.loads(line) for line in r.stdout.splitlines()]
+    return {"save": [x["save"] for x in rows], "load": [x["load"] for x in rows],
+            "size": os.path.getsize(os.path.join(outdir, "floor.h5"))}
+
+
+def import_time(runs):
+    """Median wall time of `import jaxon` in a fresh interpreter, minus an empty one."""
+    def timed(code, pythonpath):
+        out = []
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            subprocess.run([sys.executable, "-c", code], env=env_for(pythonpath), check=True)
+            out.append(time.perf_counter() - t0)
+        return statistics.median(out)
+
+    base = timed("pass", "")
+    code = ("import jaxon, sys; bad = {'jax', 'h5py', 'dill'} & set(sys.modules); "
+            "assert not bad, bad")
+    res = {"jaxon": timed(code, CONTENDERS["jaxon"][0]) - base}
+    for c in ("jaxon-1.2.0 (Python)", "jaxon-2.1.0 (Python)"):
+        res[c] = timed("import jaxon", CONTENDERS[c][0]) - base
+    res["numpy (for reference)"] = timed("import numpy", "") - base
+    return res
+
+
+def fmt_s(xs):
+    if not xs:
+        return "–"
+    return f"{statistics.median(xs):.4f} ({min(xs):.4f}–{max(xs):.4f})"
+
+
+def ratio(xs, ref):
+    if not xs or not ref:
+        return None
+    return statistics.median([x / r for x, r in zip(xs, ref)])
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--runs", type=int, default=None)
+    ap.add_argument("--workloads", default="config_dict,random_tree,many_arrays,big_array")
+    ap.add_argument("--out", default=None)
+    args = ap.parse_args(argv)
+    scale = 0.01 if args.quick else 1.0
+    runs = args.runs or (1 if args.quick else 5)
+    out_md = args.out or (os.path.join(tempfile.gettempdir(), "jaxon-bench-quick.md")
+                          if args.quick else os.path.join(HERE, "results.md"))
+    results = {}
+    with tempfile.TemporaryDirectory(prefix="jaxon-bench-", dir=os.environ.get("JAXON_BENCH_DIR")) as tmp:
+        for wl in args.workloads.split(","):
+            results[wl] = {}
+            for c, (_, only) in CONTENDERS.items():
+                if only is not None and wl not in only:
+                    continue
+                if c != "jaxon" and not os.path.isdir(CONTENDERS[c][0] or "/"):
+                    results[wl][c] = {"error": "not installed (scripts/setup-compat.sh)"}
+                    continue
+                s = run_worker(c, wl, scale, runs, tmp, "save")
+                l = run_worker(c, wl, scale, runs, tmp, "load") if "error" not in s else s
+                res = {**s, "load": l.get("load", []), "rss_load": l.get("rss_load")}
+                if "error" in l:
+                    res["error"] = l["error"]
+                results[wl][c] = res
+                print(f"{wl:12} {c:24} save {fmt_s(res.get('save'))} load {fmt_s(res.get('load'))}"
+                      f"{'  ERROR ' + res['error'] if 'error' in res else ''}", flush=True)
+                if c == "jaxon" and "error" not in res:
+                    results[wl][FLOOR] = run_floor(os.path.join(tmp, f"jaxon-{wl}.h5"), runs, tmp)
+                    f = results[wl][FLOOR]
+                    print(f"{wl:12} {FLOOR:24} save {fmt_s(f.get('save'))} load {fmt_s(f.get('load'))}",
+                          flush=True)
+                for leftover in os.listdir(tmp):
+                    if leftover.endswith((".pkl", ".raw")) or leftover.startswith(("h5py", "jaxon1", "jaxon2")):
+                        os.unlink(os.path.join(tmp, leftover))
+            for leftover in os.listdir(tmp):
+                os.unlink(os.path.join(tmp, leftover))
+    imports = import_time(3 if args.quick else 9)
+    write_report(out_md, results, imports, runs, args.quick)
+    with open(os.path.splitext(out_md)[0] + ".json", "w") as f:
+        json.dump({"results": results, "imports": imports, "runs": runs}, f, indent=1)
+    print(f"wrote {out_md}")
+    return 0
+
+
+def write_report(path, results, imports, runs, quick):
+    lines = [f"# Benchmark results{' (QUICK SMOKE RUN — sizes shrunk, numbers meaningless)' if quick else ''}",
+             "",
+             f"Command: `python bench/run.py{' --quick' if quick else ''}` on this machine "
+             f"({os.cpu_count()} cores). Median of {runs} runs (min–max); ratio = contender ÷ jaxon, "
+             "computed run by run (> 1 means jaxon is faster). Each phase runs in a fresh process.",
+             ""]
+    for wl, rows in results.items():
+        ours = rows.get("jaxon", {})
+        lines += [f"## {wl}", "",
+                  "| contender | save s | load s | save ratio | load ratio | file MB | peak RSS save MB | peak RSS load MB |",
+                  "|---|---|---|---|---|---|---|---|"]
+        for c, r in rows.items():
+            if "error" in r:
+                lines.append(f"| {c} | error: {r['error']} | | | | | | |")
+                continue
+            rs, rl = ratio(r.get("save"), ours.get("save")), ratio(r.get("load"), ours.get("load"))
+            mb = lambda x: f"{x / 2**20:.1f}" if x else "–"  # noqa: E731
+            lines.append(f"| {c} | {fmt_s(r.get('save'))} | {fmt_s(r.get('load'))} | "
+                         f"{rs:.2f} | {rl:.2f} | {mb(r.get('size'))} | {mb(r.get('rss_save'))} | "
+                         f"{mb(r.get('rss_load'))} |" if rs is not None and rl is not None else
+                         f"| {c} | {fmt_s(r.get('save'))} | {fmt_s(r.get('load'))} | – | – | "
+                         f"{mb(r.get('size'))} | {mb(r.get('rss_save'))} | {mb(r.get('rss_load'))} |")
+        lines.append("")
+    lines += ["## import time", "", "| module | seconds (median, minus an empty interpreter) |", "|---|---|"]
+    lines += [f"| {k} | {v:.4f} |" for k, v in imports.items()]
+    lines += ["", "## Targets", "", "| target | measured | met |", "|---|---|---|"]
+    for row in targets(results, imports):
+        lines.append("| " + " | ".join(row) + " |")
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+
+
+def targets(results, imports):
+    rows = []
+
+    def med_ratio(wl, c, phase, ref="jaxon"):
+        r, o = results.get(wl, {}).get(c, {}), results.get(wl, {}).get(ref, {})
+        return ratio(r.get(phase), o.get(phase))
+
+    for wl in ("config_dict", "random_tree", "many_arrays"):
+        for c in ("jaxon-1.2.0 (Python)", "jaxon-2.1.0 (Python)"):
+            for ph in ("save", "load"):
+                x = med_ratio(wl, c, ph)
+                if x is not None:
+                    rows.append((f"{wl} {ph}: ≥ 20× faster than {c}", f"{x:.1f}×", "yes" if x >= 20 else "no"))
+        for ph in ("save", "load"):
+            x = med_ratio(wl, FLOOR, ph)
+            if x is not None:
+                rows.append((f"{wl} {ph}: within 1.3× of the bare C floor", f"jaxon = {1 / x:.2f}× floor",
+                             "yes" if 1 / x <= 1.3 else "no"))
+    for ph in ("save", "load"):
+        x = med_ratio("big_array", "raw write/read", ph)
+        if x is not None:
+            rows.append((f"big_array {ph}: within 1.25× of raw write()/read()", f"jaxon = {1 / x:.2f}× raw",
+                         "yes" if 1 / x <= 1.25 else "no"))
+    big = results.get("big_array", {}).get("jaxon", {})
+    if big.get("rss_save"):
+        arr = 1 << 30
+        for ph in ("rss_save", "rss_load"):
+            rows.append((f"big_array peak RSS ({ph[4:]}) < 1.2× array size", f"{big[ph] / arr:.2f}×",
+                         "yes" if big[ph] < 1.2 * arr else "no"))
+    if "jaxon" in imports:
+        rows.append(("import jaxon < 50 ms (and no jax/h5py/dill)", f"{imports['jaxon'] * 1000:.0f} ms",
+                     "yes" if imports["jaxon"] < 0.05 else "no"))
+    return rows
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,96 @@
+"""Runs one contender on one workload in a fresh process and prints one JSON line:
+{"save": [s...], "load": [s...], "size": bytes, "rss_save": bytes, "rss_load": bytes}.
+
+python worker.py CONTENDER WORKLOAD SCALE RUNS DIR [--phase save|load]
+
+Peak RSS is measured per phase in its own process (getrusage ru_maxrss), so the save's
+peak does not hide the load's. Timing covers only the library call."""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import resource
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import workloads  # noqa: E402
+
+
+def contender(name):
+    if name.startswith("jaxon"):  # ours, or a Python jaxon release on PYTHONPATH
+        import jaxon
+        return jaxon.save, jaxon.load, ".h5"
+    if name == "pickle":
+        def save(p, t):
+            with open(p, "wb") as f:
+                pickle.dump(t, f, protocol=5)
+
+        def load(p):
+            with open(p, "rb") as f:
+                return pickle.load(f)
+        return save, load, ".pkl"
+    if name == "h5py":
+        import h5py
+        import numpy as np
+
+        def save(p, t):
+            with h5py.File(p, "w") as f:
+                items = t if isinstance(t, list) else [t]
+                for i, a in enumerate(items):
+                    f.create_dataset(str(i), data=a)
+
+        def load(p):
+            with h5py.File(p, "r") as f:
+                out = [f[str(i)][()] for i in range(len(f))]
+            return out if len(out) != 1 else out[0]
+        return save, load, ".h5"
+    if name == "raw":
+        import numpy as np
+
+        def save(p, a):
+            with open(p, "wb") as f:
+                f.write(memoryview(a).cast("B"))
+
+        def load(p):
+            size = os.path.getsize(p)
+            a = np.empty(size // 4, dtype=np.float32)
+            with open(p, "rb", buffering=0) as f:
+                f.readinto(memoryview(a).cast("B"))
+            return a
+        return save, load, ".raw"
+    raise SystemExit(f"unknown contender {name}")
+
+
+def main():
+    name, wl, scale, runs, outdir = sys.argv[1:6]
+    phase = sys.argv[7] if len(sys.argv) > 7 else "both"
+    scale, runs = float(scale), int(runs)
+    save, load, ext = contender(name)
+    path = os.path.join(outdir, f"{name}-{wl}{ext}")
+    result = {"save": [], "load": []}
+    if phase in ("save", "both"):
+        tree = workloads.WORKLOADS[wl](scale)
+        base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            save(path, tree)
+            result["save"].append(time.perf_counter() - t0)
+        result["rss_save"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+        result["rss_base"] = base * 1024
+        result["size"] = os.path.getsize(path)
+        del tree
+    if phase in ("load", "both"):
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            out = load(path)
+            result["load"].append(time.perf_counter() - t0)
+            del out
+        result["rss_load"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
