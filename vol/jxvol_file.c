@@ -1,7 +1,9 @@
 /* VOL 'file' class. create/open build the under connector's fapl from our info and create
- * the shared per-file state (validation mode and tracker). File-level work happens after
- * POST_OPEN (file_optional), never inside create/open: the file is not fully set up there.
- * flush and close first finish the tracker and write the annotations. */
+ * the shared per-file state (validation mode and tracker). Writes to the file happen only
+ * at flush/close (annotations), never inside create/open. The one exception to "do nothing
+ * in open but open" is the read-only whole-file check of an existing file, which runs on an
+ * independent file id (jxvol_v_check_existing). flush and close first finish the tracker
+ * and write the annotations. */
 #include "jxvol_internal.h"
 
 #include <stdlib.h>
@@ -28,7 +30,9 @@ static void close_plist_quietly(hid_t plist)
         H5Eset_current_stack(err);
 }
 
-/* Shared body of create and open: is_create selects the under call. */
+/* Shared body of create and open: is_create selects the under call. An existing file is
+ * checked here, between the under open and returning our object, because this is the last
+ * point where a refusal leaves nothing behind (see jxvol_v_check_existing). */
 static void *open_or_create(const char *name, unsigned flags, hid_t fcpl_id, hid_t fapl_id,
                             hid_t dxpl_id, int is_create)
 {
@@ -47,22 +51,23 @@ static void *open_or_create(const char *name, unsigned flags, hid_t fcpl_id, hid
         jxvol_info_release(info);
         return NULL;
     }
-    jxvol_file_state *fs = jxvol_fs_new(info->mode, name, !is_create);
     hid_t under_id = info->under_vol_id;
     jxvol_obj *o = NULL;
-    if (fs) {
-        fs->writable = is_create || (flags & H5F_ACC_RDWR);
-        fs->check_fapl = fapl; /* kept for the read-validation reopen at POST_OPEN */
-        fapl = H5I_INVALID_HID;
-        o = jxvol_obj_new(under, under_id, H5I_FILE, fs, "/");
-        jxvol_fs_unref(fs); /* the wrapper holds it now */
+    if (!is_create && jxvol_v_check_existing(name, flags, fapl_id, fapl, info) < 0) {
+        /* strict refusal: the violations are on the stack; close the under file */
     } else {
-        JXVOL_PUSH(jxvol_err_min_nomem(), "out of memory for the state of file \"%s\"", name);
+        jxvol_file_state *fs = jxvol_fs_new(info->mode, name, !is_create);
+        if (fs) {
+            fs->writable = is_create || (flags & H5F_ACC_RDWR);
+            o = jxvol_obj_new(under, under_id, H5I_FILE, fs, "/");
+            jxvol_fs_unref(fs); /* the wrapper holds it now */
+        } else {
+            JXVOL_PUSH(jxvol_err_min_nomem(), "out of memory for the state of file \"%s\"", name);
+        }
     }
     if (!o)
         jxvol_close_under(under, under_id, H5I_FILE, dxpl_id);
-    if (fapl >= 0)
-        close_plist_quietly(fapl);
+    close_plist_quietly(fapl);
     jxvol_info_release(info);
     return o;
 }
@@ -165,11 +170,9 @@ herr_t jxvol_file_specific(void *obj, H5VL_file_specific_args_t *args, hid_t dxp
 herr_t jxvol_file_optional(void *obj, H5VL_optional_args_t *args, hid_t dxpl_id, void **req)
 {
     jxvol_obj *o = obj;
-    herr_t ret = H5VLfile_optional(o->under_object, o->under_vol_id, args, dxpl_id, NULL);
-    /* POST_OPEN is the first moment the file is fully usable: run read validation there. */
-    if (ret >= 0 && args->op_type == H5VL_NATIVE_FILE_POST_OPEN)
-        ret = jxvol_v_file_opened(o);
-    return ret;
+    /* POST_OPEN included: read validation already ran in file_open (a failure here would
+     * leave the application's new file id registered). */
+    return H5VLfile_optional(o->under_object, o->under_vol_id, args, dxpl_id, NULL);
 }
 
 herr_t jxvol_file_close(void *file, hid_t dxpl_id, void **req)

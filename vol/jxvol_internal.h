@@ -34,10 +34,8 @@ typedef struct jxvol_file_state {
     jaxon_validate_mode mode;
     jxv_tracker *tracker; /* NULL when mode == OFF */
     char *filename;       /* as given to H5Fcreate/H5Fopen */
-    int opened_existing;  /* 1: H5Fopen (read validation applies), 0: H5Fcreate */
-    int checked;          /* read validation already ran */
+    int opened_existing;  /* 1: H5Fopen (checked by file_open), 0: H5Fcreate */
     int writable;         /* created, or opened read-write: annotations may be written */
-    hid_t check_fapl;     /* under connector's fapl, for the read-validation reopen; or -1 */
 } jxvol_file_state;
 
 /* The wrapper around an under-connector object. */
@@ -151,8 +149,12 @@ int jxvol_v_link_delete(const jxvol_obj *o, const H5VL_loc_params_t *lp);
 /* At flush/close: finishes the tracker, writes annotations as comments. Returns -1 (after
  * pushing) in strict mode when the finished file has violations; the caller still closes. */
 int jxvol_v_file_finish(jxvol_obj *file, hid_t dxpl_id);
-/* After POST_OPEN of an existing file: whole-file check. -1 refuses the open (strict). */
-int jxvol_v_file_opened(jxvol_obj *file);
+/* Whole-file check of an existing file, run by file_open right after the under connector
+ * opened it. fapl_id is the application's fapl (naming this connector), scratch_fapl a copy
+ * the check may change, info our info for this open. Strict: -1 with the violations pushed;
+ * the caller then closes the under file and fails the open. Warn: violations on stderr, 0. */
+int jxvol_v_check_existing(const char *filename, unsigned flags, hid_t fapl_id, hid_t scratch_fapl,
+                           const jxvol_info *info);
 
 /* ---- callbacks, one group per VOL class and file ----------------------------------------- */
 /* jxvol_main.c lists them in the class table; a static initialiser cannot copy sub-tables

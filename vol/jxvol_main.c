@@ -121,10 +121,10 @@ static const H5VL_class_t jxvol_class = {
     .file_cls =
         {
             .create = jxvol_file_create,     /* new file state, write tracking */
-            .open = jxvol_file_open,         /* new file state; checked at POST_OPEN */
+            .open = jxvol_file_open,         /* new file state; existing files checked */
             .get = jxvol_file_get,           /* forwarded */
             .specific = jxvol_file_specific, /* IS_ACCESSIBLE never fails; flush finishes */
-            .optional = jxvol_file_optional, /* POST_OPEN runs read validation */
+            .optional = jxvol_file_optional, /* forwarded, POST_OPEN included */
             .close = jxvol_file_close,       /* annotations, then close */
         },
     .group_cls =

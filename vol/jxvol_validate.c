@@ -83,34 +83,53 @@ static char *where(const jxvol_obj *o, const H5VL_loc_params_t *lp)
     return path;
 }
 
-/* Applies the mode to a finished report. rc is what the jxv call returned. */
-static int settle(const jxvol_obj *o, jxv_report *rep, int rc)
+/* Most violations pushed or printed for one report: a hostile file can have millions, and
+ * every pushed entry costs memory on the error stack. The last line says how many were left. */
+#define JXVOL_MAX_SHOWN 100
+
+/* Applies mode to a finished report: strict pushes every violation (up to JXVOL_MAX_SHOWN)
+ * on the error stack and returns -1; warn prints them on stderr and returns 0. rc is what
+ * the jxv call returned. Clears the report. */
+static int report_violations(jaxon_validate_mode mode, jxv_report *rep, int rc)
 {
     int refuse = 0;
-    if (o->fs->mode == JAXON_VALIDATE_STRICT && (rc < 0 || rep->count > 0)) {
-        for (size_t i = 0; i < rep->count; i++) {
+    size_t shown = rep->count < JXVOL_MAX_SHOWN ? rep->count : JXVOL_MAX_SHOWN;
+    if (mode == JAXON_VALIDATE_STRICT && (rc < 0 || rep->count > 0)) {
+        for (size_t i = 0; i < shown; i++) {
             const jxv_violation *v = &rep->items[i];
             JXVOL_PUSH(jxvol_err_min_layout(),
                        "Jaxon layout violation at \"%s\" (rule %s): %s; offending text: \"%s\"",
                        v->path ? v->path : "?", jxv_rule_name(v->rule),
                        v->message ? v->message : "", v->text ? v->text : "");
         }
+        if (rep->count > shown)
+            JXVOL_PUSH(jxvol_err_min_layout(), "... and %zu more Jaxon layout violation(s)",
+                       rep->count - shown);
         if (rep->out_of_memory || rep->count == 0)
             JXVOL_PUSH(jxvol_err_min_nomem(), "the layout validator ran out of memory");
         refuse = 1;
-    } else if (rep->count > 0 || rep->out_of_memory) {
-        for (size_t i = 0; i < rep->count; i++) {
+    } else if (mode != JAXON_VALIDATE_OFF && (rep->count > 0 || rep->out_of_memory)) {
+        for (size_t i = 0; i < shown; i++) {
             const jxv_violation *v = &rep->items[i];
             fprintf(stderr, "jaxon: warning: layout violation at \"%s\" (rule %s): %s; offending "
                             "text: \"%s\"\n",
                     v->path ? v->path : "?", jxv_rule_name(v->rule), v->message ? v->message : "",
                     v->text ? v->text : "");
         }
+        if (rep->count > shown)
+            fprintf(stderr, "jaxon: warning: ... and %zu more layout violation(s)\n",
+                    rep->count - shown);
         if (rep->out_of_memory)
             fprintf(stderr, "jaxon: warning: the layout validator ran out of memory\n");
     }
     jxv_report_clear(rep);
     return refuse ? -1 : 0;
+}
+
+/* report_violations with the mode of o's file. */
+static int settle(const jxvol_obj *o, jxv_report *rep, int rc)
+{
+    return report_violations(o->fs->mode, rep, rc);
 }
 
 /* ---- creates ----------------------------------------------------------------------------- */
@@ -460,14 +479,76 @@ int jxvol_v_file_finish(jxvol_obj *file, hid_t dxpl_id)
     return settle(file, &rep, rc);
 }
 
-int jxvol_v_file_opened(jxvol_obj *file)
+int jxvol_v_check_existing(const char *filename, unsigned flags, hid_t fapl_id, hid_t scratch_fapl,
+                           const jxvol_info *info)
 {
-    /* Read validation of existing files is not done here yet. The verified obstacle: a
-     * nested H5Fopen(filename, RDONLY, native fapl) inside POST_OPEN -- with or without
-     * H5VLstart_lib_state/H5VLfinish_lib_state around it -- opens fine, but its H5Fclose
-     * fails in H5F__dest ("can't unwrap VOL object": the outer call's wrap context is still
-     * active), so the nested native file id leaks and keeps the file open. Until a clean way
-     * is found, existing files are opened unchecked (run jaxon-validate on them instead). */
-    (void)file;
+    jaxon_validate_mode mode = info->mode;
+    if (mode == JAXON_VALIDATE_OFF)
+        return 0;
+    /* The checker needs a file id. The file cannot be opened a second time with another
+     * connector while it is open through ours: HDF5 records the first opener's connector in
+     * the shared file struct and gives it to every later H5F_t of that file, so closing a
+     * native second id fails in H5F__dest ("can't unwrap VOL object") and leaks it. A second
+     * open through this connector with validate=off is consistent with that record. It shares
+     * the file state the under open just built (no second superblock read); read-only is
+     * always compatible with the first open, and SWMR readers must say so again. */
+    unsigned ro = H5F_ACC_RDONLY | (flags & H5F_ACC_SWMR_READ);
+    jxv_report rep;
+    jxv_check_stats st;
+    jxv_report_init(&rep);
+    memset(&st, 0, sizeof st);
+    hid_t fid = H5I_INVALID_HID, self = H5I_INVALID_HID;
+    jxvol_info off = *info;
+    off.mode = JAXON_VALIDATE_OFF;
+    H5E_BEGIN_TRY
+    {
+        if (H5Pget_vol_id(fapl_id, &self) >= 0 && H5Pset_vol(scratch_fapl, self, &off) >= 0)
+            fid = H5Fopen(filename, ro, scratch_fapl);
+        if (self >= 0)
+            H5VLclose(self);
+    }
+    H5E_END_TRY
+    if (fid < 0) {
+        if (mode == JAXON_VALIDATE_STRICT) {
+            JXVOL_PUSH(jxvol_err_min_under(),
+                       "cannot reopen \"%s\" read-only for Jaxon layout validation "
+                       "(validate=strict); open it with validate=warn or validate=off to skip "
+                       "the check",
+                       filename);
+            return -1;
+        }
+        fprintf(stderr, "jaxon: warning: cannot reopen %s for layout validation; not checked\n",
+                filename);
+        return 0;
+    }
+    int rc = jxv_check_file_ex(fid, &rep, &st);
+    H5E_BEGIN_TRY { H5Fclose(fid); }
+    H5E_END_TRY
+    if (!st.is_jaxon) {
+        /* A plain HDF5 file is never affected (jxv.h contract). */
+        jxv_report_clear(&rep);
+        return 0;
+    }
+    if (rc < 0 && rep.count == 0 && !rep.out_of_memory) {
+        if (mode == JAXON_VALIDATE_STRICT) {
+            JXVOL_PUSH(jxvol_err_min_under(),
+                       "the Jaxon layout validator could not read all of \"%s\"", filename);
+            return -1;
+        }
+        fprintf(stderr, "jaxon: warning: the layout validator could not read all of %s\n",
+                filename);
+        return 0;
+    }
+    if (mode == JAXON_VALIDATE_WARN && rep.count > 0)
+        fprintf(stderr, "jaxon: warning: %s does not follow the Jaxon layout v%s (%zu violation(s)):\n",
+                filename, st.version, rep.count);
+    size_t count = rep.count;
+    if (report_violations(mode, &rep, rc) < 0) {
+        JXVOL_PUSH(jxvol_err_min_layout(),
+                   "\"%s\" is not a valid Jaxon file (layout v%s, %zu violation(s)); refused "
+                   "by validate=strict",
+                   filename, st.version, count);
+        return -1;
+    }
     return 0;
 }

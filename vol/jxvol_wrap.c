@@ -19,7 +19,6 @@ jxvol_file_state *jxvol_fs_new(jaxon_validate_mode mode, const char *filename, i
     fs->refcount = 1;
     fs->mode = mode;
     fs->opened_existing = opened_existing;
-    fs->check_fapl = H5I_INVALID_HID;
     if (filename && !(fs->filename = strdup(filename))) {
         free(fs);
         return NULL;
@@ -44,12 +43,6 @@ void jxvol_fs_unref(jxvol_file_state *fs)
     if (!fs || --fs->refcount > 0)
         return;
     jxvol_v_tracker_free(fs);
-    if (fs->check_fapl >= 0) {
-        hid_t err = H5Eget_current_stack(); /* may run on an error path */
-        H5Pclose(fs->check_fapl);
-        if (err >= 0)
-            H5Eset_current_stack(err);
-    }
     free(fs->filename);
     free(fs);
 }
