@@ -22,6 +22,7 @@ typedef struct JxState {
     PyObject *jax_array_type;          /* jax.Array, once jax is imported by the user */
     PyObject *jnp_asarray;             /* jax.numpy.asarray */
     PyObject *os_fspath;               /* os.fspath */
+    PyObject *dataclasses_fields;      /* dataclasses.fields */
     /* HDF5 */
     hid_t vol_id;                      /* the jaxon connector (registered by name), or -1 */
     int vol_checked;                   /* registration attempted */

@@ -10,93 +10,12 @@
 #include <string.h>
 
 #include "h5util.h"
-#include "memo.h"
-#include "npy.h"
+#include "save_internal.h"
 #include "save_types.h"
 
-#define JX_MAX_DEPTH 8000          /* nesting levels; keeps the C stack bounded */
-#define JX_STR_TYPE_CACHE 256      /* fixed-length string types cached by size */
 #define JX_MAX_SIMPLE_KEY 60000    /* attribute names are limited to 65,534 bytes */
 #define JX_MAX_TRACKED 65535       /* HDF5's creation-order index is 16 bits */
 #define JX_RELEASE_GIL_BYTES (1 << 20)
-
-typedef enum FrameKind { FRAME_INDEX, FRAME_SET_ITEM, FRAME_DICT_VALUE, FRAME_DICT_KEY } FrameKind;
-
-typedef struct Frame {
-    FrameKind kind;
-    PyObject *key;    /* borrowed: the dict key (FRAME_DICT_VALUE) */
-    Py_ssize_t index; /* list/tuple/set position or dict entry number */
-} Frame;
-
-typedef struct Saver {
-    JxState *st;
-    const JxSaveOptions *o;
-    JxMemo memo;
-    hid_t gcpl, gcpl_untracked, lcpl_ascii, lcpl_utf8, dcpl, scalar_space;
-    hid_t str_types[JX_STR_TYPE_CACHE];
-    /* escaped reference path of the group being written ("" for "/") */
-    char *path;
-    size_t path_len, path_cap;
-    Frame *frames;
-    Py_ssize_t nframes, frames_cap;
-    int noted; /* the pytree path was already attached to the pending exception */
-} Saver;
-
-/* ---- small buffers ---------------------------------------------------------------------- */
-
-typedef struct Buf {
-    char *p;
-    size_t len, cap;
-    char inline_[192];
-} Buf;
-
-static void buf_init(Buf *b)
-{
-    b->p = b->inline_;
-    b->len = 0;
-    b->cap = sizeof b->inline_;
-}
-
-static void buf_free(Buf *b)
-{
-    if (b->p != b->inline_)
-        PyMem_Free(b->p);
-    buf_init(b);
-}
-
-static int buf_reserve(Buf *b, size_t extra)
-{
-    if (b->len + extra + 1 <= b->cap)
-        return 0;
-    size_t cap = b->cap ? b->cap * 2 : 64;
-    while (cap < b->len + extra + 1)
-        cap *= 2;
-    char *p = b->p == b->inline_ ? PyMem_Malloc(cap) : PyMem_Realloc(b->p, cap);
-    if (!p) {
-        PyErr_NoMemory();
-        return -1;
-    }
-    if (b->p == b->inline_)
-        memcpy(p, b->inline_, b->len);
-    b->p = p;
-    b->cap = cap;
-    return 0;
-}
-
-static int buf_add(Buf *b, const char *s, size_t n)
-{
-    if (buf_reserve(b, n) < 0)
-        return -1;
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-    return 0;
-}
-
-static int buf_adds(Buf *b, const char *s)
-{
-    return buf_add(b, s, strlen(s));
-}
 
 /* ---- pytree paths for error messages --------------------------------------------------- */
 
@@ -117,7 +36,7 @@ static int push_frame(Saver *s, FrameKind kind, PyObject *key, Py_ssize_t index)
 }
 
 /* "root['model'][3]" for the node being saved (new str). */
-static PyObject *pytree_path(Saver *s)
+PyObject *jx_sv_pytree_path(Saver *s)
 {
     PyObject *acc = PyUnicode_FromString("root"), *part = NULL;
     for (Py_ssize_t i = 0; acc && i < s->nframes; i++) {
@@ -147,7 +66,7 @@ static int note_path(Saver *s)
     PyObject *type, *value, *tb;
     PyErr_Fetch(&type, &value, &tb);
     PyErr_NormalizeException(&type, &value, &tb);
-    PyObject *path = pytree_path(s);
+    PyObject *path = jx_sv_pytree_path(s);
     if (path && value) {
         PyObject *note = PyUnicode_FromFormat("while saving %U", path);
         if (note) {
@@ -162,9 +81,9 @@ static int note_path(Saver *s)
     return -1;
 }
 
-static int fail_type(Saver *s, PyObject *obj, const char *why)
+int jx_sv_fail_type(Saver *s, PyObject *obj, const char *why)
 {
-    PyObject *path = pytree_path(s);
+    PyObject *path = jx_sv_pytree_path(s);
     if (path) {
         PyErr_Format(PyExc_TypeError, "cannot save %U: objects of type %.200s %s", path,
                      Py_TYPE(obj)->tp_name, why);
@@ -181,7 +100,7 @@ static void prefix_type_error(Saver *s)
         return;
     PyObject *type, *value, *tb;
     PyErr_Fetch(&type, &value, &tb);
-    PyObject *path = pytree_path(s);
+    PyObject *path = jx_sv_pytree_path(s);
     if (path) {
         PyErr_Format(PyExc_TypeError, "cannot save %U: %S", path, value ? value : Py_None);
         Py_DECREF(path);
@@ -199,7 +118,7 @@ static void prefix_type_error(Saver *s)
 /* Raises the HDF5 failure with the pytree location. */
 static int fail_h5(Saver *s, const char *what, const char *name)
 {
-    PyObject *path = pytree_path(s);
+    PyObject *path = jx_sv_pytree_path(s);
     if (path) {
         jx_raise_h5(s->st->JaxonError, "cannot save %U: %s %s", path, what, name);
         Py_DECREF(path);
@@ -385,8 +304,6 @@ static int atom_text(Saver *s, PyObject *obj, Buf *b)
 
 /* ---- nodes ------------------------------------------------------------------------------- */
 
-static int save_node(Saver *s, hid_t g, const char *slot, size_t slot_len, PyObject *obj);
-
 /* Builds "slot" or "slot:hint" into b. */
 static int attr_name(Buf *b, const char *slot, size_t slot_len, const char *hint)
 {
@@ -454,7 +371,7 @@ static int wants_dataset(Saver *s, PyObject *orig, Py_ssize_t nbytes)
 
 /* An array-like node: attribute "slot:hint" holding the data, or attribute "slot" = hint
  * plus dataset "slot" (storage hint or large data). key is the memo key (original object). */
-static int save_array(Saver *s, hid_t g, const char *slot, size_t slot_len, const char *hint,
+int jx_sv_array(Saver *s, hid_t g, const char *slot, size_t slot_len, const char *hint,
                       PyObject *key, PyArrayObject *arr)
 {
     PyArrayObject *c = NULL;
@@ -550,7 +467,7 @@ static int save_bytes_like(Saver *s, hid_t g, const char *slot, size_t slot_len,
     }
     if (!arr)
         return -1;
-    int rc = save_array(s, g, slot, slot_len, hint, obj, arr);
+    int rc = jx_sv_array(s, g, slot, slot_len, hint, obj, arr);
     Py_DECREF(arr);
     return rc;
 }
@@ -594,8 +511,127 @@ static int simple_key_text(Saver *s, PyObject *key, Buf *b)
     return r;
 }
 
-static int save_container(Saver *s, hid_t g, const char *slot, size_t slot_len, PyObject *obj,
-                          const char *tag)
+/* Appends a key that orders set elements the same way in every process (no hashes, no
+ * addresses for the supported types): type name, then the value's own bytes or atom text,
+ * recursing into tuples and frozensets (whose elements are sorted first). */
+static int canon_key(Saver *s, PyObject *x, Buf *b, int depth);
+
+typedef struct CanonItem {
+    Buf key;
+    PyObject *item; /* borrowed from the set snapshot */
+} CanonItem;
+
+static int canon_cmp(const void *pa, const void *pb)
+{
+    const CanonItem *a = pa, *b = pb;
+    size_t n = a->key.len < b->key.len ? a->key.len : b->key.len;
+    int c = memcmp(a->key.p, b->key.p, n);
+    return c ? c : (a->key.len > b->key.len) - (a->key.len < b->key.len);
+}
+
+/* A tuple of the set's elements in canonical order (new ref). */
+static PyObject *canonical_order(Saver *s, PyObject *set)
+{
+    PyObject *snap = PySequence_Tuple(set), *out = NULL;
+    if (!snap)
+        return NULL;
+    Py_ssize_t n = PyTuple_GET_SIZE(snap);
+    CanonItem *items = PyMem_Calloc((size_t)(n ? n : 1), sizeof(CanonItem));
+    if (!items) {
+        Py_DECREF(snap);
+        return PyErr_NoMemory();
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        buf_init(&items[i].key);
+        items[i].item = PyTuple_GET_ITEM(snap, i);
+    }
+    Py_ssize_t done = 0;
+    for (; done < n; done++) {
+        if (canon_key(s, items[done].item, &items[done].key, 0) < 0)
+            goto error;
+        /* the inline buffer moves with qsort: give every key its own heap copy */
+        if (items[done].key.p == items[done].key.inline_) {
+            char *p = PyMem_Malloc(items[done].key.len + 1);
+            if (!p) {
+                PyErr_NoMemory();
+                goto error;
+            }
+            memcpy(p, items[done].key.p, items[done].key.len);
+            items[done].key.p = p;
+            items[done].key.cap = items[done].key.len + 1;
+        }
+    }
+    qsort(items, (size_t)n, sizeof(CanonItem), canon_cmp);
+    out = PyTuple_New(n);
+    for (Py_ssize_t i = 0; out && i < n; i++)
+        PyTuple_SET_ITEM(out, i, Py_NewRef(items[i].item));
+error:
+    for (Py_ssize_t i = 0; i < n; i++)
+        if (items[i].key.p != items[i].key.inline_)
+            PyMem_Free(items[i].key.p);
+    PyMem_Free(items);
+    Py_DECREF(snap);
+    return out;
+}
+
+static int canon_key(Saver *s, PyObject *x, Buf *b, int depth)
+{
+    PyTypeObject *t = Py_TYPE(x);
+    if (depth > 100) {
+        PyErr_SetString(PyExc_RecursionError, "set element nested too deeply");
+        return -1;
+    }
+    if (buf_adds(b, t->tp_name) < 0 || buf_add(b, "\x1f", 1) < 0)
+        return -1;
+    if (t == &PyBytes_Type)
+        return buf_add(b, PyBytes_AS_STRING(x), (size_t)PyBytes_GET_SIZE(x));
+    if (t == &PyTuple_Type) {
+        for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(x); i++)
+            if (canon_key(s, PyTuple_GET_ITEM(x, i), b, depth + 1) < 0 || buf_add(b, "\x1e", 1) < 0)
+                return -1;
+        return 0;
+    }
+    if (t == &PyFrozenSet_Type) {
+        PyObject *sorted = canonical_order(s, x);
+        if (!sorted)
+            return -1;
+        int rc = 0;
+        for (Py_ssize_t i = 0; rc == 0 && i < PyTuple_GET_SIZE(sorted); i++)
+            rc = canon_key(s, PyTuple_GET_ITEM(sorted, i), b, depth + 1) < 0 ||
+                 buf_add(b, "\x1e", 1) < 0 ? -1 : 0;
+        Py_DECREF(sorted);
+        return rc;
+    }
+    if (PyArray_IsScalar(x, Generic)) {
+        PyArray_Descr *d = PyArray_DescrFromScalar(x);
+        _Alignas(16) char data[64];
+        if (!d)
+            return -1;
+        int rc = -1;
+        if ((size_t)PyDataType_ELSIZE(d) <= sizeof data) {
+            PyArray_ScalarAsCtype(x, data);
+            rc = buf_add(b, &d->kind, 1) < 0 ||
+                 buf_add(b, data, (size_t)PyDataType_ELSIZE(d)) < 0 ? -1 : 0;
+        }
+        Py_DECREF(d);
+        if (rc == 0 || PyErr_Occurred())
+            return rc;
+    }
+    int r = atom_text(s, x, b);
+    if (r != 0)
+        return r < 0 ? -1 : 0;
+    PyObject *repr = PyObject_Repr(x); /* other hashables: their repr */
+    if (!repr)
+        return -1;
+    Py_ssize_t n;
+    const char *u = PyUnicode_AsUTF8AndSize(repr, &n);
+    int rc = u ? buf_add(b, u, (size_t)n) : -1;
+    Py_DECREF(repr);
+    return rc;
+}
+
+int jx_sv_container(Saver *s, hid_t g, const char *slot, size_t slot_len, PyObject *obj,
+                    PyObject *key, const char *tag)
 {
     hid_t child = -1;
     PyObject *iter = NULL, *item = NULL, *seq = NULL;
@@ -611,7 +647,7 @@ static int save_container(Saver *s, hid_t g, const char *slot, size_t slot_len, 
     int is_dict = t == &PyDict_Type;
     int tracked = n <= JX_MAX_TRACKED;
     if (!tracked && is_dict) {
-        PyObject *path = pytree_path(s);
+        PyObject *path = jx_sv_pytree_path(s);
         if (path)
             PyErr_Format(PyExc_ValueError,
                          "cannot save %U: a dict with %zd entries exceeds the 65,535 entries "
@@ -620,7 +656,7 @@ static int save_container(Saver *s, hid_t g, const char *slot, size_t slot_len, 
         s->noted = 1;
         goto done;
     }
-    if (!jx_memo_put(&s->memo, obj))
+    if (!jx_memo_put(&s->memo, key))
         goto done;
     if (attr_name(&name, slot, slot_len, NULL) < 0)
         goto done;
@@ -650,17 +686,17 @@ static int save_container(Saver *s, hid_t g, const char *slot, size_t slot_len, 
                 r = -1;
             } else if (simple) {
                 r = push_frame(s, FRAME_DICT_VALUE, k, i) < 0 ||
-                    save_node(s, child, key_text.p, key_text.len, v) < 0 ? note_path(s) : 0;
+                    jx_sv_node(s, child, key_text.p, key_text.len, v) < 0 ? note_path(s) : 0;
                 s->nframes--;
             } else {
                 int kn = snprintf(num, sizeof num, "key(%zd)", i);
                 r = push_frame(s, FRAME_DICT_KEY, k, i) < 0 ||
-                    save_node(s, child, num, (size_t)kn, k) < 0 ? note_path(s) : 0;
+                    jx_sv_node(s, child, num, (size_t)kn, k) < 0 ? note_path(s) : 0;
                 s->nframes--;
                 if (r == 0) {
                     kn = snprintf(num, sizeof num, "value(%zd)", i);
                     r = push_frame(s, FRAME_DICT_VALUE, k, i) < 0 ||
-                        save_node(s, child, num, (size_t)kn, v) < 0 ? note_path(s) : 0;
+                        jx_sv_node(s, child, num, (size_t)kn, v) < 0 ? note_path(s) : 0;
                     s->nframes--;
                 }
             }
@@ -677,8 +713,10 @@ static int save_container(Saver *s, hid_t g, const char *slot, size_t slot_len, 
     } else {
         int is_set = t == &PySet_Type || t == &PyFrozenSet_Type;
         FrameKind fk = is_set ? FRAME_SET_ITEM : FRAME_INDEX;
-        /* lists may change while a marshaler runs: walk a snapshot that owns its items */
-        seq = t == &PyTuple_Type ? Py_NewRef(obj) : PySequence_Tuple(obj);
+        /* lists may change while a marshaler runs: walk a snapshot that owns its items;
+         * sets are written in a canonical order so files do not depend on the hash seed */
+        seq = t == &PyTuple_Type ? Py_NewRef(obj) : is_set ? canonical_order(s, obj)
+                                                           : PySequence_Tuple(obj);
         if (!seq)
             goto done;
         Py_ssize_t m = PyTuple_GET_SIZE(seq);
@@ -686,7 +724,7 @@ static int save_container(Saver *s, hid_t g, const char *slot, size_t slot_len, 
             int kn = snprintf(num, sizeof num, "%0*zd", width, i);
             if (push_frame(s, fk, NULL, i) < 0)
                 goto done;
-            int r = save_node(s, child, num, (size_t)kn, PyTuple_GET_ITEM(seq, i));
+            int r = jx_sv_node(s, child, num, (size_t)kn, PyTuple_GET_ITEM(seq, i));
             if (r < 0)
                 note_path(s);
             s->nframes--;
@@ -703,7 +741,7 @@ static int save_container(Saver *s, hid_t g, const char *slot, size_t slot_len, 
         goto done;
     }
     if (write_text(s, g, name.p, tag, strlen(tag)) < 0 ||
-        register_path(s, obj, slot, slot_len) < 0)
+        register_path(s, key, slot, slot_len) < 0)
         goto done;
     rc = 0;
 done:
@@ -787,10 +825,8 @@ static int is_jax_array(Saver *s, PyObject *obj)
     return PyObject_IsInstance(obj, st->jax_array_type);
 }
 
-/* "module.qualname" of obj's type (new str). */
-static PyObject *type_qualname(PyObject *obj)
+PyObject *jx_sv_qualname(PyObject *t)
 {
-    PyObject *t = (PyObject *)Py_TYPE(obj);
     PyObject *mod = PyObject_GetAttrString(t, "__module__");
     PyObject *qn = mod ? PyObject_GetAttrString(t, "__qualname__") : NULL;
     PyObject *r = qn ? PyUnicode_FromFormat("%S.%S", mod, qn) : NULL;
@@ -831,7 +867,7 @@ static PyObject *downcast(Saver *s, PyObject *obj)
     Py_RETURN_NONE;
 }
 
-static int save_dill(Saver *s, hid_t g, const char *slot, size_t slot_len, PyObject *obj)
+int jx_sv_dill(Saver *s, hid_t g, const char *slot, size_t slot_len, PyObject *obj)
 {
     PyObject *dill = NULL, *dumps = NULL, *args = NULL, *blob = NULL, *qn = NULL;
     PyArrayObject *arr = NULL;
@@ -852,7 +888,7 @@ static int save_dill(Saver *s, hid_t g, const char *slot, size_t slot_len, PyObj
         PyErr_SetString(PyExc_TypeError, "dill.dumps did not return bytes");
         goto done;
     }
-    qn = type_qualname(obj);
+    qn = jx_sv_qualname((PyObject *)Py_TYPE(obj));
     if (!qn)
         goto done;
     Py_ssize_t qlen;
@@ -864,7 +900,7 @@ static int save_dill(Saver *s, hid_t g, const char *slot, size_t slot_len, PyObj
                                        PyBytes_AS_STRING(blob), 0, NPY_ARRAY_C_CONTIGUOUS, NULL);
     if (!arr)
         goto done;
-    rc = save_array(s, g, slot, slot_len, hint.p, obj, arr);
+    rc = jx_sv_array(s, g, slot, slot_len, hint.p, obj, arr);
 done:
     Py_XDECREF(dill);
     Py_XDECREF(dumps);
@@ -888,10 +924,10 @@ static int save_uncommon(Saver *s, hid_t g, const char *slot, size_t slot_len, P
             return -1;
         if (PyArray_DESCR(arr)->type_num >= NPY_USERDEF) {
             Py_DECREF(arr);
-            return fail_type(s, obj, "with this dtype (e.g. bfloat16, float8, int4) cannot be "
+            return jx_sv_fail_type(s, obj, "with this dtype (e.g. bfloat16, float8, int4) cannot be "
                                      "stored exactly yet");
         }
-        int rc = save_array(s, g, slot, slot_len, "jax.Array", obj, arr);
+        int rc = jx_sv_array(s, g, slot, slot_len, "jax.Array", obj, arr);
         Py_DECREF(arr);
         return rc;
     }
@@ -904,7 +940,7 @@ static int save_uncommon(Saver *s, hid_t g, const char *slot, size_t slot_len, P
             if (!base)
                 return -1;
             if (base != Py_None) {
-                int rc = save_node(s, g, slot, slot_len, base);
+                int rc = jx_sv_node(s, g, slot, slot_len, base);
                 JxMemoEntry *e = rc == 0 ? jx_memo_get(&s->memo, base) : NULL;
                 /* later occurrences of the original become references to the stored base */
                 if (e && e->path_off >= 0) {
@@ -921,10 +957,17 @@ static int save_uncommon(Saver *s, hid_t g, const char *slot, size_t slot_len, P
             Py_DECREF(base);
         }
     }
+    int c = jx_sv_custom(s, g, slot, slot_len, obj);
+    if (c != 0)
+        return c < 0 ? -1 : 0;
     if (s->o->allow_dill)
-        return save_dill(s, g, slot, slot_len, obj);
-    return fail_type(s, obj, "are not supported (pass allow_dill=True to store them with "
-                             "dill, or convert them first)");
+        return jx_sv_dill(s, g, slot, slot_len, obj);
+    if (PyFunction_Check(obj))
+        return jx_sv_fail_type(s, obj, "defined as lambdas or inside other functions cannot be "
+                                       "stored by name (pass allow_dill=True to store them "
+                                       "with dill)");
+    return jx_sv_fail_type(s, obj, "are not supported (pass allow_dill=True to store them with "
+                                   "dill, or give them to_jaxon/from_jaxon or a custom marshaler)");
 }
 
 static int save_text_atom(Saver *s, hid_t g, const char *slot, size_t slot_len, PyObject *obj)
@@ -937,7 +980,7 @@ static int save_text_atom(Saver *s, hid_t g, const char *slot, size_t slot_len, 
     return rc;
 }
 
-static int save_node(Saver *s, hid_t g, const char *slot, size_t slot_len, PyObject *obj)
+int jx_sv_node(Saver *s, hid_t g, const char *slot, size_t slot_len, PyObject *obj)
 {
     PyTypeObject *t = Py_TYPE(obj);
     /* atoms: never memoised, always copied */
@@ -961,7 +1004,7 @@ static int save_node(Saver *s, hid_t g, const char *slot, size_t slot_len, PyObj
     if (e) {
         if (e->path_off >= 0)
             return save_reference(s, g, slot, slot_len, e);
-        PyObject *path = pytree_path(s);
+        PyObject *path = jx_sv_pytree_path(s);
         if (path) {
             PyErr_Format(s->st->CircularPyTreeException,
                          "the pytree contains a cycle: %U is one of its own containers", path);
@@ -987,13 +1030,13 @@ static int save_node(Saver *s, hid_t g, const char *slot, size_t slot_len, PyObj
                          "the pytree is nested more than %d levels deep", JX_MAX_DEPTH);
             rc = -1;
         } else {
-            rc = save_container(s, g, slot, slot_len, obj, tag);
+            rc = jx_sv_container(s, g, slot, slot_len, obj, obj, tag);
         }
         Py_LeaveRecursiveCall();
         return rc;
     }
     if (t == &PyArray_Type)
-        return save_array(s, g, slot, slot_len, "numpy.ndarray", obj, (PyArrayObject *)obj);
+        return jx_sv_array(s, g, slot, slot_len, "numpy.ndarray", obj, (PyArrayObject *)obj);
     if (t == &PyBytes_Type)
         return save_bytes_like(s, g, slot, slot_len, obj, "bytes");
     if (t == &PyByteArray_Type)
@@ -1060,7 +1103,7 @@ int jx_save_tree(JxState *st, hid_t file_id, PyObject *pytree, const JxSaveOptio
         jx_raise_h5(st->JaxonError, "cannot open the root group");
         goto done;
     }
-    rc = save_node(&s, root, "JAXON_ROOT", 10, pytree);
+    rc = jx_sv_node(&s, root, "JAXON_ROOT", 10, pytree);
     if (rc < 0)
         note_path(&s);
 done:

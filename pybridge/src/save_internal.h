@@ -1,0 +1,117 @@
+/* Internals of the saver shared by save.c (the walk) and save_custom.c (custom types). */
+#ifndef JX_SAVE_INTERNAL_H
+#define JX_SAVE_INTERNAL_H
+
+#include "ext.h"
+
+#include <string.h>
+
+#include "memo.h"
+#include "npy.h"
+
+#define JX_MAX_DEPTH 8000          /* nesting levels; keeps the C stack bounded */
+#define JX_STR_TYPE_CACHE 256      /* fixed-length string types cached by size */
+
+typedef enum FrameKind { FRAME_INDEX, FRAME_SET_ITEM, FRAME_DICT_VALUE, FRAME_DICT_KEY } FrameKind;
+
+typedef struct Frame {
+    FrameKind kind;
+    PyObject *key;    /* borrowed: the dict key (FRAME_DICT_VALUE) */
+    Py_ssize_t index; /* list/tuple/set position or dict entry number */
+} Frame;
+
+typedef struct Saver {
+    JxState *st;
+    const JxSaveOptions *o;
+    JxMemo memo;
+    hid_t gcpl, gcpl_untracked, lcpl_ascii, lcpl_utf8, dcpl, scalar_space;
+    hid_t str_types[JX_STR_TYPE_CACHE];
+    /* escaped reference path of the group being written ("" for "/") */
+    char *path;
+    size_t path_len, path_cap;
+    Frame *frames;
+    Py_ssize_t nframes, frames_cap;
+    int noted; /* the pytree path was already attached to the pending exception */
+} Saver;
+
+/* ---- small buffers ---------------------------------------------------------------------- */
+
+typedef struct Buf {
+    char *p;
+    size_t len, cap;
+    char inline_[192];
+} Buf;
+
+static inline void buf_init(Buf *b)
+{
+    b->p = b->inline_;
+    b->len = 0;
+    b->cap = sizeof b->inline_;
+}
+
+static inline void buf_free(Buf *b)
+{
+    if (b->p != b->inline_)
+        PyMem_Free(b->p);
+    buf_init(b);
+}
+
+static inline int buf_reserve(Buf *b, size_t extra)
+{
+    if (b->len + extra + 1 <= b->cap)
+        return 0;
+    size_t cap = b->cap ? b->cap * 2 : 64;
+    while (cap < b->len + extra + 1)
+        cap *= 2;
+    char *p = b->p == b->inline_ ? PyMem_Malloc(cap) : PyMem_Realloc(b->p, cap);
+    if (!p) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    if (b->p == b->inline_)
+        memcpy(p, b->inline_, b->len);
+    b->p = p;
+    b->cap = cap;
+    return 0;
+}
+
+static inline int buf_add(Buf *b, const char *s, size_t n)
+{
+    if (buf_reserve(b, n) < 0)
+        return -1;
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    b->p[b->len] = '\0';
+    return 0;
+}
+
+static inline int buf_adds(Buf *b, const char *s)
+{
+    return buf_add(b, s, strlen(s));
+}
+
+/* ---- shared entry points ---------------------------------------------------------------- */
+
+/* Writes obj as the node named slot in group g (dispatch on the exact type). */
+int jx_sv_node(Saver *s, hid_t g, const char *slot, size_t slot_len, PyObject *obj);
+/* Writes a container node: group slot with the items of obj, then attribute slot = typehint.
+ * key is the object whose identity the node stands for (obj itself, or the original object
+ * a marshaler converted into obj). */
+int jx_sv_container(Saver *s, hid_t g, const char *slot, size_t slot_len, PyObject *obj,
+                    PyObject *key, const char *typehint);
+/* Writes an array-like node from arr (attribute or dataset), remembered under key. */
+int jx_sv_array(Saver *s, hid_t g, const char *slot, size_t slot_len, const char *hint,
+                PyObject *key, PyArrayObject *arr);
+/* Stores obj with dill as "slot:!module.qualname". */
+int jx_sv_dill(Saver *s, hid_t g, const char *slot, size_t slot_len, PyObject *obj);
+/* Custom types (save_custom.c): marshalers, to_jaxon, dataclasses, namedtuples, objects
+ * importable by name. Returns 1 if written, 0 if no conversion applies, -1 on error. */
+int jx_sv_custom(Saver *s, hid_t g, const char *slot, size_t slot_len, PyObject *obj);
+/* "root['a'][3]" for the node being written (new str). */
+PyObject *jx_sv_pytree_path(Saver *s);
+/* Raises TypeError "cannot save <path>: objects of type T <why>". Returns -1. */
+int jx_sv_fail_type(Saver *s, PyObject *obj, const char *why);
+/* "module.qualname" of a type (new str). */
+PyObject *jx_sv_qualname(PyObject *type);
+
+#endif /* JX_SAVE_INTERNAL_H */
