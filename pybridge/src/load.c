@@ -151,6 +151,11 @@ static PyObject *format_error(Loader *L, const char *attr, const char *fmt, ...)
 /* A failed HDF5 call: JaxonFormatError with the location and HDF5's explanation. */
 static PyObject *h5_error(Loader *L, const char *attr, const char *what)
 {
+    if (PyErr_Occurred()) {
+        /* raised inside our iteration callback: that exception wins */
+        H5Eclear2(H5E_DEFAULT);
+        return NULL;
+    }
     PyObject *loc = location(L, attr);
     if (!loc) {
         H5Eclear2(H5E_DEFAULT);
@@ -1195,16 +1200,25 @@ static PyObject *load_plain(Loader *L, hid_t gid, const char *name)
     space = ftype = aid = -1;
     int parsed = jx_atom_parse_v1(t.p, (Py_ssize_t)t.n, &r);
     if (parsed < 0) {
+        /* the message shows the text: build it with the parse error set aside */
+        PyObject *et, *ev, *etb, *what = NULL;
+        PyErr_Fetch(&et, &ev, &etb);
         PyObject *shown = PyUnicode_DecodeUTF8(t.p, (Py_ssize_t)(t.n > 200 ? 200 : t.n),
                                                "backslashreplace");
         if (shown) {
-            PyObject *what = PyUnicode_FromFormat("bad atom text %R", shown);
+            what = PyUnicode_FromFormat("bad atom text %R", shown);
             Py_DECREF(shown);
-            if (what) {
-                rewrap(L, name, PyUnicode_AsUTF8(what));
-                Py_DECREF(what);
-            }
         }
+        const char *w = what ? PyUnicode_AsUTF8(what) : NULL;
+        if (w) {
+            PyErr_Restore(et, ev, etb);
+            rewrap(L, name, w);
+        } else {
+            Py_XDECREF(et);
+            Py_XDECREF(ev);
+            Py_XDECREF(etb);
+        }
+        Py_XDECREF(what);
         goto done;
     }
     if (parsed > 0) {
