@@ -86,10 +86,6 @@ void *jxvol_file_open(const char *name, unsigned flags, hid_t fapl_id, hid_t dxp
 herr_t jxvol_file_get(void *obj, H5VL_file_get_args_t *args, hid_t dxpl_id, void **req)
 {
     jxvol_obj *o = obj;
-    if (!o->under_object) {
-        JXVOL_PUSH(jxvol_err_min_args(), "the file was already closed");
-        return -1;
-    }
     return H5VLfile_get(o->under_object, o->under_vol_id, args, dxpl_id, NULL);
 }
 
@@ -141,7 +137,7 @@ herr_t jxvol_file_specific(void *obj, H5VL_file_specific_args_t *args, hid_t dxp
     case H5VL_FILE_DELETE:
         return specific_by_fapl(args, dxpl_id);
     case H5VL_FILE_FLUSH: {
-        int finish = jxvol_v_file_finish(o, dxpl_id);
+        int finish = jxvol_v_file_finish(o, dxpl_id, 0);
         herr_t ret = H5VLfile_specific(o->under_object, o->under_vol_id, args, dxpl_id, NULL);
         return finish < 0 ? -1 : ret;
     }
@@ -178,23 +174,12 @@ herr_t jxvol_file_optional(void *obj, H5VL_optional_args_t *args, hid_t dxpl_id,
 herr_t jxvol_file_close(void *file, hid_t dxpl_id, void **req)
 {
     jxvol_obj *o = file;
-    if (!o->under_object) {
-        /* Second close of a file whose first close reported violations (see below). */
-        jxvol_obj_free(o);
-        return 0;
-    }
-    /* Annotations must be written before the under file goes away. */
-    int finish = jxvol_v_file_finish(o, dxpl_id);
+    /* Annotations must be written before the under file goes away. The whole-tree check
+     * never fails a close: the library would keep the id of a file whose close failed. */
+    jxvol_v_file_finish(o, dxpl_id, 1);
     herr_t ret = H5VLfile_close(o->under_object, o->under_vol_id, dxpl_id, NULL);
     if (ret < 0)
         return ret; /* the library keeps the id: the wrapper must stay valid */
-    if (finish < 0) {
-        /* Strict mode found violations: the file is closed, but we must report failure, and
-         * on failure the library keeps the id and calls us again (a second H5Fclose or
-         * library shutdown). Leave an empty wrapper for that call. */
-        o->under_object = NULL;
-        return -1;
-    }
     jxvol_obj_free(o);
     return 0;
 }

@@ -36,6 +36,9 @@ typedef struct jxvol_file_state {
     char *filename;       /* as given to H5Fcreate/H5Fopen */
     int opened_existing;  /* 1: H5Fopen (checked by file_open), 0: H5Fcreate */
     int writable;         /* created, or opened read-write: annotations may be written */
+    int dirty;            /* tracker events since the last whole-tree check */
+    int refused;          /* a strict refusal was reported to the application */
+    int finish_reported;  /* the last whole-tree check found violations and reported them */
 } jxvol_file_state;
 
 /* The wrapper around an under-connector object. */
@@ -146,9 +149,11 @@ int jxvol_v_link_move(const jxvol_obj *src, const H5VL_loc_params_t *lp1, const 
 int jxvol_v_object_copy(const jxvol_obj *src, const H5VL_loc_params_t *lp1, const char *src_name,
                         const jxvol_obj *dst, const H5VL_loc_params_t *lp2, const char *dst_name);
 int jxvol_v_link_delete(const jxvol_obj *o, const H5VL_loc_params_t *lp);
-/* At flush/close: finishes the tracker, writes annotations as comments. Returns -1 (after
- * pushing) in strict mode when the finished file has violations; the caller still closes. */
-int jxvol_v_file_finish(jxvol_obj *file, hid_t dxpl_id);
+/* At flush (at_close 0) and close (1): the whole-tree rules and the annotations (object
+ * comments). At flush, once the root attribute is written, strict mode returns -1 with the
+ * violations pushed. At close it never fails: violations not reported before are printed on
+ * stderr and noted in the comment on "/" (a failed close would leave the file id alive). */
+int jxvol_v_file_finish(jxvol_obj *file, hid_t dxpl_id, int at_close);
 /* Whole-file check of an existing file, run by file_open right after the under connector
  * opened it. fapl_id is the application's fapl (naming this connector), scratch_fapl a copy
  * the check may change, info our info for this open. Strict: -1 with the violations pushed;

@@ -87,14 +87,16 @@ static char *where(const jxvol_obj *o, const H5VL_loc_params_t *lp)
  * every pushed entry costs memory on the error stack. The last line says how many were left. */
 #define JXVOL_MAX_SHOWN 100
 
-/* Applies mode to a finished report: strict pushes every violation (up to JXVOL_MAX_SHOWN)
- * on the error stack and returns -1; warn prints them on stderr and returns 0. rc is what
- * the jxv call returned. Clears the report. */
-static int report_violations(jaxon_validate_mode mode, jxv_report *rep, int rc)
+/* Applies mode to a finished report. strict and can_fail: every violation (up to
+ * JXVOL_MAX_SHOWN) is pushed on the error stack with our class and -1 returned. Otherwise
+ * they are printed on stderr, as errors in strict mode (a strict check that cannot fail its
+ * call, i.e. at close) and as warnings in warn mode, and 0 is returned. rc is what the jxv
+ * call returned. Clears the report. */
+static int report_violations(jaxon_validate_mode mode, jxv_report *rep, int rc, int can_fail)
 {
     int refuse = 0;
     size_t shown = rep->count < JXVOL_MAX_SHOWN ? rep->count : JXVOL_MAX_SHOWN;
-    if (mode == JAXON_VALIDATE_STRICT && (rc < 0 || rep->count > 0)) {
+    if (mode == JAXON_VALIDATE_STRICT && can_fail && (rc < 0 || rep->count > 0)) {
         for (size_t i = 0; i < shown; i++) {
             const jxv_violation *v = &rep->items[i];
             JXVOL_PUSH(jxvol_err_min_layout(),
@@ -109,28 +111,37 @@ static int report_violations(jaxon_validate_mode mode, jxv_report *rep, int rc)
             JXVOL_PUSH(jxvol_err_min_nomem(), "the layout validator ran out of memory");
         refuse = 1;
     } else if (mode != JAXON_VALIDATE_OFF && (rep->count > 0 || rep->out_of_memory)) {
+        const char *level = mode == JAXON_VALIDATE_STRICT ? "error" : "warning";
         for (size_t i = 0; i < shown; i++) {
             const jxv_violation *v = &rep->items[i];
-            fprintf(stderr, "jaxon: warning: layout violation at \"%s\" (rule %s): %s; offending "
+            fprintf(stderr, "jaxon: %s: layout violation at \"%s\" (rule %s): %s; offending "
                             "text: \"%s\"\n",
-                    v->path ? v->path : "?", jxv_rule_name(v->rule), v->message ? v->message : "",
-                    v->text ? v->text : "");
+                    level, v->path ? v->path : "?", jxv_rule_name(v->rule),
+                    v->message ? v->message : "", v->text ? v->text : "");
         }
         if (rep->count > shown)
-            fprintf(stderr, "jaxon: warning: ... and %zu more layout violation(s)\n",
+            fprintf(stderr, "jaxon: %s: ... and %zu more layout violation(s)\n", level,
                     rep->count - shown);
         if (rep->out_of_memory)
-            fprintf(stderr, "jaxon: warning: the layout validator ran out of memory\n");
+            fprintf(stderr, "jaxon: %s: the layout validator ran out of memory\n", level);
     }
     jxv_report_clear(rep);
     return refuse ? -1 : 0;
 }
 
-/* report_violations with the mode of o's file. */
+/* report_violations for one tracker event on o's file: the tree changed since the last
+ * whole-tree check, and a strict refusal is remembered (see jxvol_v_file_finish). */
 static int settle(const jxvol_obj *o, jxv_report *rep, int rc)
 {
-    return report_violations(o->fs->mode, rep, rc);
+    o->fs->dirty = 1;
+    int r = report_violations(o->fs->mode, rep, rc, 1);
+    if (r < 0)
+        o->fs->refused = 1;
+    return r;
 }
+
+enum { FINISH_ROOT_WRITE, FINISH_FLUSH, FINISH_CLOSE };
+static int finish_tree(const jxvol_obj *o, jxvol_obj *file, hid_t dxpl_id, int when);
 
 /* ---- creates ----------------------------------------------------------------------------- */
 
@@ -263,10 +274,17 @@ int jxvol_v_attr_write(const jxvol_obj *a, hid_t mem_type_id, const void *buf)
     if (parent && name) {
         jxv_report rep;
         jxv_report_init(&rep);
+        int root_before = jxv_tracker_root_written(t);
         int rc = jxv_on_attr_write_text(t, parent, name, text, len, &rep);
         free(parent);
         free(name);
-        return settle(a, &rep, rc);
+        if (settle(a, &rep, rc) < 0)
+            return -1;
+        /* The root attribute is the last step of a save: check the whole tree now, while a
+         * strict refusal can still fail an ordinary call (see jxvol_v_file_finish). */
+        if (!root_before && jxv_tracker_root_written(t))
+            return finish_tree(a, NULL, H5P_DATASET_XFER_DEFAULT, FINISH_ROOT_WRITE);
+        return 0;
     }
     free(parent);
     free(name);
@@ -448,35 +466,101 @@ static int annotate_one(const char *path, const char *text, void *ud)
     return 0;
 }
 
-int jxvol_v_file_finish(jxvol_obj *file, hid_t dxpl_id)
+/* Writes the tracker's annotations as object comments; when the finished tree has
+ * violations, the comment on "/" says so (h5dump shows it). Best effort: never fails and
+ * leaves the application's error stack as it was. */
+static void annotate(jxvol_obj *file, hid_t dxpl_id, const jxv_report *rep)
 {
-    jxv_tracker *t = tracker_of(file);
-    if (!t || !file->under_object)
+    jxv_tracker *t = file->fs->tracker;
+    uint64_t flags = 0;
+    hid_t err = H5Eget_current_stack();
+    if (H5VLintrospect_opt_query(file->under_object, file->under_vol_id, H5VL_SUBCLS_OBJECT,
+                                 H5VL_NATIVE_OBJECT_SET_COMMENT, &flags) >= 0 &&
+        (flags & H5VL_OPT_QUERY_SUPPORTED)) {
+        annotate_ctx ac = {file, dxpl_id, H5P_LINK_ACCESS_DEFAULT, 0};
+        jxv_tracker_foreach_annotation(t, annotate_one, &ac);
+        if (rep->count > 0) {
+            const jxv_violation *v = &rep->items[0];
+            char text[1024];
+            snprintf(text, sizeof text,
+                     "INVALID Jaxon file: %zu layout violation(s) when the connector finished "
+                     "the tree; first at \"%.300s\" (rule %s): %.300s",
+                     rep->count, v->path ? v->path : "?", jxv_rule_name(v->rule),
+                     v->message ? v->message : "");
+            annotate_one("/", text, &ac);
+        }
+        if (ac.failures)
+            fprintf(stderr, "jaxon: warning: %d annotation(s) could not be written to %s\n",
+                    ac.failures, file->fs->filename ? file->fs->filename : "the file");
+    }
+    if (err >= 0)
+        H5Eset_current_stack(err);
+}
+
+/* The whole-tree rules (jxv_tracker_finish), run at three moments:
+ *   FINISH_ROOT_WRITE  the root attribute's text is being written, the last step of a save;
+ *                      strict refuses that write (file may be NULL: no annotations);
+ *   FINISH_FLUSH       H5Fflush once the root is written; strict fails the flush;
+ *   FINISH_CLOSE       H5Fclose; never fails (see jxvol_v_file_finish).
+ * Returns -1 only for a strict refusal, with the violations pushed. */
+static int finish_tree(const jxvol_obj *o, jxvol_obj *file, hid_t dxpl_id, int when)
+{
+    jxvol_file_state *fs = o->fs;
+    jxv_tracker *t = tracker_of(o);
+    if (!t || !jxv_tracker_is_jaxon(t))
         return 0;
-    /* A plain HDF5 file written through the connector is never affected (jxv.h contract). */
-    if (!jxv_tracker_is_jaxon(t))
-        return 0;
+    if (when == FINISH_FLUSH && (!jxv_tracker_root_written(t) || !fs->dirty))
+        return 0; /* a flush in the middle of a save, or nothing new since the last check */
+    int was_dirty = fs->dirty;
     jxv_report rep;
     jxv_report_init(&rep);
     int rc = jxv_tracker_finish(t, &rep);
-    if (file->fs->writable) {
-        uint64_t flags = 0;
-        if (H5VLintrospect_opt_query(file->under_object, file->under_vol_id, H5VL_SUBCLS_OBJECT,
-                                     H5VL_NATIVE_OBJECT_SET_COMMENT, &flags) >= 0 &&
-            (flags & H5VL_OPT_QUERY_SUPPORTED)) {
-            annotate_ctx ac = {file, dxpl_id, H5P_LINK_ACCESS_DEFAULT, 0};
-            /* Keep whatever the comment calls leave behind off the stack the application
-             * sees: annotations are best effort and never fail the close. */
-            hid_t err = H5Eget_current_stack();
-            jxv_tracker_foreach_annotation(t, annotate_one, &ac);
-            if (err >= 0)
-                H5Eset_current_stack(err);
-            if (ac.failures)
-                fprintf(stderr, "jaxon: warning: %d annotation(s) could not be written to %s\n",
-                        ac.failures, file->fs->filename ? file->fs->filename : "the file");
+    fs->dirty = 0;
+    if (file && fs->writable)
+        annotate(file, dxpl_id, &rep);
+    if (when == FINISH_CLOSE) {
+        /* Said already: by an earlier finish of the same tree, or the application got a
+         * strict refusal for this file (the incomplete tree is its consequence). */
+        if ((!was_dirty && fs->finish_reported) || fs->refused) {
+            jxv_report_clear(&rep);
+            return 0;
         }
+        if (rep.count > 0 && fs->mode != JAXON_VALIDATE_OFF)
+            fprintf(stderr,
+                    "jaxon: %s: %s was closed with %zu Jaxon layout violation(s)%s\n",
+                    fs->mode == JAXON_VALIDATE_STRICT ? "error" : "warning",
+                    fs->filename ? fs->filename : "a file", rep.count,
+                    fs->mode == JAXON_VALIDATE_STRICT
+                        ? " (validate=strict: it will be refused when opened)"
+                        : "");
+        report_violations(fs->mode, &rep, rc, 0);
+        return 0;
     }
-    return settle(file, &rep, rc);
+    fs->finish_reported = rep.count > 0 || rep.out_of_memory;
+    size_t count = rep.count;
+    if (report_violations(fs->mode, &rep, rc, 1) < 0) {
+        fs->refused = 1;
+        JXVOL_PUSH(jxvol_err_min_layout(),
+                   "the Jaxon tree of \"%s\" is not complete and consistent %s (%zu "
+                   "violation(s)); refused by validate=strict",
+                   fs->filename ? fs->filename : "?",
+                   when == FINISH_ROOT_WRITE ? "when its root attribute is written" : "at flush",
+                   count);
+        return -1;
+    }
+    return 0;
+}
+
+int jxvol_v_file_finish(jxvol_obj *file, hid_t dxpl_id, int at_close)
+{
+    if (!file->under_object)
+        return 0;
+    /* Why close never fails: when a file close callback fails, HDF5 keeps the file id
+     * registered (the application would have to call H5Fclose again, and until then the id
+     * counts as open). So the whole-tree rules are enforced where a failure is clean: at the
+     * root attribute write and at H5Fflush. What is still wrong at close is printed on
+     * stderr and recorded in the comment on "/"; the file is closed and the id released. */
+    return finish_tree(file, file, dxpl_id, at_close ? FINISH_CLOSE : FINISH_FLUSH);
 }
 
 int jxvol_v_check_existing(const char *filename, unsigned flags, hid_t fapl_id, hid_t scratch_fapl,
@@ -543,7 +627,7 @@ int jxvol_v_check_existing(const char *filename, unsigned flags, hid_t fapl_id, 
         fprintf(stderr, "jaxon: warning: %s does not follow the Jaxon layout v%s (%zu violation(s)):\n",
                 filename, st.version, rep.count);
     size_t count = rep.count;
-    if (report_violations(mode, &rep, rc) < 0) {
+    if (report_violations(mode, &rep, rc, 1) < 0) {
         JXVOL_PUSH(jxvol_err_min_layout(),
                    "\"%s\" is not a valid Jaxon file (layout v%s, %zu violation(s)); refused "
                    "by validate=strict",

@@ -21,6 +21,6 @@ int jxvol_v_link_move(const jxvol_obj *src, const H5VL_loc_params_t *lp1, const 
 int jxvol_v_object_copy(const jxvol_obj *src, const H5VL_loc_params_t *lp1, const char *src_name,
                         const jxvol_obj *dst, const H5VL_loc_params_t *lp2, const char *dst_name) { return 0; }
 int jxvol_v_link_delete(const jxvol_obj *o, const H5VL_loc_params_t *lp) { return 0; }
-int jxvol_v_file_finish(jxvol_obj *file, hid_t dxpl_id) { return 0; }
+int jxvol_v_file_finish(jxvol_obj *file, hid_t dxpl_id, int at_close) { return 0; }
 int jxvol_v_check_existing(const char *filename, unsigned flags, hid_t fapl_id, hid_t scratch_fapl,
                            const jxvol_info *info) { return 0; }

@@ -5,8 +5,6 @@
 #include "test.h"
 #include "vol_test_util.h"
 
-#include <fcntl.h>
-#include <unistd.h>
 
 /* A scalar fixed-length UTF-8 string attribute (the v1 text form). */
 static void text_attr(hid_t obj, const char *name, const char *value)
@@ -109,31 +107,16 @@ static void refused_open_should_leave_no_id_and_no_open_file(void)
 static void warn_open_should_print_the_violations_and_open(void)
 {
     const char *path = broken_file();
-    /* Capture stderr in a file for the duration of the open. */
-    char log[4096];
-    snprintf(log, sizeof log, "%s", tmp_path("read-warn.log"));
-    fflush(stderr);
-    int saved = dup(2);
-    int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    ASSERT_TRUE(saved >= 0 && fd >= 0);
-    dup2(fd, 2);
-    close(fd);
+    stderr_capture cap;
+    ASSERT_GE_INT(stderr_capture_begin(&cap, "read-warn.log"), 0);
     hid_t fid = open_with(path, H5F_ACC_RDONLY, "validate=warn;under_vol=0;under_info={}", NULL);
-    fflush(stderr);
-    dup2(saved, 2);
-    close(saved);
+    const char *text = stderr_capture_end(&cap);
     ASSERT_GE_INT(fid, 0);
     ASSERT_STREQ(connector_name(fid), "jaxon");
     ASSERT_EQ_INT(H5Aexists(fid, "JAXON_ROOT"), 1);
     ASSERT_GE_INT(H5Fclose(fid), 0);
     ASSERT_EQ_INT(H5Fget_obj_count(H5F_OBJ_ALL, H5F_OBJ_ALL), 0);
 
-    static char text[8192];
-    FILE *f = fopen(log, "r");
-    ASSERT_TRUE(f != NULL);
-    size_t n = fread(text, 1, sizeof text - 1, f);
-    text[n] = '\0';
-    fclose(f);
     ASSERT_CONTAINS(text, "does not follow the Jaxon layout v1.2.0 (1 violation(s))");
     ASSERT_CONTAINS(text, "jaxon: warning: layout violation at \"/JAXON_ROOT@'b'\" (rule atom-text)");
 }

@@ -29,15 +29,37 @@ static hid_t text_attr(hid_t obj, const char *name, const char *value)
     return a;
 }
 
-/* Closes fid; a strict close that reported violations keeps the id until a second close. */
-static herr_t close_file(hid_t fid)
+/* A group tracking attribute creation order, as the Jaxon writers create them. */
+static hid_t tracked_group(hid_t loc, const char *name)
 {
-    herr_t r;
-    H5E_BEGIN_TRY { r = H5Fclose(fid); }
-    H5E_END_TRY
-    if (r < 0)
+    hid_t gcpl = H5Pcreate(H5P_GROUP_CREATE);
+    H5Pset_attr_creation_order(gcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED);
+    hid_t g = H5Gcreate2(loc, name, H5P_DEFAULT, gcpl, H5P_DEFAULT);
+    H5Pclose(gcpl);
+    return g;
+}
+
+/* A file created through the connector with attribute creation order tracked on "/". */
+static hid_t create_tracked(const char *path, hid_t fapl)
+{
+    hid_t fcpl = H5Pcreate(H5P_FILE_CREATE);
+    H5Pset_attr_creation_order(fcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED);
+    hid_t fid = H5Fcreate(path, H5F_ACC_TRUNC, fcpl, fapl);
+    H5Pclose(fcpl);
+    return fid;
+}
+
+/* The comment on "/" read natively, in a static buffer. */
+static const char *root_comment(const char *path)
+{
+    static char buf[2048];
+    buf[0] = '\0';
+    hid_t fid = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (fid >= 0) {
+        H5Oget_comment(fid, buf, sizeof buf);
         H5Fclose(fid);
-    return r;
+    }
+    return buf;
 }
 
 static void strict_mode_should_refuse_a_malformed_jaxon_write_with_our_message(void)
@@ -62,7 +84,7 @@ static void strict_mode_should_refuse_a_malformed_jaxon_write_with_our_message(v
     ASSERT_CONTAINS(s, "rule type-tag");
     ASSERT_CONTAINS(s, "offending text: \"JAXON_ROOT:dict\"");
     ASSERT_EQ_INT(H5Aexists(fid, "JAXON_ROOT:dict"), 0); /* refused before forwarding */
-    close_file(fid);
+    ASSERT_GE_INT(H5Fclose(fid), 0);
     ASSERT_EQ_INT(H5Fget_obj_count(H5F_OBJ_ALL, H5F_OBJ_ALL), 0);
     H5Pclose(fapl);
 }
@@ -121,11 +143,138 @@ static void jaxon_files_should_carry_annotations_visible_in_h5dump(void)
     ASSERT_CONTAINS(out, "GROUP \"JAXON_ROOT\"");
 }
 
+/* A string attribute created but never written: accepted as an event, only the whole-tree
+ * rules see that its text is missing. */
+static void unwritten_attr(hid_t loc, const char *name)
+{
+    hid_t t = H5Tcopy(H5T_C_S1);
+    H5Tset_size(t, 4);
+    H5Tset_cset(t, H5T_CSET_UTF8);
+    hid_t sp = H5Screate(H5S_SCALAR);
+    hid_t a = H5Acreate2(loc, name, t, sp, H5P_DEFAULT, H5P_DEFAULT);
+    if (a >= 0)
+        H5Aclose(a);
+    H5Sclose(sp);
+    H5Tclose(t);
+}
+
+static void strict_mode_should_refuse_the_root_write_of_an_incomplete_tree(void)
+{
+    static char path[4096];
+    snprintf(path, sizeof path, "%s", tmp_path("strict-root.h5"));
+    hid_t fapl = jaxon_fapl("validate=strict;under_vol=0;under_info={}");
+    hid_t fid = create_tracked(path, fapl);
+    H5Pclose(fapl);
+    ASSERT_GE_INT(fid, 0);
+    hid_t g = tracked_group(fid, "JAXON_ROOT");
+    ASSERT_GE_INT(text_attr(g, "'a'", "int(1)"), 0);
+    unwritten_attr(g, "'b'"); /* created, its text never written */
+    H5Gclose(g);
+    /* The root attribute is the last step of a save: its write is refused. */
+    hid_t rt = H5Tcopy(H5T_C_S1);
+    H5Tset_size(rt, 4);
+    H5Tset_cset(rt, H5T_CSET_UTF8);
+    hid_t sp = H5Screate(H5S_SCALAR);
+    hid_t r = H5Acreate2(fid, "JAXON_ROOT", rt, sp, H5P_DEFAULT, H5P_DEFAULT);
+    ASSERT_GE_INT(r, 0);
+    herr_t w;
+    H5E_BEGIN_TRY { w = H5Awrite(r, rt, "dict"); }
+    H5E_END_TRY
+    err_text et;
+    const char *s = error_stack_text(&et);
+    H5Aclose(r);
+    H5Sclose(sp);
+    H5Tclose(rt);
+    ASSERT_TRUE(w < 0);
+    ASSERT_CONTAINS(s, "Jaxon layout violation at \"/JAXON_ROOT@'b'\" (rule value-type)");
+    ASSERT_CONTAINS(s, "is not complete and consistent when its root attribute is written");
+    /* The application already got the error: close succeeds quietly and releases the id. */
+    stderr_capture cap;
+    ASSERT_GE_INT(stderr_capture_begin(&cap, "strict-root.log"), 0);
+    herr_t c = H5Fclose(fid);
+    const char *err = stderr_capture_end(&cap);
+    ASSERT_GE_INT(c, 0);
+    ASSERT_STREQ(err, "");
+    ASSERT_EQ_INT(H5Fget_obj_count(H5F_OBJ_ALL, H5F_OBJ_ALL), 0);
+    ASSERT_CONTAINS(root_comment(path), "INVALID Jaxon file: 1 layout violation(s)");
+}
+
+static void strict_close_of_an_unfinished_tree_should_release_the_id_and_say_why(void)
+{
+    static char path[4096];
+    snprintf(path, sizeof path, "%s", tmp_path("strict-close.h5"));
+    hid_t fapl = jaxon_fapl("validate=strict;under_vol=0;under_info={}");
+    hid_t fid = create_tracked(path, fapl);
+    ASSERT_GE_INT(fid, 0);
+    hid_t g = tracked_group(fid, "JAXON_ROOT");
+    ASSERT_GE_INT(text_attr(g, "'a'", "int(1)"), 0);
+    H5Gclose(g);
+    /* An interrupted save: the root attribute is never written. */
+    stderr_capture cap;
+    ASSERT_GE_INT(stderr_capture_begin(&cap, "strict-close.log"), 0);
+    herr_t c = H5Fclose(fid);
+    const char *err = stderr_capture_end(&cap);
+    ASSERT_GE_INT(c, 0);
+    ASSERT_EQ_INT(H5Fget_obj_count(H5F_OBJ_ALL, H5F_OBJ_ALL), 0);
+    ASSERT_CONTAINS(err, "jaxon: error: ");
+    ASSERT_CONTAINS(err, "strict-close.h5 was closed with 2 Jaxon layout violation(s)");
+    ASSERT_CONTAINS(err, "(rule root)");
+    ASSERT_CONTAINS(root_comment(path), "INVALID Jaxon file");
+    H5Pclose(fapl);
+}
+
+/* warn mode: the whole-tree rules run at the root write, and neither a later flush nor the
+ * close repeats what they printed. */
+static void warn_mode_should_report_an_incomplete_tree_once(void)
+{
+    hid_t fapl = jaxon_fapl("validate=warn;under_vol=0;under_info={}");
+    hid_t fid = create_tracked(tmp_path("warn-once.h5"), fapl);
+    H5Pclose(fapl);
+    ASSERT_GE_INT(fid, 0);
+    hid_t g = tracked_group(fid, "JAXON_ROOT");
+    ASSERT_GE_INT(text_attr(g, "'a'", "int(1)"), 0);
+    unwritten_attr(g, "'b'");
+    H5Gclose(g);
+    stderr_capture cap;
+    ASSERT_GE_INT(stderr_capture_begin(&cap, "warn-once-1.log"), 0);
+    hid_t r = text_attr(fid, "JAXON_ROOT", "dict");
+    const char *err = stderr_capture_end(&cap);
+    ASSERT_GE_INT(r, 0);
+    ASSERT_CONTAINS(err, "jaxon: warning: layout violation at \"/JAXON_ROOT@'b'\" (rule value-type)");
+    ASSERT_GE_INT(stderr_capture_begin(&cap, "warn-once-2.log"), 0);
+    herr_t f = H5Fflush(fid, H5F_SCOPE_GLOBAL);
+    herr_t c = H5Fclose(fid);
+    err = stderr_capture_end(&cap);
+    ASSERT_GE_INT(f, 0);
+    ASSERT_GE_INT(c, 0);
+    ASSERT_STREQ(err, "");
+    ASSERT_EQ_INT(H5Fget_obj_count(H5F_OBJ_ALL, H5F_OBJ_ALL), 0);
+}
+
+static void flush_in_the_middle_of_a_save_should_not_check_the_tree(void)
+{
+    hid_t fapl = jaxon_fapl("validate=strict;under_vol=0;under_info={}");
+    hid_t fid = create_tracked(tmp_path("strict-midflush.h5"), fapl);
+    H5Pclose(fapl);
+    ASSERT_GE_INT(fid, 0);
+    hid_t g = tracked_group(fid, "JAXON_ROOT");
+    ASSERT_GE_INT(text_attr(g, "'a'", "int(1)"), 0);
+    ASSERT_GE_INT(H5Fflush(fid, H5F_SCOPE_GLOBAL), 0); /* no root yet: not finished */
+    H5Gclose(g);
+    ASSERT_GE_INT(text_attr(fid, "JAXON_ROOT", "dict"), 0);
+    ASSERT_GE_INT(H5Fclose(fid), 0);
+    ASSERT_EQ_INT(H5Fget_obj_count(H5F_OBJ_ALL, H5F_OBJ_ALL), 0);
+}
+
 int main(void)
 {
     RUN(strict_mode_should_refuse_a_malformed_jaxon_write_with_our_message);
     RUN(warn_mode_should_let_the_write_through);
     RUN(plain_hdf5_files_should_be_unaffected_in_strict_mode);
     RUN(jaxon_files_should_carry_annotations_visible_in_h5dump);
+    RUN(strict_mode_should_refuse_the_root_write_of_an_incomplete_tree);
+    RUN(strict_close_of_an_unfinished_tree_should_release_the_id_and_say_why);
+    RUN(warn_mode_should_report_an_incomplete_tree_once);
+    RUN(flush_in_the_middle_of_a_save_should_not_check_the_tree);
     return test_summary();
 }

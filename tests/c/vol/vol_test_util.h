@@ -5,9 +5,11 @@
 
 #include <hdf5.h>
 #include <H5VLconnector_passthru.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* "<JAXON_TEST_TMP>/<name>" in a static buffer (one at a time). */
 static inline const char *tmp_path(const char *name)
@@ -95,6 +97,42 @@ static inline const char *connector_name(hid_t id)
     if (H5VLget_connector_name(id, name, sizeof name) < 0)
         return "(error)";
     return name;
+}
+
+/* Redirects stderr (fd 2) into a scratch file until stderr_capture_end, which returns what
+ * was written (static buffer, truncated to 16 KiB). Not nestable. */
+typedef struct stderr_capture {
+    int saved_fd;
+    char path[4096];
+    char text[16384];
+} stderr_capture;
+
+static inline int stderr_capture_begin(stderr_capture *c, const char *name)
+{
+    snprintf(c->path, sizeof c->path, "%s", tmp_path(name));
+    fflush(stderr);
+    c->saved_fd = dup(2);
+    int fd = open(c->path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (c->saved_fd < 0 || fd < 0)
+        return -1;
+    dup2(fd, 2);
+    close(fd);
+    return 0;
+}
+
+static inline const char *stderr_capture_end(stderr_capture *c)
+{
+    fflush(stderr);
+    dup2(c->saved_fd, 2);
+    close(c->saved_fd);
+    c->text[0] = '\0';
+    FILE *f = fopen(c->path, "r");
+    if (f) {
+        size_t n = fread(c->text, 1, sizeof c->text - 1, f);
+        c->text[n] = '\0';
+        fclose(f);
+    }
+    return c->text;
 }
 
 #endif /* JAXON_VOL_TEST_UTIL_H */
