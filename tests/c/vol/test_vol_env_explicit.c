@@ -1,6 +1,7 @@
 /* The connector loads as a plugin through HDF5_PLUGIN_PATH + HDF5_VOL_CONNECTOR, stacked
- * explicitly on native with "under_vol=0;under_info={}". The variable is read once at
- * library init, so it is set before the first HDF5 call. */
+ * explicitly on native with "under_vol=0;under_info={}". CTest sets the variable (the
+ * ';' in it goes through jaxon_add_c_test's ENV escaping); run by hand, main sets it before
+ * the first HDF5 call, since the library reads it once at init. */
 #include "test.h"
 #include "vol_test_util.h"
 
@@ -46,9 +47,15 @@ static void vol_plugin_default_fapl_should_carry_the_info_string(void)
     H5Pclose(fapl);
 }
 
+static void ctest_environment_should_carry_the_semicolon(void)
+{
+    ASSERT_STREQ(getenv("HDF5_VOL_CONNECTOR"), "jaxon under_vol=0;under_info={}");
+}
+
 int main(void)
 {
-    setenv("HDF5_VOL_CONNECTOR", "jaxon under_vol=0;under_info={}", 1);
+    setenv("HDF5_VOL_CONNECTOR", "jaxon under_vol=0;under_info={}", 0); /* keep CTest's */
+    RUN(ctest_environment_should_carry_the_semicolon);
     RUN(vol_plugin_should_load_through_env_vars);
     RUN(vol_plugin_default_fapl_should_carry_the_info_string);
     return test_summary();

@@ -42,12 +42,12 @@ static const char *make_file(void)
 
 static void h5dump_should_read_a_file_through_the_connector(void)
 {
-    const char *h5dump = getenv("JAXON_H5DUMP");
-    ASSERT_TRUE(h5dump && *h5dump);
+    const char *h5dump = h5dump_command();
+    ASSERT_TRUE(h5dump != NULL);
     const char *file = make_file();
-    static char cmd[8192], out[65536];
+    static char cmd[16384], out[65536];
     snprintf(cmd, sizeof cmd,
-             "'%s' --enable-error-stack --vol-name=jaxon --vol-info='under_vol=0;under_info={}' "
+             "%s --enable-error-stack --vol-name=jaxon --vol-info='under_vol=0;under_info={}' "
              "'%s' 2>&1",
              h5dump, file);
     int rc = run(cmd, out, sizeof out);
@@ -61,12 +61,12 @@ static void h5dump_should_read_a_file_through_the_connector(void)
 
 static void h5dump_should_hand_its_vol_info_to_our_parser(void)
 {
-    const char *h5dump = getenv("JAXON_H5DUMP");
-    ASSERT_TRUE(h5dump && *h5dump);
+    const char *h5dump = h5dump_command();
+    ASSERT_TRUE(h5dump != NULL);
     const char *file = make_file();
-    static char cmd[8192], out[65536];
+    static char cmd[16384], out[65536];
     snprintf(cmd, sizeof cmd,
-             "'%s' --enable-error-stack --vol-name=jaxon --vol-info='validate=loud' '%s' 2>&1",
+             "%s --enable-error-stack --vol-name=jaxon --vol-info='validate=loud' '%s' 2>&1",
              h5dump, file);
     run(cmd, out, sizeof out);
     ASSERT_CONTAINS(out, "malformed jaxon info string");
@@ -74,12 +74,12 @@ static void h5dump_should_hand_its_vol_info_to_our_parser(void)
 
 static void h5dump_should_work_with_the_connector_from_the_environment(void)
 {
-    const char *h5dump = getenv("JAXON_H5DUMP");
-    ASSERT_TRUE(h5dump && *h5dump);
+    const char *h5dump = h5dump_command();
+    ASSERT_TRUE(h5dump != NULL);
     const char *file = make_file();
-    static char cmd[8192], out[65536];
+    static char cmd[16384], out[65536];
     snprintf(cmd, sizeof cmd,
-             "HDF5_VOL_CONNECTOR='jaxon validate=off;under_vol=0;under_info={}' '%s' "
+             "HDF5_VOL_CONNECTOR='jaxon validate=off;under_vol=0;under_info={}' %s "
              "--enable-error-stack -d /group/numbers '%s' 2>&1",
              h5dump, file);
     int rc = run(cmd, out, sizeof out);

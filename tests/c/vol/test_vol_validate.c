@@ -130,10 +130,10 @@ static void jaxon_files_should_carry_annotations_visible_in_h5dump(void)
     H5Pclose(fapl);
     ASSERT_GE_INT(r, 0);
 
-    const char *h5dump = getenv("JAXON_H5DUMP");
-    ASSERT_TRUE(h5dump && *h5dump);
-    static char cmd[8192], out[65536];
-    snprintf(cmd, sizeof cmd, "'%s' -A '%s' 2>&1", h5dump, path);
+    const char *h5dump = h5dump_command();
+    ASSERT_TRUE(h5dump != NULL);
+    static char cmd[16384], out[65536];
+    snprintf(cmd, sizeof cmd, "%s -A '%s' 2>&1", h5dump, path);
     FILE *p = popen(cmd, "r");
     ASSERT_TRUE(p != NULL);
     size_t len = fread(out, 1, sizeof out - 1, p);

@@ -99,6 +99,25 @@ static inline const char *connector_name(hid_t id)
     return name;
 }
 
+/* The shell words that run h5dump ($JAXON_H5DUMP, quoted), or NULL if it is not set. In
+ * sanitizer builds $JAXON_H5DUMP_PRELOAD names the ASan runtime: the installed h5dump is not
+ * instrumented, and our instrumented plugin only loads into it with the runtime preloaded
+ * (leak checks are off for h5dump itself, which is not ours). Static buffer. */
+static inline const char *h5dump_command(void)
+{
+    static char buf[8192];
+    const char *h5dump = getenv("JAXON_H5DUMP");
+    const char *preload = getenv("JAXON_H5DUMP_PRELOAD");
+    if (!h5dump || !*h5dump)
+        return NULL;
+    if (preload && *preload)
+        snprintf(buf, sizeof buf, "LD_PRELOAD='%s' ASAN_OPTIONS=detect_leaks=0 '%s'", preload,
+                 h5dump);
+    else
+        snprintf(buf, sizeof buf, "'%s'", h5dump);
+    return buf;
+}
+
 /* Redirects stderr (fd 2) into a scratch file until stderr_capture_end, which returns what
  * was written (static buffer, truncated to 16 KiB). Not nestable. */
 typedef struct stderr_capture {
