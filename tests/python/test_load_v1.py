@@ -276,7 +276,13 @@ class TestBuffers:
         assert r.tobytes() == mv.tobytes()
 
 
+# jaxlib aborts under a preloaded AddressSanitizer runtime (its C++ exception interceptor
+# finds no __cxa_throw), so the sanitizer run skips the test that really imports jax.
+UNDER_ASAN = "libasan" in os.environ.get("LD_PRELOAD", "")
+
+
 class TestJax:
+    @pytest.mark.skipif(UNDER_ASAN, reason="jaxlib cannot run with libasan preloaded")
     def test_load_jax_array(self, path):
         jnp = pytest.importorskip("jax.numpy")
         import jax
