@@ -5,6 +5,8 @@
  * 2 a file could not be read or the command line is wrong. Files are opened read-only with
  * the native connector so that HDF5_VOL_CONNECTOR (e.g. the jaxon connector itself, which
  * validates on open) cannot change what is checked. */
+#define _POSIX_C_SOURCE 200809L /* unsetenv */
+
 #include "jxv.h"
 
 #include <hdf5.h>

@@ -669,6 +669,8 @@ int jxv_on_attr_write_text(jxv_tracker *t, const char *parent, const char *name,
 {
     if (!t || !t->is_jaxon || !name)
         return 0;
+    if (!text)
+        text = "", len = 0;
     char *ppath = jxv__join_path(parent, NULL, 0);
     if (!ppath)
         return oom(rep, parent);

@@ -1,5 +1,7 @@
 /* The jaxon-validate CLI, run through popen: output lines and exit status. The binary's path
  * comes from $JAXON_VALIDATE_BIN (set by CMake). */
+#define _POSIX_C_SOURCE 200809L /* popen, pclose */
+
 #include "fixture.h"
 #include "test.h"
 
