@@ -650,6 +650,44 @@ class TestMalformed:
         assert write_and_load(path, tree) == tree
 
 
+# ---- interoperability with Python jaxon 1.2.0 ------------------------------------------------
+
+COMPAT_120 = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", ".compat",
+                          "jaxon-1.2.0")
+needs_jaxon120 = pytest.mark.skipif(
+    UNDER_ASAN or not os.path.isfile(os.path.join(COMPAT_120, "jaxon", "__init__.py")),
+    reason="Python jaxon 1.2.0 not installed (scripts/setup-compat.sh) or jax under ASan")
+
+
+def run_jaxon120(code, *args):
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([COMPAT_120, os.path.dirname(__file__)]),
+               JAX_PLATFORMS="cpu")
+    env.pop("HDF5_VOL_CONNECTOR", None)
+    r = subprocess.run([sys.executable, "-c", code, *args], env=env, capture_output=True,
+                       text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    return r.stdout
+
+
+class TestInteropPython120:
+    @needs_jaxon120
+    def test_load_file_written_by_python_jaxon(self, path):
+        run_jaxon120("import sys, jaxon, v1_writer; "
+                     "jaxon.save(sys.argv[1], v1_writer.sample_tree())", path)
+        r = jaxon.load(path)
+        assert_same(r, v1_writer.sample_tree())
+        assert r["sh"][0] is r["sh"][3] and r["sh"][1] is r["sh"][4]
+        assert r["sh"][2] is r["sh"][5]
+
+    @needs_jaxon120
+    def test_python_jaxon_reads_reference_writer_files(self, path):
+        v1_writer.save(path, v1_writer.sample_tree(with_memoryview=False))
+        out = run_jaxon120("import sys, pickle, jaxon; "
+                           "print(pickle.dumps(jaxon.load(sys.argv[1])).hex())", path)
+        assert_same(pickle.loads(bytes.fromhex(out.strip().splitlines()[-1])),
+                    v1_writer.sample_tree(with_memoryview=False))
+
+
 # ---- speed -----------------------------------------------------------------------------------
 
 class TestSpeed:

@@ -246,3 +246,28 @@ def save_bytes(tree, **kw) -> bytes:
     buf = io.BytesIO()
     save(buf, tree, **kw)
     return buf.getvalue()
+
+
+def sample_tree(with_memoryview: bool = True):
+    """A tree exercising most of the v1.2.0 layout that Python jaxon 1.2.0 also handles
+    correctly (no B1-1 complex numbers, no 0-d arrays); for the interoperability tests.
+    Big-endian arrays are left out: h5py (and so jaxon 1.2.0) reads attributes in native
+    byte order, while the C loader keeps the file's order, as the original array had it."""
+    shared_s, shared_a, shared_l = "shared", np.arange(3, dtype=np.int16), [1, "x"]
+    tree = {
+        "a": 1, "big": -(2**100), "b": "x", "e": "", "q": "it's a/b\\c:d", "u": "héllo",
+        "c": [1.5, -0.0, float("inf"), None, ..., True, False, 1 + 2j, range(3),
+              slice(1, None), range(2, 20, 3)],
+        "arr": np.arange(5, dtype=np.int32), "m": np.array([[True, False]]),
+        "f": np.linspace(0, 1, 4), "st": np.zeros(2, dtype=[("x", "<i4"),
+                                                                         ("y", "c8")]),
+        "t": (1, "s", ()), "s": {1, 2, "z"}, "fs": frozenset({"a"}), "bytes": b"ab\0",
+        "ba": bytearray(b"q"), 1: "one", (1, 2): [3], "k\0": None, 2.5: b"x", None: "n",
+        "f32": np.float32(1.5), "c64": np.complex64(1 + 1j),
+        "b8": np.bool_(True), "u64": np.uint64(2**64 - 1), "x/y": {"z": [1]},
+        "sh": [shared_s, shared_a, shared_l, shared_s, shared_a, shared_l],
+        "nested": {"d": {"e": {"f": [[], {}, set()]}}},
+    }
+    if with_memoryview:
+        tree["mv"] = memoryview(b"zz")
+    return tree
