@@ -385,7 +385,9 @@ int jx_sv_array(Saver *s, hid_t g, const char *slot, size_t slot_len, const char
             goto done;
         arr = c;
     }
-    t = jx_h5type_from_descr(PyArray_DESCR(arr));
+    const char *exact = NULL;
+    t = PyArray_DESCR(arr)->type_num >= NPY_USERDEF ? jx_h5type_exact(PyArray_DESCR(arr), &exact)
+                                                     : jx_h5type_from_descr(PyArray_DESCR(arr));
     if (t < 0) {
         prefix_type_error(s);
         goto done;
@@ -404,7 +406,9 @@ int jx_sv_array(Saver *s, hid_t g, const char *slot, size_t slot_len, const char
         goto done;
     }
     Py_ssize_t nbytes = PyArray_NBYTES(arr);
-    int to_ds = wants_dataset(s, key, nbytes);
+    /* exact dtypes always live in datasets, with their name on the dataset (readers of the
+     * plain layout never look at dataset attributes) */
+    int to_ds = exact ? 1 : wants_dataset(s, key, nbytes);
     if (to_ds < 0)
         goto done;
     if (to_ds) {
@@ -417,6 +421,8 @@ int jx_sv_array(Saver *s, hid_t g, const char *slot, size_t slot_len, const char
             fail_h5(s, "cannot create dataset", name.p);
             goto done;
         }
+        if (exact && write_text(s, d, "JAXON_DTYPE", exact, strlen(exact)) < 0)
+            goto done;
         if (nbytes > 0) {
             herr_t w;
             void *data = PyArray_DATA(arr);
@@ -922,11 +928,6 @@ static int save_uncommon(Saver *s, hid_t g, const char *slot, size_t slot_len, P
         PyArrayObject *arr = (PyArrayObject *)PyArray_FromAny(obj, NULL, 0, 0, 0, NULL);
         if (!arr)
             return -1;
-        if (PyArray_DESCR(arr)->type_num >= NPY_USERDEF) {
-            Py_DECREF(arr);
-            return jx_sv_fail_type(s, obj, "with this dtype (e.g. bfloat16, float8, int4) cannot be "
-                                     "stored exactly yet");
-        }
         int rc = jx_sv_array(s, g, slot, slot_len, "jax.Array", obj, arr);
         Py_DECREF(arr);
         return rc;

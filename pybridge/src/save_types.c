@@ -188,3 +188,77 @@ int jx_is_numeric_scalar(PyObject *obj)
            t == &PyLongLongArrType_Type || t == &PyULongLongArrType_Type ||
            t == &PyIntArrType_Type || t == &PyUIntArrType_Type;
 }
+
+/* ---- exact dtypes of JAX (ml_dtypes) --------------------------------------------------- */
+
+/* Bit layouts of the small float and int types JAX uses. Floats become HDF5 float types with
+ * these fields (h5dump prints their values; readers that do not know the extension convert
+ * them to the nearest standard float); ints become 8-bit integers of reduced precision. */
+typedef struct ExactDtype {
+    const char *name;
+    int is_int, is_signed;
+    size_t precision;
+    size_t spos, epos, esize, mpos, msize, ebias;
+} ExactDtype;
+
+static const ExactDtype exact_dtypes[] = {
+    {"bfloat16", 0, 1, 16, 15, 7, 8, 0, 7, 127},
+    {"float8_e4m3fn", 0, 1, 8, 7, 3, 4, 0, 3, 7},
+    {"float8_e4m3fnuz", 0, 1, 8, 7, 3, 4, 0, 3, 8},
+    {"float8_e4m3b11fnuz", 0, 1, 8, 7, 3, 4, 0, 3, 11},
+    {"float8_e4m3", 0, 1, 8, 7, 3, 4, 0, 3, 7},
+    {"float8_e5m2", 0, 1, 8, 7, 2, 5, 0, 2, 15},
+    {"float8_e5m2fnuz", 0, 1, 8, 7, 2, 5, 0, 2, 16},
+    {"float8_e3m4", 0, 1, 8, 7, 4, 3, 0, 4, 3},
+    {"float6_e2m3fn", 0, 1, 6, 5, 3, 2, 0, 3, 1},
+    {"float6_e3m2fn", 0, 1, 6, 5, 2, 3, 0, 2, 3},
+    {"float4_e2m1fn", 0, 1, 4, 3, 1, 2, 0, 1, 1},
+    /* no sign bit and no mantissa: HDF5 floats need both, so it is stored as its raw byte */
+    {"float8_e8m0fnu", 1, 0, 8, 0, 0, 0, 0, 0, 0},
+    {"int4", 1, 1, 4, 0, 0, 0, 0, 0, 0},
+    {"uint4", 1, 0, 4, 0, 0, 0, 0, 0, 0},
+    {"int2", 1, 1, 2, 0, 0, 0, 0, 0, 0},
+    {"uint2", 1, 0, 2, 0, 0, 0, 0, 0, 0},
+};
+
+hid_t jx_h5type_exact(PyArray_Descr *d, const char **name_out)
+{
+    PyObject *name = PyObject_GetAttrString((PyObject *)d, "name");
+    const char *n = name ? PyUnicode_AsUTF8(name) : NULL;
+    hid_t t = -1;
+    if (!n) {
+        Py_XDECREF(name);
+        return -1;
+    }
+    for (size_t i = 0; i < sizeof exact_dtypes / sizeof exact_dtypes[0]; i++) {
+        const ExactDtype *e = &exact_dtypes[i];
+        if (strcmp(n, e->name) != 0)
+            continue;
+        if ((size_t)PyDataType_ELSIZE(d) * 8 < e->precision)
+            break;
+        *name_out = e->name;
+        if (e->is_int) {
+            t = H5Tcopy(e->is_signed ? H5T_STD_I8LE : H5T_STD_U8LE);
+            if (t >= 0 && e->precision < 8 && H5Tset_precision(t, e->precision) < 0) {
+                H5Tclose(t);
+                t = -1;
+            }
+        } else {
+            t = H5Tcopy(H5T_IEEE_F32LE);
+            if (t >= 0 && (H5Tset_fields(t, e->spos, e->epos, e->esize, e->mpos, e->msize) < 0 ||
+                           H5Tset_ebias(t, e->ebias) < 0 ||
+                           H5Tset_precision(t, e->precision) < 0 ||
+                           H5Tset_size(t, (size_t)PyDataType_ELSIZE(d)) < 0)) {
+                H5Tclose(t);
+                t = -1;
+            }
+        }
+        if (t < 0)
+            PyErr_Format(PyExc_TypeError, "HDF5 could not describe dtype %s", n);
+        Py_DECREF(name);
+        return t;
+    }
+    PyErr_Format(PyExc_TypeError, "arrays of dtype %s cannot be stored (no HDF5 form known)", n);
+    Py_DECREF(name);
+    return -1;
+}

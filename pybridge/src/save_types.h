@@ -9,6 +9,11 @@
  * dtype has no HDF5 form (unicode, object, datetime, …). what names the node for errors. */
 hid_t jx_h5type_from_descr(PyArray_Descr *descr);
 
+/* HDF5 type of a JAX dtype outside NumPy (bfloat16, float8_*, float4/6, int4, int2, …) with
+ * its exact bit layout; *name_out gets the dtype name to record. -1 with TypeError if the
+ * dtype is unknown. */
+hid_t jx_h5type_exact(PyArray_Descr *descr, const char **name_out);
+
 /* The 16 NumPy numeric scalar types of the layout: 1 if obj is one of them (exact type). */
 int jx_is_numeric_scalar(PyObject *obj);
 
