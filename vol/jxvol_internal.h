@@ -70,10 +70,25 @@ hid_t jxvol_err_min_layout(void); /* Jaxon layout violation */
 hid_t jxvol_err_min_nomem(void);  /* out of memory */
 hid_t jxvol_err_min_under(void);  /* under connector mismatch or failure */
 
-/* Pushes one message with our class. No other HDF5 API call may follow before returning. */
+/* How many more messages we may push on the default error stack (0 when full). HDF5 1.14.5
+ * holds 32 entries per stack (H5E_NSLOTS, not public) and drops a push to a full stack
+ * without freeing what H5Epush2 copied or releasing the message ids it referenced: memory
+ * leaks and the library later fails to shut down ("infinite loop closing library", fixed
+ * upstream in HDFGroup/hdf5 PR #6607). A stack fills when an application makes many failing
+ * calls without a clearing API call in between. JXVOL_ERR_RESERVED slots are left for the
+ * frames the library pushes after our callback returns. */
+#define JXVOL_ERR_SLOTS 32
+#define JXVOL_ERR_RESERVED 8
+size_t jxvol_err_room(void);
+
+/* Pushes one message with our class, if the stack has room. No other HDF5 API call that
+ * clears the stack may follow before returning (H5Eget_num does not clear it). */
 #define JXVOL_PUSH(min, ...)                                                                  \
-    H5Epush2(H5E_DEFAULT, __FILE__, __func__, __LINE__, jxvol_err_class(), jxvol_err_major(), \
-             (min), __VA_ARGS__)
+    do {                                                                                      \
+        if (jxvol_err_room() > 0)                                                             \
+            H5Epush2(H5E_DEFAULT, __FILE__, __func__, __LINE__, jxvol_err_class(),            \
+                     jxvol_err_major(), (min), __VA_ARGS__);                                  \
+    } while (0)
 
 /* ---- objects (jxvol_wrap.c) -------------------------------------------------------------- */
 

@@ -20,6 +20,15 @@ hid_t jxvol_err_min_layout(void) { return jxvol_errors.min_layout; }
 hid_t jxvol_err_min_nomem(void) { return jxvol_errors.min_nomem; }
 hid_t jxvol_err_min_under(void) { return jxvol_errors.min_under; }
 
+size_t jxvol_err_room(void)
+{
+    ssize_t used = H5Eget_num(H5E_DEFAULT); /* does not clear the stack */
+    if (used < 0)
+        return 0;
+    ssize_t room = JXVOL_ERR_SLOTS - JXVOL_ERR_RESERVED - used;
+    return room > 0 ? (size_t)room : 0;
+}
+
 static herr_t jxvol_terminate(void)
 {
     /* Entries of the default error stack hold references to our class and messages; left in

@@ -83,12 +83,12 @@ static char *where(const jxvol_obj *o, const H5VL_loc_params_t *lp)
     return path;
 }
 
-/* Most violations pushed or printed for one report: a hostile file can have millions, and
- * every pushed entry costs memory on the error stack. The last line says how many were left. */
+/* Most violations printed for one report: a hostile file can have millions. The error stack
+ * holds far fewer (jxvol_err_room). The last line says how many were left out. */
 #define JXVOL_MAX_SHOWN 100
 
-/* Applies mode to a finished report. strict and can_fail: every violation (up to
- * JXVOL_MAX_SHOWN) is pushed on the error stack with our class and -1 returned. Otherwise
+/* Applies mode to a finished report. strict and can_fail: the violations are pushed on the
+ * error stack with our class (as many as it holds, then "... and N more") and -1 returned. Otherwise
  * they are printed on stderr, as errors in strict mode (a strict check that cannot fail its
  * call, i.e. at close) and as warnings in warn mode, and 0 is returned. rc is what the jxv
  * call returned. Clears the report. */
@@ -97,6 +97,12 @@ static int report_violations(jaxon_validate_mode mode, jxv_report *rep, int rc, 
     int refuse = 0;
     size_t shown = rep->count < JXVOL_MAX_SHOWN ? rep->count : JXVOL_MAX_SHOWN;
     if (mode == JAXON_VALIDATE_STRICT && can_fail && (rc < 0 || rep->count > 0)) {
+        /* The error stack is small: keep two slots for "... and N more" and the caller's
+         * summary line. */
+        size_t room = jxvol_err_room();
+        room = room > 2 ? room - 2 : 0;
+        if (shown > room)
+            shown = room;
         for (size_t i = 0; i < shown; i++) {
             const jxv_violation *v = &rep->items[i];
             JXVOL_PUSH(jxvol_err_min_layout(),

@@ -176,6 +176,38 @@ static void a_second_open_of_an_open_file_should_be_checked_and_leak_nothing(voi
     ASSERT_EQ_INT(H5Fget_obj_count(H5F_OBJ_ALL, H5F_OBJ_ALL), 0);
 }
 
+/* A file with more violations than the error stack holds (32 entries in HDF5 1.14): the
+ * refusal keeps the summary and says how many were left out; nothing is dropped on a full
+ * stack (which would leak in HDF5 1.14.5, see jxvol_err_room). */
+static void strict_open_with_many_violations_should_fit_the_error_stack(void)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s", tmp_path("read-many.h5"));
+    hid_t fcpl = H5Pcreate(H5P_FILE_CREATE), gcpl = H5Pcreate(H5P_GROUP_CREATE);
+    H5Pset_attr_creation_order(fcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED);
+    H5Pset_attr_creation_order(gcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED);
+    hid_t fid = H5Fcreate(path, H5F_ACC_TRUNC, fcpl, H5P_DEFAULT);
+    hid_t g = H5Gcreate2(fid, "JAXON_ROOT", H5P_DEFAULT, gcpl, H5P_DEFAULT);
+    for (int i = 0; i < 60; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "'k%02d'", i);
+        text_attr(g, name, "int(bad)");
+    }
+    H5Gclose(g);
+    text_attr(fid, "JAXON_ROOT", "dict");
+    H5Fclose(fid);
+    H5Pclose(gcpl);
+    H5Pclose(fcpl);
+
+    err_text et;
+    fid = open_with(path, H5F_ACC_RDONLY, "validate=strict;under_vol=0;under_info={}", &et);
+    ASSERT_TRUE(fid < 0);
+    ASSERT_CONTAINS(et.buf, "is not a valid Jaxon file (layout v1.2.0, 60 violation(s))");
+    ASSERT_CONTAINS(et.buf, "more Jaxon layout violation(s)");
+    ASSERT_CONTAINS(et.buf, "Jaxon layout violation at \"/JAXON_ROOT@'k00'\"");
+    ASSERT_EQ_INT(H5Fget_obj_count(H5F_OBJ_ALL, H5F_OBJ_ALL), 0);
+}
+
 /* jaxon.load(bytes) opens an in-memory image with the core driver. */
 static void strict_open_should_check_an_in_memory_image(void)
 {
@@ -216,5 +248,6 @@ int main(void)
     RUN(strict_open_should_accept_plain_hdf5_files);
     RUN(a_second_open_of_an_open_file_should_be_checked_and_leak_nothing);
     RUN(strict_open_should_check_an_in_memory_image);
+    RUN(strict_open_with_many_violations_should_fit_the_error_stack);
     return test_summary();
 }
