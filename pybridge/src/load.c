@@ -1162,6 +1162,36 @@ static PyObject *load_name_typed(Loader *L, hid_t gid, const char *name, const c
     return r;
 }
 
+static const char *class_name(H5T_class_t cls)
+{
+    switch (cls) {
+    case H5T_INTEGER:
+        return "integer";
+    case H5T_FLOAT:
+        return "float";
+    case H5T_TIME:
+        return "time";
+    case H5T_STRING:
+        return "string";
+    case H5T_BITFIELD:
+        return "bitfield";
+    case H5T_OPAQUE:
+        return "opaque";
+    case H5T_COMPOUND:
+        return "compound";
+    case H5T_REFERENCE:
+        return "reference";
+    case H5T_ENUM:
+        return "enum";
+    case H5T_VLEN:
+        return "variable-length";
+    case H5T_ARRAY:
+        return "array-typed";
+    default:
+        return "unknown";
+    }
+}
+
 /* A node without typehint in its name: a numeric scalar, a text atom, or a text typehint. */
 static PyObject *load_plain(Loader *L, hid_t gid, const char *name)
 {
@@ -1189,7 +1219,7 @@ static PyObject *load_plain(Loader *L, hid_t gid, const char *name)
         goto done;
     } else {
         format_error(L, name, "unexpected attribute type: expected a text atom or a numeric "
-                              "scalar (datatype class %d, %s dataspace)", (int)cls,
+                              "scalar, found %s data with a %s dataspace", class_name(cls),
                      H5Sget_simple_extent_type(space) == H5S_SCALAR ? "scalar" : "non-scalar");
         goto done;
     }

@@ -205,6 +205,15 @@ class TestNumpy:
         else:
             assert r.tobytes() == value.tobytes()
 
+    def test_load_big_endian_scalars_as_native_scalars(self, path):
+        def build(g):
+            typed_attr(g, "'i'", np.array(5, dtype=">i4"))
+            typed_attr(g, "'f'", np.array(2.5, dtype=">f8"))
+            typed_attr(g, "'c'", np.array(1 + 2j, dtype=">c16"))
+        craft(path, build)
+        assert_same(jaxon.load(path), {"i": np.int32(5), "f": np.float64(2.5),
+                                       "c": np.complex128(1 + 2j)})
+
     def test_load_python_numerics_converted_to_numpy(self, path):
         tree = {"i": 3, "f": 0.5, "b": False, "c": 1j}
         r = write_and_load(path, tree, exact_python_numeric_types=False)
