@@ -139,10 +139,13 @@ int jxv_on_attr_create(jxv_tracker *t, const char *parent, const char *name,
 int jxv_on_attr_write_text(jxv_tracker *t, const char *parent, const char *name,
                            const char *text, size_t len, jxv_report *rep);
 /* A hard or soft link named name in parent pointing to target (absolute path, or NULL when
- * unknown, e.g. an anonymous object being linked). */
+ * unknown, e.g. an anonymous object being linked). Target NULL is taken as an anonymous
+ * dataset receiving its name (the same checks as jxv_on_dataset_create with an unknown
+ * datatype); any other link inside the Jaxon tree or on "/" is refused (stray-object). */
 int jxv_on_link_create(jxv_tracker *t, const char *parent, const char *name, const char *target,
                        jxv_report *rep);
-/* Link or attribute renames and deletions inside the Jaxon tree. */
+/* Link or attribute renames and deletions: refused (stray-object) inside the Jaxon tree and
+ * on "/" once the file is Jaxon, accepted anywhere else. */
 int jxv_on_link_move(jxv_tracker *t, const char *src_parent, const char *src_name,
                      const char *dst_parent, const char *dst_name, jxv_report *rep);
 int jxv_on_attr_rename(jxv_tracker *t, const char *parent, const char *old_name,

@@ -54,6 +54,7 @@ struct tnode {
 struct jxv_tracker {
     int is_jaxon;
     int version_seen;
+    char version[32];        /* text written to JAXON_VERSION (v2), for the annotation */
     jxv_layout layout;
     jxv_map objs;    /* ns 0: normalised path -> tobj */
     jxv_map attrs;   /* ns group id: full attribute name -> tnode */
@@ -667,13 +668,25 @@ done:
 int jxv_on_attr_write_text(jxv_tracker *t, const char *parent, const char *name,
                            const char *text, size_t len, jxv_report *rep)
 {
-    if (!t || !t->is_jaxon || !name)
+    if (!t || !name || (!t->is_jaxon && !t->version_seen))
         return 0;
     if (!text)
         text = "", len = 0;
     char *ppath = jxv__join_path(parent, NULL, 0);
     if (!ppath)
         return oom(rep, parent);
+    if (t->version_seen && strcmp(ppath, "/") == 0 && strcmp(name, "JAXON_VERSION") == 0) {
+        size_t vl = len;
+        while (vl && text[vl - 1] == '\0')
+            vl--;
+        snprintf(t->version, sizeof t->version, "%.*s", (int)(vl < 31 ? vl : 31), text);
+        free(ppath);
+        return 0;
+    }
+    if (!t->is_jaxon) {
+        free(ppath);
+        return 0;
+    }
     tobj *po = obj_get(t, ppath);
     size_t nlen = strlen(name);
     tnode *n = po ? jxv__map_get(&t->attrs, po->id, name, nlen) : NULL;
@@ -919,8 +932,9 @@ int jxv_tracker_foreach_annotation(const jxv_tracker *t,
         if (b.data)
             b.data[0] = '\0';
         if (!o->parent) {
-            jxv__buf_adds(&b, t->layout == JXV_LAYOUT_V1 ? "Jaxon layout v1.2.0"
-                                                         : "Jaxon layout v2.0.0");
+            jxv__buf_adds(&b, "Jaxon layout v");
+            jxv__buf_adds(&b, t->layout == JXV_LAYOUT_V1 ? "1.2.0"
+                                                         : (t->version[0] ? t->version : "2"));
             jxv__buf_adds(&b, " (written through the jaxon VOL connector)");
         } else if (o->owner) {
             const tnode *n = o->owner;

@@ -486,6 +486,25 @@ static void br_soft_link(hid_t f)
     V1_DICT_WITH(fx_text(g, "'a'", "None");
                  H5Lcreate_soft("/JAXON_ROOT", g, "loop", H5P_DEFAULT, H5P_DEFAULT));
 }
+static void br_external_link(hid_t f)
+{
+    V1_DICT_WITH(fx_text(g, "'a'", "None");
+                 H5Lcreate_external("/nonexistent/other.h5", "/x", g, "ext", H5P_DEFAULT,
+                                    H5P_DEFAULT));
+}
+static void br_attr_on_intermediate(hid_t f)
+{
+    V1_DICT_WITH(hid_t xy = fx_group(g, "'x/y'"); fx_close(xy); fx_text(g, "'x/y'", "dict");
+                 hid_t x = H5Gopen2(g, "'x", H5P_DEFAULT); fx_text(x, "note", "'n'");
+                 fx_close(x));
+}
+static void br_attr_on_dataset(hid_t f)
+{
+    double v[1] = {1};
+    V1_DICT_WITH(fx_text(g, "'a'", "numpy.ndarray"); fx_dset_f64(g, "'a'", v, 1);
+                 hid_t d = H5Dopen2(g, "'a'", H5P_DEFAULT); fx_text(d, "note", "'n'");
+                 H5Dclose(d));
+}
 static void br_duplicate_slot(hid_t f)
 {
     V1_DICT_WITH(fx_text(g, "'s'", "'x'"); fx_text(g, "'a'", "None");
@@ -620,6 +639,9 @@ static void checker_should_report_group_and_dataset_problems(void)
     CHECK_BROKEN(br_stray_group, JXV_RULE_STRAY_OBJECT);
     CHECK_BROKEN(br_stray_root_attr, JXV_RULE_STRAY_OBJECT);
     CHECK_BROKEN(br_soft_link, JXV_RULE_STRAY_OBJECT);
+    CHECK_BROKEN(br_external_link, JXV_RULE_STRAY_OBJECT);
+    CHECK_BROKEN(br_attr_on_intermediate, JXV_RULE_STRAY_OBJECT);
+    CHECK_BROKEN(br_attr_on_dataset, JXV_RULE_STRAY_OBJECT);
     CHECK_BROKEN(br_v2_missing_group, JXV_RULE_CONTAINER_GROUP);
 }
 

@@ -329,9 +329,31 @@ static void tracker_should_accept_a_v2_save(void)
     ASSERT_CLEAN(&rep);
     notes nt = {0};
     OK(jxv_tracker_foreach_annotation(t, note, &nt));
+    ASSERT_STREQ(note_of(&nt, "/"),
+                 "Jaxon layout v2.0.0 (written through the jaxon VOL connector)");
     ASSERT_STREQ(note_of(&nt, "/JAXON_ROOT"), "dict, 5 entries");
     ASSERT_STREQ(note_of(&nt, "/JAXON_ROOT/'a'"),
                  "numpy.ndarray data; shared object, referenced 1 time");
+    TEARDOWN();
+}
+
+static void tracker_should_accept_v2_slash_keys_and_empty_buffers(void)
+{
+    /* V2-E11 (readable by path lookup, bug B2-1) and V2-E5's empty bytearray (bug B2-9) */
+    SETUP();
+    OK(text(t, "/", "JAXON_VERSION", "2.0.0", &rep));
+    OK(group(t, "/", "JAXON_ROOT", &rep));
+    OK(group(t, "/JAXON_ROOT", "'x/y'", &rep));
+    OK(text(t, "/JAXON_ROOT/'x/y'", "0", "1", &rep));
+    OK(attr(t, "/JAXON_ROOT", "'x/y':list", E_TYPE, &rep));
+    jxv_type null_f64 = typ(JXV_T_FLOAT, 8, 0, JXV_S_NULL, 0, 0);
+    OK(jxv_on_dataset_create(t, "/JAXON_ROOT", "'b'", &null_f64, &rep));
+    OK(attr(t, "/JAXON_ROOT", "'b':bytearray", E_TYPE, &rep));
+    OK(attr(t, "/JAXON_ROOT", "'m':#jaxon[m.C]", fls(1), &rep));
+    OK(jxv_on_attr_write_text(t, "/JAXON_ROOT", "'m':#jaxon[m.C]", "5", 1, &rep));
+    OK(attr(t, "/", "JAXON_ROOT:dict", E_TYPE, &rep));
+    OK(jxv_tracker_finish(t, &rep));
+    ASSERT_CLEAN(&rep);
     TEARDOWN();
 }
 
@@ -662,6 +684,7 @@ int main(void)
     RUN(tracker_should_accept_scalar_and_storage_hint_roots);
     RUN(tracker_should_leave_plain_hdf5_files_alone);
     RUN(tracker_should_accept_a_v2_save);
+    RUN(tracker_should_accept_v2_slash_keys_and_empty_buffers);
     RUN(tracker_should_handle_fifty_thousand_nodes_quickly);
     RUN(tracker_should_refuse_an_index_out_of_order);
     RUN(tracker_should_refuse_a_list_tag_on_dict_slots);
