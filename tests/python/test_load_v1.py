@@ -252,9 +252,12 @@ class TestNumpy:
         assert type(r) is np.ndarray and r.shape == () and r == 7
 
     def test_load_storage_hint_datasets(self, path):
-        a, b, ba = np.arange(10.0), b"blob", bytearray(b"ba")
-        tree = {"a": a, "b": b, "ba": ba, "a2": a}
-        r = write_and_load(path, tree, storage_hints=[(a, True), (b, True), (ba, True)])
+        a, b, ba, mv = np.arange(10.0), b"blob", bytearray(b"ba"), memoryview(b"mv")
+        tree = {"a": a, "b": b, "ba": ba, "a2": a, "mv": mv, "0d": np.array(3, np.int8),
+                "e": np.zeros((0, 2))}
+        hints = [(a, True), (b, True), (ba, True), (mv, True), (tree["0d"], True),
+                 (tree["e"], True)]
+        r = write_and_load(path, tree, storage_hints=hints)
         assert_same(r, tree)
         assert r["a"] is r["a2"]
         with h5py.File(path) as f:
