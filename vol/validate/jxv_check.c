@@ -497,6 +497,54 @@ static int seen_before(chk *c, const H5O_token_t *tok)
     return 0;
 }
 
+typedef struct dctx {
+    chk *c;
+    const char *path;
+    int jax; /* the dataset of a v1 jax.Array node: JAXON_DTYPE is allowed */
+} dctx;
+
+/* Attributes of a node's dataset: none, except the JAXON_DTYPE extension on jax.Array data. */
+static herr_t dataset_attr_cb(hid_t loc, const char *name, const H5A_info_t *ainfo, void *ud)
+{
+    (void)ainfo;
+    dctx *dc = ud;
+    size_t len = strlen(name);
+    char *where = jxv__attr_where(dc->path, name, len);
+    if (!where) {
+        oom(dc->c, dc->path);
+        return -1;
+    }
+    if (!dc->jax || strcmp(name, JXV_DTYPE_ATTR) != 0) {
+        jxv_fail(dc->c->rep, JXV_RULE_STRAY_OBJECT, where, name, len,
+                 "Jaxon datasets carry no attributes (except JAXON_DTYPE on the dataset of a "
+                 "jax.Array)");
+        free(where);
+        return 0;
+    }
+    hid_t aid = H5Aopen(loc, name, H5P_DEFAULT);
+    hid_t ft = aid >= 0 ? H5Aget_type(aid) : H5I_INVALID_HID;
+    hid_t sp = aid >= 0 ? H5Aget_space(aid) : H5I_INVALID_HID;
+    jxv_type ty;
+    char *text = NULL;
+    size_t tlen = 0;
+    if (ft < 0 || sp < 0 || jxv_describe(ft, sp, &ty) < 0 || ty.kind != JXV_T_FIXED_STRING ||
+        !ty.utf8 || ty.space != JXV_S_SCALAR || read_text(aid, ty.size, &text, &tlen) != 0)
+        jxv_fail(dc->c->rep, JXV_RULE_VALUE_TYPE, where, name, len,
+                 "JAXON_DTYPE holds the jax dtype name as a fixed-length UTF-8 string");
+    else if (!jxv__jax_dtype_ok(text, tlen))
+        jxv_fail(dc->c->rep, JXV_RULE_TYPE_TAG, where, text, tlen,
+                 "JAXON_DTYPE holds a jax dtype name, e.g. bfloat16");
+    free(text);
+    if (ft >= 0)
+        H5Tclose(ft);
+    if (sp >= 0)
+        H5Sclose(sp);
+    if (aid >= 0)
+        H5Aclose(aid);
+    free(where);
+    return 0;
+}
+
 static void descend_into(chk *c, hid_t gid, const char *gpath, const descend *d, int depth)
 {
     int container = d->info.kind == JXV_N_CONTAINER;
@@ -541,9 +589,11 @@ static void descend_into(chk *c, hid_t gid, const char *gpath, const descend *d,
         }
         check_group(c, obj, path, d->info.tag, depth + 1);
     } else {
-        if (oi.num_attrs > 0)
-            jxv_fail(c->rep, JXV_RULE_STRAY_OBJECT, path, d->slot, d->slot_len,
-                     "Jaxon datasets carry no attributes");
+        if (oi.num_attrs > 0) {
+            dctx dc = {c, path, d->info.data == JXV_D_JAX && c->layout == JXV_LAYOUT_V1};
+            hsize_t apos = 0;
+            H5Aiterate2(obj, H5_INDEX_NAME, H5_ITER_INC, &apos, dataset_attr_cb, &dc);
+        }
         hid_t ft = H5Dget_type(obj), sp = H5Dget_space(obj);
         jxv_type ty;
         if (ft < 0 || sp < 0 || jxv_describe(ft, sp, &ty) < 0)

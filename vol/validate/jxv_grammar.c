@@ -636,14 +636,15 @@ static int check_name_hint_v1(const char *h, size_t hl, const char *name, size_t
 }
 
 /* jax dtype names accepted by v2.0.0 (numpy numeric dtypes and the ml_dtypes it maps). */
-static int jax_dtype_ok(const char *s, size_t len)
+int jxv__jax_dtype_ok(const char *s, size_t len)
 {
     static const char *const names[] = {
         "bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
         "float16", "float32", "float64", "float128", "longdouble", "complex64", "complex128",
         "complex256", "clongdouble", "uint2", "uint4", "int2", "int4", "float4_e2m1fn",
         "float8_e3m4", "float8_e4m3", "float8_e4m3fn", "float8_e4m3fnuz", "float8_e4m3b11fnuz",
-        "float8_e5m2", "float8_e5m2fnuz", "float8_e8m0fnu", "bfloat16"};
+        "float8_e5m2", "float8_e5m2fnuz", "float8_e8m0fnu", "float6_e2m3fn", "float6_e3m2fn",
+        "bfloat16"};
     for (size_t i = 0; i < sizeof names / sizeof *names; i++)
         if (jxv__eq(s, len, names[i]))
             return 1;
@@ -715,7 +716,7 @@ int jxv__parse_typeinfo_v2(const char *text, size_t len, jxv_nodeinfo *info, con
                     return jxv_fail(rep, JXV_RULE_TYPE_TAG, where, text, len,
                                     "jax.Array needs its dtype argument, e.g. "
                                     "jax.Array[float32]");
-                if (!jax_dtype_ok(arg, al))
+                if (!jxv__jax_dtype_ok(arg, al))
                     return jxv_fail(rep, JXV_RULE_TYPE_TAG, where, text, len,
                                     "unknown jax dtype name in jax.Array[…]");
                 info->jax_dtype = arg;

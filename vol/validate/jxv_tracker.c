@@ -33,6 +33,7 @@ typedef struct tobj {
     jxv_order order;
     jxv_type dtype;          /* datasets: as created, when the connector knew it */
     int has_dtype;
+    int dtype_attr;          /* JAXON_DTYPE extension: 1 created, 2 written */
 } tobj;
 
 struct tnode {
@@ -588,8 +589,19 @@ int jxv_on_attr_create(jxv_tracker *t, const char *parent, const char *name,
     if (!po)
         goto done; /* a group this tracker never saw (file opened for writing again) */
     if (po->kind == OBJ_DATASET) {
+        if (strcmp(name, JXV_DTYPE_ATTR) == 0 && po->owner &&
+            po->owner->info.data == JXV_D_JAX && !po->dtype_attr) {
+            if (type->kind == JXV_T_FIXED_STRING && type->utf8 && type->space == JXV_S_SCALAR)
+                po->dtype_attr = 1;
+            else
+                r = jxv_fail(rep, JXV_RULE_VALUE_TYPE, where, name, len,
+                             "JAXON_DTYPE holds the jax dtype name as a fixed-length UTF-8 "
+                             "string");
+            goto done;
+        }
         r = jxv_fail(rep, JXV_RULE_STRAY_OBJECT, where, name, len,
-                     "Jaxon datasets carry no attributes");
+                     "Jaxon datasets carry no attributes (except JAXON_DTYPE on the dataset of "
+                     "a jax.Array)");
         goto done;
     }
     if (!po->explicit_create) {
@@ -689,6 +701,22 @@ int jxv_on_attr_write_text(jxv_tracker *t, const char *parent, const char *name,
     }
     tobj *po = obj_get(t, ppath);
     size_t nlen = strlen(name);
+    if (po && po->kind == OBJ_DATASET && po->dtype_attr == 1 &&
+        strcmp(name, JXV_DTYPE_ATTR) == 0) {
+        while (len && text[len - 1] == '\0')
+            len--;
+        int r = 0;
+        if (!jxv__jax_dtype_ok(text, len)) {
+            char *w = jxv__attr_where(ppath, name, nlen);
+            r = jxv_fail(rep, JXV_RULE_TYPE_TAG, w ? w : ppath, text, len,
+                         "JAXON_DTYPE holds a jax dtype name, e.g. bfloat16");
+            free(w);
+        } else {
+            po->dtype_attr = 2;
+        }
+        free(ppath);
+        return r;
+    }
     tnode *n = po ? jxv__map_get(&t->attrs, po->id, name, nlen) : NULL;
     if (!n || n->written || (n->info.kind != JXV_N_PENDING && n->info.kind != JXV_N_REF)) {
         free(ppath);

@@ -195,6 +195,20 @@ static void v1_e10_e11(hid_t f)
     fx_text(f, "JAXON_ROOT", "dict");
 }
 
+static void v1_jaxon_dtype(hid_t f)
+{
+    /* our saver's extension: an exact jax dtype named on the jax.Array dataset */
+    hid_t g = fx_group(f, "JAXON_ROOT");
+    fx_text(g, "0", "jax.Array");
+    float v[2] = {1, 2};
+    fx_dset_f32(g, "0", v, 2);
+    hid_t d = H5Dopen2(g, "0", H5P_DEFAULT);
+    fx_text(d, "JAXON_DTYPE", "bfloat16");
+    H5Dclose(d);
+    fx_close(g);
+    fx_text(f, "JAXON_ROOT", "list");
+}
+
 static void v1_e12_scalar(hid_t f) { fx_text(f, "JAXON_ROOT", "int(42)"); }
 
 static void v1_e12_array(hid_t f)
@@ -220,6 +234,7 @@ static void checker_should_accept_the_v1_worked_examples(void)
     CHECK_CLEAN(v1_e8, 8);
     CHECK_CLEAN(v1_e9, 3);
     CHECK_CLEAN(v1_e10_e11, 9);
+    CHECK_CLEAN(v1_jaxon_dtype, 2);
     CHECK_CLEAN(v1_e12_scalar, 1);
     CHECK_CLEAN(v1_e12_array, 1);
     CHECK_CLEAN(v1_e12_empty, 1);
@@ -505,6 +520,13 @@ static void br_attr_on_dataset(hid_t f)
                  hid_t d = H5Dopen2(g, "'a'", H5P_DEFAULT); fx_text(d, "note", "'n'");
                  H5Dclose(d));
 }
+static void br_jaxon_dtype_unknown(hid_t f)
+{
+    float v[2] = {1, 2};
+    V1_DICT_WITH(fx_text(g, "'j'", "jax.Array"); fx_dset_f32(g, "'j'", v, 2);
+                 hid_t d = H5Dopen2(g, "'j'", H5P_DEFAULT); fx_text(d, "JAXON_DTYPE", "bf16");
+                 H5Dclose(d));
+}
 static void br_duplicate_slot(hid_t f)
 {
     V1_DICT_WITH(fx_text(g, "'s'", "'x'"); fx_text(g, "'a'", "None");
@@ -642,6 +664,7 @@ static void checker_should_report_group_and_dataset_problems(void)
     CHECK_BROKEN(br_external_link, JXV_RULE_STRAY_OBJECT);
     CHECK_BROKEN(br_attr_on_intermediate, JXV_RULE_STRAY_OBJECT);
     CHECK_BROKEN(br_attr_on_dataset, JXV_RULE_STRAY_OBJECT);
+    CHECK_BROKEN(br_jaxon_dtype_unknown, JXV_RULE_TYPE_TAG);
     CHECK_BROKEN(br_v2_missing_group, JXV_RULE_CONTAINER_GROUP);
 }
 
