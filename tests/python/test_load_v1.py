@@ -469,6 +469,19 @@ class TestEntry:
         v1_writer.save(str(p), {"a": 1})
         assert jaxon.load(p) == {"a": 1}
 
+    def test_keep_creation_order_when_storage_order_differs(self, path):
+        # deleting and adding compact attributes reuses header slots: HDF5's native order
+        # is then 4, 1, 3, 5 while the creation order is 1, 3, 4, 5
+        with new_file(path) as f:
+            g = f.create_group("JAXON_ROOT", track_order=True)
+            for i in range(4):
+                text_attr(g, str(i), f"int({i})")
+            del g.attrs["0"], g.attrs["2"]
+            text_attr(g, "4", "int(4)")
+            text_attr(g, "5", "int(5)")
+            text_attr(f, "JAXON_ROOT", "list")
+        assert load_unvalidated(path) == ([1, 3, 4, 5], None)
+
     def test_read_groups_without_creation_order_by_name(self, path):
         with h5py.File(path, "w") as f:
             g = f.create_group("JAXON_ROOT")
