@@ -508,8 +508,9 @@ static int check_storage(Loader *L, Src *s, const char *name, hsize_t need)
 }
 
 /* Reads the data of src into a new ndarray of the file's shape and dtype, straight into
- * the array's buffer. A scalar dataspace gives a 0-d array. */
-static PyObject *read_array(Loader *L, Src *s, const char *name)
+ * the array's buffer. A scalar dataspace gives a 0-d array. With raw (stolen), the bytes
+ * are read unconverted into an array of that dtype, whose item size must be the file's. */
+static PyObject *read_array(Loader *L, Src *s, const char *name, PyArray_Descr *raw)
 {
     hsize_t dims[H5S_MAX_RANK];
     npy_intp npdims[H5S_MAX_RANK];
@@ -540,7 +541,16 @@ static PyObject *read_array(Loader *L, Src *s, const char *name)
         h5_error(L, name, "cannot read the data's dataspace");
         goto done;
     }
-    if (jx_read_type_from_h5(ftype, &rt) < 0) {
+    if (raw) {
+        rt.descr = raw;
+        raw = NULL;
+        rt.file_size = H5Tget_size(ftype);
+        rt.memtype = H5Tcopy(ftype);
+        if (rt.memtype < 0 || rt.file_size != (size_t)PyDataType_ELSIZE(rt.descr)) {
+            format_error(L, name, "the datatype does not have the item size of %R", rt.descr);
+            goto done;
+        }
+    } else if (jx_read_type_from_h5(ftype, &rt) < 0) {
         rewrap(L, name, "unsupported datatype");
         goto done;
     }
@@ -580,6 +590,7 @@ static PyObject *read_array(Loader *L, Src *s, const char *name)
         }
     }
 done:
+    Py_XDECREF(raw);
     jx_read_type_clear(&rt);
     if (space >= 0)
         H5Sclose(space);
@@ -619,7 +630,7 @@ static PyObject *read_buffer(Loader *L, Src *s, const char *name, int bytearray)
         }
         goto done;
     }
-    arr = read_array(L, s, name);
+    arr = read_array(L, s, name, NULL);
     if (!arr)
         goto done;
     r = bytearray ? PyByteArray_FromObject(arr) : PyBytes_FromObject(arr);
@@ -645,6 +656,61 @@ static PyObject *jnp_asarray(Loader *L)
         Py_DECREF(jnp);
     }
     return L->st->jnp_asarray;
+}
+
+static int read_text_attr(Loader *L, hid_t gid, const char *name, Text *t);
+
+/* The data of a jax.Array node. Our saver keeps jax dtypes NumPy cannot name (bfloat16,
+ * float8_*, int4 ...) in a storage-hint dataset whose HDF5 type has the dtype's bit layout
+ * and names the dtype in the dataset attribute JAXON_DTYPE (docs/validation.md); those bytes
+ * are read unconverted into that dtype. Without the attribute: the plain v1.2.0 reading. */
+static PyObject *read_jax_data(Loader *L, Src *s, const char *name)
+{
+    static const char *const known[] = {"bfloat16", "float8_", "float6_", "float4_",
+                                        "int4", "uint4", "int2", "uint2"};
+    Text t;
+    PyObject *jnp = NULL, *scalar_type = NULL, *r = NULL;
+    PyArray_Descr *descr = NULL;
+    char dtype_name[64];
+    htri_t has = s->is_dataset ? H5Aexists(s->id, "JAXON_DTYPE") : 0;
+    if (has < 0)
+        return h5_error(L, name, "cannot inspect the dataset's attributes");
+    if (!has)
+        return read_array(L, s, name, NULL);
+    if (read_text_attr(L, s->id, "JAXON_DTYPE", &t) < 0)
+        return NULL;
+    int ok = t.n > 0 && t.n < sizeof dtype_name && memchr(t.p, '\0', t.n) == NULL;
+    if (ok) {
+        memcpy(dtype_name, t.p, t.n);
+        dtype_name[t.n] = '\0';
+        ok = 0;
+        for (size_t i = 0; i < sizeof known / sizeof known[0] && !ok; i++)
+            ok = strncmp(dtype_name, known[i], strlen(known[i])) == 0;
+        for (size_t i = 0; ok && i < t.n; i++)
+            ok = (dtype_name[i] >= 'a' && dtype_name[i] <= 'z') ||
+                 (dtype_name[i] >= '0' && dtype_name[i] <= '9') || dtype_name[i] == '_';
+    }
+    text_free(&t);
+    if (!ok)
+        return format_error(L, name, "the dataset's JAXON_DTYPE is not a jax dtype name");
+    jnp = PyImport_ImportModule("jax.numpy");
+    scalar_type = jnp ? PyObject_GetAttrString(jnp, dtype_name) : NULL;
+    if (!scalar_type) {
+        if (jnp && PyErr_ExceptionMatches(PyExc_AttributeError)) {
+            PyErr_Clear();
+            format_error(L, name, "this jax has no dtype %s (JAXON_DTYPE)", dtype_name);
+        }
+        goto done;
+    }
+    if (!PyArray_DescrConverter(scalar_type, &descr)) {
+        rewrap(L, name, "JAXON_DTYPE does not name a dtype");
+        goto done;
+    }
+    r = read_array(L, s, name, descr); /* steals descr */
+done:
+    Py_XDECREF(jnp);
+    Py_XDECREF(scalar_type);
+    return r;
 }
 
 static PyObject *load_dill(Loader *L, Src *s, const char *name, const char *th, size_t th_len)
@@ -733,13 +799,13 @@ static PyObject *load_data(Loader *L, Src *s, const char *name, DataKind kind, c
     case DK_DILL:
         return load_dill(L, s, name, th, th_len);
     case DK_NDARRAY:
-        return read_array(L, s, name);
+        return read_array(L, s, name, NULL);
     case DK_MEMORYVIEW:
-        arr = read_array(L, s, name);
+        arr = read_array(L, s, name, NULL);
         r = arr ? PyMemoryView_FromObject(arr) : NULL;
         break;
     case DK_JAX:
-        arr = read_array(L, s, name);
+        arr = read_jax_data(L, s, name);
         f = arr ? jnp_asarray(L) : NULL;
         r = f ? PyObject_CallOneArg(f, arr) : NULL;
         break;

@@ -304,6 +304,29 @@ class TestJax:
         assert np.array_equal(np.asarray(r["x"]), [1.0, 2.0])
         assert r["x"] is r["y"]
 
+    @pytest.mark.skipif(UNDER_ASAN, reason="jaxlib cannot run with libasan preloaded")
+    def test_load_exact_jax_dtype_from_dataset(self, path):
+        ml_dtypes = pytest.importorskip("ml_dtypes")
+        bits = np.array([1.5, -2.0, 3e30], dtype=ml_dtypes.bfloat16).view("<u2")
+
+        def build(g):
+            text_attr(g, "'x'", "jax.Array")
+            ds = g.create_dataset("'x'", data=bits)
+            text_attr(ds, "JAXON_DTYPE", "bfloat16")
+        craft(path, build)
+        r, err = load_unvalidated(path)
+        assert err is None, err
+        assert str(r["x"].dtype) == "bfloat16"
+        assert np.asarray(r["x"]).view("<u2").tobytes() == bits.tobytes()
+
+    def test_reject_unknown_jax_dtype_name(self, path):
+        def build(g):
+            text_attr(g, "'x'", "jax.Array")
+            ds = g.create_dataset("'x'", data=np.zeros(2, "<u2"))
+            text_attr(ds, "JAXON_DTYPE", "os.system")
+        craft(path, build)
+        format_error(path, "'x'", "JAXON_DTYPE")
+
     def test_import_does_not_import_jax(self, path):
         v1_writer.save(path, {"a": np.arange(2)})
         code = ("import sys, jaxon; jaxon.load(sys.argv[1]); "
