@@ -12,39 +12,20 @@
  * must find its target in the cache: writers register a node before any reference to it, so
  * a miss means a missing node, a forward reference or a reference to an ancestor (a cycle).
  * Hard/soft-link cycles and shared groups are caught by object token: a group that is an
- * open ancestor is a cycle, a group loaded twice is a malformed (non-tree) file. */
+ * open ancestor is a cycle, a group loaded twice is a malformed (non-tree) file.
+ * Arrays, buffers, jax arrays and dill blobs are read by load_data.c. */
 #include "ext.h"
 
 #include <string.h>
 
 #include "atoms_parse.h"
 #include "h5util.h"
+#include "load_internal.h"
 #include "load_types.h"
-#include "npy.h"
 
 /* Absolute nesting cap on top of Py_EnterRecursiveCall, for interpreters whose recursion
  * limit was raised: every level costs C stack in our frames and HDF5's. */
 #define JX_MAX_DEPTH 1000
-/* Text attributes up to this many bytes are read into a stack buffer. */
-#define JX_SMALL_TEXT 256
-/* Dataset reads of at least this many bytes release the GIL. */
-#define JX_NOGIL_BYTES ((hsize_t)1 << 20)
-/* Dataset bytes we accept beyond the stored bytes: unwritten contiguous storage reads as
- * fill values, and filters compress; beyond this a tiny file could demand huge memory. */
-#define JX_FILL_SLACK ((hsize_t)16 << 20)
-#define JX_MAX_COMPRESSION 1100
-
-typedef struct Loader {
-    JxState *st;
-    const JxLoadOptions *opts;
-    PyObject *memo;    /* bytes key -> object: the identity cache */
-    PyObject *visited; /* bytes(object token) of every group opened so far */
-    char *key;         /* names of the groups from "/" to the current one, each + NUL */
-    size_t key_len, key_cap;
-    H5O_token_t *stack; /* tokens of the open groups, "/" first */
-    int depth;
-    hid_t gapl, dapl; /* access lists that refuse external links */
-} Loader;
 
 typedef struct NameList {
     char *buf; /* NUL-terminated names, back to back */
@@ -54,29 +35,6 @@ typedef struct NameList {
     int64_t last_corder; /* creation order of the last name, when HDF5 reports it */
     int unordered;       /* a name came with a creation order not above the previous one */
 } NameList;
-
-typedef struct Text {
-    char *p; /* the value without trailing NULs (h5py semantics) */
-    size_t n;
-    char *heap;
-    char small[JX_SMALL_TEXT];
-} Text;
-
-/* Where data-typehint nodes keep their data. */
-typedef struct Src {
-    hid_t id;
-    int is_dataset;
-} Src;
-
-typedef enum DataKind {
-    DK_NONE,
-    DK_NDARRAY,
-    DK_JAX,
-    DK_BYTES,
-    DK_BYTEARRAY,
-    DK_MEMORYVIEW,
-    DK_DILL
-} DataKind;
 
 typedef enum Container { C_NONE, C_DICT, C_LIST, C_TUPLE, C_SET, C_FROZENSET } Container;
 
@@ -122,7 +80,7 @@ static PyObject *location(Loader *L, const char *attr)
 }
 
 /* Raises exc("<location>: <message>"). Returns NULL. */
-static PyObject *loc_error(Loader *L, PyObject *exc, const char *attr, const char *fmt, ...)
+PyObject *jx_ld_loc_error(Loader *L, PyObject *exc, const char *attr, const char *fmt, ...)
 {
     va_list ap;
     PyObject *loc = location(L, attr), *msg = NULL;
@@ -136,7 +94,7 @@ static PyObject *loc_error(Loader *L, PyObject *exc, const char *attr, const cha
     return NULL;
 }
 
-static PyObject *format_error(Loader *L, const char *attr, const char *fmt, ...)
+PyObject *jx_ld_format_error(Loader *L, const char *attr, const char *fmt, ...)
 {
     va_list ap;
     PyObject *loc = location(L, attr), *msg = NULL;
@@ -151,7 +109,7 @@ static PyObject *format_error(Loader *L, const char *attr, const char *fmt, ...)
 }
 
 /* A failed HDF5 call: JaxonFormatError with the location and HDF5's explanation. */
-static PyObject *h5_error(Loader *L, const char *attr, const char *what)
+PyObject *jx_ld_h5_error(Loader *L, const char *attr, const char *what)
 {
     if (PyErr_Occurred()) {
         /* raised inside our iteration callback: that exception wins */
@@ -171,7 +129,7 @@ static PyObject *h5_error(Loader *L, const char *attr, const char *what)
 /* Turns a pending ValueError/TypeError/OverflowError (bad atom text, unsupported dtype,
  * unhashable key ...) into JaxonFormatError("<location>: <what>: <original>"), chained.
  * Other exceptions (MemoryError, RecursionError, KeyboardInterrupt) pass unchanged. */
-static PyObject *rewrap(Loader *L, const char *attr, const char *what)
+PyObject *jx_ld_rewrap(Loader *L, const char *attr, const char *what)
 {
     PyObject *t, *v, *tb, *t2, *v2, *tb2;
     if (!PyErr_ExceptionMatches(PyExc_ValueError) && !PyErr_ExceptionMatches(PyExc_TypeError) &&
@@ -183,7 +141,7 @@ static PyObject *rewrap(Loader *L, const char *attr, const char *what)
     PyErr_NormalizeException(&t, &v, &tb);
     if (tb)
         PyException_SetTraceback(v, tb);
-    format_error(L, attr, "%s: %S", what, v);
+    jx_ld_format_error(L, attr, "%s: %S", what, v);
     PyErr_Fetch(&t2, &v2, &tb2);
     if (v2) {
         PyErr_NormalizeException(&t2, &v2, &tb2);
@@ -286,7 +244,7 @@ static int collect_names(Loader *L, hid_t gid, const char *attr, NameList *nl)
     if (gcpl < 0 || H5Pget_attr_creation_order(gcpl, &flags) < 0) {
         if (gcpl >= 0)
             H5Pclose(gcpl);
-        h5_error(L, attr, "cannot read the group's creation properties");
+        jx_ld_h5_error(L, attr, "cannot read the group's creation properties");
         return -1;
     }
     H5Pclose(gcpl);
@@ -297,7 +255,7 @@ static int collect_names(Loader *L, hid_t gid, const char *attr, NameList *nl)
          * groups). collect_cb checks that the order really increases (compact storage or a
          * missing index could differ) and the names are collected again with INC if not. */
         if (H5Aiterate2(gid, H5_INDEX_CRT_ORDER, H5_ITER_NATIVE, &pos, collect_cb, nl) < 0) {
-            h5_error(L, attr, "cannot list the group's attributes");
+            jx_ld_h5_error(L, attr, "cannot list the group's attributes");
             return -1;
         }
         if (!nl->unordered)
@@ -306,13 +264,13 @@ static int collect_names(Loader *L, hid_t gid, const char *attr, NameList *nl)
         nl->unordered = 0;
         pos = 0;
         if (H5Aiterate2(gid, H5_INDEX_CRT_ORDER, H5_ITER_INC, &pos, collect_cb, nl) < 0) {
-            h5_error(L, attr, "cannot list the group's attributes");
+            jx_ld_h5_error(L, attr, "cannot list the group's attributes");
             return -1;
         }
         return 0;
     }
     if (H5Aiterate2(gid, H5_INDEX_NAME, H5_ITER_INC, &pos, collect_cb, nl) < 0) {
-        h5_error(L, attr, "cannot list the group's attributes");
+        jx_ld_h5_error(L, attr, "cannot list the group's attributes");
         return -1;
     }
     return 0;
@@ -320,7 +278,7 @@ static int collect_names(Loader *L, hid_t gid, const char *attr, NameList *nl)
 
 /* ---- reading attribute values ---------------------------------------------------------- */
 
-static void text_free(Text *t)
+void jx_ld_text_free(Text *t)
 {
     PyMem_Free(t->heap);
     t->heap = NULL;
@@ -332,31 +290,31 @@ static int read_text(Loader *L, hid_t aid, hid_t ftype, hid_t space, const char 
 {
     t->heap = NULL;
     if (H5Sget_simple_extent_type(space) != H5S_SCALAR) {
-        format_error(L, name, "a text attribute must have a scalar dataspace");
+        jx_ld_format_error(L, name, "a text attribute must have a scalar dataspace");
         return -1;
     }
     htri_t var = H5Tis_variable_str(ftype);
     if (var != 0) {
         if (var < 0)
-            h5_error(L, name, "cannot inspect the string type");
+            jx_ld_h5_error(L, name, "cannot inspect the string type");
         else
-            format_error(L, name, "expected a fixed-length string, found a variable-length one");
+            jx_ld_format_error(L, name, "expected a fixed-length string, found a variable-length one");
         return -1;
     }
     if (H5Tget_cset(ftype) != H5T_CSET_UTF8) {
-        format_error(L, name, "unexpected string encoding: text attributes must be UTF-8");
+        jx_ld_format_error(L, name, "unexpected string encoding: text attributes must be UTF-8");
         return -1;
     }
     size_t size = H5Tget_size(ftype);
     if (size == 0) {
-        h5_error(L, name, "cannot inspect the string type");
+        jx_ld_h5_error(L, name, "cannot inspect the string type");
         return -1;
     }
     if (size <= sizeof t->small) {
         t->p = t->small;
     } else {
         if (size > (size_t)PY_SSIZE_T_MAX || H5Aget_storage_size(aid) < size) {
-            format_error(L, name, "the string claims %zu bytes the attribute does not store",
+            jx_ld_format_error(L, name, "the string claims %zu bytes the attribute does not store",
                          size);
             return -1;
         }
@@ -367,8 +325,8 @@ static int read_text(Loader *L, hid_t aid, hid_t ftype, hid_t space, const char 
         }
     }
     if (H5Aread(aid, ftype, t->p) < 0) {
-        text_free(t);
-        h5_error(L, name, "cannot read the attribute");
+        jx_ld_text_free(t);
+        jx_ld_h5_error(L, name, "cannot read the attribute");
         return -1;
     }
     t->n = size;
@@ -378,23 +336,23 @@ static int read_text(Loader *L, hid_t aid, hid_t ftype, hid_t space, const char 
 }
 
 /* Opens attribute name of gid and reads it as text. */
-static int read_text_attr(Loader *L, hid_t gid, const char *name, Text *t)
+int jx_ld_read_text_attr(Loader *L, hid_t gid, const char *name, Text *t)
 {
     hid_t aid = -1, ftype = -1, space = -1;
     int status = -1;
     aid = H5Aopen(gid, name, H5P_DEFAULT);
     if (aid < 0) {
-        h5_error(L, name, "cannot open the attribute");
+        jx_ld_h5_error(L, name, "cannot open the attribute");
         goto done;
     }
     ftype = H5Aget_type(aid);
     space = H5Aget_space(aid);
     if (ftype < 0 || space < 0) {
-        h5_error(L, name, "cannot inspect the attribute");
+        jx_ld_h5_error(L, name, "cannot inspect the attribute");
         goto done;
     }
     if (H5Tget_class(ftype) != H5T_STRING) {
-        format_error(L, name, "expected a fixed-length string attribute");
+        jx_ld_format_error(L, name, "expected a fixed-length string attribute");
         goto done;
     }
     status = read_text(L, aid, ftype, space, name, t);
@@ -418,18 +376,18 @@ static PyObject *read_numeric_scalar(Loader *L, hid_t aid, hid_t ftype, const ch
     JxReadType rt;
     PyObject *r = NULL;
     if (jx_read_type_from_h5(ftype, &rt) < 0)
-        return rewrap(L, name, "unsupported attribute type");
+        return jx_ld_rewrap(L, name, "unsupported attribute type");
     if (!rt.is_numeric) {
-        format_error(L, name, "unexpected attribute type: expected a text atom or a numeric "
+        jx_ld_format_error(L, name, "unexpected attribute type: expected a text atom or a numeric "
                               "scalar, found %R", rt.descr);
         goto done;
     }
     if (H5Tget_size(rt.memtype) > sizeof buf) {
-        format_error(L, name, "numeric scalar too large");
+        jx_ld_format_error(L, name, "numeric scalar too large");
         goto done;
     }
     if (H5Aread(aid, rt.memtype, buf.b) < 0) {
-        h5_error(L, name, "cannot read the attribute");
+        jx_ld_h5_error(L, name, "cannot read the attribute");
         goto done;
     }
     if (rt.is_bool)
@@ -437,382 +395,6 @@ static PyObject *read_numeric_scalar(Loader *L, hid_t aid, hid_t ftype, const ch
     r = PyArray_Scalar(buf.b, rt.descr, NULL);
 done:
     jx_read_type_clear(&rt);
-    return r;
-}
-
-/* ---- arrays and buffers ---------------------------------------------------------------- */
-
-static hid_t src_type(Src *s)
-{
-    return s->is_dataset ? H5Dget_type(s->id) : H5Aget_type(s->id);
-}
-
-static hid_t src_space(Src *s)
-{
-    return s->is_dataset ? H5Dget_space(s->id) : H5Aget_space(s->id);
-}
-
-static herr_t src_read(Src *s, hid_t memtype, void *buf, hsize_t nbytes)
-{
-    herr_t rc;
-    if (!s->is_dataset)
-        return H5Aread(s->id, memtype, buf);
-    if (nbytes < JX_NOGIL_BYTES)
-        return H5Dread(s->id, memtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf);
-    Py_BEGIN_ALLOW_THREADS
-    rc = H5Dread(s->id, memtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf);
-    Py_END_ALLOW_THREADS
-    return rc;
-}
-
-/* Refuses data a hostile file could use to make us allocate far more than it stores, and
- * datasets whose bytes live outside the file (external storage, virtual datasets). */
-static int check_storage(Loader *L, Src *s, const char *name, hsize_t need)
-{
-    if (!s->is_dataset) {
-        hsize_t have = H5Aget_storage_size(s->id);
-        if (need > have) {
-            format_error(L, name, "the attribute claims %llu bytes of data but stores %llu",
-                         (unsigned long long)need, (unsigned long long)have);
-            return -1;
-        }
-        return 0;
-    }
-    hid_t dcpl = H5Dget_create_plist(s->id);
-    if (dcpl < 0) {
-        h5_error(L, name, "cannot read the dataset's creation properties");
-        return -1;
-    }
-    H5D_layout_t layout = H5Pget_layout(dcpl);
-    int external = H5Pget_external_count(dcpl);
-    H5Pclose(dcpl);
-    if (layout == H5D_VIRTUAL || external != 0) {
-        format_error(L, name, "datasets stored outside the file (virtual or external "
-                              "storage) are not supported");
-        return -1;
-    }
-    hsize_t have = H5Dget_storage_size(s->id);
-    hsize_t limit = have;
-    if (layout == H5D_CHUNKED)
-        limit = have > ((hsize_t)-1 - JX_FILL_SLACK) / JX_MAX_COMPRESSION
-                    ? (hsize_t)-1
-                    : have * JX_MAX_COMPRESSION + JX_FILL_SLACK;
-    else if (limit < JX_FILL_SLACK)
-        limit = JX_FILL_SLACK;
-    if (need > limit) {
-        format_error(L, name, "the dataset claims %llu bytes of data but stores %llu",
-                     (unsigned long long)need, (unsigned long long)have);
-        return -1;
-    }
-    return 0;
-}
-
-/* Reads the data of src into a new ndarray of the file's shape and dtype, straight into
- * the array's buffer. A scalar dataspace gives a 0-d array. With raw (stolen), the bytes
- * are read unconverted into an array of that dtype, whose item size must be the file's. */
-static PyObject *read_array(Loader *L, Src *s, const char *name, PyArray_Descr *raw)
-{
-    hsize_t dims[H5S_MAX_RANK];
-    npy_intp npdims[H5S_MAX_RANK];
-    JxReadType rt = {NULL, -1, 0, 0, 0};
-    hid_t ftype = -1, space = -1;
-    PyObject *arr = NULL;
-    int nd = 0;
-    ftype = src_type(s);
-    space = src_space(s);
-    if (ftype < 0 || space < 0) {
-        h5_error(L, name, "cannot inspect the data");
-        goto done;
-    }
-    switch (H5Sget_simple_extent_type(space)) {
-    case H5S_SCALAR:
-        break;
-    case H5S_SIMPLE:
-        nd = H5Sget_simple_extent_dims(space, dims, NULL);
-        if (nd < 0 || nd > H5S_MAX_RANK) {
-            h5_error(L, name, "cannot read the data's shape");
-            goto done;
-        }
-        break;
-    case H5S_NULL:
-        format_error(L, name, "the data has a NULL dataspace (no value)");
-        goto done;
-    default:
-        h5_error(L, name, "cannot read the data's dataspace");
-        goto done;
-    }
-    if (raw) {
-        rt.descr = raw;
-        raw = NULL;
-        rt.file_size = H5Tget_size(ftype);
-        rt.memtype = H5Tcopy(ftype);
-        if (rt.memtype < 0 || rt.file_size != (size_t)PyDataType_ELSIZE(rt.descr)) {
-            format_error(L, name, "the datatype does not have the item size of %R", rt.descr);
-            goto done;
-        }
-    } else if (jx_read_type_from_h5(ftype, &rt) < 0) {
-        rewrap(L, name, "unsupported datatype");
-        goto done;
-    }
-    hsize_t nelem = 1;
-    for (int i = 0; i < nd; i++) {
-        if (dims[i] != 0 && nelem > (hsize_t)NPY_MAX_INTP / dims[i]) {
-            format_error(L, name, "the data's shape is too large");
-            goto done;
-        }
-        nelem *= dims[i];
-        npdims[i] = (npy_intp)dims[i];
-    }
-    size_t elsize = (size_t)PyDataType_ELSIZE(rt.descr);
-    if ((elsize && nelem > (hsize_t)NPY_MAX_INTP / elsize) ||
-        (rt.file_size && nelem > (hsize_t)-1 / rt.file_size)) {
-        format_error(L, name, "the data is too large");
-        goto done;
-    }
-    if (check_storage(L, s, name, nelem * rt.file_size) < 0)
-        goto done;
-    arr = PyArray_NewFromDescr(&PyArray_Type, rt.descr, nd, npdims, NULL, NULL, 0, NULL);
-    rt.descr = NULL; /* stolen, even on failure */
-    if (!arr) {
-        rewrap(L, name, "cannot create the array");
-        goto done;
-    }
-    if (nelem > 0) {
-        if (src_read(s, rt.memtype, PyArray_DATA((PyArrayObject *)arr), nelem * elsize) < 0) {
-            Py_CLEAR(arr);
-            h5_error(L, name, "cannot read the data");
-            goto done;
-        }
-        if (rt.is_bool) {
-            char *b = PyArray_DATA((PyArrayObject *)arr);
-            for (hsize_t i = 0; i < nelem; i++)
-                b[i] = b[i] != 0;
-        }
-    }
-done:
-    Py_XDECREF(raw);
-    jx_read_type_clear(&rt);
-    if (space >= 0)
-        H5Sclose(space);
-    if (ftype >= 0)
-        H5Tclose(ftype);
-    return arr;
-}
-
-/* bytes / bytearray from the data of src (v1.2.0: a rank-1 uint8 array, read directly
- * into the new object; any other array gives its raw buffer, like bytes(ndarray)). */
-static PyObject *read_buffer(Loader *L, Src *s, const char *name, int bytearray)
-{
-    hid_t ftype = src_type(s), space = src_space(s);
-    PyObject *r = NULL, *arr = NULL;
-    if (ftype < 0 || space < 0) {
-        h5_error(L, name, "cannot inspect the data");
-        goto done;
-    }
-    H5S_class_t sc = H5Sget_simple_extent_type(space);
-    if (H5Tget_class(ftype) == H5T_INTEGER && H5Tget_size(ftype) == 1 &&
-        (sc == H5S_SCALAR || (sc == H5S_SIMPLE && H5Sget_simple_extent_ndims(space) == 1))) {
-        hssize_t n = H5Sget_simple_extent_npoints(space);
-        if (n < 0 || (hsize_t)n > (hsize_t)PY_SSIZE_T_MAX) {
-            h5_error(L, name, "cannot read the data's shape");
-            goto done;
-        }
-        if (check_storage(L, s, name, (hsize_t)n) < 0)
-            goto done;
-        r = bytearray ? PyByteArray_FromStringAndSize(NULL, (Py_ssize_t)n)
-                      : PyBytes_FromStringAndSize(NULL, (Py_ssize_t)n);
-        if (!r)
-            goto done;
-        char *p = bytearray ? PyByteArray_AS_STRING(r) : PyBytes_AS_STRING(r);
-        if (n > 0 && src_read(s, H5T_NATIVE_UINT8, p, (hsize_t)n) < 0) {
-            Py_CLEAR(r);
-            h5_error(L, name, "cannot read the data");
-        }
-        goto done;
-    }
-    arr = read_array(L, s, name, NULL);
-    if (!arr)
-        goto done;
-    r = bytearray ? PyByteArray_FromObject(arr) : PyBytes_FromObject(arr);
-    if (!r)
-        rewrap(L, name, "cannot turn the data into bytes");
-done:
-    Py_XDECREF(arr);
-    if (space >= 0)
-        H5Sclose(space);
-    if (ftype >= 0)
-        H5Tclose(ftype);
-    return r;
-}
-
-/* jax.numpy.asarray, imported on first use (importing jaxon never imports jax). */
-static PyObject *jnp_asarray(Loader *L)
-{
-    if (!L->st->jnp_asarray) {
-        PyObject *jnp = PyImport_ImportModule("jax.numpy");
-        if (!jnp)
-            return NULL;
-        L->st->jnp_asarray = PyObject_GetAttrString(jnp, "asarray");
-        Py_DECREF(jnp);
-    }
-    return L->st->jnp_asarray;
-}
-
-static int read_text_attr(Loader *L, hid_t gid, const char *name, Text *t);
-
-/* The data of a jax.Array node. Our saver keeps jax dtypes NumPy cannot name (bfloat16,
- * float8_*, int4 ...) in a storage-hint dataset whose HDF5 type has the dtype's bit layout
- * and names the dtype in the dataset attribute JAXON_DTYPE (docs/validation.md); those bytes
- * are read unconverted into that dtype. Without the attribute: the plain v1.2.0 reading. */
-static PyObject *read_jax_data(Loader *L, Src *s, const char *name)
-{
-    static const char *const known[] = {"bfloat16", "float8_", "float6_", "float4_",
-                                        "int4", "uint4", "int2", "uint2"};
-    Text t;
-    PyObject *jnp = NULL, *scalar_type = NULL, *r = NULL;
-    PyArray_Descr *descr = NULL;
-    char dtype_name[64];
-    htri_t has = s->is_dataset ? H5Aexists(s->id, "JAXON_DTYPE") : 0;
-    if (has < 0)
-        return h5_error(L, name, "cannot inspect the dataset's attributes");
-    if (!has)
-        return read_array(L, s, name, NULL);
-    if (read_text_attr(L, s->id, "JAXON_DTYPE", &t) < 0)
-        return NULL;
-    int ok = t.n > 0 && t.n < sizeof dtype_name && memchr(t.p, '\0', t.n) == NULL;
-    if (ok) {
-        memcpy(dtype_name, t.p, t.n);
-        dtype_name[t.n] = '\0';
-        ok = 0;
-        for (size_t i = 0; i < sizeof known / sizeof known[0] && !ok; i++)
-            ok = strncmp(dtype_name, known[i], strlen(known[i])) == 0;
-        for (size_t i = 0; ok && i < t.n; i++)
-            ok = (dtype_name[i] >= 'a' && dtype_name[i] <= 'z') ||
-                 (dtype_name[i] >= '0' && dtype_name[i] <= '9') || dtype_name[i] == '_';
-    }
-    text_free(&t);
-    if (!ok)
-        return format_error(L, name, "the dataset's JAXON_DTYPE is not a jax dtype name");
-    jnp = PyImport_ImportModule("jax.numpy");
-    scalar_type = jnp ? PyObject_GetAttrString(jnp, dtype_name) : NULL;
-    if (!scalar_type) {
-        if (jnp && PyErr_ExceptionMatches(PyExc_AttributeError)) {
-            PyErr_Clear();
-            format_error(L, name, "this jax has no dtype %s (JAXON_DTYPE)", dtype_name);
-        }
-        goto done;
-    }
-    if (!PyArray_DescrConverter(scalar_type, &descr)) {
-        rewrap(L, name, "JAXON_DTYPE does not name a dtype");
-        goto done;
-    }
-    r = read_array(L, s, name, descr); /* steals descr */
-done:
-    Py_XDECREF(jnp);
-    Py_XDECREF(scalar_type);
-    return r;
-}
-
-static PyObject *load_dill(Loader *L, Src *s, const char *name, const char *th, size_t th_len)
-{
-    PyObject *blob = NULL, *dill = NULL, *loads = NULL, *args = NULL, *r = NULL;
-    PyObject *kw = L->opts->dill_kwargs;
-    if (!L->opts->allow_dill)
-        return format_error(L, name,
-                            "the file contains a dill blob (%.*s); unpickling runs code from "
-                            "the file, so pass allow_dill=True to load it (trusted files only)",
-                            (int)(th_len > 200 ? 200 : th_len), th);
-    if (kw && !PyDict_Check(kw)) {
-        PyErr_Format(PyExc_TypeError, "dill_kwargs must be a dict, not %.100s",
-                     Py_TYPE(kw)->tp_name);
-        return NULL;
-    }
-    blob = read_buffer(L, s, name, 0);
-    if (!blob)
-        return NULL;
-    dill = PyImport_ImportModule("dill");
-    if (!dill)
-        goto done;
-    loads = PyObject_GetAttrString(dill, "loads");
-    args = loads ? PyTuple_Pack(1, blob) : NULL;
-    if (!args)
-        goto done;
-    r = PyObject_Call(loads, args, kw);
-    if (!r && PyErr_ExceptionMatches(PyExc_Exception) &&
-        !PyErr_ExceptionMatches(PyExc_MemoryError) && !PyErr_ExceptionMatches(PyExc_RecursionError)) {
-        /* make any unpickling failure a format error that says where the blob is */
-        PyObject *t, *v, *tb;
-        PyErr_Fetch(&t, &v, &tb);
-        PyErr_NormalizeException(&t, &v, &tb);
-        format_error(L, name, "cannot unpickle the dill blob: %S", v);
-        PyObject *t2, *v2, *tb2;
-        PyErr_Fetch(&t2, &v2, &tb2);
-        if (v2) {
-            PyErr_NormalizeException(&t2, &v2, &tb2);
-            if (tb)
-                PyException_SetTraceback(v, tb);
-            PyException_SetCause(v2, v);
-            v = NULL;
-        }
-        PyErr_Restore(t2, v2, tb2);
-        Py_XDECREF(t);
-        Py_XDECREF(v);
-        Py_XDECREF(tb);
-    }
-done:
-    Py_XDECREF(blob);
-    Py_XDECREF(dill);
-    Py_XDECREF(loads);
-    Py_XDECREF(args);
-    return r;
-}
-
-static DataKind data_kind(const char *th, size_t n)
-{
-#define IS(word) (n == sizeof(word) - 1 && memcmp(th, word, n) == 0)
-    if (IS("numpy.ndarray"))
-        return DK_NDARRAY;
-    if (IS("jax.Array"))
-        return DK_JAX;
-    if (IS("bytes"))
-        return DK_BYTES;
-    if (IS("bytearray"))
-        return DK_BYTEARRAY;
-    if (IS("memoryview"))
-        return DK_MEMORYVIEW;
-    if (n >= 1 && th[0] == '!')
-        return DK_DILL;
-    return DK_NONE;
-#undef IS
-}
-
-/* The value of a data-typehint node (array, jax array, buffer, dill blob) from src. */
-static PyObject *load_data(Loader *L, Src *s, const char *name, DataKind kind, const char *th,
-                           size_t th_len)
-{
-    PyObject *arr = NULL, *r = NULL, *f;
-    switch (kind) {
-    case DK_BYTES:
-        return read_buffer(L, s, name, 0);
-    case DK_BYTEARRAY:
-        return read_buffer(L, s, name, 1);
-    case DK_DILL:
-        return load_dill(L, s, name, th, th_len);
-    case DK_NDARRAY:
-        return read_array(L, s, name, NULL);
-    case DK_MEMORYVIEW:
-        arr = read_array(L, s, name, NULL);
-        r = arr ? PyMemoryView_FromObject(arr) : NULL;
-        break;
-    case DK_JAX:
-        arr = read_jax_data(L, s, name);
-        f = arr ? jnp_asarray(L) : NULL;
-        r = f ? PyObject_CallOneArg(f, arr) : NULL;
-        break;
-    case DK_NONE:
-        break;
-    }
-    Py_XDECREF(arr);
     return r;
 }
 
@@ -826,10 +408,10 @@ static PyObject *load_ref(Loader *L, hid_t gid, const char *name)
     PyObject *key = NULL, *r = NULL;
     char *k = NULL;
     size_t klen = 0;
-    if (read_text_attr(L, gid, name, &t) < 0)
+    if (jx_ld_read_text_attr(L, gid, name, &t) < 0)
         return NULL;
     if (t.n == 0 || t.p[0] != '/') {
-        format_error(L, name, "a reference path must start with '/'");
+        jx_ld_format_error(L, name, "a reference path must start with '/'");
         goto done;
     }
     k = PyMem_Malloc(t.n);
@@ -840,12 +422,12 @@ static PyObject *load_ref(Loader *L, hid_t gid, const char *name)
     for (size_t i = 1; i < t.n; i++) {
         char c = t.p[i];
         if (c == '\0') {
-            format_error(L, name, "a reference path cannot contain NUL");
+            jx_ld_format_error(L, name, "a reference path cannot contain NUL");
             goto done;
         }
         if (c == '\\') {
             if (++i == t.n) {
-                format_error(L, name, "the reference path ends in an unfinished escape");
+                jx_ld_format_error(L, name, "the reference path ends in an unfinished escape");
                 goto done;
             }
             k[klen++] = t.p[i] ? t.p[i] : '\1'; /* "\<NUL>" can match no name */
@@ -869,17 +451,17 @@ static PyObject *load_ref(Loader *L, hid_t gid, const char *name)
         goto done;
     /* an ancestor: its key followed by NUL is a prefix of the current group's key */
     if (klen < L->key_len && memcmp(L->key, k, klen) == 0 && L->key[klen] == '\0')
-        loc_error(L, L->st->CircularPyTreeException, name,
+        jx_ld_loc_error(L, L->st->CircularPyTreeException, name,
                   "the reference %R points to a container that contains it (a cycle)", shown);
     else
-        format_error(L, name,
+        jx_ld_format_error(L, name,
                      "the reference %R does not point to a node loaded before it (the target "
                      "is missing, comes later in the file or is not referenceable)", shown);
     Py_DECREF(shown);
 done:
     PyMem_Free(k);
     Py_XDECREF(key);
-    text_free(&t);
+    jx_ld_text_free(&t);
     return r;
 }
 
@@ -912,7 +494,7 @@ static int split_name(Loader *L, const char *name, size_t n, size_t *slot_len,
     *th_len = 0;
     if (n > 0 && name[n - 1] == '\'') {
         if (name[0] != '\'') {
-            format_error(L, name, "string format error: the name ends with a quote but does "
+            jx_ld_format_error(L, name, "string format error: the name ends with a quote but does "
                                   "not start with one");
             return -1;
         }
@@ -954,23 +536,23 @@ static int load_dict_items(Loader *L, hid_t gid, const NameList *nl, PyObject *d
         if (slot_len >= 4 && memcmp(name, "key(", 4) == 0) {
             Py_ssize_t idx = slot_index(name, slot_len, 4);
             if (key) {
-                format_error(L, key_name, "key(%zd) is not followed by value(%zd)", key_index,
+                jx_ld_format_error(L, key_name, "key(%zd) is not followed by value(%zd)", key_index,
                              key_index);
                 goto error;
             }
             if (idx < 0) {
-                format_error(L, name, "malformed key(i) slot");
+                jx_ld_format_error(L, name, "malformed key(i) slot");
                 goto error;
             }
             if (idx != entries) {
-                format_error(L, name, "key(%zd) out of order: this is entry %zd", idx, entries);
+                jx_ld_format_error(L, name, "key(%zd) out of order: this is entry %zd", idx, entries);
                 goto error;
             }
             key = load_node(L, gid, name);
             if (!key)
                 goto error;
             if (PyObject_Hash(key) == -1) {
-                rewrap(L, name, "the dict key cannot be used as a key");
+                jx_ld_rewrap(L, name, "the dict key cannot be used as a key");
                 goto error;
             }
             key_index = idx;
@@ -980,26 +562,26 @@ static int load_dict_items(Loader *L, hid_t gid, const NameList *nl, PyObject *d
         if (slot_len >= 6 && memcmp(name, "value(", 6) == 0) {
             Py_ssize_t idx = slot_index(name, slot_len, 6);
             if (idx < 0) {
-                format_error(L, name, "malformed value(i) slot");
+                jx_ld_format_error(L, name, "malformed value(i) slot");
                 goto error;
             }
             if (!key || idx != key_index) {
-                format_error(L, name, "value(%zd) does not follow key(%zd)", idx, idx);
+                jx_ld_format_error(L, name, "value(%zd) does not follow key(%zd)", idx, idx);
                 goto error;
             }
         } else {
             if (key) {
-                format_error(L, key_name, "key(%zd) is not followed by value(%zd)", key_index,
+                jx_ld_format_error(L, key_name, "key(%zd) is not followed by value(%zd)", key_index,
                              key_index);
                 goto error;
             }
             int r = jx_atom_parse_v1(name, (Py_ssize_t)slot_len, &key);
             if (r < 0) {
-                rewrap(L, name, "bad dict key atom in the attribute name");
+                jx_ld_rewrap(L, name, "bad dict key atom in the attribute name");
                 goto error;
             }
             if (r == 0) {
-                format_error(L, name, "not a dict slot: expected a simple atom, key(i) or "
+                jx_ld_format_error(L, name, "not a dict slot: expected a simple atom, key(i) or "
                                       "value(i)");
                 goto error;
             }
@@ -1008,7 +590,7 @@ static int load_dict_items(Loader *L, hid_t gid, const NameList *nl, PyObject *d
         if (!value)
             goto error;
         if (PyDict_SetItem(d, key, value) < 0) {
-            rewrap(L, name, "the dict key cannot be used as a key");
+            jx_ld_rewrap(L, name, "the dict key cannot be used as a key");
             goto error;
         }
         Py_CLEAR(key);
@@ -1016,7 +598,7 @@ static int load_dict_items(Loader *L, hid_t gid, const NameList *nl, PyObject *d
         entries++;
     }
     if (key) {
-        format_error(L, key_name, "key(%zd) is not followed by value(%zd)", key_index,
+        jx_ld_format_error(L, key_name, "key(%zd) is not followed by value(%zd)", key_index,
                      key_index);
         goto error;
     }
@@ -1065,7 +647,7 @@ static PyObject *load_items(Loader *L, hid_t gid, const NameList *nl, Container 
             PyTuple_SET_ITEM(c, i, item);
         } else {
             if (PySet_Add(c, item) < 0) {
-                rewrap(L, name, "the set element cannot be hashed");
+                jx_ld_rewrap(L, name, "the set element cannot be hashed");
                 goto error;
             }
             Py_DECREF(item);
@@ -1091,7 +673,7 @@ static PyObject *apply_tags(Loader *L, const char *name, PyObject *obj, const ch
         size_t len = hash ? (size_t)(hash - tags) - start : n - start;
         PyObject *tag = PyUnicode_DecodeUTF8(tags + start, (Py_ssize_t)len, "strict"), *r = NULL;
         if (!tag) {
-            rewrap(L, name, "bad marshaler tag");
+            jx_ld_rewrap(L, name, "bad marshaler tag");
             Py_CLEAR(obj);
             break;
         }
@@ -1106,7 +688,7 @@ static PyObject *apply_tags(Loader *L, const char *name, PyObject *obj, const ch
             Py_SETREF(obj, r);
         } else {
             if (!PyErr_Occurred())
-                format_error(L, name,
+                jx_ld_format_error(L, name,
                              "no custom_unmarshaler accepted the marshaler tag %R (loading "
                              "classes by qualname arrives in a later release)", tag);
             Py_CLEAR(obj);
@@ -1123,12 +705,12 @@ static int enter_group(Loader *L, hid_t gid, const char *name)
 {
     H5O_info2_t info;
     if (H5Oget_info3(gid, &info, H5O_INFO_BASIC) < 0) {
-        h5_error(L, name, "cannot inspect the group");
+        jx_ld_h5_error(L, name, "cannot inspect the group");
         return -1;
     }
     for (int i = 0; i < L->depth; i++) {
         if (memcmp(&L->stack[i], &info.token, sizeof info.token) == 0) {
-            loc_error(L, L->st->CircularPyTreeException, name,
+            jx_ld_loc_error(L, L->st->CircularPyTreeException, name,
                       "the group is one of its own ancestors (a link cycle)");
             return -1;
         }
@@ -1142,7 +724,7 @@ static int enter_group(Loader *L, hid_t gid, const char *name)
     Py_DECREF(tok);
     if (seen != 0) {
         if (seen > 0)
-            format_error(L, name, "the group was already loaded through another link (a "
+            jx_ld_format_error(L, name, "the group was already loaded through another link (a "
                                   "Jaxon file is a tree)");
         return -1;
     }
@@ -1177,18 +759,18 @@ static PyObject *load_container(Loader *L, hid_t pgid, const char *name, const c
         PyObject *t = PyUnicode_DecodeUTF8(th, (Py_ssize_t)(th_len > 200 ? 200 : th_len),
                                            "backslashreplace");
         if (t) {
-            format_error(L, name, "unknown typehint %R", t);
+            jx_ld_format_error(L, name, "unknown typehint %R", t);
             Py_DECREF(t);
         }
         return NULL;
     }
     if (L->depth >= JX_MAX_DEPTH)
-        return format_error(L, name, "containers nested deeper than %d levels", JX_MAX_DEPTH);
+        return jx_ld_format_error(L, name, "containers nested deeper than %d levels", JX_MAX_DEPTH);
     if (Py_EnterRecursiveCall(" while loading a Jaxon file"))
         return NULL;
     gid = H5Gopen2(pgid, name, L->gapl);
     if (gid < 0) {
-        h5_error(L, name, "cannot open the group of the container");
+        jx_ld_h5_error(L, name, "cannot open the group of the container");
         goto done;
     }
     if (enter_group(L, gid, name) < 0)
@@ -1216,16 +798,16 @@ done:
 static PyObject *load_value_typed(Loader *L, hid_t gid, const char *name, const char *th,
                                   size_t n)
 {
-    DataKind kind = data_kind(th, n);
+    DataKind kind = jx_ld_data_kind(th, n);
     if (kind == DK_NONE) {
         if (n == 3 && memcmp(th, "ref", 3) == 0)
-            return format_error(L, name, "the typehint 'ref' belongs in the attribute name");
+            return jx_ld_format_error(L, name, "the typehint 'ref' belongs in the attribute name");
         return load_container(L, gid, name, th, n);
     }
     Src s = {H5Dopen2(gid, name, L->dapl), 1};
     if (s.id < 0)
-        return h5_error(L, name, "cannot open the dataset holding the data");
-    PyObject *r = load_data(L, &s, name, kind, th, n);
+        return jx_ld_h5_error(L, name, "cannot open the dataset holding the data");
+    PyObject *r = jx_ld_load_data(L, &s, name, kind, th, n);
     H5Dclose(s.id);
     return r;
 }
@@ -1236,20 +818,20 @@ static PyObject *load_name_typed(Loader *L, hid_t gid, const char *name, const c
 {
     if (n == 3 && memcmp(th, "ref", 3) == 0)
         return load_ref(L, gid, name);
-    DataKind kind = data_kind(th, n);
+    DataKind kind = jx_ld_data_kind(th, n);
     if (kind == DK_NONE) {
         PyObject *t = PyUnicode_DecodeUTF8(th, (Py_ssize_t)(n > 200 ? 200 : n),
                                            "backslashreplace");
         if (t) {
-            format_error(L, name, "unknown typehint %R in the attribute name", t);
+            jx_ld_format_error(L, name, "unknown typehint %R in the attribute name", t);
             Py_DECREF(t);
         }
         return NULL;
     }
     Src s = {H5Aopen(gid, name, H5P_DEFAULT), 0};
     if (s.id < 0)
-        return h5_error(L, name, "cannot open the attribute");
-    PyObject *r = load_data(L, &s, name, kind, th, n);
+        return jx_ld_h5_error(L, name, "cannot open the attribute");
+    PyObject *r = jx_ld_load_data(L, &s, name, kind, th, n);
     H5Aclose(s.id);
     return r;
 }
@@ -1293,11 +875,11 @@ static PyObject *load_plain(Loader *L, hid_t gid, const char *name)
     int have_text = 0;
     aid = H5Aopen(gid, name, H5P_DEFAULT);
     if (aid < 0)
-        return h5_error(L, name, "cannot open the attribute");
+        return jx_ld_h5_error(L, name, "cannot open the attribute");
     ftype = H5Aget_type(aid);
     space = H5Aget_space(aid);
     if (ftype < 0 || space < 0) {
-        h5_error(L, name, "cannot inspect the attribute");
+        jx_ld_h5_error(L, name, "cannot inspect the attribute");
         goto done;
     }
     H5T_class_t cls = H5Tget_class(ftype);
@@ -1310,7 +892,7 @@ static PyObject *load_plain(Loader *L, hid_t gid, const char *name)
         r = read_numeric_scalar(L, aid, ftype, name);
         goto done;
     } else {
-        format_error(L, name, "unexpected attribute type: expected a text atom or a numeric "
+        jx_ld_format_error(L, name, "unexpected attribute type: expected a text atom or a numeric "
                               "scalar, found %s data with a %s dataspace", class_name(cls),
                      H5Sget_simple_extent_type(space) == H5S_SCALAR ? "scalar" : "non-scalar");
         goto done;
@@ -1334,7 +916,7 @@ static PyObject *load_plain(Loader *L, hid_t gid, const char *name)
         const char *w = what ? PyUnicode_AsUTF8(what) : NULL;
         if (w) {
             PyErr_Restore(et, ev, etb);
-            rewrap(L, name, w);
+            jx_ld_rewrap(L, name, w);
         } else {
             Py_XDECREF(et);
             Py_XDECREF(ev);
@@ -1353,7 +935,7 @@ static PyObject *load_plain(Loader *L, hid_t gid, const char *name)
         Py_CLEAR(r);
 done:
     if (have_text)
-        text_free(&t);
+        jx_ld_text_free(&t);
     if (space >= 0)
         H5Sclose(space);
     if (ftype >= 0)
@@ -1427,9 +1009,9 @@ static PyObject *load_root(Loader *L, hid_t root)
     memset(&nl, 0, sizeof nl);
     htri_t v2 = H5Aexists(root, "JAXON_VERSION");
     if (v2 < 0)
-        return h5_error(L, NULL, "cannot inspect the root group");
+        return jx_ld_h5_error(L, NULL, "cannot inspect the root group");
     if (v2 > 0)
-        return format_error(L, "JAXON_VERSION",
+        return jx_ld_format_error(L, "JAXON_VERSION",
                             "the file was written in the Jaxon v2.x layout; reading it is not "
                             "supported yet");
     if (enter_group(L, root, "") < 0)
@@ -1441,12 +1023,12 @@ static PyObject *load_root(Loader *L, hid_t root)
         if (strncmp(name_at(&nl, i), "JAXON_ROOT", 10) == 0)
             root_name = name_at(&nl, i);
     if (!root_name) {
-        format_error(L, NULL, "jaxon root attribute not found: no attribute JAXON_ROOT, this "
+        jx_ld_format_error(L, NULL, "jaxon root attribute not found: no attribute JAXON_ROOT, this "
                               "is not a Jaxon file");
         goto done;
     }
     if (root_name[10] != '\0' && root_name[10] != ':') {
-        format_error(L, root_name, "the root attribute must be named JAXON_ROOT[:typehint]");
+        jx_ld_format_error(L, root_name, "the root attribute must be named JAXON_ROOT[:typehint]");
         goto done;
     }
     r = load_node(L, root, root_name);

@@ -1,0 +1,388 @@
+/* The loader's data nodes (spec §3.9): numpy arrays, jax arrays, bytes, bytearray,
+ * memoryview and dill blobs, read from the node's attribute or storage-hint dataset straight
+ * into the final buffer. Sizes are checked against what the file stores before anything is
+ * allocated, and data stored outside the file (external/virtual datasets) is refused. */
+#include "load_internal.h"
+
+#include <string.h>
+
+#include "load_types.h"
+
+/* Dataset reads of at least this many bytes release the GIL. */
+#define JX_NOGIL_BYTES ((hsize_t)1 << 20)
+/* Dataset bytes we accept beyond the stored bytes: unwritten contiguous storage reads as
+ * fill values, and filters compress; beyond this a tiny file could demand huge memory. */
+#define JX_FILL_SLACK ((hsize_t)16 << 20)
+#define JX_MAX_COMPRESSION 1100
+
+static hid_t src_type(Src *s)
+{
+    return s->is_dataset ? H5Dget_type(s->id) : H5Aget_type(s->id);
+}
+
+static hid_t src_space(Src *s)
+{
+    return s->is_dataset ? H5Dget_space(s->id) : H5Aget_space(s->id);
+}
+
+static herr_t src_read(Src *s, hid_t memtype, void *buf, hsize_t nbytes)
+{
+    herr_t rc;
+    if (!s->is_dataset)
+        return H5Aread(s->id, memtype, buf);
+    if (nbytes < JX_NOGIL_BYTES)
+        return H5Dread(s->id, memtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf);
+    Py_BEGIN_ALLOW_THREADS
+    rc = H5Dread(s->id, memtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf);
+    Py_END_ALLOW_THREADS
+    return rc;
+}
+
+/* Refuses data a hostile file could use to make us allocate far more than it stores, and
+ * datasets whose bytes live outside the file (external storage, virtual datasets). */
+static int check_storage(Loader *L, Src *s, const char *name, hsize_t need)
+{
+    if (!s->is_dataset) {
+        hsize_t have = H5Aget_storage_size(s->id);
+        if (need > have) {
+            jx_ld_format_error(L, name, "the attribute claims %llu bytes of data but stores %llu",
+                         (unsigned long long)need, (unsigned long long)have);
+            return -1;
+        }
+        return 0;
+    }
+    hid_t dcpl = H5Dget_create_plist(s->id);
+    if (dcpl < 0) {
+        jx_ld_h5_error(L, name, "cannot read the dataset's creation properties");
+        return -1;
+    }
+    H5D_layout_t layout = H5Pget_layout(dcpl);
+    int external = H5Pget_external_count(dcpl);
+    H5Pclose(dcpl);
+    if (layout == H5D_VIRTUAL || external != 0) {
+        jx_ld_format_error(L, name, "datasets stored outside the file (virtual or external "
+                              "storage) are not supported");
+        return -1;
+    }
+    hsize_t have = H5Dget_storage_size(s->id);
+    hsize_t limit = have;
+    if (layout == H5D_CHUNKED)
+        limit = have > ((hsize_t)-1 - JX_FILL_SLACK) / JX_MAX_COMPRESSION
+                    ? (hsize_t)-1
+                    : have * JX_MAX_COMPRESSION + JX_FILL_SLACK;
+    else if (limit < JX_FILL_SLACK)
+        limit = JX_FILL_SLACK;
+    if (need > limit) {
+        jx_ld_format_error(L, name, "the dataset claims %llu bytes of data but stores %llu",
+                     (unsigned long long)need, (unsigned long long)have);
+        return -1;
+    }
+    return 0;
+}
+
+/* Reads the data of src into a new ndarray of the file's shape and dtype, straight into
+ * the array's buffer. A scalar dataspace gives a 0-d array. With raw (stolen), the bytes
+ * are read unconverted into an array of that dtype, whose item size must be the file's. */
+static PyObject *read_array(Loader *L, Src *s, const char *name, PyArray_Descr *raw)
+{
+    hsize_t dims[H5S_MAX_RANK];
+    npy_intp npdims[H5S_MAX_RANK];
+    JxReadType rt = {NULL, -1, 0, 0, 0};
+    hid_t ftype = -1, space = -1;
+    PyObject *arr = NULL;
+    int nd = 0;
+    ftype = src_type(s);
+    space = src_space(s);
+    if (ftype < 0 || space < 0) {
+        jx_ld_h5_error(L, name, "cannot inspect the data");
+        goto done;
+    }
+    switch (H5Sget_simple_extent_type(space)) {
+    case H5S_SCALAR:
+        break;
+    case H5S_SIMPLE:
+        nd = H5Sget_simple_extent_dims(space, dims, NULL);
+        if (nd < 0 || nd > H5S_MAX_RANK) {
+            jx_ld_h5_error(L, name, "cannot read the data's shape");
+            goto done;
+        }
+        break;
+    case H5S_NULL:
+        jx_ld_format_error(L, name, "the data has a NULL dataspace (no value)");
+        goto done;
+    default:
+        jx_ld_h5_error(L, name, "cannot read the data's dataspace");
+        goto done;
+    }
+    if (raw) {
+        rt.descr = raw;
+        raw = NULL;
+        rt.file_size = H5Tget_size(ftype);
+        rt.memtype = H5Tcopy(ftype);
+        if (rt.memtype < 0 || rt.file_size != (size_t)PyDataType_ELSIZE(rt.descr)) {
+            jx_ld_format_error(L, name, "the datatype does not have the item size of %R", rt.descr);
+            goto done;
+        }
+    } else if (jx_read_type_from_h5(ftype, &rt) < 0) {
+        jx_ld_rewrap(L, name, "unsupported datatype");
+        goto done;
+    }
+    hsize_t nelem = 1;
+    for (int i = 0; i < nd; i++) {
+        if (dims[i] != 0 && nelem > (hsize_t)NPY_MAX_INTP / dims[i]) {
+            jx_ld_format_error(L, name, "the data's shape is too large");
+            goto done;
+        }
+        nelem *= dims[i];
+        npdims[i] = (npy_intp)dims[i];
+    }
+    size_t elsize = (size_t)PyDataType_ELSIZE(rt.descr);
+    if ((elsize && nelem > (hsize_t)NPY_MAX_INTP / elsize) ||
+        (rt.file_size && nelem > (hsize_t)-1 / rt.file_size)) {
+        jx_ld_format_error(L, name, "the data is too large");
+        goto done;
+    }
+    if (check_storage(L, s, name, nelem * rt.file_size) < 0)
+        goto done;
+    arr = PyArray_NewFromDescr(&PyArray_Type, rt.descr, nd, npdims, NULL, NULL, 0, NULL);
+    rt.descr = NULL; /* stolen, even on failure */
+    if (!arr) {
+        jx_ld_rewrap(L, name, "cannot create the array");
+        goto done;
+    }
+    if (nelem > 0) {
+        if (src_read(s, rt.memtype, PyArray_DATA((PyArrayObject *)arr), nelem * elsize) < 0) {
+            Py_CLEAR(arr);
+            jx_ld_h5_error(L, name, "cannot read the data");
+            goto done;
+        }
+        if (rt.is_bool) {
+            char *b = PyArray_DATA((PyArrayObject *)arr);
+            for (hsize_t i = 0; i < nelem; i++)
+                b[i] = b[i] != 0;
+        }
+    }
+done:
+    Py_XDECREF(raw);
+    jx_read_type_clear(&rt);
+    if (space >= 0)
+        H5Sclose(space);
+    if (ftype >= 0)
+        H5Tclose(ftype);
+    return arr;
+}
+
+/* bytes / bytearray from the data of src (v1.2.0: a rank-1 uint8 array, read directly
+ * into the new object; any other array gives its raw buffer, like bytes(ndarray)). */
+static PyObject *read_buffer(Loader *L, Src *s, const char *name, int bytearray)
+{
+    hid_t ftype = src_type(s), space = src_space(s);
+    PyObject *r = NULL, *arr = NULL;
+    if (ftype < 0 || space < 0) {
+        jx_ld_h5_error(L, name, "cannot inspect the data");
+        goto done;
+    }
+    H5S_class_t sc = H5Sget_simple_extent_type(space);
+    if (H5Tget_class(ftype) == H5T_INTEGER && H5Tget_size(ftype) == 1 &&
+        (sc == H5S_SCALAR || (sc == H5S_SIMPLE && H5Sget_simple_extent_ndims(space) == 1))) {
+        hssize_t n = H5Sget_simple_extent_npoints(space);
+        if (n < 0 || (hsize_t)n > (hsize_t)PY_SSIZE_T_MAX) {
+            jx_ld_h5_error(L, name, "cannot read the data's shape");
+            goto done;
+        }
+        if (check_storage(L, s, name, (hsize_t)n) < 0)
+            goto done;
+        r = bytearray ? PyByteArray_FromStringAndSize(NULL, (Py_ssize_t)n)
+                      : PyBytes_FromStringAndSize(NULL, (Py_ssize_t)n);
+        if (!r)
+            goto done;
+        char *p = bytearray ? PyByteArray_AS_STRING(r) : PyBytes_AS_STRING(r);
+        if (n > 0 && src_read(s, H5T_NATIVE_UINT8, p, (hsize_t)n) < 0) {
+            Py_CLEAR(r);
+            jx_ld_h5_error(L, name, "cannot read the data");
+        }
+        goto done;
+    }
+    arr = read_array(L, s, name, NULL);
+    if (!arr)
+        goto done;
+    r = bytearray ? PyByteArray_FromObject(arr) : PyBytes_FromObject(arr);
+    if (!r)
+        jx_ld_rewrap(L, name, "cannot turn the data into bytes");
+done:
+    Py_XDECREF(arr);
+    if (space >= 0)
+        H5Sclose(space);
+    if (ftype >= 0)
+        H5Tclose(ftype);
+    return r;
+}
+
+/* jax.numpy.asarray, imported on first use (importing jaxon never imports jax). */
+static PyObject *jnp_asarray(Loader *L)
+{
+    if (!L->st->jnp_asarray) {
+        PyObject *jnp = PyImport_ImportModule("jax.numpy");
+        if (!jnp)
+            return NULL;
+        L->st->jnp_asarray = PyObject_GetAttrString(jnp, "asarray");
+        Py_DECREF(jnp);
+    }
+    return L->st->jnp_asarray;
+}
+
+/* The data of a jax.Array node. Our saver keeps jax dtypes NumPy cannot name (bfloat16,
+ * float8_*, int4 ...) in a storage-hint dataset whose HDF5 type has the dtype's bit layout
+ * and names the dtype in the dataset attribute JAXON_DTYPE (docs/validation.md); those bytes
+ * are read unconverted into that dtype. Without the attribute: the plain v1.2.0 reading. */
+static PyObject *read_jax_data(Loader *L, Src *s, const char *name)
+{
+    static const char *const known[] = {"bfloat16", "float8_", "float6_", "float4_",
+                                        "int4", "uint4", "int2", "uint2"};
+    Text t;
+    PyObject *jnp = NULL, *scalar_type = NULL, *r = NULL;
+    PyArray_Descr *descr = NULL;
+    char dtype_name[64];
+    htri_t has = s->is_dataset ? H5Aexists(s->id, "JAXON_DTYPE") : 0;
+    if (has < 0)
+        return jx_ld_h5_error(L, name, "cannot inspect the dataset's attributes");
+    if (!has)
+        return read_array(L, s, name, NULL);
+    if (jx_ld_read_text_attr(L, s->id, "JAXON_DTYPE", &t) < 0)
+        return NULL;
+    int ok = t.n > 0 && t.n < sizeof dtype_name && memchr(t.p, '\0', t.n) == NULL;
+    if (ok) {
+        memcpy(dtype_name, t.p, t.n);
+        dtype_name[t.n] = '\0';
+        ok = 0;
+        for (size_t i = 0; i < sizeof known / sizeof known[0] && !ok; i++)
+            ok = strncmp(dtype_name, known[i], strlen(known[i])) == 0;
+        for (size_t i = 0; ok && i < t.n; i++)
+            ok = (dtype_name[i] >= 'a' && dtype_name[i] <= 'z') ||
+                 (dtype_name[i] >= '0' && dtype_name[i] <= '9') || dtype_name[i] == '_';
+    }
+    jx_ld_text_free(&t);
+    if (!ok)
+        return jx_ld_format_error(L, name, "the dataset's JAXON_DTYPE is not a jax dtype name");
+    jnp = PyImport_ImportModule("jax.numpy");
+    scalar_type = jnp ? PyObject_GetAttrString(jnp, dtype_name) : NULL;
+    if (!scalar_type) {
+        if (jnp && PyErr_ExceptionMatches(PyExc_AttributeError)) {
+            PyErr_Clear();
+            jx_ld_format_error(L, name, "this jax has no dtype %s (JAXON_DTYPE)", dtype_name);
+        }
+        goto done;
+    }
+    if (!PyArray_DescrConverter(scalar_type, &descr)) {
+        jx_ld_rewrap(L, name, "JAXON_DTYPE does not name a dtype");
+        goto done;
+    }
+    r = read_array(L, s, name, descr); /* steals descr */
+done:
+    Py_XDECREF(jnp);
+    Py_XDECREF(scalar_type);
+    return r;
+}
+
+static PyObject *load_dill(Loader *L, Src *s, const char *name, const char *th, size_t th_len)
+{
+    PyObject *blob = NULL, *dill = NULL, *loads = NULL, *args = NULL, *r = NULL;
+    PyObject *kw = L->opts->dill_kwargs;
+    if (!L->opts->allow_dill)
+        return jx_ld_format_error(L, name,
+                            "the file contains a dill blob (%.*s); unpickling runs code from "
+                            "the file, so pass allow_dill=True to load it (trusted files only)",
+                            (int)(th_len > 200 ? 200 : th_len), th);
+    if (kw && !PyDict_Check(kw)) {
+        PyErr_Format(PyExc_TypeError, "dill_kwargs must be a dict, not %.100s",
+                     Py_TYPE(kw)->tp_name);
+        return NULL;
+    }
+    blob = read_buffer(L, s, name, 0);
+    if (!blob)
+        return NULL;
+    dill = PyImport_ImportModule("dill");
+    if (!dill)
+        goto done;
+    loads = PyObject_GetAttrString(dill, "loads");
+    args = loads ? PyTuple_Pack(1, blob) : NULL;
+    if (!args)
+        goto done;
+    r = PyObject_Call(loads, args, kw);
+    if (!r && PyErr_ExceptionMatches(PyExc_Exception) &&
+        !PyErr_ExceptionMatches(PyExc_MemoryError) && !PyErr_ExceptionMatches(PyExc_RecursionError)) {
+        /* make any unpickling failure a format error that says where the blob is */
+        PyObject *t, *v, *tb;
+        PyErr_Fetch(&t, &v, &tb);
+        PyErr_NormalizeException(&t, &v, &tb);
+        jx_ld_format_error(L, name, "cannot unpickle the dill blob: %S", v);
+        PyObject *t2, *v2, *tb2;
+        PyErr_Fetch(&t2, &v2, &tb2);
+        if (v2) {
+            PyErr_NormalizeException(&t2, &v2, &tb2);
+            if (tb)
+                PyException_SetTraceback(v, tb);
+            PyException_SetCause(v2, v);
+            v = NULL;
+        }
+        PyErr_Restore(t2, v2, tb2);
+        Py_XDECREF(t);
+        Py_XDECREF(v);
+        Py_XDECREF(tb);
+    }
+done:
+    Py_XDECREF(blob);
+    Py_XDECREF(dill);
+    Py_XDECREF(loads);
+    Py_XDECREF(args);
+    return r;
+}
+
+DataKind jx_ld_data_kind(const char *th, size_t n)
+{
+#define IS(word) (n == sizeof(word) - 1 && memcmp(th, word, n) == 0)
+    if (IS("numpy.ndarray"))
+        return DK_NDARRAY;
+    if (IS("jax.Array"))
+        return DK_JAX;
+    if (IS("bytes"))
+        return DK_BYTES;
+    if (IS("bytearray"))
+        return DK_BYTEARRAY;
+    if (IS("memoryview"))
+        return DK_MEMORYVIEW;
+    if (n >= 1 && th[0] == '!')
+        return DK_DILL;
+    return DK_NONE;
+#undef IS
+}
+
+/* The value of a data-typehint node (array, jax array, buffer, dill blob) from src. */
+PyObject *jx_ld_load_data(Loader *L, Src *s, const char *name, DataKind kind, const char *th,
+                           size_t th_len)
+{
+    PyObject *arr = NULL, *r = NULL, *f;
+    switch (kind) {
+    case DK_BYTES:
+        return read_buffer(L, s, name, 0);
+    case DK_BYTEARRAY:
+        return read_buffer(L, s, name, 1);
+    case DK_DILL:
+        return load_dill(L, s, name, th, th_len);
+    case DK_NDARRAY:
+        return read_array(L, s, name, NULL);
+    case DK_MEMORYVIEW:
+        arr = read_array(L, s, name, NULL);
+        r = arr ? PyMemoryView_FromObject(arr) : NULL;
+        break;
+    case DK_JAX:
+        arr = read_jax_data(L, s, name);
+        f = arr ? jnp_asarray(L) : NULL;
+        r = f ? PyObject_CallOneArg(f, arr) : NULL;
+        break;
+    case DK_NONE:
+        break;
+    }
+    Py_XDECREF(arr);
+    return r;
+}

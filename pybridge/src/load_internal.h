@@ -1,0 +1,66 @@
+/* Internals shared by the loader's files: load.c (the walk, text nodes, references,
+ * containers) and load_data.c (arrays, buffers, jax arrays, dill blobs). */
+#ifndef JX_LOAD_INTERNAL_H
+#define JX_LOAD_INTERNAL_H
+
+#include "ext.h"
+
+#include "npy.h"
+
+/* Text attributes up to this many bytes are read into a stack buffer. */
+#define JX_SMALL_TEXT 256
+
+typedef struct Loader {
+    JxState *st;
+    const JxLoadOptions *opts;
+    PyObject *memo;    /* bytes key -> object: the identity cache */
+    PyObject *visited; /* bytes(object token) of every group opened so far */
+    char *key;         /* names of the groups from "/" to the current one, each + NUL */
+    size_t key_len, key_cap;
+    H5O_token_t *stack; /* tokens of the open groups, "/" first */
+    int depth;
+    hid_t gapl, dapl; /* access lists that refuse external links */
+} Loader;
+
+typedef struct Text {
+    char *p; /* the value without trailing NULs (h5py semantics) */
+    size_t n;
+    char *heap;
+    char small[JX_SMALL_TEXT];
+} Text;
+
+/* Where data-typehint nodes keep their data. */
+typedef struct Src {
+    hid_t id;
+    int is_dataset;
+} Src;
+
+typedef enum DataKind {
+    DK_NONE,
+    DK_NDARRAY,
+    DK_JAX,
+    DK_BYTES,
+    DK_BYTEARRAY,
+    DK_MEMORYVIEW,
+    DK_DILL
+} DataKind;
+
+/* Errors carry "<group path>, attribute <name>: <reason>"; each returns NULL. */
+PyObject *jx_ld_format_error(Loader *L, const char *attr, const char *fmt, ...);
+PyObject *jx_ld_loc_error(Loader *L, PyObject *exc, const char *attr, const char *fmt, ...);
+/* A failed HDF5 call, with HDF5's explanation; keeps an exception already set. */
+PyObject *jx_ld_h5_error(Loader *L, const char *attr, const char *what);
+/* A pending ValueError/TypeError/OverflowError becomes a chained JaxonFormatError. */
+PyObject *jx_ld_rewrap(Loader *L, const char *attr, const char *what);
+
+/* Attribute name of object gid read as a scalar fixed-length UTF-8 string. */
+int jx_ld_read_text_attr(Loader *L, hid_t gid, const char *name, Text *t);
+void jx_ld_text_free(Text *t);
+
+/* load_data.c: the data typehint of th[0:n] (DK_NONE if it is none), and the value of a
+ * data node from its attribute or storage-hint dataset. */
+DataKind jx_ld_data_kind(const char *th, size_t n);
+PyObject *jx_ld_load_data(Loader *L, Src *s, const char *name, DataKind kind, const char *th,
+                          size_t th_len);
+
+#endif /* JX_LOAD_INTERNAL_H */
