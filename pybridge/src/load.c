@@ -298,7 +298,8 @@ static int read_text(Loader *L, hid_t aid, hid_t ftype, hid_t space, const char 
         if (var < 0)
             jx_ld_h5_error(L, name, "cannot inspect the string type");
         else
-            jx_ld_format_error(L, name, "expected a fixed-length string, found a variable-length one");
+            jx_ld_format_error(L, name,
+                               "expected a fixed-length string, found a variable-length one");
         return -1;
     }
     if (H5Tget_cset(ftype) != H5T_CSET_UTF8) {
@@ -545,7 +546,8 @@ static int load_dict_items(Loader *L, hid_t gid, const NameList *nl, PyObject *d
                 goto error;
             }
             if (idx != entries) {
-                jx_ld_format_error(L, name, "key(%zd) out of order: this is entry %zd", idx, entries);
+                jx_ld_format_error(L, name, "key(%zd) out of order: this is entry %zd", idx,
+                                   entries);
                 goto error;
             }
             key = load_node(L, gid, name);

@@ -310,7 +310,8 @@ static PyObject *load_dill(Loader *L, Src *s, const char *name, const char *th, 
         goto done;
     r = PyObject_Call(loads, args, kw);
     if (!r && PyErr_ExceptionMatches(PyExc_Exception) &&
-        !PyErr_ExceptionMatches(PyExc_MemoryError) && !PyErr_ExceptionMatches(PyExc_RecursionError)) {
+        !PyErr_ExceptionMatches(PyExc_MemoryError) &&
+        !PyErr_ExceptionMatches(PyExc_RecursionError)) {
         /* make any unpickling failure a format error that says where the blob is */
         PyObject *t, *v, *tb;
         PyErr_Fetch(&t, &v, &tb);

@@ -698,6 +698,73 @@ class TestMalformed:
         assert write_and_load(path, tree) == tree
 
 
+# ---- random malformed files -----------------------------------------------------------------
+
+PIECES = ["int(", "float(", "complex(", "range(", "slice(", "bool(", "'", ")", ",", "None",
+          "Ellipsis", "True", "1", "-", "j", "e", "nan", "dict", "list", "tuple", "set",
+          "frozenset", "#", "#tag", ":", ":ref", ":bytes", ":numpy.ndarray", ":!m.K",
+          "/JAXON_ROOT/", "/", "\\", "key(", "value(", "0", "0)", "'a'", " ", "\0", "é",
+          "numpy.ndarray", "bytes", "memoryview"]
+
+
+def random_file(target, rng):
+    """A root dict/list/set whose attributes have random names and values made of pieces
+    of the v1.2.0 grammar (text, numbers, arrays, groups)."""
+    def rs(k):
+        return "".join(rng.choice(PIECES) for _ in range(rng.randint(1, k)))
+    with new_file(target) as f:
+        g = f.create_group("JAXON_ROOT", track_order=True)
+        for _ in range(rng.randint(1, 6)):
+            name = rs(4).replace("\0", "")
+            if not name or name == "." or name in g.attrs:
+                continue
+            try:
+                r = rng.random()
+                if r < 0.6:
+                    text_attr(g, name, rs(6))
+                elif r < 0.75:
+                    dtype = rng.choice(["u1", "f4", "i8"])
+                    typed_attr(g, name, np.arange(rng.randint(0, 3), dtype=dtype))
+                elif r < 0.85:
+                    typed_attr(g, name, np.float32(1))
+                else:
+                    sub = g.require_group(name)
+                    text_attr(g, name, rng.choice(["list", "dict", "set", "tuple#x"]))
+                    text_attr(sub, rs(3).replace("\0", "") or "0", rs(5))
+            except (ValueError, KeyError, TypeError, OSError, RuntimeError):
+                pass  # h5py refused the name: fine, the file is random anyway
+        text_attr(f, "JAXON_ROOT", rng.choice(["dict", "list", "set"]))
+
+
+_FUZZ_SNIPPET = """
+import sys, jaxon
+seen = set()
+for p in sys.argv[1:]:
+    try:
+        jaxon.load(p, custom_unmarshalers=[lambda t, o: None])
+        seen.add("ok")
+    except (jaxon.JaxonFormatError, jaxon.CircularPyTreeException) as e:
+        seen.add(type(e).__name__)
+print(sorted(seen))
+"""
+
+
+class TestRandomFiles:
+    def test_survive_random_names_and_values(self, tmp_path):
+        import random
+        rng = random.Random(1234)
+        paths = []
+        for i in range(150):
+            p = str(tmp_path / f"r{i}.h5")
+            random_file(p, rng)
+            paths.append(p)
+        # any other exception (or a crash) fails the subprocess
+        r = subprocess.run([sys.executable, "-c", _FUZZ_SNIPPET, *paths], env=_UNVALIDATED_ENV,
+                           capture_output=True, text=True, timeout=300)
+        assert r.returncode == 0, r.stderr[-3000:]
+        assert "JaxonFormatError" in r.stdout
+
+
 # ---- interoperability with Python jaxon 1.2.0 ------------------------------------------------
 
 COMPAT_120 = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", ".compat",
