@@ -316,7 +316,7 @@ static int read_text(Loader *L, hid_t aid, hid_t ftype, hid_t space, const char 
     } else {
         if (size > (size_t)PY_SSIZE_T_MAX || H5Aget_storage_size(aid) < size) {
             jx_ld_format_error(L, name, "the string claims %zu bytes the attribute does not store",
-                         size);
+                               size);
             return -1;
         }
         t->heap = t->p = PyMem_Malloc(size);
@@ -453,11 +453,11 @@ static PyObject *load_ref(Loader *L, hid_t gid, const char *name)
     /* an ancestor: its key followed by NUL is a prefix of the current group's key */
     if (klen < L->key_len && memcmp(L->key, k, klen) == 0 && L->key[klen] == '\0')
         jx_ld_loc_error(L, L->st->CircularPyTreeException, name,
-                  "the reference %R points to a container that contains it (a cycle)", shown);
+                        "the reference %R points to a container that contains it (a cycle)", shown);
     else
         jx_ld_format_error(L, name,
-                     "the reference %R does not point to a node loaded before it (the target "
-                     "is missing, comes later in the file or is not referenceable)", shown);
+                           "the reference %R does not point to a node loaded before it (the target "
+                           "is missing, comes later in the file or is not referenceable)", shown);
     Py_DECREF(shown);
 done:
     PyMem_Free(k);
@@ -538,7 +538,7 @@ static int load_dict_items(Loader *L, hid_t gid, const NameList *nl, PyObject *d
             Py_ssize_t idx = slot_index(name, slot_len, 4);
             if (key) {
                 jx_ld_format_error(L, key_name, "key(%zd) is not followed by value(%zd)", key_index,
-                             key_index);
+                                   key_index);
                 goto error;
             }
             if (idx < 0) {
@@ -574,7 +574,7 @@ static int load_dict_items(Loader *L, hid_t gid, const NameList *nl, PyObject *d
         } else {
             if (key) {
                 jx_ld_format_error(L, key_name, "key(%zd) is not followed by value(%zd)", key_index,
-                             key_index);
+                                   key_index);
                 goto error;
             }
             int r = jx_atom_parse_v1(name, (Py_ssize_t)slot_len, &key);
@@ -601,7 +601,7 @@ static int load_dict_items(Loader *L, hid_t gid, const NameList *nl, PyObject *d
     }
     if (key) {
         jx_ld_format_error(L, key_name, "key(%zd) is not followed by value(%zd)", key_index,
-                     key_index);
+                           key_index);
         goto error;
     }
     return 0;
@@ -691,8 +691,8 @@ static PyObject *apply_tags(Loader *L, const char *name, PyObject *obj, const ch
         } else {
             if (!PyErr_Occurred())
                 jx_ld_format_error(L, name,
-                             "no custom_unmarshaler accepted the marshaler tag %R (loading "
-                             "classes by qualname arrives in a later release)", tag);
+                                   "no custom_unmarshaler accepted the marshaler tag %R (loading "
+                                   "classes by qualname arrives in a later release)", tag);
             Py_CLEAR(obj);
         }
         Py_DECREF(tag);
@@ -713,7 +713,7 @@ static int enter_group(Loader *L, hid_t gid, const char *name)
     for (int i = 0; i < L->depth; i++) {
         if (memcmp(&L->stack[i], &info.token, sizeof info.token) == 0) {
             jx_ld_loc_error(L, L->st->CircularPyTreeException, name,
-                      "the group is one of its own ancestors (a link cycle)");
+                            "the group is one of its own ancestors (a link cycle)");
             return -1;
         }
     }
@@ -894,9 +894,11 @@ static PyObject *load_plain(Loader *L, hid_t gid, const char *name)
         r = read_numeric_scalar(L, aid, ftype, name);
         goto done;
     } else {
-        jx_ld_format_error(L, name, "unexpected attribute type: expected a text atom or a numeric "
-                              "scalar, found %s data with a %s dataspace", class_name(cls),
-                     H5Sget_simple_extent_type(space) == H5S_SCALAR ? "scalar" : "non-scalar");
+        int scalar = H5Sget_simple_extent_type(space) == H5S_SCALAR;
+        jx_ld_format_error(L, name,
+                           "unexpected attribute type: expected a text atom or a numeric "
+                           "scalar, found %s data with a %s dataspace",
+                           class_name(cls), scalar ? "scalar" : "non-scalar");
         goto done;
     }
     /* the attribute is no longer needed: close it before recursing into a container */
@@ -1014,8 +1016,8 @@ static PyObject *load_root(Loader *L, hid_t root)
         return jx_ld_h5_error(L, NULL, "cannot inspect the root group");
     if (v2 > 0)
         return jx_ld_format_error(L, "JAXON_VERSION",
-                            "the file was written in the Jaxon v2.x layout; reading it is not "
-                            "supported yet");
+                                  "the file was written in the Jaxon v2.x layout; reading it "
+                                  "is not supported yet");
     if (enter_group(L, root, "") < 0)
         return NULL;
     L->key_len = 0; /* "/" has no name: keys start with the root attribute's name */

@@ -46,7 +46,7 @@ static int check_storage(Loader *L, Src *s, const char *name, hsize_t need)
         hsize_t have = H5Aget_storage_size(s->id);
         if (need > have) {
             jx_ld_format_error(L, name, "the attribute claims %llu bytes of data but stores %llu",
-                         (unsigned long long)need, (unsigned long long)have);
+                               (unsigned long long)need, (unsigned long long)have);
             return -1;
         }
         return 0;
@@ -74,7 +74,7 @@ static int check_storage(Loader *L, Src *s, const char *name, hsize_t need)
         limit = JX_FILL_SLACK;
     if (need > limit) {
         jx_ld_format_error(L, name, "the dataset claims %llu bytes of data but stores %llu",
-                     (unsigned long long)need, (unsigned long long)have);
+                           (unsigned long long)need, (unsigned long long)have);
         return -1;
     }
     return 0;
@@ -290,9 +290,10 @@ static PyObject *load_dill(Loader *L, Src *s, const char *name, const char *th, 
     PyObject *kw = L->opts->dill_kwargs;
     if (!L->opts->allow_dill)
         return jx_ld_format_error(L, name,
-                            "the file contains a dill blob (%.*s); unpickling runs code from "
-                            "the file, so pass allow_dill=True to load it (trusted files only)",
-                            (int)(th_len > 200 ? 200 : th_len), th);
+                                  "the file contains a dill blob (%.*s); unpickling runs code "
+                                  "from the file, so pass allow_dill=True to load it (trusted "
+                                  "files only)",
+                                  (int)(th_len > 200 ? 200 : th_len), th);
     if (kw && !PyDict_Check(kw)) {
         PyErr_Format(PyExc_TypeError, "dill_kwargs must be a dict, not %.100s",
                      Py_TYPE(kw)->tp_name);
