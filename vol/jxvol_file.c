@@ -24,10 +24,9 @@ static hid_t under_fapl(hid_t fapl_id, const jxvol_info *info)
 /* Closes a property list without touching the error stack the caller may be reporting. */
 static void close_plist_quietly(hid_t plist)
 {
-    hid_t err = H5Eget_current_stack();
+    hid_t err = jxvol_stack_save();
     H5Pclose(plist);
-    if (err >= 0)
-        H5Eset_current_stack(err);
+    jxvol_stack_restore(err);
 }
 
 /* Shared body of create and open: is_create selects the under call. An existing file is
@@ -56,7 +55,7 @@ static void *open_or_create(const char *name, unsigned flags, hid_t fcpl_id, hid
     if (!is_create && jxvol_v_check_existing(name, flags, fapl_id, fapl, info) < 0) {
         /* strict refusal: the violations are on the stack; close the under file */
     } else {
-        jxvol_file_state *fs = jxvol_fs_new(info->mode, name, !is_create);
+        jxvol_file_state *fs = jxvol_fs_new(info->mode, under_id, name, !is_create);
         if (fs) {
             fs->writable = is_create || (flags & H5F_ACC_RDWR);
             o = jxvol_obj_new(under, under_id, H5I_FILE, fs, "/");
@@ -123,15 +122,14 @@ herr_t jxvol_file_specific(void *obj, H5VL_file_specific_args_t *args, hid_t dxp
          * found" error is replaced: answer "not accessible" unless the under connector says
          * otherwise, and restore the stack exactly as it was. */
         hbool_t *accessible = args->args.is_accessible.accessible;
-        hid_t err = H5Eget_current_stack();
+        hid_t err = jxvol_stack_save();
         hbool_t answer = 0;
         H5VL_file_specific_args_t probe = *args;
         probe.args.is_accessible.accessible = &answer;
         if (specific_by_fapl(&probe, dxpl_id) < 0)
             answer = 0;
         *accessible = answer;
-        if (err >= 0)
-            H5Eset_current_stack(err);
+        jxvol_stack_restore(err);
         return 0;
     }
     case H5VL_FILE_DELETE:

@@ -11,7 +11,7 @@
 void jxvol_close_under(void *under, hid_t under_vol_id, H5I_type_t type, hid_t dxpl_id)
 {
     /* Error path: the caller is about to report a failure, keep the stack. */
-    hid_t err = H5Eget_current_stack();
+    hid_t err = jxvol_stack_save();
     switch (type) {
     case H5I_GROUP: H5VLgroup_close(under, under_vol_id, dxpl_id, NULL); break;
     case H5I_DATASET: H5VLdataset_close(under, under_vol_id, dxpl_id, NULL); break;
@@ -20,8 +20,7 @@ void jxvol_close_under(void *under, hid_t under_vol_id, H5I_type_t type, hid_t d
     case H5I_FILE: H5VLfile_close(under, under_vol_id, dxpl_id, NULL); break;
     default: break;
     }
-    if (err >= 0)
-        H5Eset_current_stack(err);
+    jxvol_stack_restore(err);
 }
 
 void *jxvol_wrap_result(void *under_result, const jxvol_obj *parent, H5I_type_t type,

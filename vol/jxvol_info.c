@@ -285,13 +285,12 @@ herr_t jxvol_info_free(void *_info)
     if (!info)
         return 0;
     /* Often called while an error is propagating: keep the stack the application will see. */
-    hid_t err = H5Eget_current_stack();
+    hid_t err = jxvol_stack_save();
     if (info->under_vol_info && H5VLfree_connector_info(info->under_vol_id, info->under_vol_info) < 0)
         ret = -1;
     if (info->under_vol_id >= 0)
         H5Idec_ref(info->under_vol_id);
-    if (err >= 0)
-        H5Eset_current_stack(err);
+    jxvol_stack_restore(err);
     free(info);
     return ret;
 }

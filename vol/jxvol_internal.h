@@ -31,6 +31,7 @@ typedef struct jxvol_info {
  * opened in it, so that the tracker outlives the file id while objects are still open. */
 typedef struct jxvol_file_state {
     unsigned refcount;
+    hid_t under_vol_id; /* one reference, shared by every wrapper of this file (see jxvol_obj) */
     jaxon_validate_mode mode;
     jxv_tracker *tracker; /* NULL when mode == OFF */
     char *filename;       /* as given to H5Fcreate/H5Fopen */
@@ -44,7 +45,12 @@ typedef struct jxvol_file_state {
 /* The wrapper around an under-connector object. */
 typedef struct jxvol_obj {
     void *under_object;
-    hid_t under_vol_id; /* one reference held by this wrapper */
+    /* The under connector. Its reference is normally the file state's: an H5Iinc_ref and
+     * H5Idec_ref per wrapper are public calls (global lock, API context), a large part of
+     * the connector's cost per object. Only a wrapper without a matching file state holds
+     * its own reference (owns_vol_ref). */
+    hid_t under_vol_id;
+    int owns_vol_ref;
     H5I_type_t type;    /* H5I_FILE, H5I_GROUP, ... or H5I_BADID when unknown */
     /* Absolute HDF5 path, or NULL when not known (anonymous objects, objects that reached us
      * through wrap_object). For attributes: the path of the object the attribute is on. */
@@ -55,7 +61,8 @@ typedef struct jxvol_obj {
 
 /* Wrap context: what wrap_object needs to make a jxvol_obj out of an under object. */
 typedef struct jxvol_wrap_ctx {
-    hid_t under_vol_id; /* one reference */
+    hid_t under_vol_id; /* a reference of its own only if owns_vol_ref, as in jxvol_obj */
+    int owns_vol_ref;
     void *under_wrap_ctx;
     jxvol_file_state *fs; /* one reference, or NULL */
 } jxvol_wrap_ctx;
@@ -81,6 +88,14 @@ hid_t jxvol_err_min_under(void);  /* under connector mismatch or failure */
 #define JXVOL_ERR_RESERVED 8
 size_t jxvol_err_room(void);
 
+/* Keeping the application's error stack across our own cleanup calls (public calls clear
+ * the stack on entry): jxvol_stack_save returns a saved copy, or H5I_INVALID_HID when the
+ * stack is empty (the common case: copying it registers an id, which on every wrapper free
+ * and every API call's wrap context was the connector's largest per-call cost), and
+ * jxvol_stack_restore puts the stack back exactly (an empty stack stays empty). */
+hid_t jxvol_stack_save(void);
+void jxvol_stack_restore(hid_t saved);
+
 /* Pushes one message with our class, if the stack has room. No other HDF5 API call that
  * clears the stack may follow before returning (H5Eget_num does not clear it). */
 #define JXVOL_PUSH(min, ...)                                                                  \
@@ -92,8 +107,8 @@ size_t jxvol_err_room(void);
 
 /* ---- objects (jxvol_wrap.c) -------------------------------------------------------------- */
 
-/* New wrapper for under_obj; takes a new reference on under_vol_id and on fs. path is copied
- * (may be NULL). Returns NULL with an error pushed if out of memory. */
+/* New wrapper for under_obj; takes a reference on fs, and on under_vol_id unless fs holds it.
+ * path is copied (may be NULL). Returns NULL with an error pushed if out of memory. */
 jxvol_obj *jxvol_obj_new(void *under_obj, hid_t under_vol_id, H5I_type_t type,
                          jxvol_file_state *fs, const char *path);
 /* Frees the wrapper (not the under object); keeps the HDF5 error stack intact. */
@@ -114,7 +129,9 @@ char *jxvol_child_path(const jxvol_obj *o, const H5VL_loc_params_t *lp, const ch
 int jxvol_path_split(const char *path, char **parent, const char **name);
 
 /* Shared per-file state. */
-jxvol_file_state *jxvol_fs_new(jaxon_validate_mode mode, const char *filename, int opened_existing);
+/* under_vol_id: the state takes one reference of its own. */
+jxvol_file_state *jxvol_fs_new(jaxon_validate_mode mode, hid_t under_vol_id, const char *filename,
+                               int opened_existing);
 jxvol_file_state *jxvol_fs_ref(jxvol_file_state *fs);
 void jxvol_fs_unref(jxvol_file_state *fs);
 

@@ -20,6 +20,20 @@ hid_t jxvol_err_min_layout(void) { return jxvol_errors.min_layout; }
 hid_t jxvol_err_min_nomem(void) { return jxvol_errors.min_nomem; }
 hid_t jxvol_err_min_under(void) { return jxvol_errors.min_under; }
 
+hid_t jxvol_stack_save(void)
+{
+    ssize_t used = H5Eget_num(H5E_DEFAULT); /* does not clear the stack */
+    return used > 0 ? H5Eget_current_stack() : H5I_INVALID_HID;
+}
+
+void jxvol_stack_restore(hid_t saved)
+{
+    if (saved >= 0)
+        H5Eset_current_stack(saved); /* also releases the saved copy */
+    else if (H5Eget_num(H5E_DEFAULT) > 0)
+        H5Eclear2(H5E_DEFAULT);
+}
+
 size_t jxvol_err_room(void)
 {
     ssize_t used = H5Eget_num(H5E_DEFAULT); /* does not clear the stack */

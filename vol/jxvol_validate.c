@@ -479,7 +479,7 @@ static void annotate(jxvol_obj *file, hid_t dxpl_id, const jxv_report *rep)
 {
     jxv_tracker *t = file->fs->tracker;
     uint64_t flags = 0;
-    hid_t err = H5Eget_current_stack();
+    hid_t err = jxvol_stack_save();
     if (H5VLintrospect_opt_query(file->under_object, file->under_vol_id, H5VL_SUBCLS_OBJECT,
                                  H5VL_NATIVE_OBJECT_SET_COMMENT, &flags) >= 0 &&
         (flags & H5VL_OPT_QUERY_SUPPORTED)) {
@@ -499,8 +499,7 @@ static void annotate(jxvol_obj *file, hid_t dxpl_id, const jxv_report *rep)
             fprintf(stderr, "jaxon: warning: %d annotation(s) could not be written to %s\n",
                     ac.failures, file->fs->filename ? file->fs->filename : "the file");
     }
-    if (err >= 0)
-        H5Eset_current_stack(err);
+    jxvol_stack_restore(err);
 }
 
 /* The whole-tree rules (jxv_tracker_finish), run at three moments:

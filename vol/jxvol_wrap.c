@@ -11,12 +11,14 @@
 
 /* ---- shared file state ------------------------------------------------------------------- */
 
-jxvol_file_state *jxvol_fs_new(jaxon_validate_mode mode, const char *filename, int opened_existing)
+jxvol_file_state *jxvol_fs_new(jaxon_validate_mode mode, hid_t under_vol_id, const char *filename,
+                               int opened_existing)
 {
     jxvol_file_state *fs = calloc(1, sizeof *fs);
     if (!fs)
         return NULL;
     fs->refcount = 1;
+    fs->under_vol_id = H5I_INVALID_HID;
     fs->mode = mode;
     fs->opened_existing = opened_existing;
     if (filename && !(fs->filename = strdup(filename))) {
@@ -28,6 +30,8 @@ jxvol_file_state *jxvol_fs_new(jaxon_validate_mode mode, const char *filename, i
         free(fs);
         return NULL;
     }
+    if (H5Iinc_ref(under_vol_id) >= 0)
+        fs->under_vol_id = under_vol_id;
     return fs;
 }
 
@@ -43,6 +47,11 @@ void jxvol_fs_unref(jxvol_file_state *fs)
     if (!fs || --fs->refcount > 0)
         return;
     jxvol_v_tracker_free(fs);
+    if (fs->under_vol_id >= 0) {
+        hid_t err = jxvol_stack_save(); /* may run on an error path */
+        H5Idec_ref(fs->under_vol_id);
+        jxvol_stack_restore(err);
+    }
     free(fs->filename);
     free(fs);
 }
@@ -62,9 +71,12 @@ jxvol_obj *jxvol_obj_new(void *under_obj, hid_t under_vol_id, H5I_type_t type,
     o->under_vol_id = under_vol_id;
     o->type = type;
     o->fs = jxvol_fs_ref(fs);
-    /* H5Iinc_ref is a public API call and would clear the error stack; it cannot fail for
-     * a registered connector id, and we only get here on success paths. */
-    H5Iinc_ref(under_vol_id);
+    if (!fs || fs->under_vol_id != under_vol_id) {
+        /* H5Iinc_ref is a public API call and would clear the error stack; it cannot fail
+         * for a registered connector id, and we only get here on success paths. */
+        H5Iinc_ref(under_vol_id);
+        o->owns_vol_ref = 1;
+    }
     return o;
 }
 
@@ -72,12 +84,13 @@ void jxvol_obj_free(jxvol_obj *o)
 {
     if (!o)
         return;
-    /* Runs on error paths too: H5Idec_ref is a public call that would wipe the messages the
-     * application is about to see, so save and restore the stack around it. */
-    hid_t err = H5Eget_current_stack();
-    H5Idec_ref(o->under_vol_id);
-    if (err >= 0)
-        H5Eset_current_stack(err);
+    if (o->owns_vol_ref) {
+        /* Runs on error paths too: H5Idec_ref is a public call that would wipe the messages
+         * the application is about to see, so save and restore the stack around it. */
+        hid_t err = jxvol_stack_save();
+        H5Idec_ref(o->under_vol_id);
+        jxvol_stack_restore(err);
+    }
     jxvol_fs_unref(o->fs);
     free(o->path);
     free(o->attr_name);
@@ -189,8 +202,11 @@ herr_t jxvol_get_wrap_ctx(const void *obj, void **wrap_ctx)
         return -1;
     }
     ctx->under_vol_id = o->under_vol_id;
-    H5Iinc_ref(ctx->under_vol_id);
     ctx->fs = jxvol_fs_ref(o->fs);
+    if (!ctx->fs || ctx->fs->under_vol_id != ctx->under_vol_id) {
+        H5Iinc_ref(ctx->under_vol_id);
+        ctx->owns_vol_ref = 1;
+    }
     *wrap_ctx = ctx;
     return 0;
 }
@@ -222,13 +238,17 @@ herr_t jxvol_free_wrap_ctx(void *wrap_ctx)
 {
     jxvol_wrap_ctx *ctx = wrap_ctx;
     herr_t ret = 0;
-    /* May run while an error is being reported: keep the application's stack. */
-    hid_t err = H5Eget_current_stack();
-    if (ctx->under_wrap_ctx && H5VLfree_wrap_ctx(ctx->under_wrap_ctx, ctx->under_vol_id) < 0)
-        ret = -1;
-    H5Idec_ref(ctx->under_vol_id);
-    if (err >= 0)
-        H5Eset_current_stack(err);
+    /* Runs after every API call on our objects, also while an error is being reported. The
+     * native connector has no wrap context, so in the common case nothing here calls HDF5;
+     * otherwise keep the application's stack. */
+    if (ctx->under_wrap_ctx || ctx->owns_vol_ref) {
+        hid_t err = jxvol_stack_save();
+        if (ctx->under_wrap_ctx && H5VLfree_wrap_ctx(ctx->under_wrap_ctx, ctx->under_vol_id) < 0)
+            ret = -1;
+        if (ctx->owns_vol_ref)
+            H5Idec_ref(ctx->under_vol_id);
+        jxvol_stack_restore(err);
+    }
     jxvol_fs_unref(ctx->fs);
     free(ctx);
     return ret;
