@@ -96,6 +96,11 @@ typedef struct jxv_name {
     const char *hint; size_t hint_len; /* hint == NULL: no typehint */
     enum { JXV_SLOT_ROOT, JXV_SLOT_INDEX, JXV_SLOT_KEY, JXV_SLOT_VALUE, JXV_SLOT_SIMPLE } slot_kind;
     uint64_t index;                    /* INDEX, KEY, VALUE */
+    /* INDEX written with leading zeros ("00042"): its digit count, else 0. Zero-padded names
+     * are our extension for list-like containers of more than 65,535 items, whose groups
+     * cannot track creation order (spec §11); the group-level rules decide whether they are
+     * allowed (index-order), a single name cannot. */
+    unsigned index_width;
 } jxv_name;
 
 /* Splits and checks an attribute name; on error appends to rep (path = where) and returns -1. */

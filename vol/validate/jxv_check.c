@@ -117,6 +117,7 @@ typedef struct gctx {
     descend *items;
     size_t nitems, capitems;
     int root_found;
+    int untracked;       /* container group without creation-order tracking, >1 attribute */
 } gctx;
 
 static int check_group(chk *c, hid_t gid, const char *gpath, jxv_ctag tag, int depth);
@@ -304,6 +305,14 @@ static int check_node(gctx *g, hid_t aid, const char *name, size_t len, const ch
                             (int)(nm.slot_len > 200 ? 200 : nm.slot_len), nm.slot);
         if (jxv__map_put(&g->slots, 0, slot, nm.slot_len, slot) < 0)
             return oom(c, where);
+        if (g->untracked && g->order.n == 0 && !g->order.reported &&
+            !(nm.slot_kind == JXV_SLOT_INDEX && nm.index_width)) {
+            /* name order is index order only with zero-padded names (lists > 65,535) */
+            jxv_fail(c->rep, JXV_RULE_INDEX_ORDER, g->gpath, "", 0,
+                     "the group does not track attribute creation order, so the order of its "
+                     "children cannot be recovered");
+            g->order.reported = 1;
+        }
         char *cname = arena_dup(c, name, len);
         if (!cname)
             return oom(c, where);
@@ -632,11 +641,8 @@ static int check_group(chk *c, hid_t gid, const char *gpath, jxv_ctag tag, int d
         H5Pclose(gcpl);
     }
     H5O_info2_t oi;
-    if (!g.is_root && idx == H5_INDEX_NAME &&
-        H5Oget_info3(gid, &oi, H5O_INFO_NUM_ATTRS) >= 0 && oi.num_attrs > 1)
-        jxv_fail(c->rep, JXV_RULE_INDEX_ORDER, gpath, "", 0,
-                 "the group does not track attribute creation order, so the order of its "
-                 "children cannot be recovered");
+    g.untracked = !g.is_root && idx == H5_INDEX_NAME &&
+                  H5Oget_info3(gid, &oi, H5O_INFO_NUM_ATTRS) >= 0 && oi.num_attrs > 1;
     hsize_t pos = 0;
     if (H5Aiterate2(gid, idx, H5_ITER_INC, &pos, attr_cb, &g) < 0 && !c->failed)
         jxv_fail(c->rep, JXV_RULE_STRAY_OBJECT, gpath, "", 0,

@@ -785,10 +785,15 @@ static int classify_slot(jxv_layout layout, const char *s, size_t sl, jxv_name *
     }
     if (sl && is_digit(s[0])) {
         uint64_t ix;
-        why = parse_index(s, sl, &ix);
+        /* zero-padded indices (very large lists) are judged per group, see jxv.h */
+        size_t z = 0;
+        while (z + 1 < sl && s[z] == '0')
+            z++;
+        why = parse_index(s + z, sl - z, &ix);
         if (!why) {
             out->slot_kind = JXV_SLOT_INDEX;
             out->index = ix;
+            out->index_width = z ? (unsigned)(sl > 64 ? 64 : sl) : 0;
             return 0;
         }
         if (layout == JXV_LAYOUT_V1)

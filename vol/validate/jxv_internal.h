@@ -143,6 +143,7 @@ typedef struct jxv_order {
     int64_t open_key;  /* index of a key(i) waiting for its value(i), -1 if none */
     uint8_t list_bad, dict_bad; /* code of the first break, 0 = still plausible */
     uint8_t reported;           /* a violation was already reported for this group */
+    unsigned pad_width;         /* index width of the first child if zero-padded, else 0 */
     uint64_t list_expect, dict_expect;       /* expected index at the break */
     const char *list_bad_name, *dict_bad_name; /* the child that broke it (caller-owned) */
     size_t list_bad_len, dict_bad_len;

@@ -295,8 +295,12 @@ enum order_code {
     OC_DICT_KEY_WRONG,
     OC_DICT_KEY_OPEN,
     OC_DICT_VALUE_NO_KEY,
-    OC_DICT_VALUE_WRONG
+    OC_DICT_VALUE_WRONG,
+    OC_LIST_PAD_FORM,
+    OC_DICT_PADDED
 };
+
+#define MAX_TRACKED 65535 /* attributes per group when creation order is tracked (spec §11) */
 
 void jxv__order_init(jxv_order *o)
 {
@@ -332,6 +336,14 @@ static int report_code(int code, uint64_t expect, const char *name, size_t len,
         return jxv_fail(rep, JXV_RULE_KEY_VALUE, where, name, len,
                         "value(i) must immediately follow key(i); the next entry is "
                         "%" PRIu64, expect);
+    case OC_LIST_PAD_FORM:
+        return jxv_fail(rep, JXV_RULE_INDEX_ORDER, where, name, len,
+                        "the index names of one group are all written the same way (all "
+                        "without leading zeros, or all zero-padded to one width); expected "
+                        "%" PRIu64 " in the form of the first child", expect);
+    case OC_DICT_PADDED:
+        return jxv_fail(rep, JXV_RULE_SLOT_NAME, where, name, len,
+                        "a dict slot that is a number has no leading zeros");
     case OC_DICT_VALUE_WRONG:
         return jxv_fail(rep, JXV_RULE_KEY_VALUE, where, name, len,
                         "expected value(%" PRIu64 ") after key(%" PRIu64 ")", expect, expect);
@@ -346,9 +358,13 @@ int jxv__order_add(jxv_order *o, jxv_layout layout, const jxv_name *nm, jxv_ctag
 {
     jxv_order n = *o;
     uint64_t pos = o->n;
+    if (pos == 0 && nm->slot_kind == JXV_SLOT_INDEX)
+        n.pad_width = nm->index_width;
     if (!n.list_bad) {
         if (nm->slot_kind != JXV_SLOT_INDEX)
             n.list_bad = OC_LIST_NOT_INDEX;
+        else if (n.pad_width ? nm->slot_len != n.pad_width : nm->index_width != 0)
+            n.list_bad = OC_LIST_PAD_FORM; /* padded: same digit count; else no zeros */
         else if (nm->index != pos)
             n.list_bad = OC_LIST_WRONG_INDEX;
         if (n.list_bad) {
@@ -366,6 +382,8 @@ int jxv__order_add(jxv_order *o, jxv_layout layout, const jxv_name *nm, jxv_ctag
         case JXV_SLOT_ROOT:
             if (nm->slot_kind == JXV_SLOT_INDEX && layout == JXV_LAYOUT_V1)
                 code = OC_DICT_INDEX_V1;
+            else if (nm->slot_kind == JXV_SLOT_INDEX && nm->index_width)
+                code = OC_DICT_PADDED;
             else if (n.open_key >= 0)
                 code = OC_DICT_KEY_OPEN, expect = (uint64_t)n.open_key;
             else
@@ -436,5 +454,17 @@ int jxv__order_close(const jxv_order *o, jxv_ctag tag, const char *where, jxv_re
     if (tag != JXV_TAG_NONE && o->list_bad)
         return report_code(o->list_bad, o->list_expect, o->list_bad_name, o->list_bad_len,
                            where, rep);
+    if (tag != JXV_TAG_NONE && o->pad_width) {
+        /* zero padding exists so that name order (untracked groups) is index order */
+        unsigned digits = 1;
+        for (uint64_t v = o->n ? o->n - 1 : 0; v >= 10; v /= 10)
+            digits++;
+        if (o->n <= MAX_TRACKED || o->pad_width != digits)
+            return jxv_fail(rep, JXV_RULE_INDEX_ORDER, where, "", 0,
+                            "zero-padded index names are only for list-like containers of "
+                            "more than 65,535 items (this one has %" PRIu64 "), padded to "
+                            "the digit count of the last index",
+                            o->n);
+    }
     return 0;
 }

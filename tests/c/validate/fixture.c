@@ -20,7 +20,7 @@ const char *fx_path(const char *name, char *buf, size_t cap)
     return buf;
 }
 
-static hid_t create(const char *path, int tracked)
+static hid_t create(const char *path, int tracked, int v18)
 {
     hid_t fcpl = H5Pcreate(H5P_FILE_CREATE);
     CHECK(fcpl);
@@ -32,6 +32,8 @@ static hid_t create(const char *path, int tracked)
     CHECK(fapl);
     CHECK(H5Pset_fapl_sec2(fapl));
     CHECK(H5Pset_vol(fapl, H5VL_NATIVE, NULL));
+    if (v18)
+        CHECK(H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_LATEST));
     hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, fcpl, fapl);
     CHECK(f);
     H5Pclose(fcpl);
@@ -39,8 +41,9 @@ static hid_t create(const char *path, int tracked)
     return f;
 }
 
-hid_t fx_create(const char *path) { return create(path, 1); }
-hid_t fx_create_untracked(const char *path) { return create(path, 0); }
+hid_t fx_create(const char *path) { return create(path, 1, 0); }
+hid_t fx_create_untracked(const char *path) { return create(path, 0, 0); }
+hid_t fx_create_v18(const char *path) { return create(path, 1, 1); }
 
 static hid_t group(hid_t loc, const char *name, int tracked)
 {
@@ -51,6 +54,9 @@ static hid_t group(hid_t loc, const char *name, int tracked)
         CHECK(H5Pset_link_creation_order(gcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED));
         CHECK(H5Pset_attr_creation_order(gcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED));
     }
+    /* times off as h5py >= 3.15 does; it also gives untracked groups a version-2 object
+     * header, whose dense attribute storage keeps very large groups fast */
+    CHECK(H5Pset_obj_track_times(gcpl, 0));
     CHECK(H5Pset_create_intermediate_group(lcpl, 1));
     CHECK(H5Pset_char_encoding(lcpl, H5T_CSET_UTF8));
     hid_t g = H5Gcreate2(loc, name, lcpl, gcpl, H5P_DEFAULT);

@@ -13,6 +13,9 @@
 const char *fx_path(const char *name, char *buf, size_t cap);
 hid_t fx_create(const char *path);                   /* truncates; tracked creation order */
 hid_t fx_create_untracked(const char *path);         /* no creation-order tracking */
+/* libver low bound 1.8: every group gets a version-2 object header and so dense attribute
+ * storage even without creation-order tracking (needed for > 65,535 attributes) */
+hid_t fx_create_v18(const char *path);
 hid_t fx_group(hid_t loc, const char *name);         /* tracked, intermediate groups */
 hid_t fx_group_untracked(hid_t loc, const char *name);
 void fx_text(hid_t loc, const char *name, const char *text);

@@ -15,11 +15,13 @@ typedef void (*writer_fn)(hid_t file);
 static char path_buf[1024];
 
 /* Writes a fixture with fn and checks it; the report is left in *rep. */
+static int use_v18 = 0; /* fx_create_v18 for the next write_and_check */
+
 static int write_and_check(const char *name, writer_fn fn, jxv_report *rep,
                            jxv_check_stats *st)
 {
     const char *path = fx_path(name, path_buf, sizeof path_buf);
-    hid_t f = fx_create(path);
+    hid_t f = use_v18 ? fx_create_v18(path) : fx_create(path);
     fn(f);
     fx_close(f);
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
@@ -205,6 +207,19 @@ static void v1_jaxon_dtype(hid_t f)
     hid_t d = H5Dopen2(g, "0", H5P_DEFAULT);
     fx_text(d, "JAXON_DTYPE", "bfloat16");
     H5Dclose(d);
+    fx_close(g);
+    fx_text(f, "JAXON_ROOT", "list");
+}
+
+static void v1_padded_list(hid_t f)
+{
+    /* our writer's answer to spec §11: > 65,535 items, untracked group, zero-padded names */
+    hid_t g = fx_group_untracked(f, "JAXON_ROOT");
+    char name[16];
+    for (int i = 0; i < 65537; i++) {
+        snprintf(name, sizeof name, "%05d", i);
+        fx_text(g, name, "None");
+    }
     fx_close(g);
     fx_text(f, "JAXON_ROOT", "list");
 }
@@ -396,6 +411,13 @@ static void v2_e12_str(hid_t f)
     fx_E(f, "JAXON_ROOT:numpy.str_");
 }
 
+static void checker_should_accept_zero_padded_lists_beyond_65535_items(void)
+{
+    use_v18 = 1;
+    CHECK_CLEAN(v1_padded_list, 65538);
+    use_v18 = 0;
+}
+
 static void checker_should_accept_the_v2_worked_examples(void)
 {
     CHECK_CLEAN(v2_e1_e2, 15);
@@ -555,6 +577,14 @@ static void br_hard_link_cycle(hid_t f)
                  H5Lcreate_hard(f, "/JAXON_ROOT", a, "'b'", H5P_DEFAULT, H5P_DEFAULT);
                  fx_close(a); fx_text(g, "'a'", "dict"));
 }
+static void br_padded_small_list(hid_t f)
+{
+    hid_t g = fx_group(f, "JAXON_ROOT");
+    fx_text(g, "00", "None");
+    fx_text(g, "01", "None");
+    fx_close(g);
+    fx_text(f, "JAXON_ROOT", "list");
+}
 static void br_deep(hid_t f)
 {
     hid_t g = fx_group(f, "JAXON_ROOT");
@@ -641,6 +671,7 @@ static void checker_should_report_order_problems(void)
     CHECK_BROKEN(br_open_key, JXV_RULE_KEY_VALUE);
     CHECK_BROKEN(br_index_order, JXV_RULE_INDEX_ORDER);
     CHECK_BROKEN(br_untracked_list, JXV_RULE_INDEX_ORDER);
+    CHECK_BROKEN(br_padded_small_list, JXV_RULE_INDEX_ORDER);
 }
 
 static void checker_should_report_reference_problems(void)
@@ -736,6 +767,7 @@ static void validate_file_should_pass_each_violation_to_the_callback(void)
 int main(void)
 {
     RUN(checker_should_accept_the_v1_worked_examples);
+    RUN(checker_should_accept_zero_padded_lists_beyond_65535_items);
     RUN(checker_should_accept_the_v2_worked_examples);
     RUN(checker_should_report_the_v2_version_and_layout);
     RUN(checker_should_report_root_problems);

@@ -112,7 +112,6 @@ static void v1_names_should_reject_malformed_slots_and_typehints_with_the_exact_
 {
     static const bad_case bad[] = {
         {"", JXV_RULE_SLOT_NAME},
-        {"01", JXV_RULE_SLOT_NAME},            /* leading zero */
         {"18446744073709551616", JXV_RULE_SLOT_NAME}, /* > 64 bits */
         {"key(01)", JXV_RULE_SLOT_NAME},
         {"key(1", JXV_RULE_SLOT_NAME},
@@ -130,6 +129,29 @@ static void v1_names_should_reject_malformed_slots_and_typehints_with_the_exact_
         {"'a':numpy.ndarray:ref", JXV_RULE_SLOT_NAME}, /* split at the last colon */
     };
     ASSERT_BAD(jxv_parse_attr_name(V1, t_, strlen(t_), &(jxv_name){0}, "/g@x", &rep_), bad);
+}
+
+static void names_should_parse_zero_padded_indices_with_their_width(void)
+{
+    /* allowed or not per group (lists of more than 65,535 items): the name only says how */
+    jxv_report rep;
+    jxv_name nm;
+    jxv_report_init(&rep);
+    ASSERT_EQ_INT(name_ok(V1, "00042", &nm, &rep), 0);
+    ASSERT_EQ_INT(nm.slot_kind, JXV_SLOT_INDEX);
+    ASSERT_EQ_INT(nm.index, 42);
+    ASSERT_EQ_INT(nm.index_width, 5);
+    ASSERT_EQ_INT(name_ok(V1, "00000", &nm, &rep), 0);
+    ASSERT_EQ_INT(nm.index, 0);
+    ASSERT_EQ_INT(nm.index_width, 5);
+    ASSERT_EQ_INT(name_ok(V2, "07", &nm, &rep), 0);
+    ASSERT_EQ_INT(nm.index_width, 2);
+    ASSERT_EQ_INT(name_ok(V1, "42", &nm, &rep), 0);
+    ASSERT_EQ_INT(nm.index_width, 0);
+    ASSERT_EQ_INT(name_ok(V1, "0", &nm, &rep), 0);
+    ASSERT_EQ_INT(nm.index_width, 0);
+    ASSERT_CLEAN(&rep);
+    jxv_report_clear(&rep);
 }
 
 static void v2_names_should_accept_typeinfo_chains_and_surrounding_whitespace(void)
@@ -173,7 +195,6 @@ static void v2_names_should_reject_bad_typeinfo_with_the_exact_rule(void)
         {"range(0,2)", JXV_RULE_SLOT_NAME},         /* not simple in v2 */
         {"'abc", JXV_RULE_SLOT_NAME},
         {"'a'b'", JXV_RULE_SLOT_NAME},
-        {"05", JXV_RULE_SLOT_NAME},
         {"1.50", JXV_RULE_SLOT_NAME},
         {"abc", JXV_RULE_SLOT_NAME},
         {"  ", JXV_RULE_SLOT_NAME},
@@ -409,6 +430,7 @@ int main(void)
     RUN(v1_names_should_accept_every_slot_form_and_name_typehint);
     RUN(v1_names_should_split_at_the_last_colon_unless_they_end_with_a_quote);
     RUN(v1_names_should_reject_malformed_slots_and_typehints_with_the_exact_rule);
+    RUN(names_should_parse_zero_padded_indices_with_their_width);
     RUN(v2_names_should_accept_typeinfo_chains_and_surrounding_whitespace);
     RUN(v2_names_should_split_quote_aware_from_the_end);
     RUN(v2_names_should_reject_bad_typeinfo_with_the_exact_rule);

@@ -378,6 +378,33 @@ static void tracker_should_accept_v2_slash_keys_and_empty_buffers(void)
     TEARDOWN();
 }
 
+static void tracker_should_accept_zero_padded_indices_of_lists_beyond_65535_items(void)
+{
+    SETUP();
+    OK(group(t, "/", "JAXON_ROOT", &rep));
+    char name[16];
+    for (int i = 0; i < 70000; i++) {
+        snprintf(name, sizeof name, "%05d", i);
+        OK(text(t, "/JAXON_ROOT", name, "None", &rep));
+    }
+    OK(text(t, "/", "JAXON_ROOT", "list", &rep));
+    OK(jxv_tracker_finish(t, &rep));
+    ASSERT_CLEAN(&rep);
+    TEARDOWN();
+}
+
+static void tracker_should_refuse_zero_padded_indices_of_small_or_mixed_lists(void)
+{
+    SETUP();
+    OK(group(t, "/", "JAXON_ROOT", &rep));
+    OK(text(t, "/JAXON_ROOT", "00", "None", &rep));
+    OK(text(t, "/JAXON_ROOT", "01", "None", &rep));
+    EXPECT_REFUSED(text(t, "/", "JAXON_ROOT", "list", &rep), JXV_RULE_INDEX_ORDER);
+    jxv_report_clear(&rep);
+    EXPECT_REFUSED(text(t, "/JAXON_ROOT", "2", "None", &rep), JXV_RULE_INDEX_ORDER);
+    TEARDOWN();
+}
+
 static void tracker_should_handle_fifty_thousand_nodes_quickly(void)
 {
     SETUP();
@@ -707,6 +734,8 @@ int main(void)
     RUN(tracker_should_leave_plain_hdf5_files_alone);
     RUN(tracker_should_accept_a_v2_save);
     RUN(tracker_should_accept_v2_slash_keys_and_empty_buffers);
+    RUN(tracker_should_accept_zero_padded_indices_of_lists_beyond_65535_items);
+    RUN(tracker_should_refuse_zero_padded_indices_of_small_or_mixed_lists);
     RUN(tracker_should_handle_fifty_thousand_nodes_quickly);
     RUN(tracker_should_refuse_an_index_out_of_order);
     RUN(tracker_should_refuse_a_list_tag_on_dict_slots);
