@@ -60,8 +60,60 @@ static const char *check_int_repr(const char *s, size_t len)
     return NULL;
 }
 
-/* Python's repr of a finite double (shortest round-trip digits; scientific iff the decimal
- * exponent is < -4 or >= 16; at least two exponent digits; ".0" added to integral values). */
+/* Decimal digits of d: the correctly rounded p significant digits ("%.*e"). */
+static void sci_digits(double d, int p, char *dig, int *nd, int *exp10)
+{
+    char tmp[48];
+    snprintf(tmp, sizeof tmp, "%.*e", p - 1, fabs(d));
+    const char *q = tmp;
+    *nd = 0;
+    for (; *q && *q != 'e'; q++)
+        if (is_digit(*q))
+            dig[(*nd)++] = *q;
+    dig[*nd] = '\0';
+    *exp10 = atoi(q + 1);
+}
+
+/* The p-digit decimal next to dig (dir = +1 up, -1 down), renormalised. */
+static void neighbour(const char *dig, int nd, int exp10, int dir, char *out, int *oexp)
+{
+    memcpy(out, dig, (size_t)nd + 1);
+    *oexp = exp10;
+    int i = nd - 1;
+    if (dir > 0) {
+        while (i >= 0 && out[i] == '9')
+            out[i--] = '0';
+        if (i >= 0) {
+            out[i]++;
+        } else { /* 9.99 -> 10.0 = 1.00e+1 */
+            out[0] = '1';
+            for (int k = 1; k < nd; k++)
+                out[k] = '0';
+            (*oexp)++;
+        }
+    } else {
+        while (i >= 0 && out[i] == '0')
+            out[i--] = '9';
+        if (i >= 0)
+            out[i]--;
+        if (out[0] == '0') { /* 1.00 -> 0.99: the lower decade is finer, 9.99e-1 */
+            for (int k = 0; k < nd; k++)
+                out[k] = '9';
+            (*oexp)--;
+        }
+    }
+}
+
+static void digits_text(int neg, const char *dig, int nd, int exp10, char *out, size_t cap)
+{
+    snprintf(out, cap, "%s%c.%se%d", neg ? "-" : "", dig[0], nd > 1 ? dig + 1 : "0", exp10);
+}
+
+/* Python's repr of a finite double: the shortest digit string that reads back as d (the
+ * closest one if several), scientific iff the decimal exponent is < -4 or >= 16, at least two
+ * exponent digits, ".0" added to integral values. The correctly rounded p-digit string is not
+ * always the one: next to a power of two the rounding interval is asymmetric, so its two
+ * p-digit neighbours are tried too (2**-24 is 5.960464477539063e-08, not ...062e-08). */
 static void py_float_repr(double d, char *out, size_t cap)
 {
     if (isnan(d)) {
@@ -72,27 +124,38 @@ static void py_float_repr(double d, char *out, size_t cap)
         snprintf(out, cap, d < 0 ? "-inf" : "inf");
         return;
     }
-    char tmp[40];
-    int prec = 1;
-    for (; prec <= 17; prec++) {
-        snprintf(tmp, sizeof tmp, "%.*e", prec - 1, d);
-        if (strtod(tmp, NULL) == d)
+    int neg = signbit(d) != 0;
+    char digits[24], cand[24], text[64];
+    int nd = 0, exp10 = 0;
+    for (int prec = 1; prec <= 17; prec++) {
+        sci_digits(d, prec, digits, &nd, &exp10);
+        digits_text(neg, digits, nd, exp10, text, sizeof text);
+        if (strtod(text, NULL) == d)
             break;
+        int found = 0;
+        long double best = 0;
+        char best_dig[24];
+        int best_exp = 0;
+        for (int dir = -1; dir <= 1; dir += 2) {
+            int ce;
+            neighbour(digits, nd, exp10, dir, cand, &ce);
+            digits_text(neg, cand, nd, ce, text, sizeof text);
+            if (strtod(text, NULL) == d) {
+                long double dist = fabsl(strtold(text, NULL) - (long double)d);
+                if (!found || dist < best) {
+                    memcpy(best_dig, cand, sizeof cand);
+                    best_exp = ce;
+                    best = dist;
+                }
+                found = 1;
+            }
+        }
+        if (found) {
+            memcpy(digits, best_dig, sizeof digits);
+            exp10 = best_exp;
+            break;
+        }
     }
-    /* tmp = [-]d[.ddd]e±XX : collect the digits and the exponent */
-    char digits[24];
-    size_t nd = 0;
-    const char *p = tmp;
-    int neg = 0;
-    if (*p == '-') {
-        neg = 1;
-        p++;
-    }
-    for (; *p && *p != 'e'; p++)
-        if (is_digit(*p) && nd < sizeof digits - 1)
-            digits[nd++] = *p;
-    digits[nd] = '\0';
-    int exp10 = atoi(p + 1);
     while (nd > 1 && digits[nd - 1] == '0')
         digits[--nd] = '\0';
     jxv_buf b = {0};
@@ -103,7 +166,7 @@ static void py_float_repr(double d, char *out, size_t cap)
         jxv__buf_add(&b, digits, 1);
         if (nd > 1) {
             jxv__buf_add(&b, ".", 1);
-            jxv__buf_add(&b, digits + 1, nd - 1);
+            jxv__buf_add(&b, digits + 1, (size_t)nd - 1);
         }
         snprintf(num, sizeof num, "e%c%02d", exp10 < 0 ? '-' : '+', exp10 < 0 ? -exp10 : exp10);
         jxv__buf_adds(&b, num);
@@ -111,18 +174,18 @@ static void py_float_repr(double d, char *out, size_t cap)
         jxv__buf_add(&b, "0.", 2);
         for (int i = 0; i < -exp10 - 1; i++)
             jxv__buf_add(&b, "0", 1);
-        jxv__buf_add(&b, digits, nd);
+        jxv__buf_add(&b, digits, (size_t)nd);
     } else {
         size_t intd = (size_t)exp10 + 1;
-        if (nd <= intd) {
-            jxv__buf_add(&b, digits, nd);
-            for (size_t i = nd; i < intd; i++)
+        if ((size_t)nd <= intd) {
+            jxv__buf_add(&b, digits, (size_t)nd);
+            for (size_t i = (size_t)nd; i < intd; i++)
                 jxv__buf_add(&b, "0", 1);
             jxv__buf_add(&b, ".0", 2);
         } else {
             jxv__buf_add(&b, digits, intd);
             jxv__buf_add(&b, ".", 1);
-            jxv__buf_add(&b, digits + intd, nd - intd);
+            jxv__buf_add(&b, digits + intd, (size_t)nd - intd);
         }
     }
     snprintf(out, cap, "%s", b.oom || !b.data ? "?" : b.data);

@@ -212,6 +212,8 @@ static void v1_atoms_should_accept_python_repr_forms(void)
         "float(inf)", "float(-inf)", "float(nan)", "float(-0.0)", "float(0.0001)",
         "float(1e+16)", "float(0.1)", "float(0.30000000000000004)", "float(1e+100)",
         "float(9999999999999998.0)", "float(5e-324)", "float(1.7976931348623157e+308)",
+        "float(5.960464477539063e-08)", /* 2**-24: not the correctly rounded 16 digits */
+        "float(1e+23)", "float(2.2250738585072014e-308)",
         "bool(True)", "bool(False)", "complex(1+2j)", "complex(2j)", "complex(-0-1j)",
         "complex(nan+infj)", "complex(1e+16j)", "complex(1.5-2.5j)", "complex(1e-05+1e+20j)",
         "range(0,3)", "range(2,20,3)", "range(-5,5,-1)", "slice(None,2,None)",
@@ -244,6 +246,8 @@ static void v1_atoms_should_reject_non_repr_numbers_and_malformed_calls(void)
         {"float(1e16)", JXV_RULE_ATOM_TEXT}, {"float(1.0e+16)", JXV_RULE_ATOM_TEXT},
         {"float(10000000000000000.0)", JXV_RULE_ATOM_TEXT}, {"float(-nan)", JXV_RULE_ATOM_TEXT},
         {"float(2)", JXV_RULE_ATOM_TEXT},   {"float(.5)", JXV_RULE_ATOM_TEXT},
+        {"float(5.9604644775390625e-08)", JXV_RULE_ATOM_TEXT}, /* exact, but not shortest */
+        {"float(9.999999999999999e+22)", JXV_RULE_ATOM_TEXT},  /* repr is 1e+23 */
         {"float(Infinity)", JXV_RULE_ATOM_TEXT}, {"bool(true)", JXV_RULE_ATOM_TEXT},
         {"bool(1)", JXV_RULE_ATOM_TEXT},    {"range(0, 3)", JXV_RULE_ATOM_TEXT},
         {"range(0)", JXV_RULE_ATOM_TEXT},   {"range(0,3,0)", JXV_RULE_ATOM_TEXT},
