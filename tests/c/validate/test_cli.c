@@ -16,6 +16,10 @@ typedef struct run_result {
 static int run(const char *env, const char *args, run_result *r)
 {
     const char *bin = getenv("JAXON_VALIDATE_BIN");
+#ifdef JAXON_VALIDATE_BIN_DEFAULT
+    if (!bin || !*bin)
+        bin = JAXON_VALIDATE_BIN_DEFAULT;
+#endif
     if (!bin)
         return -1;
     char cmd[4096];
