@@ -52,7 +52,8 @@ static void *open_or_create(const char *name, unsigned flags, hid_t fcpl_id, hid
     }
     hid_t under_id = info->under_vol_id;
     jxvol_obj *o = NULL;
-    if (!is_create && jxvol_v_check_existing(name, flags, fapl_id, fapl, info) < 0) {
+    if (!is_create && info->open_check &&
+        jxvol_v_check_existing(name, flags, fapl_id, fapl, info) < 0) {
         /* strict refusal: the violations are on the stack; close the under file */
     } else {
         jxvol_file_state *fs = jxvol_fs_new(info->mode, under_id, name, !is_create);

@@ -1,7 +1,7 @@
 /* Connector info: the parsed info string and the VOL 'info' class callbacks.
  *
  * Format (own options first, in any order, then the under connector):
- *     validate=<strict|warn|off>;under_vol=<value>;under_info={<under connector's string>}
+ *     validate=<strict|warn|off>;open_check=<on|off>;under_vol=<value>;under_info={<…>}
  * Every part is optional: no under_vol means native below; no validate means strict. The
  * braces of under_info may nest; the text between the outermost pair is handed unchanged to
  * the under connector's from_str. The parser is our own and bounds-checked: every scan stops
@@ -48,6 +48,7 @@ static const char *skip_space(const char *p)
 /* The parsed, not yet resolved, form of an info string. */
 typedef struct parsed_info {
     jaxon_validate_mode mode;
+    int open_check;
     int has_under;
     unsigned long under_value;
     const char *under_info; /* points into the string; NULL if absent */
@@ -66,7 +67,8 @@ static int parse_text(const char *str, parsed_info *pi)
 {
     memset(pi, 0, sizeof *pi);
     pi->mode = JAXON_VALIDATE_STRICT;
-    int seen_validate = 0, seen_info = 0;
+    pi->open_check = 1;
+    int seen_validate = 0, seen_info = 0, seen_open_check = 0;
     const char *p = skip_space(str);
     while (*p) {
         const char *key = p;
@@ -113,6 +115,19 @@ static int parse_text(const char *str, parsed_info *pi)
                 if (mode_from_text(val, vlen, &pi->mode) < 0)
                     return malformed(str, val, "validate must be strict, warn or off");
                 seen_validate = 1;
+            } else if (klen == 10 && memcmp(key, "open_check", 10) == 0) {
+                /* off: the application checks what it reads itself (jaxon.load does) */
+                if (pi->has_under)
+                    return malformed(str, key, "jaxon options must come before under_vol");
+                if (seen_open_check)
+                    return malformed(str, key, "open_check given twice");
+                if (vlen == 2 && memcmp(val, "on", 2) == 0)
+                    pi->open_check = 1;
+                else if (vlen == 3 && memcmp(val, "off", 3) == 0)
+                    pi->open_check = 0;
+                else
+                    return malformed(str, val, "open_check must be on or off");
+                seen_open_check = 1;
             } else if (klen == 9 && memcmp(key, "under_vol", 9) == 0) {
                 if (pi->has_under)
                     return malformed(str, key, "under_vol given twice");
@@ -126,7 +141,7 @@ static int parse_text(const char *str, parsed_info *pi)
                     return malformed(str, val, "under_vol out of range");
                 pi->has_under = 1;
             } else {
-                return malformed(str, key, "unknown option (expected validate, under_vol, under_info)");
+                return malformed(str, key, "unknown option (expected validate, open_check, under_vol, under_info)");
             }
         }
         p = skip_space(p);
@@ -157,6 +172,7 @@ int jxvol_info_parse(const char *str, jxvol_info **out)
         return -1;
     }
     info->mode = pi.mode;
+    info->open_check = pi.open_check;
     if (sub) {
         memcpy(sub, pi.under_info, pi.under_info_len);
         sub[pi.under_info_len] = '\0';
@@ -212,7 +228,8 @@ int jxvol_info_format(const jxvol_info *info, char **out)
         JXVOL_PUSH(jxvol_err_min_nomem(), "out of memory formatting the info string");
         return -1;
     }
-    int n = snprintf(s, cap, "validate=%s;under_vol=%u;under_info={%s}", mode, (unsigned)value, us);
+    int n = snprintf(s, cap, "validate=%s;%sunder_vol=%u;under_info={%s}", mode,
+                     info->open_check ? "" : "open_check=off;", (unsigned)value, us);
     H5free_memory(under_str);
     if (n < 0 || (size_t)n >= cap) {
         H5free_memory(s);
@@ -253,6 +270,7 @@ void *jxvol_info_copy(const void *_info)
         return NULL;
     }
     dst->mode = src->mode;
+    dst->open_check = src->open_check;
     dst->under_vol_id = src->under_vol_id;
     H5Iinc_ref(dst->under_vol_id);
     if (src->under_vol_info &&
@@ -269,6 +287,10 @@ herr_t jxvol_info_cmp(int *cmp_value, const void *_info1, const void *_info2)
     *cmp_value = 0;
     if (a->mode != b->mode) {
         *cmp_value = a->mode < b->mode ? -1 : 1;
+        return 0;
+    }
+    if (a->open_check != b->open_check) {
+        *cmp_value = a->open_check < b->open_check ? -1 : 1;
         return 0;
     }
     if (H5VLcmp_connector_cls(cmp_value, a->under_vol_id, b->under_vol_id) < 0)

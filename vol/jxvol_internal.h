@@ -23,6 +23,7 @@
 /* Connector info: what the info string / H5Pset_vol describes. */
 typedef struct jxvol_info {
     jaxon_validate_mode mode;
+    int open_check;       /* validate the whole layout of existing files when they are opened */
     hid_t under_vol_id;   /* one reference held by this info */
     void *under_vol_info; /* owned; freed with H5VLfree_connector_info */
 } jxvol_info;

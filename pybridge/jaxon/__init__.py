@@ -10,7 +10,6 @@ from ._api import (
     JAXON_DICT_KEY,
     JAXON_DICT_VALUE,
     JAXON_NOT_LOADED,
-    JAXON_NP_NUMERIC_TYPES,
     JAXON_PY_NUMERIC_TYPES,
     JAXON_ROOT_GROUP_KEY,
     JaxonNotLoaded,
@@ -31,6 +30,14 @@ from ._jaxon import (
 )
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str):
+    if name == "JAXON_NP_NUMERIC_TYPES":  # imports NumPy on first use
+        from . import _api
+
+        return _api.JAXON_NP_NUMERIC_TYPES
+    raise AttributeError(f"module 'jaxon' has no attribute {name!r}")
 
 __all__ = [
     "JAXON_CONTAINER_TYPES",

@@ -7,8 +7,6 @@ import os as _os
 from dataclasses import dataclass
 from typing import Any, Callable, Optional, Tuple, Union
 
-import numpy as np
-
 from . import _jaxon
 
 PyTree = Any
@@ -19,11 +17,26 @@ LoadFilter = Callable[[Tuple[Union[str, int, Any], ...]], bool]
 JAXON_ROOT_GROUP_KEY = "JAXON_ROOT"
 JAXON_DICT_KEY = "key"
 JAXON_DICT_VALUE = "value"
-JAXON_NP_NUMERIC_TYPES = (
-    np.bool_, np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32,
-    np.uint64, np.float16, np.float32, np.float64, np.longdouble, np.complex64,
-    np.complex128, np.clongdouble,
-)
+
+
+def _np_numeric_types() -> tuple:
+    import numpy as np
+
+    return (
+        np.bool_, np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32,
+        np.uint64, np.float16, np.float32, np.float64, np.longdouble, np.complex64,
+        np.complex128, np.clongdouble,
+    )
+
+
+def __getattr__(name: str):
+    # JAXON_NP_NUMERIC_TYPES needs NumPy, which `import jaxon` does not import.
+    if name == "JAXON_NP_NUMERIC_TYPES":
+        value = _np_numeric_types()
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 JAXON_PY_NUMERIC_TYPES = (int, float, bool, complex)
 JAXON_CONTAINER_TYPES = (dict, list, tuple, set, frozenset)
 

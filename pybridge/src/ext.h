@@ -26,10 +26,13 @@ typedef struct JxState {
     /* HDF5 */
     hid_t vol_id;                      /* the jaxon connector (registered by name), or -1 */
     int vol_checked;                   /* registration attempted */
+    int numpy_ready;                   /* NumPy's C API imported (on first save/load) */
     PyObject *plugin_dir;              /* str: directory holding libjaxon_vol.so */
 } JxState;
 
 JxState *jx_state_from_module(PyObject *module);
+/* Imports NumPy's C API on first use. */
+int jx_ensure_numpy(JxState *st);
 
 /* ---- options --------------------------------------------------------------------------- */
 

@@ -2,8 +2,9 @@
  *
  * A save to a path writes a temporary file in the same directory, flushes and fsyncs it and
  * renames it over the target, so a failed or interrupted save never damages the previous
- * file. A save to a file object builds the HDF5 file in memory (core driver) and writes the
- * image only once it is complete. */
+ * file. A save to a file object writes a private temporary file and copies it into the
+ * object only once it is complete; a load from a file object opens its bytes in memory
+ * (core driver with a file image). */
 #include "ext.h"
 
 #include <errno.h>
@@ -41,11 +42,11 @@ static int fsync_path(const char *path, int directory)
 
 /* Writes the pytree into a new HDF5 file at path (must not exist). */
 static int save_to_new_file(JxState *st, const char *path, PyObject *pytree,
-                            const JxSaveOptions *opts, int in_memory, PyObject **image_out)
+                            const JxSaveOptions *opts)
 {
     hid_t fapl = -1, fcpl = -1, fid = -1;
     int status = -1;
-    fapl = jx_make_fapl(st, in_memory, NULL, 0);
+    fapl = jx_make_fapl(st, 0, 0, NULL, 0);
     if (fapl < 0)
         goto done;
     fcpl = jx_make_fcpl();
@@ -64,29 +65,13 @@ static int save_to_new_file(JxState *st, const char *path, PyObject *pytree,
         jx_raise_h5(st->JaxonError, "cannot flush %s", path);
         goto done;
     }
-    if (image_out) {
-        ssize_t n = H5Fget_file_image(fid, NULL, 0);
-        if (n < 0) {
-            jx_raise_h5(st->JaxonError, "cannot take the in-memory file image");
-            goto done;
-        }
-        *image_out = PyBytes_FromStringAndSize(NULL, n);
-        if (!*image_out)
-            goto done;
-        if (H5Fget_file_image(fid, PyBytes_AS_STRING(*image_out), (size_t)n) < 0) {
-            Py_CLEAR(*image_out);
-            jx_raise_h5(st->JaxonError, "cannot take the in-memory file image");
-            goto done;
-        }
-    }
     status = 0;
 done:
     if (fid >= 0) {
-        /* Closing runs the connector's whole-file checks: a failure here fails the save. */
+        /* The connector checks the whole tree at the root attribute write and the flush above
+         * (strict refusals fail those calls); close itself always succeeds. */
         if (H5Fclose(fid) < 0 && status == 0) {
             jx_raise_h5(st->JaxonError, "the file %s did not close cleanly", path);
-            if (image_out)
-                Py_CLEAR(*image_out);
             status = -1;
         }
     }
@@ -115,7 +100,7 @@ static PyObject *save_to_path(JxState *st, PyObject *path_bytes, PyObject *pytre
     }
     snprintf(tmp, cap, "%.*s%s.%s.jaxon-tmp-%ld-%lu", (int)dirlen, path, slash ? "/" : "", base,
              (long)getpid(), ++counter);
-    if (save_to_new_file(st, tmp, pytree, opts, 0, NULL) < 0)
+    if (save_to_new_file(st, tmp, pytree, opts) < 0)
         goto error;
     if (fsync_path(tmp, 0) < 0 || rename(tmp, path) < 0) {
         PyErr_SetFromErrnoWithFilename(PyExc_OSError, path);
@@ -140,12 +125,40 @@ error:
     return NULL;
 }
 
+/* Reads a whole file into a new bytes object. */
+static PyObject *slurp(const char *path)
+{
+    int fd = open(path, O_RDONLY);
+    struct stat sb;
+    if (fd < 0 || fstat(fd, &sb) < 0) {
+        if (fd >= 0)
+            close(fd);
+        return PyErr_SetFromErrnoWithFilename(PyExc_OSError, path);
+    }
+    PyObject *b = PyBytes_FromStringAndSize(NULL, sb.st_size);
+    char *p = b ? PyBytes_AS_STRING(b) : NULL;
+    for (off_t done = 0; b && done < sb.st_size;) {
+        ssize_t n = read(fd, p + done, (size_t)(sb.st_size - done));
+        if (n <= 0) {
+            Py_CLEAR(b);
+            if (n < 0)
+                PyErr_SetFromErrnoWithFilename(PyExc_OSError, path);
+            else
+                PyErr_Format(PyExc_OSError, "%s shrank while being read", path);
+        }
+        done += n > 0 ? n : 0;
+    }
+    close(fd);
+    return b;
+}
+
+/* A file object gets a complete, closed HDF5 file: the save goes to a private temporary
+ * file that is read back and written to the object only once it succeeded. (An image of a
+ * still-open file is not consistent: superblock version 2 records the open state.) */
 static PyObject *save_to_fileobj(JxState *st, PyObject *f, PyObject *pytree,
                                  const JxSaveOptions *opts)
 {
     PyObject *image = NULL, *r = NULL;
-    char name[64];
-    snprintf(name, sizeof name, "jaxon-memory-%p", (void *)f);
     for (const char *m = "write\0seek\0truncate\0"; *m; m += strlen(m) + 1) {
         if (!PyObject_HasAttrString(f, m)) {
             PyErr_Format(PyExc_TypeError,
@@ -154,7 +167,19 @@ static PyObject *save_to_fileobj(JxState *st, PyObject *f, PyObject *pytree,
             return NULL;
         }
     }
-    if (save_to_new_file(st, name, pytree, opts, 1, &image) < 0)
+    const char *dir = getenv("TMPDIR");
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s/jaxon-XXXXXX", dir && *dir ? dir : "/tmp");
+    int fd = mkstemp(tmp);
+    if (fd < 0)
+        return PyErr_SetFromErrnoWithFilename(PyExc_OSError, tmp);
+    close(fd);
+    unlink(tmp); /* H5Fcreate(EXCL) makes it again, only for us (the name is unique) */
+    int rc = save_to_new_file(st, tmp, pytree, opts);
+    if (rc == 0)
+        image = slurp(tmp);
+    unlink(tmp);
+    if (!image)
         return NULL;
     r = PyObject_CallMethod(f, "seek", "i", 0);
     if (!r)
@@ -203,7 +228,7 @@ static PyObject *load_from_file(JxState *st, const char *name, PyObject *shown,
 {
     hid_t fapl = -1, fid = -1;
     PyObject *result = NULL;
-    fapl = jx_make_fapl(st, image != NULL, image, image_len);
+    fapl = jx_make_fapl(st, 1, image != NULL, image, image_len);
     if (fapl < 0)
         return NULL;
     fid = H5Fopen(name, H5F_ACC_RDONLY, fapl);

@@ -38,7 +38,8 @@ hid_t jx_vol_id(JxState *st)
     return st->vol_id;
 }
 
-hid_t jx_make_fapl(JxState *st, int in_memory, const void *image, size_t image_len)
+hid_t jx_make_fapl(JxState *st, int for_load, int in_memory, const void *image,
+                   size_t image_len)
 {
     hid_t vol = jx_vol_id(st);
     if (vol < 0)
@@ -55,12 +56,27 @@ hid_t jx_make_fapl(JxState *st, int in_memory, const void *image, size_t image_l
         int cmp = 1;
         if (H5VLcmp_connector_cls(&cmp, def_vol, vol) < 0)
             goto error;
-        if (cmp != 0 && H5Pset_vol(fapl, vol, NULL) < 0)
-            goto error;
+        if (cmp != 0) {
+            /* Loads skip the connector's whole-file check at open: the loader checks every
+             * name and value it reads and names the location of what it rejects, and a
+             * second full walk would cost more than the load itself. Writes stay strict. */
+            void *info = NULL;
+            const char *text = for_load ? "validate=strict;open_check=off" : "validate=strict";
+            if (H5VLconnector_str_to_info(text, vol, &info) < 0)
+                goto error;
+            herr_t rc = H5Pset_vol(fapl, vol, info);
+            H5VLfree_connector_info(vol, info);
+            if (rc < 0)
+                goto error;
+        }
     }
     H5VLclose(def_vol);
     def_vol = -1;
-    if (H5Pset_libver_bounds(fapl, H5F_LIBVER_EARLIEST, H5F_LIBVER_LATEST) < 0)
+    /* Low bound 1.8 (2008): every object header is version 2, so a group whose attribute
+     * creation order cannot be tracked (more than 65,535 children) still gets dense
+     * B-tree attribute storage; with version-1 headers HDF5 keeps a list (quadratic to
+     * fill), and forcing the new format per group corrupts such groups in 1.14.5. */
+    if (H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_LATEST) < 0)
         goto error;
     if (in_memory) {
         if (H5Pset_fapl_core(fapl, 1 << 20, 0) < 0)

@@ -9,7 +9,8 @@
 hid_t jx_vol_id(JxState *st);
 /* A new file access property list that routes through the jaxon connector (honouring the
  * info string of HDF5_VOL_CONNECTOR when it names jaxon); core driver if in_memory. */
-hid_t jx_make_fapl(JxState *st, int in_memory, const void *image, size_t image_len);
+hid_t jx_make_fapl(JxState *st, int for_load, int in_memory, const void *image,
+                   size_t image_len);
 /* The creation property lists of the Jaxon layout (creation order tracked+indexed, no
  * timestamps); new ids the caller closes. */
 hid_t jx_make_fcpl(void);

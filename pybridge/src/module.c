@@ -14,6 +14,18 @@ JxState *jx_state_from_module(PyObject *module)
     return (JxState *)PyModule_GetState(module);
 }
 
+int jx_ensure_numpy(JxState *st)
+{
+    /* NumPy's C API is imported on the first save/load, not at import time: `import jaxon`
+     * stays cheap (importing NumPy alone takes longer than our whole budget). */
+    if (st->numpy_ready)
+        return 0;
+    if (_import_array() < 0)
+        return -1;
+    st->numpy_ready = 1;
+    return 0;
+}
+
 /* ---- options --------------------------------------------------------------------------- */
 
 /* tuple(x) for an iterable, NULL (no error) for None. */
@@ -125,6 +137,8 @@ static PyObject *jx_save(PyObject *module, PyObject *args, PyObject *kwargs)
         goto done;
     if (storage_hint_map(hints, &opts.storage_hints) < 0)
         goto done;
+    if (jx_ensure_numpy(st) < 0)
+        goto done;
     result = jx_save_entry(st, target, pytree, &opts);
 done:
     Py_XDECREF(opts.downcast_to_base_types);
@@ -164,6 +178,8 @@ static PyObject *jx_load(PyObject *module, PyObject *args, PyObject *kwargs)
     }
     if (optional_tuple(unmarshalers, &opts.custom_unmarshalers, "custom_unmarshalers") < 0)
         return NULL;
+    if (jx_ensure_numpy(st) < 0)
+        return NULL;
     result = jx_load_entry(st, source, &opts);
     Py_XDECREF(opts.custom_unmarshalers);
     return result;
@@ -191,7 +207,7 @@ static PyObject *jx_probe_connector(PyObject *module, PyObject *arg)
     hid_t fapl = -1, fid = -1;
     if (!PyUnicode_FSConverter(arg, &bytes))
         return NULL;
-    fapl = jx_make_fapl(st, 0, NULL, 0);
+    fapl = jx_make_fapl(st, 1, 0, NULL, 0);
     if (fapl < 0)
         goto done;
     fid = H5Fopen(PyBytes_AS_STRING(bytes), H5F_ACC_RDONLY, fapl);
@@ -234,8 +250,6 @@ static int jx_exec(PyObject *module)
     JxState *st = jx_state_from_module(module);
     PyObject *bases = NULL;
     st->vol_id = -1;
-    if (_import_array() < 0)
-        return -1;
     if (H5open() < 0) {
         PyErr_SetString(PyExc_ImportError, "HDF5 could not be initialised");
         return -1;

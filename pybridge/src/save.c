@@ -151,9 +151,14 @@ static int write_attr(Saver *s, hid_t g, const char *name, hid_t type, hid_t spa
     hid_t a = H5Acreate2(g, name, type, space, H5P_DEFAULT, H5P_DEFAULT);
     if (a < 0)
         return fail_h5(s, "cannot create attribute", name);
-    herr_t rc = data ? H5Awrite(a, type, data) : 0;
-    if (H5Aclose(a) < 0 || rc < 0)
-        return fail_h5(s, "cannot write attribute", name);
+    if (data && H5Awrite(a, type, data) < 0) {
+        /* raise before closing: H5Aclose, like every API call, clears the error stack */
+        fail_h5(s, "cannot write attribute", name);
+        H5Aclose(a);
+        return -1;
+    }
+    if (H5Aclose(a) < 0)
+        return fail_h5(s, "cannot close attribute", name);
     return 0;
 }
 
