@@ -252,6 +252,21 @@ static long long attr_npoints(const jxvol_obj *a)
     return (long long)n;
 }
 
+/* Is a node's text a v1 data typehint, whose data follows in a dataset? */
+static int names_dataset(const char *text, size_t len)
+{
+    static const char *const hints[] = {"numpy.ndarray", "jax.Array", "bytes", "bytearray",
+                                        "memoryview"};
+    while (len > 0 && text[len - 1] == '\0')
+        len--;
+    if (len > 0 && text[0] == '!')
+        return 1;
+    for (size_t i = 0; i < sizeof hints / sizeof hints[0]; i++)
+        if (len == strlen(hints[i]) && memcmp(text, hints[i], len) == 0)
+            return 1;
+    return 0;
+}
+
 int jxvol_v_attr_write(const jxvol_obj *a, hid_t mem_type_id, const void *buf)
 {
     jxv_tracker *t = tracker_of(a);
@@ -287,8 +302,10 @@ int jxvol_v_attr_write(const jxvol_obj *a, hid_t mem_type_id, const void *buf)
         if (settle(a, &rep, rc) < 0)
             return -1;
         /* The root attribute is the last step of a save: check the whole tree now, while a
-         * strict refusal can still fail an ordinary call (see jxvol_v_file_finish). */
-        if (!root_before && jxv_tracker_root_written(t))
+         * strict refusal can still fail an ordinary call (see jxvol_v_file_finish). Unless
+         * the root's data goes to a dataset, which the writer creates right after the
+         * attribute (spec 3.11): then the flush that ends the save checks the tree. */
+        if (!root_before && jxv_tracker_root_written(t) && !names_dataset(text, len))
             return finish_tree(a, NULL, H5P_DATASET_XFER_DEFAULT, FINISH_ROOT_WRITE);
         return 0;
     }

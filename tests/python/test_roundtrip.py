@@ -163,3 +163,13 @@ class TestNumericOptions:
         out = roundtrip({"l": MyList([1, 2]), "s": MyStr("x")},
                         downcast_to_base_types=[MyList, MyStr])
         assert_same(out, {"l": [1, 2], "s": "x"})
+
+
+class TestRootStorage:
+    def test_large_array_as_root_goes_to_a_dataset(self, roundtrip):
+        a = np.arange(1 << 18, dtype=np.float32)
+        assert_same(roundtrip(a), a)
+
+    def test_large_bytes_as_root(self, roundtrip):
+        b = bytes(range(256)) * 1000
+        assert_same(roundtrip(b), b)
