@@ -185,7 +185,7 @@ static void replay(const Ops *ops, const char *out)
     H5Pset_obj_track_times(gcpl_plain, 0);
     H5Pset_obj_track_times(dcpl, 0);
     H5Pset_create_intermediate_group(lcpl, 1);
-    H5Pset_libver_bounds(fapl, H5F_LIBVER_EARLIEST, H5F_LIBVER_LATEST);
+    H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_LATEST); /* as jaxon.save */
     hid_t f = H5Fcreate(out, H5F_ACC_TRUNC, fcpl, fapl);
     if (f < 0)
         die("cannot create output");
