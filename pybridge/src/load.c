@@ -187,6 +187,131 @@ static int memo_put(Loader *L, const char *name, PyObject *obj)
     return r;
 }
 
+/* The memo key (bytes) of attribute name in the current group. */
+static PyObject *memo_key(Loader *L, const char *name)
+{
+    size_t n = strlen(name);
+    if (key_reserve(L, n) < 0)
+        return NULL;
+    memcpy(L->key + L->key_len, name, n);
+    return PyBytes_FromStringAndSize(L->key, (Py_ssize_t)(L->key_len + n));
+}
+
+/* ---- load_filter (spec §5.1) ------------------------------------------------------------ */
+
+/* Whether the filter accepts the current path: 1 yes, 0 no, -1 error. */
+static int filter_accepts(Loader *L)
+{
+    PyObject *t = PyList_AsTuple(L->path), *r;
+    if (!t)
+        return -1;
+    r = PyObject_CallOneArg(L->opts->load_filter, t);
+    Py_DECREF(t);
+    if (!r)
+        return -1;
+    int ok = PyObject_IsTrue(r);
+    Py_DECREF(r);
+    return ok;
+}
+
+/* Loads child name of gid whose path element is elem (borrowed), unless the filter refuses
+ * it: then JAXON_NOT_LOADED, nothing of the node is opened or read, the refusal is noted
+ * (a reference to the node loads it, B1-6) and the placeholder is not cached. */
+static PyObject *load_child(Loader *L, hid_t gid, const char *name, PyObject *elem)
+{
+    if (!L->path || L->in_key)
+        return load_node(L, gid, name);
+    if (PyList_Append(L->path, elem) < 0)
+        return NULL;
+    PyObject *r = NULL;
+    int ok = filter_accepts(L);
+    if (ok > 0) {
+        r = load_node(L, gid, name);
+    } else if (ok == 0) {
+        PyObject *k = memo_key(L, name);
+        if (k && PySet_Add(L->skipped, k) == 0)
+            r = Py_NewRef(L->st->not_loaded ? L->st->not_loaded : Py_None);
+        Py_XDECREF(k);
+    }
+    Py_ssize_t n = PyList_GET_SIZE(L->path);
+    if (PyList_SetSlice(L->path, n - 1, n, NULL) < 0)
+        Py_CLEAR(r);
+    return r;
+}
+
+/* Whether key k[0:klen] or one of its ancestors was refused by the filter. */
+static int under_skipped(Loader *L, const char *k, size_t klen)
+{
+    if (!L->skipped || PySet_GET_SIZE(L->skipped) == 0)
+        return 0;
+    for (size_t i = 1; i <= klen; i++) {
+        if (i < klen && k[i] != '\0')
+            continue;
+        PyObject *p = PyBytes_FromStringAndSize(k, (Py_ssize_t)i);
+        if (!p)
+            return -1;
+        int in = PySet_Contains(L->skipped, p);
+        Py_DECREF(p);
+        if (in != 0)
+            return in;
+    }
+    return 0;
+}
+
+/* Loads the node of key k[0:klen] (group names and the attribute name, NUL-separated) where
+ * it is, for a reference whose target the filter skipped: the filter keeps seeing the
+ * referencing location's path. The result is cached under its own key. */
+static PyObject *load_out_of_place(Loader *L, const char *k, size_t klen)
+{
+    char *saved = PyMem_Malloc(L->key_len + 1);
+    size_t saved_len = L->key_len, last = 0;
+    PyObject *r = NULL;
+    hid_t g = -1;
+    if (!saved)
+        return PyErr_NoMemory();
+    memcpy(saved, L->key, L->key_len);
+    for (size_t i = 0; i < klen; i++)
+        if (k[i] == '\0')
+            last = i + 1;
+    if (key_reserve(L, klen + 1) < 0)
+        goto done;
+    memcpy(L->key, k, klen);
+    L->key[klen] = '\0';
+    L->key_len = last;
+    g = H5Gopen2(L->root, ".", L->gapl);
+    for (size_t i = 0; g >= 0 && i < last; i += strlen(L->key + i) + 1) {
+        hid_t c = H5Gopen2(g, L->key + i, L->gapl);
+        H5Gclose(g);
+        g = c;
+    }
+    if (g < 0) {
+        jx_ld_h5_error(L, L->key + last, "cannot open the group of a reference's target");
+        goto done;
+    }
+    {
+        /* key_reserve may move L->key: the name is copied first */
+        size_t nlen = klen - last;
+        char *nm = PyMem_Malloc(nlen + 1);
+        if (!nm) {
+            PyErr_NoMemory();
+            goto done;
+        }
+        memcpy(nm, k + last, nlen);
+        nm[nlen] = '\0';
+        L->oop++;
+        r = load_node(L, g, nm);
+        L->oop--;
+        PyMem_Free(nm);
+    }
+done:
+    if (g >= 0)
+        H5Gclose(g);
+    memcpy(L->key, saved, saved_len);
+    L->key_len = saved_len;
+    PyMem_Free(saved);
+    return r;
+}
+
 /* ---- attribute names of a group -------------------------------------------------------- */
 
 static herr_t collect_cb(hid_t loc, const char *name, const H5A_info_t *info, void *data)
@@ -446,12 +571,23 @@ static PyObject *load_ref(Loader *L, hid_t gid, const char *name)
     }
     if (PyErr_Occurred())
         goto done;
+    /* an ancestor: its key followed by NUL is a prefix of the current group's key */
+    int ancestor = klen < L->key_len && memcmp(L->key, k, klen) == 0 && L->key[klen] == '\0';
+    if (!ancestor) {
+        /* a target the filter skipped at its own location is loaded now (fixes B1-6) */
+        int skipped = under_skipped(L, k, klen);
+        if (skipped < 0)
+            goto done;
+        if (skipped > 0) {
+            r = load_out_of_place(L, k, klen);
+            goto done;
+        }
+    }
     PyObject *shown = PyUnicode_DecodeUTF8(t.p, (Py_ssize_t)(t.n > 300 ? 300 : t.n),
                                            "backslashreplace");
     if (!shown)
         goto done;
-    /* an ancestor: its key followed by NUL is a prefix of the current group's key */
-    if (klen < L->key_len && memcmp(L->key, k, klen) == 0 && L->key[klen] == '\0')
+    if (ancestor)
         jx_ld_loc_error(L, L->st->CircularPyTreeException, name,
                         "the reference %R points to a container that contains it (a cycle)", shown);
     else
@@ -550,7 +686,9 @@ static int load_dict_items(Loader *L, hid_t gid, const NameList *nl, PyObject *d
                                    entries);
                 goto error;
             }
+            L->in_key++;
             key = load_node(L, gid, name);
+            L->in_key--;
             if (!key)
                 goto error;
             if (PyObject_Hash(key) == -1) {
@@ -588,7 +726,7 @@ static int load_dict_items(Loader *L, hid_t gid, const NameList *nl, PyObject *d
                 goto error;
             }
         }
-        value = load_node(L, gid, name);
+        value = load_child(L, gid, name, key);
         if (!value)
             goto error;
         if (PyDict_SetItem(d, key, value) < 0) {
@@ -640,7 +778,15 @@ static PyObject *load_items(Loader *L, hid_t gid, const NameList *nl, Container 
         return NULL;
     for (Py_ssize_t i = 0; i < n; i++) {
         const char *name = name_at(nl, (size_t)i);
-        item = load_node(L, gid, name);
+        if (L->path && !L->in_key) {
+            PyObject *idx = PyLong_FromSsize_t(i);
+            if (!idx)
+                goto error;
+            item = load_child(L, gid, name, idx);
+            Py_DECREF(idx);
+        } else {
+            item = load_node(L, gid, name);
+        }
         if (!item)
             goto error;
         if (kind == C_LIST) {
@@ -661,44 +807,6 @@ error:
     Py_XDECREF(item);
     Py_DECREF(c);
     return NULL;
-}
-
-/* Offers obj to the custom unmarshalers for each "#tag" of the typehint, left to right
- * (§3.8). Class lookup by qualname is a later release. Steals obj. */
-static PyObject *apply_tags(Loader *L, const char *name, PyObject *obj, const char *tags,
-                            size_t n)
-{
-    PyObject *fns = L->opts->custom_unmarshalers;
-    size_t start = 0;
-    while (obj && start <= n) {
-        const char *hash = memchr(tags + start, '#', n - start);
-        size_t len = hash ? (size_t)(hash - tags) - start : n - start;
-        PyObject *tag = PyUnicode_DecodeUTF8(tags + start, (Py_ssize_t)len, "strict"), *r = NULL;
-        if (!tag) {
-            jx_ld_rewrap(L, name, "bad marshaler tag");
-            Py_CLEAR(obj);
-            break;
-        }
-        Py_ssize_t nfn = fns ? PyTuple_GET_SIZE(fns) : 0;
-        for (Py_ssize_t i = 0; i < nfn; i++) {
-            r = PyObject_CallFunctionObjArgs(PyTuple_GET_ITEM(fns, i), tag, obj, NULL);
-            if (!r || r != Py_None)
-                break;
-            Py_CLEAR(r);
-        }
-        if (r) {
-            Py_SETREF(obj, r);
-        } else {
-            if (!PyErr_Occurred())
-                jx_ld_format_error(L, name,
-                                   "no custom_unmarshaler accepted the marshaler tag %R (loading "
-                                   "classes by qualname arrives in a later release)", tag);
-            Py_CLEAR(obj);
-        }
-        Py_DECREF(tag);
-        start += len + 1;
-    }
-    return obj;
 }
 
 /* Pushes the group gid (attribute name) as the current one: checks it is neither an open
@@ -780,7 +888,13 @@ static PyObject *load_container(Loader *L, hid_t pgid, const char *name, const c
     entered = 1;
     if (collect_names(L, gid, NULL, &nl) < 0)
         goto done;
+    /* a function/class/enum member stored by name: its (module, qualname) pair is not
+     * pytree data, the filter is not asked about it */
+    int by_name = hash && (size_t)(th + th_len - hash) > 12 && memcmp(hash, "#jaxon-import", 13) == 0 &&
+                  (hash + 13 == th + th_len || hash[13] == '#');
+    L->in_key += by_name;
     c = load_items(L, gid, &nl, kind);
+    L->in_key -= by_name;
 done:
     if (entered)
         leave_group(L, name);
@@ -789,7 +903,7 @@ done:
     names_free(&nl);
     Py_LeaveRecursiveCall();
     if (c && hash)
-        c = apply_tags(L, name, c, hash + 1, th_len - head - 1);
+        c = jx_ld_apply_tags(L, name, c, hash + 1, th_len - head - 1);
     return c;
 }
 
@@ -955,6 +1069,18 @@ static PyObject *load_node(Loader *L, hid_t gid, const char *name)
     const char *th;
     if (split_name(L, name, strlen(name), &slot_len, &th, &th_len) < 0)
         return NULL;
+    if (L->oop) {
+        /* out of place (a reference into a skipped subtree): parts of it may be loaded */
+        PyObject *k = memo_key(L, name), *hit;
+        if (!k)
+            return NULL;
+        hit = PyDict_GetItemWithError(L->memo, k);
+        Py_DECREF(k);
+        if (hit)
+            return Py_NewRef(hit);
+        if (PyErr_Occurred())
+            return NULL;
+    }
     if (!th)
         return load_plain(L, gid, name);
     PyObject *r = load_name_typed(L, gid, name, th, th_len);
@@ -1035,6 +1161,15 @@ static PyObject *load_root(Loader *L, hid_t root)
         jx_ld_format_error(L, root_name, "the root attribute must be named JAXON_ROOT[:typehint]");
         goto done;
     }
+    if (L->path) {
+        int ok = filter_accepts(L); /* the root's path is () */
+        if (ok < 0)
+            goto done;
+        if (ok == 0) {
+            r = Py_NewRef(L->st->not_loaded ? L->st->not_loaded : Py_None);
+            goto done;
+        }
+    }
     r = load_node(L, root, root_name);
 done:
     names_free(&nl);
@@ -1048,21 +1183,22 @@ PyObject *jx_load_tree(JxState *st, hid_t file_id, const JxLoadOptions *opts)
     hid_t root = -1;
     H5E_auto2_t auto_fn = NULL;
     void *auto_data = NULL;
-    if (opts->load_filter) {
-        PyErr_SetString(PyExc_NotImplementedError, "load_filter arrives in a later release");
-        return NULL;
-    }
     memset(&L, 0, sizeof L);
     L.st = st;
     L.opts = opts;
-    L.gapl = L.dapl = -1;
+    L.gapl = L.dapl = L.root = -1;
+
     /* failures are reported as exceptions: keep HDF5 from printing its stack on stderr */
     H5Eget_auto2(H5E_DEFAULT, &auto_fn, &auto_data);
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     L.memo = PyDict_New();
     L.visited = PySet_New(NULL);
     L.stack = PyMem_Malloc((JX_MAX_DEPTH + 1) * sizeof *L.stack);
-    if (!L.memo || !L.visited || !L.stack) {
+    if (opts->load_filter) {
+        L.path = PyList_New(0);
+        L.skipped = PySet_New(NULL);
+    }
+    if (!L.memo || !L.visited || !L.stack || (opts->load_filter && (!L.path || !L.skipped))) {
         if (!PyErr_Occurred())
             PyErr_NoMemory();
         goto done;
@@ -1079,6 +1215,7 @@ PyObject *jx_load_tree(JxState *st, hid_t file_id, const JxLoadOptions *opts)
         jx_raise_h5(st->JaxonFormatError, "cannot open the root group");
         goto done;
     }
+    L.root = root;
     r = load_root(&L, root);
 done:
     if (root >= 0)
@@ -1089,6 +1226,10 @@ done:
         H5Pclose(L.dapl);
     Py_XDECREF(L.memo);
     Py_XDECREF(L.visited);
+    Py_XDECREF(L.path);
+    Py_XDECREF(L.skipped);
+    Py_XDECREF(L.tag_cache);
+    Py_XDECREF(L.dc_missing);
     PyMem_Free(L.stack);
     PyMem_Free(L.key);
     H5Eset_auto2(H5E_DEFAULT, auto_fn, auto_data);

@@ -234,8 +234,10 @@ static PyObject *jnp_asarray(Loader *L)
 /* The data of a jax.Array node. Our saver keeps jax dtypes NumPy cannot name (bfloat16,
  * float8_*, int4 ...) in a storage-hint dataset whose HDF5 type has the dtype's bit layout
  * and names the dtype in the dataset attribute JAXON_DTYPE (docs/validation.md); those bytes
- * are read unconverted into that dtype. Without the attribute: the plain v1.2.0 reading. */
-static PyObject *read_jax_data(Loader *L, Src *s, const char *name)
+ * are read unconverted into that dtype. Without the attribute: the plain v1.2.0 reading.
+ * The same holds for numpy.ndarray nodes of those dtypes (our saver writes them alike); the
+ * dtype is then looked up in ml_dtypes (imported on first need) instead of jax.numpy. */
+static PyObject *read_exact_data(Loader *L, Src *s, const char *name, const char *dtype_module)
 {
     static const char *const known[] = {"bfloat16", "float8_", "float6_", "float4_",
                                         "int4", "uint4", "int2", "uint2"};
@@ -264,12 +266,13 @@ static PyObject *read_jax_data(Loader *L, Src *s, const char *name)
     jx_ld_text_free(&t);
     if (!ok)
         return jx_ld_format_error(L, name, "the dataset's JAXON_DTYPE is not a jax dtype name");
-    jnp = PyImport_ImportModule("jax.numpy");
+    jnp = PyImport_ImportModule(dtype_module);
     scalar_type = jnp ? PyObject_GetAttrString(jnp, dtype_name) : NULL;
     if (!scalar_type) {
         if (jnp && PyErr_ExceptionMatches(PyExc_AttributeError)) {
             PyErr_Clear();
-            jx_ld_format_error(L, name, "this jax has no dtype %s (JAXON_DTYPE)", dtype_name);
+            jx_ld_format_error(L, name, "%s has no dtype %s (JAXON_DTYPE)", dtype_module,
+                               dtype_name);
         }
         goto done;
     }
@@ -372,13 +375,13 @@ PyObject *jx_ld_load_data(Loader *L, Src *s, const char *name, DataKind kind, co
     case DK_DILL:
         return load_dill(L, s, name, th, th_len);
     case DK_NDARRAY:
-        return read_array(L, s, name, NULL);
+        return read_exact_data(L, s, name, "ml_dtypes");
     case DK_MEMORYVIEW:
         arr = read_array(L, s, name, NULL);
         r = arr ? PyMemoryView_FromObject(arr) : NULL;
         break;
     case DK_JAX:
-        arr = read_jax_data(L, s, name);
+        arr = read_exact_data(L, s, name, "jax.numpy");
         f = arr ? jnp_asarray(L) : NULL;
         r = f ? PyObject_CallOneArg(f, arr) : NULL;
         break;

@@ -20,6 +20,18 @@ typedef struct Loader {
     H5O_token_t *stack; /* tokens of the open groups, "/" first */
     int depth;
     hid_t gapl, dapl; /* access lists that refuse external links */
+    hid_t root;       /* the group "/", for references to nodes a filter skipped */
+    /* load_filter (spec §5.1): the path of the node being loaded (dict keys, int indices,
+     * field names) as a list, NULL without a filter; in_key > 0 inside a dict key, where the
+     * filter is not called; skipped holds the memo keys of the nodes the filter refused, so
+     * a reference to one of them (or below) loads it there and then (out of place, oop). */
+    PyObject *path;
+    int in_key;
+    PyObject *skipped;
+    int oop;
+    /* custom types (load_custom.c): tag -> resolved class, dataclasses.MISSING */
+    PyObject *tag_cache;
+    PyObject *dc_missing;
 } Loader;
 
 typedef struct Text {
@@ -62,5 +74,11 @@ void jx_ld_text_free(Text *t);
 DataKind jx_ld_data_kind(const char *th, size_t n);
 PyObject *jx_ld_load_data(Loader *L, Src *s, const char *name, DataKind kind, const char *th,
                           size_t th_len);
+
+/* load_custom.c: applies the "#tag"s tags[0:n] (without the first '#') left to right to
+ * obj: custom_unmarshalers, jaxon-import, from_jaxon, dataclasses, namedtuples (§3.8).
+ * Steals obj; returns the final object (new reference) or NULL. */
+PyObject *jx_ld_apply_tags(Loader *L, const char *name, PyObject *obj, const char *tags,
+                           size_t n);
 
 #endif /* JX_LOAD_INTERNAL_H */
