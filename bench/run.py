@@ -12,7 +12,9 @@ smoke test (registered in CTest as bench.quick); its numbers mean nothing.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
+import shutil
 import os
 import statistics
 import subprocess
@@ -32,11 +34,27 @@ CONTENDERS = {
     "jaxon-2.1.0 (Python)": (os.path.join(COMPAT, "jaxon-2.1.0"), None),
     "pickle": ("", None),
     "h5py (hand-written)": ("", {"big_array", "many_arrays"}),
+    "orbax-checkpoint": ("", {"mlp_adam"}),
+    "equinox tree_serialise_leaves": ("", {"mlp_adam"}),
+    "safetensors": ("", {"big_array", "many_arrays"}),
+    "np.save": ("", {"big_array"}),
     "raw write/read": ("", {"big_array"}),
 }
+# What a contender cannot represent, said instead of forcing it (listed in results.md).
+CANNOT = {
+    "h5py (hand-written)": "nesting, Python scalars and strings (arrays only)",
+    "orbax-checkpoint": "non-array leaves need a template; used for the model workload only",
+    "equinox tree_serialise_leaves": "needs a template tree of the same structure; model workload only",
+    "safetensors": "nesting and non-array leaves (flat dict of arrays only)",
+    "np.save": "anything but one array",
+    "raw write/read": "anything but one array's bytes (the physical limit)",
+}
+OPTIONAL = {"orbax-checkpoint": "orbax.checkpoint", "equinox tree_serialise_leaves": "equinox",
+            "safetensors": "safetensors", "np.save": "numpy"}
 WORKER_NAME = {"jaxon": "jaxon", "jaxon-1.2.0 (Python)": "jaxon12", "jaxon-2.1.0 (Python)":
                "jaxon21", "pickle": "pickle", "h5py (hand-written)": "h5py",
-               "raw write/read": "raw"}
+               "orbax-checkpoint": "orbax", "equinox tree_serialise_leaves": "eqx",
+               "safetensors": "safetensors", "np.save": "npsave", "raw write/read": "raw"}
 FLOOR = "bare C floor (same HDF5 calls)"
 
 
@@ -68,6 +86,12 @@ def run_floor(h5file, runs, outdir):
     rows = [json.loads(line) for line in r.stdout.splitlines()]
     return {"save": [x["save"] for x in rows], "load": [x["load"] for x in rows],
             "size": os.path.getsize(os.path.join(outdir, "floor.h5"))}
+
+
+def clear_dir(d):
+    for name in os.listdir(d):
+        p = os.path.join(d, name)
+        shutil.rmtree(p) if os.path.isdir(p) else os.unlink(p)
 
 
 def import_time(runs):
@@ -106,7 +130,8 @@ def main(argv=None):
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--runs", type=int, default=None)
-    ap.add_argument("--workloads", default="config_dict,random_tree,many_arrays,big_array")
+    ap.add_argument("--workloads",
+                    default="config_dict,random_tree,many_arrays,mlp_adam,big_array")
     ap.add_argument("--out", default=None)
     args = ap.parse_args(argv)
     scale = 0.01 if args.quick else 1.0
@@ -123,6 +148,9 @@ def main(argv=None):
                 if c != "jaxon" and not os.path.isdir(CONTENDERS[c][0] or "/"):
                     results[wl][c] = {"error": "not installed (scripts/setup-compat.sh)"}
                     continue
+                if c in OPTIONAL and importlib.util.find_spec(OPTIONAL[c]) is None:
+                    results[wl][c] = {"error": "not installed (scripts/setup-bench.sh)"}
+                    continue
                 s = run_worker(c, wl, scale, runs, tmp, "save")
                 l = run_worker(c, wl, scale, runs, tmp, "load") if "error" not in s else s
                 res = {**s, "load": l.get("load", []), "rss_load": l.get("rss_load")}
@@ -136,13 +164,10 @@ def main(argv=None):
                     f = results[wl][FLOOR]
                     print(f"{wl:12} {FLOOR:24} save {fmt_s(f.get('save'))} load {fmt_s(f.get('load'))}",
                           flush=True)
-                for leftover in os.listdir(tmp):
-                    if leftover.endswith((".pkl", ".raw")) or leftover.startswith(("h5py", "jaxon1", "jaxon2")):
-                        os.unlink(os.path.join(tmp, leftover))
-            for leftover in os.listdir(tmp):
-                os.unlink(os.path.join(tmp, leftover))
+                clear_dir(tmp)  # one file at a time: 1 GiB workloads fill /tmp otherwise
     imports = import_time(3 if args.quick else 9)
     write_report(out_md, results, imports, runs, args.quick)
+    plot(os.path.splitext(out_md)[0] + ".png", results, imports)
     with open(os.path.splitext(out_md)[0] + ".json", "w") as f:
         json.dump({"results": results, "imports": imports, "runs": runs}, f, indent=1)
     print(f"wrote {out_md}")
@@ -173,13 +198,50 @@ def write_report(path, results, imports, runs, quick):
                          f"| {c} | {fmt_s(r.get('save'))} | {fmt_s(r.get('load'))} | – | – | "
                          f"{mb(r.get('size'))} | {mb(r.get('rss_save'))} | {mb(r.get('rss_load'))} |")
         lines.append("")
-    lines += ["## import time", "", "| module | seconds (median, minus an empty interpreter) |", "|---|---|"]
+    lines += ["## What contenders cannot represent", ""]
+    lines += [f"- **{c}**: {why}" for c, why in CANNOT.items()]
+    lines += ["", "## import time", "", "| module | seconds (median, minus an empty interpreter) |", "|---|---|"]
     lines += [f"| {k} | {v:.4f} |" for k, v in imports.items()]
     lines += ["", "## Targets", "", "| target | measured | met |", "|---|---|---|"]
     for row in targets(results, imports):
         lines.append("| " + " | ".join(row) + " |")
     with open(path, "w") as f:
         f.write("\n".join(lines) + "\n")
+
+
+def plot(path, results, imports):
+    """Save/load time per workload (log scale), file size and peak RSS, one row per workload."""
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("matplotlib not installed: no plot (scripts/setup-bench.sh)")
+        return
+    wls = [w for w in results if any("save" in r and r["save"] for r in results[w].values())]
+    fig, axes = plt.subplots(len(wls), 3, figsize=(18, 3.2 * len(wls)), squeeze=False)
+    for row, wl in zip(axes, wls):
+        rows = {c: r for c, r in results[wl].items() if r.get("save")}
+        names = list(rows)
+        colors = ["tab:red" if n == "jaxon" else "tab:gray" if "floor" in n or "raw" in n
+                  else "tab:blue" for n in names]
+        y = range(len(names))
+        for ax, key, title in ((row[0], "save", "save s"), (row[1], "load", "load s")):
+            ax.barh(y, [statistics.median(rows[n][key]) if rows[n].get(key) else 0 for n in names],
+                    color=colors)
+            ax.set_xscale("log")
+            ax.set_title(f"{wl}: {title} (median, log scale)")
+            ax.set_yticks(list(y), names, fontsize=8)
+            ax.invert_yaxis()
+        ax = row[2]
+        ax.barh(y, [(rows[n].get("size") or 0) / 2**20 for n in names], color=colors)
+        ax.set_title(f"{wl}: file MB")
+        ax.set_yticks(list(y), names, fontsize=8)
+        ax.invert_yaxis()
+    fig.suptitle("jaxon (red) vs contenders; grey = physical/C floor; lower is better")
+    fig.tight_layout()
+    fig.savefig(path, dpi=80)
+    print(f"wrote {path}")
 
 
 def targets(results, imports):
@@ -205,6 +267,12 @@ def targets(results, imports):
         if x is not None:
             rows.append((f"big_array {ph}: within 1.25× of raw write()/read()", f"jaxon = {1 / x:.2f}× raw",
                          "yes" if 1 / x <= 1.25 else "no"))
+    for c in ("orbax-checkpoint", "equinox tree_serialise_leaves"):
+        for ph in ("save", "load"):
+            x = med_ratio("mlp_adam", c, ph)
+            if x is not None:
+                rows.append((f"mlp_adam {ph}: faster than {c}", f"{x:.2f}× (contender ÷ jaxon)",
+                             "yes" if x > 1 else "no"))
     big = results.get("big_array", {}).get("jaxon", {})
     if big.get("rss_save"):
         arr = 1 << 30

@@ -69,9 +69,24 @@ def many_arrays(scale: float = 1.0):
     return [rng.standard_normal(256).astype(np.float32) for _ in range(n)]
 
 
+def mlp_adam(scale: float = 1.0):
+    """(3) An Equinox MLP of about 64 MB with an optax Adam state."""
+    import equinox as eqx
+    import jax
+    import optax
+
+    width = max(16, int(2048 * scale ** 0.5))
+    model = eqx.nn.MLP(in_size=width // 2, out_size=width // 2, width_size=width, depth=4,
+                       key=jax.random.PRNGKey(3))
+    params = eqx.filter(model, eqx.is_array)
+    opt_state = optax.adam(1e-3).init(params)
+    return {"model": model, "opt_state": opt_state, "step": 1000}
+
+
 WORKLOADS = {
     "config_dict": config_dict,
     "random_tree": random_tree,
     "big_array": big_array,
+    "mlp_adam": mlp_adam,
     "many_arrays": many_arrays,
 }

@@ -149,11 +149,22 @@ static PyObject *import_name(PyObject *obj)
     PyErr_Clear();
     if (!mod || !qn || !PyUnicode_Check(mod) || !PyUnicode_Check(qn))
         goto none;
-    if (PyUnicode_FindChar(qn, '<', 0, PyUnicode_GET_LENGTH(qn), 1) >= 0)
-        goto none; /* <locals>, <lambda> */
     m = PyImport_Import(mod);
     if (!m)
         goto none;
+    if (PyUnicode_FindChar(qn, '<', 0, PyUnicode_GET_LENGTH(qn), 1) >= 0) {
+        /* <lambda> or <locals>: still importable if the module binds it to a name, as
+         * equinox does with `_identity = lambda x: x` (the default of MLP.final_activation) */
+        PyObject *d = PyModule_Check(m) ? PyModule_GetDict(m) : NULL, *k, *v;
+        Py_ssize_t pos = 0;
+        while (d && PyDict_Next(d, &pos, &k, &v)) {
+            if (v == obj && PyUnicode_Check(k)) {
+                r = PyTuple_Pack(2, mod, k);
+                goto done;
+            }
+        }
+        goto none;
+    }
     parts = PyObject_CallMethod(qn, "split", "s", ".");
     if (!parts)
         goto error;
