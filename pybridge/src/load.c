@@ -22,6 +22,7 @@
 #include "h5util.h"
 #include "load_internal.h"
 #include "load_types.h"
+#include "load_v2.h"
 
 /* Absolute nesting cap on top of Py_EnterRecursiveCall, for interpreters whose recursion
  * limit was raised: every level costs C stack in our frames and HDF5's. */
@@ -1141,9 +1142,7 @@ static PyObject *load_root(Loader *L, hid_t root)
     if (v2 < 0)
         return jx_ld_h5_error(L, NULL, "cannot inspect the root group");
     if (v2 > 0)
-        return jx_ld_format_error(L, "JAXON_VERSION",
-                                  "the file was written in the Jaxon v2.x layout; reading it "
-                                  "is not supported yet");
+        return jx_load_v2(L, root); /* load_v2.c: the v2.x layout (spec §4.12) */
     if (enter_group(L, root, "") < 0)
         return NULL;
     L->key_len = 0; /* "/" has no name: keys start with the root attribute's name */

@@ -1,0 +1,1456 @@
+/* The v2.x reader (spec §4.12): typeinfo in attribute names ("N:typeinfo"), "E"
+ * placeholder values, data in datasets, bare repr atoms, escaped strings, quote-aware
+ * reference paths, jaxon[...]/dclass[...]/dill tags and jax.Array[<dtype>].
+ *
+ * Deliberate differences from Python jaxon 2.x's own reader (all "read what it wrote"):
+ *  - groups and datasets are opened by relative path first, so dict keys containing '/'
+ *    (nested groups, bug B2-1) load; a direct child whose stripped name matches is the
+ *    fallback (whitespace around names, §4.4);
+ *  - an unterminated quote, an empty value and a missing dataset are JaxonFormatError
+ *    (2.x: accepted / IndexError / KeyError, B2-3, B2-4, B2-6).
+ *
+ * Identity: every node is cached under its key, the stripped group names from "/" and the
+ * stripped slot name joined by NUL, which is also what a reference path tokenises to; a
+ * reference whose target is not loaded yet loads it on demand (as 2.x does). Keys being
+ * loaded are kept in a set: meeting one again is a cycle. */
+#include "load_v2.h"
+
+#include <string.h>
+
+#include "atoms_parse.h"
+#include "load_types.h"
+
+#define V2_MAX_DEPTH 1000
+
+typedef struct V2 {
+    Loader *L;
+    hid_t root;
+    PyObject *loading; /* set of keys being loaded */
+    int depth;
+} V2;
+
+typedef struct Names {
+    char *buf;
+    size_t len, cap;
+    size_t *off;
+    size_t n, ncap;
+} Names;
+
+typedef enum Kind {
+    K_BAD, K_ATOM, K_JAX, K_BYTES, K_BYTEARRAY, K_NDARRAY, K_STR, K_BYTES_, K_VOID,
+    K_DICT, K_LIST, K_TUPLE, K_SET, K_FROZENSET
+} Kind;
+
+static PyObject *load_node(V2 *V, hid_t gid, const char *raw);
+
+/* ---- whitespace (Python str.isspace) ------------------------------------------------- */
+
+/* Length in bytes of the whitespace code point starting at s[0], or 0. */
+static size_t ws_at(const unsigned char *s, size_t n)
+{
+    unsigned char c = s[0];
+    if (c < 0x80)
+        return (c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1c && c <= 0x1f)) ? 1 : 0;
+    Py_UCS4 cp;
+    size_t len;
+    if ((c & 0xe0) == 0xc0 && n >= 2) {
+        cp = ((Py_UCS4)(c & 0x1f) << 6) | (s[1] & 0x3f);
+        len = 2;
+    } else if ((c & 0xf0) == 0xe0 && n >= 3) {
+        cp = ((Py_UCS4)(c & 0x0f) << 12) | ((Py_UCS4)(s[1] & 0x3f) << 6) | (s[2] & 0x3f);
+        len = 3;
+    } else {
+        return 0; /* 4-byte sequences hold no whitespace */
+    }
+    return Py_UNICODE_ISSPACE(cp) ? len : 0;
+}
+
+/* Length of the whitespace code point that ends at s[n-1], or 0. */
+static size_t ws_before(const unsigned char *s, size_t n)
+{
+    size_t i = n - 1, k = 0;
+    while (i > 0 && k < 3 && (s[i] & 0xc0) == 0x80) {
+        i--;
+        k++;
+    }
+    if (ws_at(s + i, n - i) == n - i)
+        return n - i;
+    if ((s[n - 1] & 0x80) == 0 && ws_at(s + n - 1, 1))
+        return 1;
+    return 0;
+}
+
+static void lstrip(const char **s, size_t *n)
+{
+    size_t w;
+    while (*n > 0 && (w = ws_at((const unsigned char *)*s, *n)) > 0) {
+        *s += w;
+        *n -= w;
+    }
+}
+
+static void strip(const char **s, size_t *n)
+{
+    size_t w;
+    lstrip(s, n);
+    while (*n > 0 && (w = ws_before((const unsigned char *)*s, *n)) > 0)
+        *n -= w;
+}
+
+static void rstrip(const char *s, size_t *n)
+{
+    size_t w;
+    while (*n > 0 && (w = ws_before((const unsigned char *)s, *n)) > 0)
+        *n -= w;
+}
+
+static int eq(const char *s, size_t n, const char *word)
+{
+    size_t w = strlen(word);
+    return n == w && memcmp(s, word, w) == 0;
+}
+
+static PyObject *shown(const char *s, size_t n)
+{
+    return PyUnicode_DecodeUTF8(s, (Py_ssize_t)(n > 200 ? 200 : n), "backslashreplace");
+}
+
+/* ---- names --------------------------------------------------------------------------- */
+
+/* §4.3: scanning from the end, a quote before any ':' means no typeinfo; else split at the
+ * first ':' met. Both parts stripped. */
+static void split_name(const char *name, size_t n, const char **slot, size_t *sn,
+                       const char **ti, size_t *tn)
+{
+    *slot = name;
+    *sn = n;
+    *ti = name + n;
+    *tn = 0;
+    for (size_t i = n; i > 0; i--) {
+        char c = name[i - 1];
+        if (c == '\'')
+            break;
+        if (c == ':') {
+            *sn = i - 1;
+            *ti = name + i;
+            *tn = n - i;
+            break;
+        }
+    }
+    strip(slot, sn);
+    strip(ti, tn);
+}
+
+/* Splits a typeinfo piece into tag and optional "[argument]" (§4.3). Returns 0, or -1 for
+ * bad bracket syntax (no exception set). */
+static int split_arg(const char *p, size_t n, size_t *th_len, const char **ta, size_t *ta_len)
+{
+    *th_len = n;
+    *ta = NULL;
+    *ta_len = 0;
+    if (n == 0)
+        return 0;
+    const char *open = memchr(p, '[', n);
+    if (p[n - 1] == ']') {
+        if (memchr(p, ']', n - 1) || !open || memchr(open + 1, '[', (size_t)(p + n - 1 - open - 1)))
+            return -1;
+        *th_len = (size_t)(open - p);
+        rstrip(p, th_len);
+        *ta = open + 1;
+        *ta_len = (size_t)(p + n - 1 - *ta);
+        lstrip(ta, ta_len);
+        return 0;
+    }
+    return open ? -1 : 0;
+}
+
+static Kind kind_of(const char *th, size_t n)
+{
+    static const struct {
+        const char *w;
+        Kind k;
+    } tab[] = {{"", K_ATOM},           {"jax.Array", K_JAX},     {"bytes", K_BYTES},
+               {"bytearray", K_BYTEARRAY}, {"numpy.ndarray", K_NDARRAY}, {"numpy.str_", K_STR},
+               {"numpy.bytes_", K_BYTES_}, {"numpy.void", K_VOID}, {"dict", K_DICT},
+               {"list", K_LIST},       {"tuple", K_TUPLE},       {"set", K_SET},
+               {"frozenset", K_FROZENSET}};
+    for (size_t i = 0; i < sizeof tab / sizeof tab[0]; i++)
+        if (eq(th, n, tab[i].w))
+            return tab[i].k;
+    return K_BAD;
+}
+
+/* ---- keys ---------------------------------------------------------------------------- */
+
+static int key_reserve(Loader *L, size_t extra)
+{
+    if (L->key_len + extra <= L->key_cap)
+        return 0;
+    size_t cap = (L->key_len + extra) * 2 + 64;
+    char *k = PyMem_Realloc(L->key, cap);
+    if (!k) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    L->key = k;
+    L->key_cap = cap;
+    return 0;
+}
+
+static PyObject *make_key(Loader *L, const char *slot, size_t sn)
+{
+    if (key_reserve(L, sn) < 0)
+        return NULL;
+    memcpy(L->key + L->key_len, slot, sn);
+    return PyBytes_FromStringAndSize(L->key, (Py_ssize_t)(L->key_len + sn));
+}
+
+/* ---- attribute and link names -------------------------------------------------------- */
+
+static int names_add(Names *nl, const char *name)
+{
+    size_t n = strlen(name) + 1;
+    if (nl->len + n > nl->cap) {
+        size_t cap = (nl->len + n) * 2 + 256;
+        char *b = PyMem_Realloc(nl->buf, cap);
+        if (!b)
+            return -1;
+        nl->buf = b;
+        nl->cap = cap;
+    }
+    if (nl->n == nl->ncap) {
+        size_t ncap = nl->ncap * 2 + 16;
+        size_t *o = PyMem_Realloc(nl->off, ncap * sizeof *o);
+        if (!o)
+            return -1;
+        nl->off = o;
+        nl->ncap = ncap;
+    }
+    memcpy(nl->buf + nl->len, name, n);
+    nl->off[nl->n++] = nl->len;
+    nl->len += n;
+    return 0;
+}
+
+static herr_t attr_cb(hid_t loc, const char *name, const H5A_info_t *info, void *data)
+{
+    if (names_add(data, name) < 0) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    return 0;
+}
+
+static herr_t link_cb(hid_t loc, const char *name, const H5L_info2_t *info, void *data)
+{
+    if (names_add(data, name) < 0) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    return 0;
+}
+
+static void names_free(Names *nl)
+{
+    PyMem_Free(nl->buf);
+    PyMem_Free(nl->off);
+    memset(nl, 0, sizeof *nl);
+}
+
+#define NAME_AT(nl, i) ((nl)->buf + (nl)->off[i])
+
+/* Attribute names of gid in creation order (name order when not tracked, as h5py). */
+static int collect_attrs(Loader *L, hid_t gid, Names *nl)
+{
+    unsigned flags = 0;
+    hid_t gcpl = H5Gget_create_plist(gid);
+    if (gcpl < 0 || H5Pget_attr_creation_order(gcpl, &flags) < 0) {
+        if (gcpl >= 0)
+            H5Pclose(gcpl);
+        jx_ld_h5_error(L, NULL, "cannot read the group's creation properties");
+        return -1;
+    }
+    H5Pclose(gcpl);
+    hsize_t pos = 0;
+    H5_index_t idx = (flags & H5P_CRT_ORDER_TRACKED) ? H5_INDEX_CRT_ORDER : H5_INDEX_NAME;
+    if (H5Aiterate2(gid, idx, H5_ITER_INC, &pos, attr_cb, nl) < 0) {
+        jx_ld_h5_error(L, NULL, "cannot list the group's attributes");
+        return -1;
+    }
+    return 0;
+}
+
+/* Opens the group (want_group) or dataset named by the stripped slot: as a relative path
+ * first (nested names, B2-1), then the direct child whose stripped link name equals it. */
+static hid_t open_child(V2 *V, hid_t gid, const char *slot, const char *attr, int want_group)
+{
+    Loader *L = V->L;
+    hid_t id = want_group ? H5Gopen2(gid, slot, L->gapl) : H5Dopen2(gid, slot, L->dapl);
+    if (id >= 0)
+        return id;
+    H5Eclear2(H5E_DEFAULT);
+    Names nl;
+    memset(&nl, 0, sizeof nl);
+    hsize_t pos = 0;
+    if (H5Literate2(gid, H5_INDEX_NAME, H5_ITER_INC, &pos, link_cb, &nl) < 0) {
+        names_free(&nl);
+        if (PyErr_Occurred())
+            return -1;
+        H5Eclear2(H5E_DEFAULT);
+        memset(&nl, 0, sizeof nl);
+    }
+    size_t sl = strlen(slot);
+    for (size_t i = 0; i < nl.n && id < 0; i++) {
+        const char *s = NAME_AT(&nl, i);
+        size_t n = strlen(s);
+        strip(&s, &n);
+        if (n == sl && memcmp(s, slot, n) == 0 && strcmp(NAME_AT(&nl, i), slot) != 0) {
+            const char *raw = NAME_AT(&nl, i);
+            id = want_group ? H5Gopen2(gid, raw, L->gapl) : H5Dopen2(gid, raw, L->dapl);
+            if (id < 0)
+                H5Eclear2(H5E_DEFAULT);
+        }
+    }
+    names_free(&nl);
+    if (id < 0) {
+        PyObject *s = shown(slot, sl);
+        if (s) {
+            jx_ld_format_error(L, attr, "%s %R not found (the node's data is missing or is "
+                               "not a %s)", want_group ? "group" : "dataset", s,
+                               want_group ? "group" : "dataset");
+            Py_DECREF(s);
+        }
+    }
+    return id;
+}
+
+/* ---- atoms --------------------------------------------------------------------------- */
+
+/* A numpy scalar of the exact type of a scalar numeric attribute. */
+static PyObject *numeric_scalar(Loader *L, hid_t aid, hid_t ftype, const char *name)
+{
+    union {
+        long double ld[4];
+        char b[64];
+    } buf;
+    JxReadType rt;
+    PyObject *r = NULL;
+    if (jx_read_type_from_h5(ftype, &rt) < 0)
+        return jx_ld_rewrap(L, name, "unsupported attribute type");
+    if (!rt.is_numeric) {
+        jx_ld_format_error(L, name, "expected a text atom, a reference or a numeric scalar, "
+                           "found %R", rt.descr);
+        goto done;
+    }
+    if (H5Tget_size(rt.memtype) > sizeof buf) {
+        jx_ld_format_error(L, name, "numeric scalar too large");
+        goto done;
+    }
+    if (H5Aread(aid, rt.memtype, buf.b) < 0) {
+        jx_ld_h5_error(L, name, "cannot read the attribute");
+        goto done;
+    }
+    if (rt.is_bool)
+        buf.b[0] = buf.b[0] != 0;
+    r = PyArray_Scalar(buf.b, rt.descr, NULL);
+done:
+    jx_read_type_clear(&rt);
+    return r;
+}
+
+/* Python int(u), float(u), complex(u) in that order; 1 with *out, 0 if none accepts u,
+ * -1 on other errors. */
+static int try_numbers(const char *s, size_t n, PyObject *u, PyObject **out)
+{
+    PyObject *r = jx_atom_int(s, (Py_ssize_t)n);
+    if (!r && PyErr_ExceptionMatches(PyExc_ValueError)) {
+        PyErr_Clear();
+        r = PyFloat_FromString(u);
+    }
+    if (!r && PyErr_ExceptionMatches(PyExc_ValueError)) {
+        PyErr_Clear();
+        r = PyObject_CallOneArg((PyObject *)&PyComplex_Type, u);
+    }
+    if (!r) {
+        if (!PyErr_ExceptionMatches(PyExc_ValueError))
+            return -1;
+        PyErr_Clear();
+        return 0;
+    }
+    *out = r;
+    return 1;
+}
+
+static PyObject *parse_range(Loader *L, const char *name, const char *s, size_t n)
+{
+    PyObject *parts[3], *args = NULL, *r = NULL;
+    int np = 0;
+    if (n < 7 || memcmp(s, "range(", 6) != 0 || s[n - 1] != ')')
+        goto bad;
+    const char *p = s + 6, *end = s + n - 1;
+    while (np < 3) {
+        const char *c = memchr(p, ',', (size_t)(end - p));
+        const char *e = c ? c : end;
+        PyObject *v = jx_atom_int(p, (Py_ssize_t)(e - p));
+        if (!v) {
+            if (!PyErr_ExceptionMatches(PyExc_ValueError))
+                goto fail;
+            PyErr_Clear();
+            goto bad;
+        }
+        parts[np++] = v;
+        if (!c)
+            break;
+        p = c + 1;
+        if (np == 3)
+            goto bad; /* a fourth part */
+    }
+    if (np < 2)
+        goto bad;
+    args = PyTuple_New(np);
+    if (!args)
+        goto fail;
+    for (int i = 0; i < np; i++)
+        PyTuple_SET_ITEM(args, i, parts[i]);
+    np = 0;
+    r = PyObject_Call((PyObject *)&PyRange_Type, args, NULL);
+    Py_DECREF(args);
+    if (!r && PyErr_ExceptionMatches(PyExc_ValueError))
+        goto bad;
+    return r;
+bad:
+    PyErr_Clear();
+    {
+        PyObject *t = shown(s, n);
+        if (t) {
+            jx_ld_format_error(L, name, "cannot parse range representation %R", t);
+            Py_DECREF(t);
+        }
+    }
+fail:
+    for (int i = 0; i < np; i++)
+        Py_DECREF(parts[i]);
+    return NULL;
+}
+
+/* §4.12 simple atoms, on stripped text: 1 with *out, 0 when s is not a simple atom, -1. */
+static int parse_simple(Loader *L, const char *name, const char *s, size_t n, PyObject **out)
+{
+    if (eq(s, n, "None"))
+        return *out = Py_NewRef(Py_None), 1;
+    if (eq(s, n, "Ellipsis"))
+        return *out = Py_NewRef(Py_Ellipsis), 1;
+    if (eq(s, n, "True"))
+        return *out = Py_NewRef(Py_True), 1;
+    if (eq(s, n, "False"))
+        return *out = Py_NewRef(Py_False), 1;
+    if (n == 0 || s[0] == '/')
+        return 0; /* int(), float(), complex() reject it, and it is no range */
+    if (s[0] == '\'') {
+        if (n < 2 || s[n - 1] != '\'') {
+            PyObject *t = shown(s, n);
+            if (t) {
+                jx_ld_format_error(L, name, "string literal %R is not terminated", t);
+                Py_DECREF(t);
+            }
+            return -1;
+        }
+        PyObject *u = PyUnicode_DecodeUTF8(s + 1, (Py_ssize_t)(n - 2), "strict");
+        if (!u) {
+            jx_ld_rewrap(L, name, "the string is not valid UTF-8");
+            return -1;
+        }
+        if (memchr(s + 1, '\\', n - 2)) {
+            /* exactly 2.x's unescape: replace \' by ', then \\ by \ */
+            static PyObject *bq, *q, *bb, *b;
+            if (!bq) {
+                bq = PyUnicode_FromString("\\'");
+                q = PyUnicode_FromString("'");
+                bb = PyUnicode_FromString("\\\\");
+                b = PyUnicode_FromString("\\");
+                if (!bq || !q || !bb || !b) {
+                    Py_CLEAR(bq);
+                    Py_DECREF(u);
+                    return -1;
+                }
+            }
+            PyObject *u2 = PyUnicode_Replace(u, bq, q, -1);
+            Py_DECREF(u);
+            u = u2 ? PyUnicode_Replace(u2, bb, b, -1) : NULL;
+            Py_XDECREF(u2);
+            if (!u)
+                return -1;
+        }
+        *out = u;
+        return 1;
+    }
+    PyObject *u = PyUnicode_DecodeUTF8(s, (Py_ssize_t)n, "strict");
+    if (!u) {
+        jx_ld_rewrap(L, name, "the text is not valid UTF-8");
+        return -1;
+    }
+    int r = try_numbers(s, n, u, out);
+    Py_DECREF(u);
+    if (r != 0)
+        return r;
+    if (n >= 5 && memcmp(s, "range", 5) == 0) {
+        *out = parse_range(L, name, s, n);
+        return *out ? 1 : -1;
+    }
+    return 0;
+}
+
+/* ---- references ---------------------------------------------------------------------- */
+
+/* Finds the attribute of gid whose stripped slot is elem; returns a copy of its raw name
+ * (PyMem) or NULL (no exception when simply absent). */
+static char *find_attr(Loader *L, hid_t gid, const char *elem, size_t en, int *err)
+{
+    Names nl;
+    char *r = NULL;
+    memset(&nl, 0, sizeof nl);
+    *err = 0;
+    if (collect_attrs(L, gid, &nl) < 0) {
+        *err = 1;
+        return NULL;
+    }
+    for (size_t i = nl.n; i > 0 && !r; i--) { /* last one wins, like 2.x's dict */
+        const char *raw = NAME_AT(&nl, i - 1), *slot, *ti;
+        size_t sn, tn;
+        split_name(raw, strlen(raw), &slot, &sn, &ti, &tn);
+        if (sn == en && memcmp(slot, elem, en) == 0) {
+            size_t len = strlen(raw) + 1;
+            r = PyMem_Malloc(len);
+            if (!r) {
+                PyErr_NoMemory();
+                *err = 1;
+            } else {
+                memcpy(r, raw, len);
+            }
+        }
+    }
+    names_free(&nl);
+    return r;
+}
+
+/* §4.7: tokenises the path (quote-aware, elements stripped) into a NUL-joined key, finds
+ * the target in the cache or loads it from its place. */
+static PyObject *load_ref(V2 *V, const char *name, const char *s, size_t n)
+{
+    Loader *L = V->L;
+    char *k = PyMem_Malloc(n + 1), *saved = NULL, *raw = NULL;
+    size_t klen = 0, elem_start = 0, saved_len = 0;
+    size_t *starts = PyMem_Malloc((n + 1) * sizeof *starts), nel = 0;
+    PyObject *key = NULL, *r = NULL;
+    hid_t g = -1;
+    if (!k || !starts) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    int in_str = 0, esc = 0;
+    const char *buf = s + 1;
+    size_t bl = n - 1, i0 = 0;
+    for (size_t i = 0; i <= bl; i++) {
+        if (i == bl || (!in_str && buf[i] == '/')) {
+            const char *e = buf + i0;
+            size_t el = i - i0;
+            strip(&e, &el);
+            starts[nel++] = klen;
+            memcpy(k + klen, e, el);
+            klen += el;
+            k[klen++] = '\0';
+            i0 = i + 1;
+            continue;
+        }
+        char c = buf[i];
+        if (in_str) {
+            if (esc)
+                esc = 0;
+            else if (c == '\'')
+                in_str = 0;
+            else if (c == '\\')
+                esc = 1;
+        } else if (c == '\'') {
+            in_str = 1;
+        }
+    }
+    if (in_str) {
+        PyObject *t = shown(s, n);
+        if (t) {
+            jx_ld_format_error(L, name, "string literal not terminated in the reference path %R",
+                               t);
+            Py_DECREF(t);
+        }
+        goto done;
+    }
+    klen--; /* drop the last NUL */
+    elem_start = starts[nel - 1];
+    key = PyBytes_FromStringAndSize(k, (Py_ssize_t)klen);
+    if (!key)
+        goto done;
+    r = PyDict_GetItemWithError(L->memo, key);
+    if (r || PyErr_Occurred()) {
+        Py_XINCREF(r);
+        goto done;
+    }
+    /* not loaded yet: walk to it from "/" */
+    g = H5Gopen2(V->root, ".", L->gapl);
+    if (g < 0) {
+        jx_ld_h5_error(L, name, "cannot open the root group");
+        goto done;
+    }
+    for (size_t e = 0; e + 1 < nel; e++) {
+        hid_t c = open_child(V, g, k + starts[e], name, 1);
+        H5Gclose(g);
+        g = c;
+        if (g < 0)
+            goto done;
+    }
+    int err;
+    raw = find_attr(L, g, k + elem_start, klen - elem_start, &err);
+    if (!raw) {
+        if (!err) {
+            PyObject *t = shown(s, n);
+            if (t) {
+                jx_ld_format_error(L, name, "the reference %R points to no attribute", t);
+                Py_DECREF(t);
+            }
+        }
+        goto done;
+    }
+    saved = PyMem_Malloc(L->key_len + 1);
+    if (!saved || key_reserve(L, elem_start + 1) < 0) {
+        if (!PyErr_Occurred())
+            PyErr_NoMemory();
+        goto done;
+    }
+    saved_len = L->key_len;
+    memcpy(saved, L->key, saved_len);
+    memcpy(L->key, k, elem_start);
+    L->key_len = elem_start;
+    r = load_node(V, g, raw);
+    if (key_reserve(L, saved_len) < 0) {
+        Py_CLEAR(r);
+    } else {
+        memcpy(L->key, saved, saved_len);
+    }
+    L->key_len = saved_len;
+done:
+    if (g >= 0)
+        H5Gclose(g);
+    PyMem_Free(k);
+    PyMem_Free(starts);
+    PyMem_Free(saved);
+    PyMem_Free(raw);
+    Py_XDECREF(key);
+    return r;
+}
+
+/* A node without builtin tag: numeric scalar, simple atom or reference. */
+static PyObject *load_atom(V2 *V, hid_t gid, const char *name)
+{
+    Loader *L = V->L;
+    hid_t aid = H5Aopen(gid, name, H5P_DEFAULT), ftype = -1, space = -1;
+    PyObject *r = NULL;
+    if (aid < 0)
+        return jx_ld_h5_error(L, name, "cannot open the attribute");
+    ftype = H5Aget_type(aid);
+    space = H5Aget_space(aid);
+    if (ftype < 0 || space < 0) {
+        jx_ld_h5_error(L, name, "cannot inspect the attribute");
+        goto done;
+    }
+    H5T_class_t cls = H5Tget_class(ftype);
+    if (cls != H5T_STRING) {
+        if ((cls == H5T_INTEGER || cls == H5T_FLOAT || cls == H5T_ENUM || cls == H5T_COMPOUND) &&
+            H5Sget_simple_extent_type(space) == H5S_SCALAR)
+            r = numeric_scalar(L, aid, ftype, name);
+        else
+            jx_ld_format_error(L, name, "expected a fixed-length string or a numeric scalar "
+                               "attribute");
+        goto done;
+    }
+    H5Sclose(space);
+    H5Tclose(ftype);
+    H5Aclose(aid);
+    space = ftype = aid = -1;
+    Text t;
+    if (jx_ld_read_text_attr(L, gid, name, &t) < 0)
+        goto done;
+    const char *s = t.p;
+    size_t n = t.n;
+    strip(&s, &n);
+    if (n == 0) {
+        jx_ld_format_error(L, name, "empty string value (neither an atom nor a reference)");
+    } else {
+        int k = parse_simple(L, name, s, n, &r);
+        if (k == 0) {
+            if (s[0] == '/') {
+                r = load_ref(V, name, s, n);
+            } else {
+                PyObject *sh = shown(s, n);
+                if (sh) {
+                    jx_ld_format_error(L, name, "cannot interpret string data %R", sh);
+                    Py_DECREF(sh);
+                }
+            }
+        }
+    }
+    jx_ld_text_free(&t);
+done:
+    if (space >= 0)
+        H5Sclose(space);
+    if (ftype >= 0)
+        H5Tclose(ftype);
+    if (aid >= 0)
+        H5Aclose(aid);
+    return r;
+}
+
+/* ---- data nodes ---------------------------------------------------------------------- */
+
+static PyObject *empty_value(Kind k)
+{
+    switch (k) {
+    case K_BYTES:
+        return PyBytes_FromStringAndSize(NULL, 0);
+    case K_BYTEARRAY:
+        return PyByteArray_FromStringAndSize(NULL, 0);
+    case K_STR: {
+        PyObject *e = PyUnicode_FromStringAndSize(NULL, 0), *r;
+        r = e ? PyObject_CallOneArg((PyObject *)&PyUnicodeArrType_Type, e) : NULL;
+        Py_XDECREF(e);
+        return r;
+    }
+    case K_BYTES_:
+    case K_VOID: {
+        PyObject *e = PyBytes_FromStringAndSize(NULL, 0), *r;
+        PyObject *t = (PyObject *)(k == K_VOID ? &PyVoidArrType_Type : &PyStringArrType_Type);
+        r = e ? PyObject_CallOneArg(t, e) : NULL;
+        Py_XDECREF(e);
+        return r;
+    }
+    default:
+        return NULL;
+    }
+}
+
+static PyObject *jax_asarray(V2 *V)
+{
+    JxState *st = V->L->st;
+    if (!st->jnp_asarray) {
+        PyObject *jnp = PyImport_ImportModule("jax.numpy");
+        if (!jnp)
+            return NULL;
+        st->jnp_asarray = PyObject_GetAttrString(jnp, "asarray");
+        Py_DECREF(jnp);
+    }
+    return st->jnp_asarray;
+}
+
+static PyObject *load_dataset(V2 *V, hid_t gid, const char *name, const char *slot, Kind k,
+                              const char *ta, size_t ta_len)
+{
+    Loader *L = V->L;
+    PyObject *r = NULL, *arr = NULL;
+    Src src = {open_child(V, gid, slot, name, 0), 1};
+    if (src.id < 0)
+        return NULL;
+    hid_t space = H5Dget_space(src.id);
+    H5S_class_t sc = space >= 0 ? H5Sget_simple_extent_type(space) : H5S_NO_CLASS;
+    if (space >= 0)
+        H5Sclose(space);
+    if (sc == H5S_NO_CLASS) {
+        jx_ld_h5_error(L, name, "cannot read the dataset's dataspace");
+        goto done;
+    }
+    if (sc == H5S_NULL) {
+        /* B2-9: the empty value, whatever the datatype (float64 for bytes/void) */
+        if (k == K_NDARRAY || k == K_JAX)
+            jx_ld_format_error(L, name, "an array dataset has a NULL dataspace (no value)");
+        else
+            r = empty_value(k);
+        goto done;
+    }
+    switch (k) {
+    case K_BYTES:
+        r = jx_ld_load_data(L, &src, name, DK_BYTES, NULL, 0);
+        break;
+    case K_BYTEARRAY:
+        r = jx_ld_load_data(L, &src, name, DK_BYTEARRAY, NULL, 0);
+        break;
+    case K_NDARRAY:
+        r = jx_ld_load_data(L, &src, name, DK_NDARRAY, NULL, 0);
+        break;
+    case K_JAX: {
+        arr = jx_ld_load_data(L, &src, name, DK_NDARRAY, NULL, 0);
+        PyObject *f = arr ? jax_asarray(V) : NULL;
+        PyObject *dt = f ? PyUnicode_DecodeUTF8(ta, (Py_ssize_t)ta_len, "strict") : NULL;
+        PyObject *args = dt ? PyTuple_Pack(1, arr) : NULL;
+        PyObject *kw = args ? Py_BuildValue("{sO}", "dtype", dt) : NULL;
+        if (kw)
+            r = PyObject_Call(f, args, kw);
+        if (!r && dt)
+            jx_ld_rewrap(L, name, "cannot restore the jax array dtype");
+        Py_XDECREF(dt);
+        Py_XDECREF(args);
+        Py_XDECREF(kw);
+        break;
+    }
+    case K_STR:
+    case K_BYTES_:
+    case K_VOID:
+        arr = jx_ld_load_data(L, &src, name, DK_NDARRAY, NULL, 0);
+        if (!arr)
+            break;
+        r = PyArray_Return((PyArrayObject *)Py_NewRef(arr));
+        if (!r || k == K_VOID)
+            break;
+        if (!PyObject_TypeCheck(r, &PyStringArrType_Type)) {
+            Py_CLEAR(r);
+            jx_ld_format_error(L, name, "expected a scalar fixed-length string dataset");
+            break;
+        }
+        if (k == K_STR) {
+            PyObject *u = PyUnicode_DecodeUTF8(PyBytes_AS_STRING(r), PyBytes_GET_SIZE(r),
+                                               "strict");
+            Py_SETREF(r, u ? PyObject_CallOneArg((PyObject *)&PyUnicodeArrType_Type, u) : NULL);
+            Py_XDECREF(u);
+            if (!r)
+                jx_ld_rewrap(L, name, "the numpy.str_ data is not valid UTF-8");
+        }
+        break;
+    default:
+        break;
+    }
+done:
+    Py_XDECREF(arr);
+    H5Dclose(src.id);
+    return r;
+}
+
+/* ---- containers ---------------------------------------------------------------------- */
+
+/* "key(<int>)" / "value(<int>)" index as Python's int() of the text up to the first ')'. */
+static int slot_index(Loader *L, const char *raw, const char *slot, size_t sn, size_t prefix,
+                      Py_ssize_t *idx)
+{
+    const char *close = memchr(slot, ')', sn);
+    if (!close || sn <= prefix || slot[prefix] != '(') {
+        jx_ld_format_error(L, raw, "malformed key(i)/value(i) slot");
+        return -1;
+    }
+    PyObject *v = jx_atom_int(slot + prefix + 1, (Py_ssize_t)(close - slot - prefix - 1));
+    if (!v) {
+        jx_ld_rewrap(L, raw, "malformed key(i)/value(i) index");
+        return -1;
+    }
+    *idx = PyLong_AsSsize_t(v);
+    Py_DECREF(v);
+    if (*idx == -1 && PyErr_Occurred()) {
+        jx_ld_rewrap(L, raw, "malformed key(i)/value(i) index");
+        return -1;
+    }
+    return 0;
+}
+
+static int load_dict(V2 *V, hid_t gid, const Names *nl, PyObject *d)
+{
+    Loader *L = V->L;
+    PyObject *key = NULL, *value = NULL;
+    Py_ssize_t in_key = -1;
+    for (size_t i = 0; i < nl->n; i++) {
+        const char *raw = NAME_AT(nl, i), *slot, *ti;
+        size_t sn, tn;
+        split_name(raw, strlen(raw), &slot, &sn, &ti, &tn);
+        if (sn >= 3 && memcmp(slot, "key", 3) == 0) {
+            Py_ssize_t idx;
+            if (in_key >= 0) {
+                jx_ld_format_error(L, raw, "key(%zd) is not followed by value(%zd)", in_key,
+                                   in_key);
+                goto error;
+            }
+            if (slot_index(L, raw, slot, sn, 3, &idx) < 0)
+                goto error;
+            if (idx != PyDict_GET_SIZE(d)) {
+                jx_ld_format_error(L, raw, "unexpected index %zd of a key attribute (the dict "
+                                   "has %zd entries so far)", idx, PyDict_GET_SIZE(d));
+                goto error;
+            }
+            key = load_node(V, gid, raw);
+            if (!key)
+                goto error;
+            if (PyObject_Hash(key) == -1) {
+                jx_ld_rewrap(L, raw, "the dict key cannot be used as a key");
+                goto error;
+            }
+            in_key = idx;
+            continue;
+        }
+        if (sn >= 5 && memcmp(slot, "value", 5) == 0) {
+            Py_ssize_t idx;
+            if (slot_index(L, raw, slot, sn, 5, &idx) < 0)
+                goto error;
+            if (in_key < 0 || idx != in_key) {
+                jx_ld_format_error(L, raw, "value(%zd) without a preceding matching key(%zd)",
+                                   idx, idx);
+                goto error;
+            }
+            in_key = -1;
+        } else {
+            if (in_key >= 0) {
+                jx_ld_format_error(L, raw, "key(%zd) is not followed by value(%zd)", in_key,
+                                   in_key);
+                goto error;
+            }
+            int k = parse_simple(L, raw, slot, sn, &key);
+            if (k < 0)
+                goto error;
+            if (k == 0) {
+                jx_ld_format_error(L, raw, "the slot name is not a simple atom, key(i) or "
+                                   "value(i)");
+                goto error;
+            }
+        }
+        value = load_node(V, gid, raw);
+        if (!value)
+            goto error;
+        if (PyDict_SetItem(d, key, value) < 0) {
+            jx_ld_rewrap(L, raw, "the dict key cannot be used as a key");
+            goto error;
+        }
+        Py_CLEAR(key);
+        Py_CLEAR(value);
+    }
+    if (in_key >= 0) {
+        /* 2.x silently drops a trailing key(i); a writer never leaves one */
+        jx_ld_format_error(L, NULL, "key(%zd) is not followed by value(%zd)", in_key, in_key);
+        goto error;
+    }
+    return 0;
+error:
+    Py_XDECREF(key);
+    Py_XDECREF(value);
+    return -1;
+}
+
+static PyObject *load_items(V2 *V, hid_t gid, const Names *nl, Kind k)
+{
+    PyObject *c = NULL;
+    Py_ssize_t n = (Py_ssize_t)nl->n;
+    if (k == K_DICT) {
+        c = PyDict_New();
+        if (c && load_dict(V, gid, nl, c) < 0)
+            Py_CLEAR(c);
+        return c;
+    }
+    c = k == K_LIST ? PyList_New(n) : k == K_TUPLE ? PyTuple_New(n)
+        : k == K_SET ? PySet_New(NULL) : PyFrozenSet_New(NULL);
+    if (!c)
+        return NULL;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const char *raw = NAME_AT(nl, (size_t)i);
+        PyObject *item = load_node(V, gid, raw);
+        if (!item)
+            goto error;
+        if (k == K_LIST) {
+            PyList_SET_ITEM(c, i, item);
+        } else if (k == K_TUPLE) {
+            PyTuple_SET_ITEM(c, i, item);
+        } else {
+            int rc = PySet_Add(c, item);
+            Py_DECREF(item);
+            if (rc < 0) {
+                jx_ld_rewrap(V->L, raw, "the set element cannot be hashed");
+                goto error;
+            }
+        }
+    }
+    return c;
+error:
+    Py_DECREF(c);
+    return NULL;
+}
+
+static PyObject *load_container(V2 *V, hid_t pgid, const char *name, const char *slot,
+                                size_t sn, Kind k)
+{
+    Loader *L = V->L;
+    Names nl;
+    PyObject *c = NULL, *tok = NULL;
+    int pushed = 0;
+    memset(&nl, 0, sizeof nl);
+    hid_t gid = open_child(V, pgid, slot, name, 1);
+    if (gid < 0)
+        return NULL;
+    H5O_info2_t info;
+    if (H5Oget_info3(gid, &info, H5O_INFO_BASIC) < 0) {
+        jx_ld_h5_error(L, name, "cannot inspect the group");
+        goto done;
+    }
+    /* a group reached twice (hard links) is not a tree: refuse rather than loop or blow up */
+    tok = PyBytes_FromStringAndSize((const char *)&info.token, sizeof info.token);
+    if (!tok)
+        goto done;
+    int seen = PySet_Contains(L->visited, tok);
+    if (seen != 0 || PySet_Add(L->visited, tok) < 0) {
+        if (seen > 0)
+            jx_ld_format_error(L, name, "the group was already loaded through another link (a "
+                               "Jaxon file is a tree)");
+        goto done;
+    }
+    if (key_reserve(L, sn + 1) < 0)
+        goto done;
+    memcpy(L->key + L->key_len, slot, sn);
+    L->key[L->key_len + sn] = '\0';
+    L->key_len += sn + 1;
+    pushed = 1;
+    if (collect_attrs(L, gid, &nl) < 0)
+        goto done;
+    c = load_items(V, gid, &nl, k);
+done:
+    if (pushed)
+        L->key_len -= sn + 1;
+    Py_XDECREF(tok);
+    names_free(&nl);
+    H5Gclose(gid);
+    return c;
+}
+
+/* ---- tags ---------------------------------------------------------------------------- */
+
+static PyObject *get_class(Loader *L, const char *name, const char *q, size_t qn)
+{
+    const char *dot = NULL;
+    for (size_t i = qn; i > 0; i--)
+        if (q[i - 1] == '.') {
+            dot = q + i - 1;
+            break;
+        }
+    PyObject *mod_name = PyUnicode_DecodeUTF8(q, dot ? (Py_ssize_t)(dot - q) : 0, "strict");
+    PyObject *cls_name = mod_name ? PyUnicode_DecodeUTF8(dot ? dot + 1 : q,
+                                                         (Py_ssize_t)(q + qn - (dot ? dot + 1 : q)),
+                                                         "strict")
+                                  : NULL;
+    PyObject *mod = cls_name ? PyImport_Import(mod_name) : NULL;
+    PyObject *cls = mod ? PyObject_GetAttr(mod, cls_name) : NULL;
+    if (!cls && (PyErr_ExceptionMatches(PyExc_ImportError) ||
+                 PyErr_ExceptionMatches(PyExc_AttributeError) ||
+                 PyErr_ExceptionMatches(PyExc_ValueError))) {
+        PyObject *t, *v, *tb;
+        PyErr_Fetch(&t, &v, &tb);
+        PyErr_NormalizeException(&t, &v, &tb);
+        PyObject *sh = shown(q, qn);
+        if (sh) {
+            jx_ld_format_error(L, name, "cannot find the class %R: %S", sh, v);
+            Py_DECREF(sh);
+        }
+        Py_XDECREF(t);
+        Py_XDECREF(v);
+        Py_XDECREF(tb);
+    }
+    Py_XDECREF(mod_name);
+    Py_XDECREF(cls_name);
+    Py_XDECREF(mod);
+    return cls;
+}
+
+static PyObject *new_instance(PyObject *cls)
+{
+    if (!PyType_Check(cls)) {
+        PyErr_Format(PyExc_TypeError, "%R is not a class", cls);
+        return NULL;
+    }
+    return PyObject_CallMethod(cls, "__new__", "O", cls);
+}
+
+static PyObject *restore_dataclass(V2 *V, const char *name, PyObject *cls, PyObject *d)
+{
+    Loader *L = V->L;
+    PyObject *dc = PyImport_ImportModule("dataclasses"), *fields = NULL, *inst = NULL;
+    PyObject *names = NULL, *missing_obj = NULL, *r = NULL, *isdc = NULL;
+    if (!dc)
+        return NULL;
+    isdc = PyObject_CallMethod(dc, "is_dataclass", "O", cls);
+    if (!isdc)
+        goto done;
+    if (!PyObject_IsTrue(isdc) || !PyType_Check(cls)) {
+        jx_ld_format_error(L, name, "expected that %R is a dataclass", cls);
+        goto done;
+    }
+    missing_obj = PyObject_GetAttrString(dc, "MISSING");
+    fields = PyObject_CallMethod(dc, "fields", "O", cls);
+    inst = fields ? new_instance(cls) : NULL;
+    names = inst ? PySet_New(NULL) : NULL;
+    if (!names || !missing_obj)
+        goto done;
+    PyObject *seq = PySequence_Fast(fields, "fields");
+    if (!seq)
+        goto done;
+    Py_ssize_t nf = PySequence_Fast_GET_SIZE(seq);
+    for (Py_ssize_t i = 0; i < nf; i++) {
+        PyObject *fname = PyObject_GetAttrString(PySequence_Fast_GET_ITEM(seq, i), "name");
+        if (!fname || PySet_Add(names, fname) < 0) {
+            Py_XDECREF(fname);
+            Py_DECREF(seq);
+            goto done;
+        }
+        Py_DECREF(fname);
+    }
+    /* fields in the file but not in the class */
+    PyObject *k, *v;
+    Py_ssize_t pos = 0;
+    int extra = 0, absent = 0;
+    while (PyDict_Next(d, &pos, &k, &v))
+        if (PySet_Contains(names, k) == 0)
+            extra = 1;
+    for (Py_ssize_t i = 0; i < nf; i++) {
+        PyObject *f = PySequence_Fast_GET_ITEM(seq, i);
+        PyObject *fname = PyObject_GetAttrString(f, "name");
+        if (!fname) {
+            Py_DECREF(seq);
+            goto done;
+        }
+        if (!PyDict_GetItemWithError(d, fname) && !PyErr_Occurred())
+            absent = 1;
+        Py_DECREF(fname);
+    }
+    if (PyErr_Occurred()) {
+        Py_DECREF(seq);
+        goto done;
+    }
+    if (extra) {
+        if (!L->opts->allow_missing_fields) {
+            Py_DECREF(seq);
+            jx_ld_format_error(L, name, "the file has fields that are missing in the class "
+                               "definition of %R; run with allow_missing_fields=True to ignore "
+                               "them", cls);
+            goto done;
+        }
+        if (PyErr_WarnFormat(L->st->JaxonFormatWarning, 1, "the file has fields that are "
+                             "missing in the class definition of %R", cls) < 0) {
+            Py_DECREF(seq);
+            goto done;
+        }
+    }
+    if (absent) {
+        if (!L->opts->allow_unknown_fields) {
+            Py_DECREF(seq);
+            jx_ld_format_error(L, name, "fields of %R are missing in the file; run with "
+                               "allow_unknown_fields=True to use defaults", cls);
+            goto done;
+        }
+        if (PyErr_WarnFormat(L->st->JaxonFormatWarning, 1, "fields of %R are missing in the "
+                             "file", cls) < 0) {
+            Py_DECREF(seq);
+            goto done;
+        }
+    }
+    for (Py_ssize_t i = 0; i < nf; i++) {
+        PyObject *f = PySequence_Fast_GET_ITEM(seq, i);
+        PyObject *fname = PyObject_GetAttrString(f, "name"), *val = NULL;
+        if (!fname)
+            break;
+        val = PyDict_GetItemWithError(d, fname);
+        if (val) {
+            Py_INCREF(val);
+        } else if (!PyErr_Occurred()) {
+            PyObject *fac = PyObject_GetAttrString(f, "default_factory");
+            PyObject *def = fac ? PyObject_GetAttrString(f, "default") : NULL;
+            if (def) {
+                if (fac != missing_obj)
+                    val = PyObject_CallNoArgs(fac);
+                else if (def != missing_obj)
+                    val = Py_NewRef(def);
+                else
+                    val = Py_NewRef(L->st->not_loaded ? L->st->not_loaded : Py_None);
+            }
+            Py_XDECREF(fac);
+            Py_XDECREF(def);
+        }
+        int rc = val ? PyObject_GenericSetAttr(inst, fname, val) : -1;
+        Py_XDECREF(val);
+        Py_DECREF(fname);
+        if (rc < 0)
+            break;
+    }
+    Py_DECREF(seq);
+    if (!PyErr_Occurred())
+        r = Py_NewRef(inst);
+done:
+    Py_XDECREF(dc);
+    Py_XDECREF(isdc);
+    Py_XDECREF(missing_obj);
+    Py_XDECREF(fields);
+    Py_XDECREF(inst);
+    Py_XDECREF(names);
+    return r;
+}
+
+static PyObject *load_dill_blob(V2 *V, const char *name, PyObject *blob)
+{
+    Loader *L = V->L;
+    PyObject *kw = L->opts->dill_kwargs, *dill, *loads, *args, *r = NULL;
+    if (!L->opts->allow_dill)
+        return jx_ld_format_error(L, name, "cannot load a dill serialized object as "
+                                  "allow_dill=False (unpickling runs code from the file)");
+    if (kw && !PyDict_Check(kw)) {
+        PyErr_Format(PyExc_TypeError, "dill_kwargs must be a dict, not %.100s",
+                     Py_TYPE(kw)->tp_name);
+        return NULL;
+    }
+    dill = PyImport_ImportModule("dill");
+    loads = dill ? PyObject_GetAttrString(dill, "loads") : NULL;
+    args = loads ? PyTuple_Pack(1, blob) : NULL;
+    if (args)
+        r = PyObject_Call(loads, args, kw);
+    Py_XDECREF(dill);
+    Py_XDECREF(loads);
+    Py_XDECREF(args);
+    return r;
+}
+
+/* One "#tag": custom_unmarshalers first, then jaxon[...], dclass[...], dill. Steals obj. */
+static PyObject *unmarshal(V2 *V, const char *name, const char *p, size_t n, PyObject *obj)
+{
+    Loader *L = V->L;
+    PyObject *fns = L->opts->custom_unmarshalers, *tag, *r = NULL;
+    tag = PyUnicode_DecodeUTF8(p, (Py_ssize_t)n, "strict");
+    if (!tag) {
+        Py_DECREF(obj);
+        return jx_ld_rewrap(L, name, "bad marshaler tag");
+    }
+    Py_ssize_t nfn = fns ? PyTuple_GET_SIZE(fns) : 0;
+    for (Py_ssize_t i = 0; i < nfn; i++) {
+        r = PyObject_CallFunctionObjArgs(PyTuple_GET_ITEM(fns, i), tag, obj, NULL);
+        if (!r || r != Py_None)
+            goto done;
+        Py_CLEAR(r);
+    }
+    size_t thn, tan;
+    const char *ta;
+    if (split_arg(p, n, &thn, &ta, &tan) == 0) {
+        if (eq(p, thn, "jaxon") || eq(p, thn, "dclass")) {
+            if (!ta) {
+                jx_ld_format_error(L, name, "expected a type argument for the tag %R", tag);
+                goto done;
+            }
+            PyObject *cls = get_class(L, name, ta, tan);
+            if (!cls)
+                goto done;
+            if (p[0] == 'd') {
+                if (!PyDict_CheckExact(obj))
+                    jx_ld_format_error(L, name, "expected a dict for a marshaled dataclass");
+                else
+                    r = restore_dataclass(V, name, cls, obj);
+            } else {
+                PyObject *inst = NULL, *rv = NULL;
+                int has = PyObject_HasAttrString(cls, "from_jaxon");
+                if (!has)
+                    jx_ld_format_error(L, name, "expected that the class %R marshaled via "
+                                       "to_jaxon has the from_jaxon method", cls);
+                else if ((inst = new_instance(cls)) &&
+                         (rv = PyObject_CallMethod(inst, "from_jaxon", "O", obj)))
+                    r = Py_NewRef(inst);
+                Py_XDECREF(inst);
+                Py_XDECREF(rv);
+            }
+            Py_DECREF(cls);
+            goto done;
+        }
+        if (eq(p, thn, "dill")) {
+            if (ta)
+                jx_ld_format_error(L, name, "did not expect a type argument for the dill tag");
+            else
+                r = load_dill_blob(V, name, obj);
+            goto done;
+        }
+    }
+    jx_ld_format_error(L, name, "no suitable unmarshaler found for the tag %R", tag);
+done:
+    Py_DECREF(tag);
+    Py_DECREF(obj);
+    return r;
+}
+
+/* ---- nodes --------------------------------------------------------------------------- */
+
+static PyObject *load_typed(V2 *V, hid_t gid, const char *raw, const char *slot, size_t sn,
+                            const char *ti, size_t tn)
+{
+    Loader *L = V->L;
+    const char *hash = memchr(ti, '#', tn);
+    const char *p0 = ti;
+    size_t n0 = hash ? (size_t)(hash - ti) : tn, thn, tan;
+    const char *ta;
+    strip(&p0, &n0);
+    if (split_arg(p0, n0, &thn, &ta, &tan) < 0) {
+        PyObject *s = shown(p0, n0);
+        if (s) {
+            jx_ld_format_error(L, raw, "invalid type argument syntax in %R", s);
+            Py_DECREF(s);
+        }
+        return NULL;
+    }
+    Kind k = kind_of(p0, thn);
+    PyObject *obj = NULL;
+    if (k == K_BAD) {
+        PyObject *s = shown(p0, thn);
+        if (s) {
+            jx_ld_format_error(L, raw, "type hint %R not understood", s);
+            Py_DECREF(s);
+        }
+        return NULL;
+    }
+    if (k == K_JAX && !ta)
+        return jx_ld_format_error(L, raw, "expected a type argument (the jax dtype)");
+    if (k != K_JAX && k != K_ATOM && ta)
+        return jx_ld_format_error(L, raw, "did not expect a type argument");
+    /* the slot as a C string for HDF5 */
+    char small[256], *z = sn < sizeof small ? small : PyMem_Malloc(sn + 1);
+    if (!z)
+        return PyErr_NoMemory();
+    memcpy(z, slot, sn);
+    z[sn] = '\0';
+    switch (k) {
+    case K_ATOM:
+        obj = load_atom(V, gid, raw);
+        break;
+    case K_DICT:
+    case K_LIST:
+    case K_TUPLE:
+    case K_SET:
+    case K_FROZENSET:
+        obj = load_container(V, gid, raw, z, sn, k);
+        break;
+    default:
+        obj = load_dataset(V, gid, raw, z, k, ta, tan);
+        break;
+    }
+    if (z != small)
+        PyMem_Free(z);
+    while (obj && hash) {
+        const char *p = hash + 1;
+        const char *next = memchr(p, '#', (size_t)(ti + tn - p));
+        size_t n = next ? (size_t)(next - p) : (size_t)(ti + tn - p);
+        hash = next;
+        strip(&p, &n);
+        obj = unmarshal(V, raw, p, n, obj);
+    }
+    return obj;
+}
+
+static PyObject *load_node(V2 *V, hid_t gid, const char *raw)
+{
+    Loader *L = V->L;
+    const char *slot, *ti;
+    size_t sn, tn;
+    PyObject *key, *r;
+    split_name(raw, strlen(raw), &slot, &sn, &ti, &tn);
+    key = make_key(L, slot, sn);
+    if (!key)
+        return NULL;
+    r = PyDict_GetItemWithError(L->memo, key);
+    if (r || PyErr_Occurred()) {
+        Py_DECREF(key);
+        return Py_XNewRef(r);
+    }
+    int loading = PySet_Contains(V->loading, key);
+    if (loading != 0) {
+        if (loading > 0)
+            jx_ld_loc_error(L, L->st->CircularPyTreeException, raw,
+                            "detected a circular reference (the node refers to itself or an "
+                            "enclosing container)");
+        Py_DECREF(key);
+        return NULL;
+    }
+    if (V->depth >= V2_MAX_DEPTH) {
+        Py_DECREF(key);
+        return jx_ld_format_error(L, raw, "nodes nested deeper than %d levels", V2_MAX_DEPTH);
+    }
+    if (Py_EnterRecursiveCall(" while loading a Jaxon file")) {
+        Py_DECREF(key);
+        return NULL;
+    }
+    if (PySet_Add(V->loading, key) < 0) {
+        Py_LeaveRecursiveCall();
+        Py_DECREF(key);
+        return NULL;
+    }
+    V->depth++;
+    r = load_typed(V, gid, raw, slot, sn, ti, tn);
+    V->depth--;
+    Py_LeaveRecursiveCall();
+    if (PySet_Discard(V->loading, key) < 0)
+        Py_CLEAR(r);
+    if (r && PyDict_SetItem(L->memo, key, r) < 0)
+        Py_CLEAR(r);
+    Py_DECREF(key);
+    return r;
+}
+
+static herr_t root_cb(hid_t loc, const char *name, const H5A_info_t *info, void *data)
+{
+    Names *nl = data;
+    const char *s = name;
+    size_t n = strlen(name);
+    lstrip(&s, &n);
+    if (n >= 10 && memcmp(s, "JAXON_ROOT", 10) == 0) {
+        if (names_add(nl, name) < 0) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        return 1; /* the first one, in creation order */
+    }
+    return 0;
+}
+
+PyObject *jx_load_v2(Loader *L, hid_t root)
+{
+    V2 V = {L, root, NULL, 0};
+    Names nl;
+    PyObject *r = NULL;
+    memset(&nl, 0, sizeof nl);
+    if (L->opts->load_filter) {
+        PyErr_SetString(PyExc_NotImplementedError,
+                        "load_filter is not supported for Jaxon v2.x files yet");
+        return NULL;
+    }
+    V.loading = PySet_New(NULL);
+    if (!V.loading)
+        return NULL;
+    L->key_len = 0;
+    unsigned flags = 0;
+    hid_t gcpl = H5Gget_create_plist(root);
+    if (gcpl < 0 || H5Pget_attr_creation_order(gcpl, &flags) < 0) {
+        if (gcpl >= 0)
+            H5Pclose(gcpl);
+        jx_ld_h5_error(L, NULL, "cannot read the root group's creation properties");
+        goto done;
+    }
+    H5Pclose(gcpl);
+    hsize_t pos = 0;
+    H5_index_t idx = (flags & H5P_CRT_ORDER_TRACKED) ? H5_INDEX_CRT_ORDER : H5_INDEX_NAME;
+    if (H5Aiterate2(root, idx, H5_ITER_INC, &pos, root_cb, &nl) < 0) {
+        jx_ld_h5_error(L, NULL, "cannot list the root group's attributes");
+        goto done;
+    }
+    if (nl.n == 0) {
+        jx_ld_format_error(L, NULL, "jaxon root attribute not found (an attribute named "
+                           "JAXON_ROOT[:typeinfo] is required)");
+        goto done;
+    }
+    const char *slot, *ti;
+    size_t sn, tn;
+    split_name(NAME_AT(&nl, 0), strlen(NAME_AT(&nl, 0)), &slot, &sn, &ti, &tn);
+    if (!eq(slot, sn, "JAXON_ROOT")) {
+        jx_ld_format_error(L, NAME_AT(&nl, 0), "the root attribute must be named "
+                           "JAXON_ROOT[:typeinfo]");
+        goto done;
+    }
+    r = load_node(&V, root, NAME_AT(&nl, 0));
+done:
+    names_free(&nl);
+    Py_XDECREF(V.loading);
+    return r;
+}
