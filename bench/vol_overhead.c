@@ -19,7 +19,10 @@
  *   bench_vol_overhead [--quick] [--runs N] [--attrs N] [--bulk-mib N] [--dir DIR]
  *                      [--plugin-dir DIR] [--only meta|bulk]
  * Defaults: 7 runs, 50,000 attributes, 1024 MiB, DIR = /dev/shm if it exists, else ".".
- * --quick: 3 runs, 2,000 attributes, 16 MiB (a smoke test; the numbers mean little). */
+ * --quick: 3 runs, 2,000 attributes, 16 MiB (a smoke test; the numbers mean little).
+ * --profile native|off|strict|checker: no timing; one meta-jaxon write and read with that
+ * variant only (checker: native write, then the checker alone), for callgrind/perf, e.g.
+ *   valgrind --tool=callgrind --toggle-collect=meta_write bench_vol_overhead --profile strict */
 #define _POSIX_C_SOURCE 200809L
 
 #include <hdf5.h>
@@ -52,6 +55,7 @@ typedef struct options {
     const char *dir;
     const char *plugin_dir;
     int do_meta, do_bulk;
+    int profile; /* --profile VARIANT: one meta-jaxon write+read with that variant, or -1 */
 } options;
 
 #define DIE(...)                                                                               \
@@ -381,7 +385,8 @@ static void print_table(const options *o)
 static void usage(void)
 {
     fprintf(stderr, "usage: bench_vol_overhead [--quick] [--runs N] [--attrs N] [--bulk-mib N] "
-                    "[--dir DIR] [--plugin-dir DIR] [--only meta|bulk]\n");
+                    "[--dir DIR] [--plugin-dir DIR] [--only meta|bulk] "
+                    "[--profile native|off|strict|checker]\n");
     exit(2);
 }
 
@@ -394,6 +399,7 @@ static void parse_args(int argc, char **argv, options *o)
     o->dir = stat("/dev/shm", &sb) == 0 && S_ISDIR(sb.st_mode) ? "/dev/shm" : ".";
     o->plugin_dir = getenv("HDF5_PLUGIN_PATH") ? NULL : JAXON_PLUGIN_DIR;
     o->do_meta = o->do_bulk = 1;
+    o->profile = -1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *next = i + 1 < argc ? argv[i + 1] : NULL;
@@ -414,6 +420,14 @@ static void parse_args(int argc, char **argv, options *o)
         } else if (strcmp(a, "--only") == 0 && next) {
             o->do_meta = strcmp(next, "meta") == 0;
             o->do_bulk = strcmp(next, "bulk") == 0;
+            i++;
+        } else if (strcmp(a, "--profile") == 0 && next) {
+            static const char *const pv[NVARIANTS] = {"native", "off", "strict", "checker"};
+            for (int v = 0; v < NVARIANTS; v++)
+                if (strcmp(next, pv[v]) == 0)
+                    o->profile = v;
+            if (o->profile < 0)
+                usage();
             i++;
         } else {
             usage();
@@ -439,6 +453,24 @@ int main(int argc, char **argv)
     char path[4096];
     long pid = (long)getpid();
     long nlists = o.attrs / LIST_LEN;
+
+    if (o.profile >= 0) {
+        meta_ctx m;
+        meta_ctx_open(&m);
+        snprintf(path, sizeof path, "%s/jxbench-%ld-profile.h5", o.dir, pid);
+        int v = o.profile == V_CHECKER ? V_NATIVE : o.profile;
+        meta_write(&m, path, fapl[v], nlists, 1);
+        if (o.profile == V_CHECKER)
+            check_alone(path, fapl[V_NATIVE]);
+        else if (meta_read(path, fapl[v], 1) != nlists * LIST_LEN)
+            DIE("profile: wrong number of values read back");
+        unlink(path);
+        meta_ctx_close(&m);
+        for (int v2 = 0; v2 < NVARIANTS; v2++)
+            H5Pclose(fapl[v2]);
+        H5VLclose(jaxon_id);
+        return 0;
+    }
 
     if (o.do_meta) {
         meta_ctx m;

@@ -11,13 +11,21 @@ void *jxvol_attr_create(void *obj, const H5VL_loc_params_t *loc_params, const ch
                         void **req)
 {
     jxvol_obj *o = obj;
-    if (jxvol_v_attr_create(o, loc_params, attr_name, type_id, space_id) < 0)
+    long long npoints = -1;
+    int skip = 0;
+    if (jxvol_v_attr_create(o, loc_params, attr_name, type_id, space_id, &npoints, &skip) < 0)
         return NULL;
     void *under = H5VLattr_create(o->under_object, loc_params, o->under_vol_id, attr_name, type_id,
                                   space_id, acpl_id, aapl_id, dxpl_id, NULL);
-    jxvol_obj *a = jxvol_wrap_result(under, o, H5I_ATTR, jxvol_loc_path(o, loc_params), dxpl_id);
-    if (a && attr_name)
-        a->attr_name = strdup(attr_name); /* best effort: a missing name only skips checks */
+    /* The path only serves the checks of attr_write. */
+    jxvol_obj *a = jxvol_wrap_result(under, o, H5I_ATTR,
+                                     skip || !under ? NULL : jxvol_loc_path(o, loc_params), dxpl_id);
+    if (a) {
+        a->npoints = npoints; /* a dataspace is fixed at create: attr_write need not ask */
+        a->v_skip = skip;
+        if (attr_name && !skip)
+            a->attr_name = strdup(attr_name); /* best effort: a missing name only skips checks */
+    }
     return a;
 }
 

@@ -57,6 +57,9 @@ typedef struct jxvol_obj {
      * through wrap_object). For attributes: the path of the object the attribute is on. */
     char *path;
     char *attr_name;          /* attributes only: the attribute's name */
+    /* Attributes only, what attr_write needs without asking HDF5 again: */
+    long long npoints;        /* elements of the dataspace given at create, -1 unknown */
+    int v_skip;               /* the tracker ignored the create, so it ignores the writes */
     jxvol_file_state *fs;     /* one reference, or NULL */
 } jxvol_obj;
 
@@ -169,8 +172,10 @@ int jxvol_v_group_create(const jxvol_obj *o, const H5VL_loc_params_t *lp, const 
 int jxvol_v_dataset_create(const jxvol_obj *o, const H5VL_loc_params_t *lp, const char *name,
                            hid_t type_id, hid_t space_id);
 int jxvol_v_datatype_commit(const jxvol_obj *o, const H5VL_loc_params_t *lp, const char *name);
+/* attr_create also tells what the attribute's writes need (*npoints: elements of the
+ * dataspace, -1 unknown; *skip: 1 when the tracker ignores this attribute's values). */
 int jxvol_v_attr_create(const jxvol_obj *o, const H5VL_loc_params_t *lp, const char *name,
-                        hid_t type_id, hid_t space_id);
+                        hid_t type_id, hid_t space_id, long long *npoints, int *skip);
 int jxvol_v_attr_write(const jxvol_obj *attr, hid_t mem_type_id, const void *buf);
 int jxvol_v_attr_rename(const jxvol_obj *o, const H5VL_loc_params_t *lp, const char *old_name,
                         const char *new_name);

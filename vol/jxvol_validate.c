@@ -201,19 +201,37 @@ int jxvol_v_datatype_commit(const jxvol_obj *o, const H5VL_loc_params_t *lp, con
 }
 
 int jxvol_v_attr_create(const jxvol_obj *o, const H5VL_loc_params_t *lp, const char *name,
-                        hid_t type_id, hid_t space_id)
+                        hid_t type_id, hid_t space_id, long long *npoints, int *skip)
 {
     jxv_tracker *t = tracker_of(o);
-    jxv_type ty;
-    if (!t || !name || jxv_describe(type_id, space_id, &ty) < 0)
+    *npoints = -1;
+    *skip = 1;
+    if (!t || !name)
         return 0;
-    char *parent = where(o, lp);
+    /* The common case: the location's own path, no copy. */
+    char *owned = NULL;
+    const char *parent = o->path && lp && lp->type == H5VL_OBJECT_BY_SELF
+                             ? o->path
+                             : (owned = where(o, lp));
     if (!parent)
         return 0;
+    /* Attributes the tracker ignores (outside the Jaxon tree, any attribute of a plain file
+     * except on "/") need no description of their type, and their values are ignored too. */
+    if (!jxv_tracker_attr_matters(t, parent)) {
+        free(owned);
+        return 0;
+    }
+    jxv_type ty;
+    if (jxv_describe_valid(type_id, space_id, &ty) < 0) {
+        free(owned);
+        return 0; /* an undescribable type fails in the under connector anyway */
+    }
+    *skip = 0;
+    *npoints = ty.space == JXV_S_NULL ? 0 : (long long)ty.npoints;
     jxv_report rep;
     jxv_report_init(&rep);
     int rc = jxv_on_attr_create(t, parent, name, &ty, &rep);
-    free(parent);
+    free(owned);
     return settle(o, &rep, rc);
 }
 
@@ -270,10 +288,12 @@ static int names_dataset(const char *text, size_t len)
 int jxvol_v_attr_write(const jxvol_obj *a, hid_t mem_type_id, const void *buf)
 {
     jxv_tracker *t = tracker_of(a);
-    if (!t || !buf || H5Tget_class(mem_type_id) != H5T_STRING)
+    if (!t || !buf || a->v_skip || !jxv_tracker_wants_text(t))
         return 0;
-    /* Jaxon text lives in scalar string attributes; other shapes are judged at create time. */
-    if (attr_npoints(a) != 1)
+    /* Jaxon text lives in scalar string attributes; other shapes are judged at create time.
+     * The dataspace was remembered at create; attributes opened later are asked. */
+    long long np = a->npoints >= 0 ? a->npoints : attr_npoints(a);
+    if (np != 1 || H5Tget_class(mem_type_id) != H5T_STRING)
         return 0;
     const char *text;
     size_t len;
@@ -289,29 +309,26 @@ int jxvol_v_attr_write(const jxvol_obj *a, hid_t mem_type_id, const void *buf)
         text = buf;
         len = H5Tget_size(mem_type_id); /* the tracker strips the NUL padding itself */
     }
-    char *parent = a->path ? strdup(a->path) : NULL;
-    char *name = a->attr_name ? strdup(a->attr_name) : lookup_attr_name(a);
-    int ret = 0;
-    if (parent && name) {
-        jxv_report rep;
-        jxv_report_init(&rep);
-        int root_before = jxv_tracker_root_written(t);
-        int rc = jxv_on_attr_write_text(t, parent, name, text, len, &rep);
-        free(parent);
-        free(name);
-        if (settle(a, &rep, rc) < 0)
-            return -1;
-        /* The root attribute is the last step of a save: check the whole tree now, while a
-         * strict refusal can still fail an ordinary call (see jxvol_v_file_finish). Unless
-         * the root's data goes to a dataset, which the writer creates right after the
-         * attribute (spec 3.11): then the flush that ends the save checks the tree. */
-        if (!root_before && jxv_tracker_root_written(t) && !names_dataset(text, len))
-            return finish_tree(a, NULL, H5P_DATASET_XFER_DEFAULT, FINISH_ROOT_WRITE);
+    char *looked_up = a->attr_name ? NULL : lookup_attr_name(a);
+    const char *name = a->attr_name ? a->attr_name : looked_up;
+    if (!a->path || !name) {
+        free(looked_up);
         return 0;
     }
-    free(parent);
-    free(name);
-    return ret;
+    jxv_report rep;
+    jxv_report_init(&rep);
+    int root_before = jxv_tracker_root_written(t);
+    int rc = jxv_on_attr_write_text(t, a->path, name, text, len, &rep);
+    free(looked_up);
+    if (settle(a, &rep, rc) < 0)
+        return -1;
+    /* The root attribute is the last step of a save: check the whole tree now, while a
+     * strict refusal can still fail an ordinary call (see jxvol_v_file_finish). Unless
+     * the root's data goes to a dataset, which the writer creates right after the
+     * attribute (spec 3.11): then the flush that ends the save checks the tree. */
+    if (!root_before && jxv_tracker_root_written(t) && !names_dataset(text, len))
+        return finish_tree(a, NULL, H5P_DATASET_XFER_DEFAULT, FINISH_ROOT_WRITE);
+    return 0;
 }
 
 int jxvol_v_attr_rename(const jxvol_obj *o, const H5VL_loc_params_t *lp, const char *old_name,

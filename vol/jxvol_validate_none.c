@@ -9,7 +9,8 @@ int jxvol_v_dataset_create(const jxvol_obj *o, const H5VL_loc_params_t *lp, cons
                            hid_t type_id, hid_t space_id) { return 0; }
 int jxvol_v_datatype_commit(const jxvol_obj *o, const H5VL_loc_params_t *lp, const char *name) { return 0; }
 int jxvol_v_attr_create(const jxvol_obj *o, const H5VL_loc_params_t *lp, const char *name,
-                        hid_t type_id, hid_t space_id) { return 0; }
+                        hid_t type_id, hid_t space_id, long long *npoints, int *skip)
+{ *npoints = -1; *skip = 1; return 0; }
 int jxvol_v_attr_write(const jxvol_obj *attr, hid_t mem_type_id, const void *buf) { return 0; }
 int jxvol_v_attr_rename(const jxvol_obj *o, const H5VL_loc_params_t *lp, const char *old_name,
                         const char *new_name) { return 0; }

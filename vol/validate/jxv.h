@@ -85,6 +85,10 @@ typedef struct jxv_type {
 /* Fills *out from a datatype and a dataspace (H5S_ALL-like ids are not accepted).
  * Preserves the HDF5 error stack. Returns 0, or -1 if HDF5 could not describe them. */
 int jxv_describe(hid_t type_id, hid_t space_id, jxv_type *out);
+/* jxv_describe for ids known to be a valid datatype and dataspace (a VOL callback's
+ * arguments, which the library checked): skips the error-printing guard, the costly part of
+ * a call made once per attribute. Same result and same error-stack guarantee. */
+int jxv_describe_valid(hid_t type_id, hid_t space_id, jxv_type *out);
 
 /* ---- grammar (no HDF5) ----------------------------------------------------------------- */
 
@@ -133,6 +137,14 @@ typedef struct jxv_tracker jxv_tracker;
 jxv_tracker *jxv_tracker_new(void);
 void jxv_tracker_free(jxv_tracker *t);
 int jxv_tracker_is_jaxon(const jxv_tracker *t);
+/* Cheap pre-checks for the connector, so that it can skip describing types and copying
+ * paths for events the tracker would ignore anyway (same result as calling it):
+ *   attr_matters: 0 when jxv_on_attr_create(t, parent, ...) with a type is a no-op and
+ *                 every later jxv_on_attr_write_text of that attribute too (parent is a
+ *                 normalised absolute path: not "/", and outside a Jaxon tree);
+ *   wants_text:   0 when every jxv_on_attr_write_text is a no-op now (no Jaxon root yet). */
+int jxv_tracker_attr_matters(const jxv_tracker *t, const char *parent);
+int jxv_tracker_wants_text(const jxv_tracker *t);
 
 int jxv_on_group_create(jxv_tracker *t, const char *parent, const char *name, jxv_report *rep);
 int jxv_on_dataset_create(jxv_tracker *t, const char *parent, const char *name,

@@ -212,6 +212,31 @@ int jxv_tracker_is_jaxon(const jxv_tracker *t)
     return t && t->is_jaxon;
 }
 
+int jxv_tracker_attr_matters(const jxv_tracker *t, const char *parent)
+{
+    if (!t || !parent)
+        return 0;
+    if (parent[0] != '/')
+        return 1; /* not normalised: let jxv_on_attr_create decide */
+    /* jxv_on_attr_create: "/" is always checked; below, only a Jaxon tree. A node is only
+     * recorded by a checked create, and jxv_on_attr_write_text only looks at recorded nodes,
+     * at JAXON_VERSION on "/" and at JAXON_DTYPE on a dataset of the tree. */
+    if (parent[1] == '\0')
+        return 1;
+    if (!t->is_jaxon)
+        return 0;
+    /* in_tree on a normalised path; an unnormalised one ("/JAXON_ROOT/../x", "//JAXON_ROOT")
+     * is left to the tracker. */
+    if (strstr(parent, "//") || strstr(parent, "/.") )
+        return 1;
+    return in_tree(parent);
+}
+
+int jxv_tracker_wants_text(const jxv_tracker *t)
+{
+    return t && (t->is_jaxon || t->version_seen);
+}
+
 int jxv_tracker_root_written(const jxv_tracker *t)
 {
     return t && t->root && t->root->registered;

@@ -163,71 +163,94 @@ static int is_complex_compound(hid_t type_id)
     return ok;
 }
 
+/* The HDF5 calls of jxv_describe; a failure leaves its message on the stack. */
+static int describe_calls(hid_t type_id, hid_t space_id, jxv_type *out)
+{
+    int ret = 0;
+    H5T_class_t cls = H5Tget_class(type_id);
+    out->size = H5Tget_size(type_id);
+    switch (cls) {
+    case H5T_STRING: {
+        htri_t var = H5Tis_variable_str(type_id);
+        out->kind = var > 0 ? JXV_T_VLEN_STRING : JXV_T_FIXED_STRING;
+        out->utf8 = H5Tget_cset(type_id) == H5T_CSET_UTF8;
+        break;
+    }
+    case H5T_INTEGER:
+        out->kind = JXV_T_INTEGER;
+        out->is_signed = H5Tget_sign(type_id) == H5T_SGN_2;
+        break;
+    case H5T_FLOAT:
+        out->kind = JXV_T_FLOAT;
+        break;
+    case H5T_ENUM:
+        out->kind = is_bool_enum(type_id) ? JXV_T_BOOL_ENUM : JXV_T_ENUM;
+        break;
+    case H5T_COMPOUND:
+        out->kind = is_complex_compound(type_id) ? JXV_T_COMPLEX : JXV_T_COMPOUND;
+        break;
+    case H5T_OPAQUE:
+        out->kind = JXV_T_OPAQUE;
+        break;
+    case H5T_ARRAY:
+        out->kind = JXV_T_ARRAY;
+        break;
+    case H5T_NO_CLASS:
+        ret = -1;
+        break;
+    default:
+        out->kind = JXV_T_OTHER;
+        break;
+    }
+    if (ret == 0) {
+        H5S_class_t sc = H5Sget_simple_extent_type(space_id);
+        if (sc == H5S_SCALAR) {
+            out->space = JXV_S_SCALAR;
+            out->npoints = 1;
+        } else if (sc == H5S_SIMPLE) {
+            out->space = JXV_S_SIMPLE;
+            out->rank = H5Sget_simple_extent_ndims(space_id);
+            hssize_t np = H5Sget_simple_extent_npoints(space_id);
+            if (out->rank < 0 || np < 0)
+                ret = -1;
+            else
+                out->npoints = (uint64_t)np;
+        } else if (sc == H5S_NULL) {
+            out->space = JXV_S_NULL;
+        } else {
+            ret = -1;
+        }
+    }
+    return ret;
+}
+
 int jxv_describe(hid_t type_id, hid_t space_id, jxv_type *out)
 {
     int ret = 0;
-    hid_t saved = H5Eget_current_stack(); /* keep the caller's error stack intact */
+    /* Keep the caller's error stack intact. Copying it registers an id and is the most
+     * expensive part: only when there is something to keep (H5Eget_num does not clear). */
+    hid_t saved = H5Eget_num(H5E_DEFAULT) > 0 ? H5Eget_current_stack() : H5I_INVALID_HID;
     memset(out, 0, sizeof *out);
-    H5E_BEGIN_TRY
-    {
-        H5T_class_t cls = H5Tget_class(type_id);
-        out->size = H5Tget_size(type_id);
-        switch (cls) {
-        case H5T_STRING: {
-            htri_t var = H5Tis_variable_str(type_id);
-            out->kind = var > 0 ? JXV_T_VLEN_STRING : JXV_T_FIXED_STRING;
-            out->utf8 = H5Tget_cset(type_id) == H5T_CSET_UTF8;
-            break;
-        }
-        case H5T_INTEGER:
-            out->kind = JXV_T_INTEGER;
-            out->is_signed = H5Tget_sign(type_id) == H5T_SGN_2;
-            break;
-        case H5T_FLOAT:
-            out->kind = JXV_T_FLOAT;
-            break;
-        case H5T_ENUM:
-            out->kind = is_bool_enum(type_id) ? JXV_T_BOOL_ENUM : JXV_T_ENUM;
-            break;
-        case H5T_COMPOUND:
-            out->kind = is_complex_compound(type_id) ? JXV_T_COMPLEX : JXV_T_COMPOUND;
-            break;
-        case H5T_OPAQUE:
-            out->kind = JXV_T_OPAQUE;
-            break;
-        case H5T_ARRAY:
-            out->kind = JXV_T_ARRAY;
-            break;
-        case H5T_NO_CLASS:
-            ret = -1;
-            break;
-        default:
-            out->kind = JXV_T_OTHER;
-            break;
-        }
-        if (ret == 0) {
-            H5S_class_t sc = H5Sget_simple_extent_type(space_id);
-            if (sc == H5S_SCALAR) {
-                out->space = JXV_S_SCALAR;
-                out->npoints = 1;
-            } else if (sc == H5S_SIMPLE) {
-                out->space = JXV_S_SIMPLE;
-                out->rank = H5Sget_simple_extent_ndims(space_id);
-                hssize_t np = H5Sget_simple_extent_npoints(space_id);
-                if (out->rank < 0 || np < 0)
-                    ret = -1;
-                else
-                    out->npoints = (uint64_t)np;
-            } else if (sc == H5S_NULL) {
-                out->space = JXV_S_NULL;
-            } else {
-                ret = -1;
-            }
-        }
-    }
+    H5E_BEGIN_TRY { ret = describe_calls(type_id, space_id, out); }
     H5E_END_TRY
     if (saved >= 0)
         H5Eset_current_stack(saved);
+    else if (H5Eget_num(H5E_DEFAULT) > 0)
+        H5Eclear2(H5E_DEFAULT);
+    return ret;
+}
+
+int jxv_describe_valid(hid_t type_id, hid_t space_id, jxv_type *out)
+{
+    /* The ids are known to be a datatype and a dataspace (the library checked them before
+     * calling the connector), so none of the calls can fail and print: no H5E_BEGIN_TRY.
+     * A stack that holds messages is still kept, as jxv_describe does. */
+    if (H5Eget_num(H5E_DEFAULT) > 0)
+        return jxv_describe(type_id, space_id, out);
+    memset(out, 0, sizeof *out);
+    int ret = describe_calls(type_id, space_id, out);
+    if (H5Eget_num(H5E_DEFAULT) > 0)
+        H5Eclear2(H5E_DEFAULT);
     return ret;
 }
 

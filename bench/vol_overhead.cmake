@@ -1,0 +1,21 @@
+# bench_vol_overhead, included from vol/CMakeLists.txt so the benchmark is built (and its
+# --quick mode tested) even before the top-level CMakeLists.txt has add_subdirectory(bench).
+# bench/CMakeLists.txt defines the same target only when this file has not.
+if(TARGET jaxon_vol AND TARGET jaxon_validate_core AND NOT TARGET bench_vol_overhead)
+  add_executable(bench_vol_overhead "${CMAKE_CURRENT_LIST_DIR}/vol_overhead.c")
+  target_link_libraries(bench_vol_overhead PRIVATE hdf5-shared jaxon_validate_core)
+  target_include_directories(bench_vol_overhead PRIVATE "${PROJECT_SOURCE_DIR}/vol/validate")
+  target_compile_definitions(bench_vol_overhead PRIVATE JAXON_PLUGIN_DIR="${JAXON_PLUGIN_DIR}")
+  jaxon_target_defaults(bench_vol_overhead)
+  set_target_properties(bench_vol_overhead PROPERTIES RUNTIME_OUTPUT_DIRECTORY "${CMAKE_BINARY_DIR}/bin")
+  # The plugin is loaded at run time, never linked.
+  add_dependencies(bench_vol_overhead jaxon_vol)
+
+  # The benchmark never rots: its --quick mode runs in the test suite (label "bench").
+  if(BUILD_TESTING)
+    add_test(NAME bench.vol_overhead_quick
+             COMMAND bench_vol_overhead --quick --dir "${CMAKE_BINARY_DIR}/test-tmp")
+    set_tests_properties(bench.vol_overhead_quick PROPERTIES
+      ENVIRONMENT "HDF5_PLUGIN_PATH=${JAXON_PLUGIN_DIR}" LABELS "bench" TIMEOUT 300)
+  endif()
+endif()
