@@ -408,3 +408,33 @@ class TestErrors:
         out = jaxon.load(h5path, custom_unmarshalers=[
             lambda tag, obj: Local(**obj) if tag.endswith("<locals>.Local") else None])
         assert out == Local(1)
+
+
+class TestExactDtypes:
+    """numpy.ndarray datasets carrying JAXON_DTYPE load as NumPy arrays of that ml_dtypes
+    dtype. (Our saver writes them like the jax.Array case; the connector's validator does not
+    accept JAXON_DTYPE on a numpy.ndarray dataset yet, so the file is made from a jax one.)"""
+
+    def test_numpy_ml_dtypes_array(self, h5path):
+        jnp = pytest.importorskip("jax.numpy")
+        ml_dtypes = pytest.importorskip("ml_dtypes")
+        h5py = pytest.importorskip("h5py")
+        jaxon.save(h5path, {"a": jnp.arange(6, dtype=jnp.bfloat16).reshape(2, 3),
+                            "b": jnp.array([1, -2, 3], dtype=jnp.int4)})
+        with h5py.File(h5path, "r+") as f:
+            g = f["JAXON_ROOT"]
+            for k in ("'a'", "'b'"):  # same order: the dict keeps its order
+                del g.attrs[k]
+                g.attrs.create(k, np.array(b"numpy.ndarray", dtype="S13"),
+                               dtype=h5py.string_dtype("utf-8", 13))
+        out = jaxon.load(h5path)
+        assert type(out["a"]) is np.ndarray and out["a"].dtype == ml_dtypes.bfloat16
+        assert out["a"].tolist() == [[0, 1, 2], [3, 4, 5]]
+        assert out["b"].dtype == ml_dtypes.int4 and out["b"].tolist() == [1, -2, 3]
+
+    def test_jax_ml_dtypes_array(self, roundtrip):
+        jnp = pytest.importorskip("jax.numpy")
+        x = jnp.arange(4, dtype=jnp.bfloat16)
+        out = roundtrip({"x": x, "same": x})
+        assert out["x"].dtype == jnp.bfloat16 and out["x"] is out["same"]
+        assert_same(out["x"], x)
