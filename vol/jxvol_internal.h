@@ -30,8 +30,20 @@ typedef struct jxvol_info {
 
 /* State of one open file, shared (refcounted) by the file wrapper and every object wrapper
  * opened in it, so that the tracker outlives the file id while objects are still open. */
+typedef struct jxvol_wrap_ctx {
+    hid_t under_vol_id; /* a reference of its own only if owns_vol_ref, as in jxvol_obj */
+    int owns_vol_ref;
+    void *under_wrap_ctx;
+    struct jxvol_file_state *fs; /* one reference, or NULL */
+} jxvol_wrap_ctx;
+
 typedef struct jxvol_file_state {
     unsigned refcount;
+    /* The under connector has no wrap callbacks (native): every wrap context of this file is
+     * the same, so get_wrap_ctx hands out shared_ctx (one file-state reference each) instead
+     * of allocating one and asking the under connector, once per API call on our objects. */
+    int under_no_wrap;
+    jxvol_wrap_ctx shared_ctx;
     hid_t under_vol_id; /* one reference, shared by every wrapper of this file (see jxvol_obj) */
     jaxon_validate_mode mode;
     jxv_tracker *tracker; /* NULL when mode == OFF */
@@ -60,16 +72,15 @@ typedef struct jxvol_obj {
     /* Attributes only, what attr_write needs without asking HDF5 again: */
     long long npoints;        /* elements of the dataspace given at create, -1 unknown */
     int v_skip;               /* the tracker ignored the create, so it ignores the writes */
+    /* The string datatype id given at create (H5I_INVALID_HID if none): a write with the
+     * same id is known to be a string write (no HDF5 call changes a datatype's class, and
+     * ids are not reused); its size and variable-length flag are still asked, they can. */
+    hid_t str_type_id;
     jxvol_file_state *fs;     /* one reference, or NULL */
 } jxvol_obj;
 
-/* Wrap context: what wrap_object needs to make a jxvol_obj out of an under object. */
-typedef struct jxvol_wrap_ctx {
-    hid_t under_vol_id; /* a reference of its own only if owns_vol_ref, as in jxvol_obj */
-    int owns_vol_ref;
-    void *under_wrap_ctx;
-    jxvol_file_state *fs; /* one reference, or NULL */
-} jxvol_wrap_ctx;
+/* Wrap context (jxvol_wrap_ctx, above): what wrap_object needs to make a jxvol_obj out of
+ * an under object. */
 
 /* ---- error reporting (jxvol_main.c) ------------------------------------------------------ */
 

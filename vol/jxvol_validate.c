@@ -226,7 +226,9 @@ int jxvol_v_attr_create(const jxvol_obj *o, const H5VL_loc_params_t *lp, const c
         free(owned);
         return 0; /* an undescribable type fails in the under connector anyway */
     }
-    *skip = 0;
+    /* Only string attributes carry text: a string can be written to no other file type,
+     * and the tracker ignores the values of every other kind. */
+    *skip = ty.kind != JXV_T_FIXED_STRING && ty.kind != JXV_T_VLEN_STRING;
     *npoints = ty.space == JXV_S_NULL ? 0 : (long long)ty.npoints;
     jxv_report rep;
     jxv_report_init(&rep);
@@ -293,7 +295,7 @@ int jxvol_v_attr_write(const jxvol_obj *a, hid_t mem_type_id, const void *buf)
     /* Jaxon text lives in scalar string attributes; other shapes are judged at create time.
      * The dataspace was remembered at create; attributes opened later are asked. */
     long long np = a->npoints >= 0 ? a->npoints : attr_npoints(a);
-    if (np != 1 || H5Tget_class(mem_type_id) != H5T_STRING)
+    if (np != 1 || (mem_type_id != a->str_type_id && H5Tget_class(mem_type_id) != H5T_STRING))
         return 0;
     const char *text;
     size_t len;

@@ -32,6 +32,14 @@ jxvol_file_state *jxvol_fs_new(jaxon_validate_mode mode, hid_t under_vol_id, con
     }
     if (H5Iinc_ref(under_vol_id) >= 0)
         fs->under_vol_id = under_vol_id;
+    /* The native connector has no wrap callbacks: its wrap context is always NULL. */
+    H5VL_class_value_t value = -1;
+    if (fs->under_vol_id >= 0 && H5VLget_value(fs->under_vol_id, &value) >= 0 &&
+        value == H5VL_NATIVE_VALUE) {
+        fs->under_no_wrap = 1;
+        fs->shared_ctx.under_vol_id = fs->under_vol_id;
+        fs->shared_ctx.fs = fs;
+    }
     return fs;
 }
 
@@ -71,6 +79,7 @@ jxvol_obj *jxvol_obj_new(void *under_obj, hid_t under_vol_id, H5I_type_t type,
     o->under_vol_id = under_vol_id;
     o->type = type;
     o->npoints = -1;
+    o->str_type_id = H5I_INVALID_HID;
     o->fs = jxvol_fs_ref(fs);
     if (!fs || fs->under_vol_id != under_vol_id) {
         /* H5Iinc_ref is a public API call and would clear the error stack; it cannot fail
@@ -193,6 +202,10 @@ void *jxvol_get_object(const void *obj)
 herr_t jxvol_get_wrap_ctx(const void *obj, void **wrap_ctx)
 {
     const jxvol_obj *o = obj;
+    if (o->fs && o->fs->under_no_wrap && o->under_vol_id == o->fs->under_vol_id) {
+        *wrap_ctx = &jxvol_fs_ref(o->fs)->shared_ctx;
+        return 0;
+    }
     jxvol_wrap_ctx *ctx = calloc(1, sizeof *ctx);
     if (!ctx) {
         JXVOL_PUSH(jxvol_err_min_nomem(), "out of memory creating a wrap context");
@@ -239,6 +252,10 @@ herr_t jxvol_free_wrap_ctx(void *wrap_ctx)
 {
     jxvol_wrap_ctx *ctx = wrap_ctx;
     herr_t ret = 0;
+    if (ctx->fs && ctx == &ctx->fs->shared_ctx) {
+        jxvol_fs_unref(ctx->fs);
+        return 0;
+    }
     /* Runs after every API call on our objects, also while an error is being reported. The
      * native connector has no wrap context, so in the common case nothing here calls HDF5;
      * otherwise keep the application's stack. */

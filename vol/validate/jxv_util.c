@@ -249,7 +249,7 @@ int jxv_describe_valid(hid_t type_id, hid_t space_id, jxv_type *out)
         return jxv_describe(type_id, space_id, out);
     memset(out, 0, sizeof *out);
     int ret = describe_calls(type_id, space_id, out);
-    if (H5Eget_num(H5E_DEFAULT) > 0)
+    if (ret < 0) /* only a failure can have pushed something: leave the stack empty */
         H5Eclear2(H5E_DEFAULT);
     return ret;
 }
@@ -422,54 +422,76 @@ void jxv__buf_free(jxv_buf *b)
 }
 
 /* HDF5 resolves names as paths: empty and "." components vanish (spec §2.2). */
-static void add_components(jxv_buf *b, const char *s, size_t len)
+/* Appends the components of [s, s+len) to out (split on '/', skipping empty and "."),
+ * each preceded by '/'; returns the new length. out == NULL only counts. The result is
+ * never longer than len + 1. */
+static size_t add_components(char *out, size_t at, const char *s, size_t len)
 {
     size_t i = 0;
     while (i < len) {
-        size_t j = i;
-        while (j < len && s[j] != '/')
-            j++;
+        const char *slash = memchr(s + i, '/', len - i);
+        size_t j = slash ? (size_t)(slash - s) : len;
         size_t cl = j - i;
         if (cl > 0 && !(cl == 1 && s[i] == '.')) {
-            jxv__buf_add(b, "/", 1);
-            jxv__buf_add(b, s + i, cl);
+            if (out) {
+                out[at] = '/';
+                memcpy(out + at + 1, s + i, cl);
+            }
+            at += cl + 1;
         }
         i = j + 1;
     }
+    return at;
 }
 
 char *jxv__join_path(const char *parent, const char *name, size_t name_len)
 {
-    jxv_buf b = {0};
-    if (parent)
-        add_components(&b, parent, strlen(parent));
-    if (name)
-        add_components(&b, name, name_len);
-    if (b.len == 0)
-        jxv__buf_add(&b, "/", 1);
-    if (b.oom) {
-        jxv__buf_free(&b);
+    size_t pl = parent ? strlen(parent) : 0;
+    if (!name)
+        name_len = 0;
+    /* One allocation: each source gains at most one leading '/'. */
+    char *out = malloc(pl + name_len + 3);
+    if (!out)
         return NULL;
-    }
-    return b.data;
+    size_t n = 0;
+    if (parent)
+        n = add_components(out, n, parent, pl);
+    if (name)
+        n = add_components(out, n, name, name_len);
+    if (n == 0)
+        out[n++] = '/';
+    out[n] = '\0';
+    return out;
 }
 
 char *jxv__attr_where(const char *group, const char *name, size_t name_len)
 {
-    jxv_buf b = {0};
-    jxv__buf_adds(&b, group ? group : "/");
-    jxv__buf_add(&b, "@", 1);
-    for (size_t i = 0; i < name_len; i++) {
-        if (name[i] == '\0')
-            jxv__buf_add(&b, "\\0", 2);
-        else
-            jxv__buf_add(&b, name + i, 1);
-    }
-    if (b.oom) {
-        jxv__buf_free(&b);
+    if (!group)
+        group = "/";
+    size_t gl = strlen(group), nuls = 0;
+    for (size_t i = 0; i < name_len; i++)
+        nuls += name[i] == '\0';
+    char *out = malloc(gl + 1 + name_len + nuls + 1);
+    if (!out)
         return NULL;
+    memcpy(out, group, gl);
+    out[gl] = '@';
+    char *w = out + gl + 1;
+    if (!nuls) {
+        memcpy(w, name, name_len);
+        w += name_len;
+    } else {
+        for (size_t i = 0; i < name_len; i++) {
+            if (name[i] == '\0') {
+                *w++ = '\\';
+                *w++ = '0';
+            } else {
+                *w++ = name[i];
+            }
+        }
     }
-    return b.data;
+    *w = '\0';
+    return out;
 }
 
 /* ---- hash map ------------------------------------------------------------------------- */
