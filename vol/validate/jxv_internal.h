@@ -176,5 +176,19 @@ void jxv__refsplit_free(jxv_refsplit *r);
 
 /* Path text for violations: "<group>@<attr>" in a malloc'd string (NULL on OOM). */
 char *jxv__attr_where(const char *group, const char *name, size_t name_len);
+/* The same in buf when it fits (cap bytes), else malloc'd: free the result only if it is
+ * not buf (JXV_WHERE_FREE). Avoids an allocation per event for text that is only read when
+ * a violation is reported. */
+char *jxv__attr_where_in(char *buf, size_t cap, const char *group, const char *name,
+                         size_t name_len);
+#define JXV_WHERE_CAP 256
+#define JXV_WHERE_FREE(w, buf)                                                                 \
+    do {                                                                                       \
+        if ((w) != (buf))                                                                      \
+            free(w);                                                                           \
+    } while (0)
+/* Is p what jxv__join_path(p, NULL, 0) returns (absolute, no empty or "." component, no
+ * trailing '/')? Then it can be used as it is. */
+int jxv__is_normalised(const char *p);
 
 #endif /* JXV_INTERNAL_H */

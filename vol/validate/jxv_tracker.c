@@ -589,9 +589,12 @@ int jxv_on_attr_create(jxv_tracker *t, const char *parent, const char *name,
 {
     if (!t || !name)
         return 0;
-    char *ppath = jxv__join_path(parent, NULL, 0);
+    char *ppath_owned = NULL, wbuf[JXV_WHERE_CAP];
+    const char *ppath = jxv__is_normalised(parent)
+                            ? parent
+                            : (ppath_owned = jxv__join_path(parent, NULL, 0));
     size_t len = strlen(name);
-    char *where = ppath ? jxv__attr_where(ppath, name, len) : NULL;
+    char *where = ppath ? jxv__attr_where_in(wbuf, sizeof wbuf, ppath, name, len) : NULL;
     int r = 0;
     if (!where) {
         r = oom(rep, parent);
@@ -697,8 +700,8 @@ int jxv_on_attr_create(jxv_tracker *t, const char *parent, const char *name,
     if (info.kind != JXV_N_PENDING && info.kind != JXV_N_REF)
         n->registered = 1;
 done:
-    free(where);
-    free(ppath);
+    JXV_WHERE_FREE(where, wbuf);
+    free(ppath_owned);
     return r;
 }
 
@@ -709,7 +712,10 @@ int jxv_on_attr_write_text(jxv_tracker *t, const char *parent, const char *name,
         return 0;
     if (!text)
         text = "", len = 0;
-    char *ppath = jxv__join_path(parent, NULL, 0);
+    char *ppath_owned = NULL, wbuf[JXV_WHERE_CAP];
+    const char *ppath = jxv__is_normalised(parent)
+                            ? parent
+                            : (ppath_owned = jxv__join_path(parent, NULL, 0));
     if (!ppath)
         return oom(rep, parent);
     if (t->version_seen && strcmp(ppath, "/") == 0 && strcmp(name, "JAXON_VERSION") == 0) {
@@ -717,11 +723,11 @@ int jxv_on_attr_write_text(jxv_tracker *t, const char *parent, const char *name,
         while (vl && text[vl - 1] == '\0')
             vl--;
         snprintf(t->version, sizeof t->version, "%.*s", (int)(vl < 31 ? vl : 31), text);
-        free(ppath);
+        free(ppath_owned);
         return 0;
     }
     if (!t->is_jaxon) {
-        free(ppath);
+        free(ppath_owned);
         return 0;
     }
     tobj *po = obj_get(t, ppath);
@@ -739,16 +745,16 @@ int jxv_on_attr_write_text(jxv_tracker *t, const char *parent, const char *name,
         } else {
             po->dtype_attr = 2;
         }
-        free(ppath);
+        free(ppath_owned);
         return r;
     }
     tnode *n = po ? jxv__map_get(&t->attrs, po->id, name, nlen) : NULL;
     if (!n || n->written || (n->info.kind != JXV_N_PENDING && n->info.kind != JXV_N_REF)) {
-        free(ppath);
+        free(ppath_owned);
         return 0;
     }
-    char *where = jxv__attr_where(ppath, name, nlen);
-    free(ppath);
+    char *where = jxv__attr_where_in(wbuf, sizeof wbuf, ppath, name, nlen);
+    free(ppath_owned);
     if (!where)
         return oom(rep, parent);
     while (len && text[len - 1] == '\0') /* readers drop the NUL padding */
@@ -784,14 +790,14 @@ int jxv_on_attr_write_text(jxv_tracker *t, const char *parent, const char *name,
         n->failed = 1; /* reported now; finish() does not report it again */
         free(value);
         free(expect);
-        free(where);
+        JXV_WHERE_FREE(where, wbuf);
         return -1;
     }
     n->info = info;
     n->value = value;
     n->value_len = len;
     n->expect_path = expect;
-    free(where);
+    JXV_WHERE_FREE(where, wbuf);
     if (owned)
         take_owned(n, owned);
     if (target)
@@ -879,7 +885,9 @@ int jxv_tracker_finish(jxv_tracker *t, jxv_report *rep)
         tnode *n = t->nodev[i];
         if (n->failed)
             continue;
-        char *where = jxv__attr_where(n->parent->path, n->name, n->name_len);
+        char wbuf[JXV_WHERE_CAP];
+        char *where = jxv__attr_where_in(wbuf, sizeof wbuf, n->parent->path, n->name,
+                                         n->name_len);
         if (!n->registered)
             bad |= jxv_fail(rep, JXV_RULE_VALUE_TYPE, where, n->name, n->name_len,
                             "the string attribute was created but its text never written");
@@ -887,7 +895,7 @@ int jxv_tracker_finish(jxv_tracker *t, jxv_report *rep)
             bad |= jxv_fail(rep, JXV_RULE_DATASET, where, n->name, n->name_len,
                             "a node whose value is a data typehint has its data in a dataset "
                             "named like its slot, and the dataset is missing");
-        free(where);
+        JXV_WHERE_FREE(where, wbuf);
     }
     for (size_t i = 0; i < t->nobj; i++) {
         tobj *o = t->objv[i];

@@ -464,14 +464,16 @@ char *jxv__join_path(const char *parent, const char *name, size_t name_len)
     return out;
 }
 
-char *jxv__attr_where(const char *group, const char *name, size_t name_len)
+char *jxv__attr_where_in(char *buf, size_t cap, const char *group, const char *name,
+                         size_t name_len)
 {
     if (!group)
         group = "/";
     size_t gl = strlen(group), nuls = 0;
     for (size_t i = 0; i < name_len; i++)
         nuls += name[i] == '\0';
-    char *out = malloc(gl + 1 + name_len + nuls + 1);
+    size_t need = gl + 1 + name_len + nuls + 1;
+    char *out = buf && need <= cap ? buf : malloc(need);
     if (!out)
         return NULL;
     memcpy(out, group, gl);
@@ -492,6 +494,24 @@ char *jxv__attr_where(const char *group, const char *name, size_t name_len)
     }
     *w = '\0';
     return out;
+}
+
+char *jxv__attr_where(const char *group, const char *name, size_t name_len)
+{
+    return jxv__attr_where_in(NULL, 0, group, name, name_len);
+}
+
+int jxv__is_normalised(const char *p)
+{
+    if (!p || p[0] != '/')
+        return 0;
+    if (p[1] == '\0')
+        return 1;
+    for (const char *s = p; *s; s++)
+        if (*s == '/' && (s[1] == '\0' || s[1] == '/' ||
+                          (s[1] == '.' && (s[2] == '/' || s[2] == '\0'))))
+            return 0;
+    return 1;
 }
 
 /* ---- hash map ------------------------------------------------------------------------- */
