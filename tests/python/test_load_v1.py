@@ -470,17 +470,17 @@ class TestTags:
 # ---- layout versions, options, sources -----------------------------------------------------
 
 class TestEntry:
-    def test_refuse_v2_layout(self, path):
+    def test_dispatch_on_jaxon_version_reads_v2_atoms(self, path):
+        # a JAXON_VERSION attribute selects the v2.x reader, where atoms are bare reprs
         with new_file(path) as f:
             text_attr(f, "JAXON_VERSION", "2.0.0")
             text_attr(f, "JAXON_ROOT", "42")
-        with pytest.raises(jaxon.JaxonFormatError, match="v2"):
-            jaxon.load(path)
+        assert jaxon.load(path) == 42
 
-    def test_refuse_load_filter(self, path):
-        v1_writer.save(path, [1])
-        with pytest.raises(NotImplementedError, match="later release"):
-            jaxon.load(path, load_filter=lambda p: True)
+    def test_load_filter_skipping_everything_below_the_root(self, path):
+        v1_writer.save(path, [1, [2]])
+        out = jaxon.load(path, load_filter=lambda p: len(p) < 1)
+        assert out == [jaxon.JAXON_NOT_LOADED, jaxon.JAXON_NOT_LOADED]
 
     def test_load_from_file_object(self, path):
         tree = {"a": [1, "x", np.arange(3)], "b": b"z"}
