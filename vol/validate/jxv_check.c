@@ -177,6 +177,39 @@ static int push_item(gctx *g, const descend *d)
 
 /* Reads a fixed-length string attribute; trailing NUL padding removed like h5py does.
  * Returns 0, 1 if too large to read, -1 on HDF5 failure. */
+#define FREE_TEXT(t, buf)                                                                      \
+    do {                                                                                       \
+        if ((t) != (buf))                                                                      \
+            free(t);                                                                           \
+    } while (0)
+
+/* Reads a fixed-length string attribute of size bytes with its own type ft (the copy that
+ * H5Aget_type returns is a memory type, usable for the read as it is). The text is put in
+ * stack (stack_cap bytes) when it fits, else malloc'd: free *out only if it is not stack. */
+static int read_text_as(hid_t aid, hid_t ft, size_t size, char *stack, size_t stack_cap,
+                        char **out, size_t *len)
+{
+    *out = NULL;
+    *len = 0;
+    if (size > MAX_TEXT)
+        return 1;
+    char *buf = stack && size + 1 <= stack_cap ? stack : malloc(size + 1);
+    if (!buf)
+        return -1;
+    if (H5Aread(aid, ft, buf) < 0) {
+        if (buf != stack)
+            free(buf);
+        return -1;
+    }
+    size_t n = size;
+    while (n && buf[n - 1] == '\0')
+        n--;
+    buf[n] = '\0';
+    *out = buf;
+    *len = n;
+    return 0;
+}
+
 static int read_text(hid_t aid, size_t size, char **out, size_t *len)
 {
     *out = NULL;
@@ -261,20 +294,36 @@ static size_t slot_part(jxv_layout layout, const char *name, size_t len)
     return len;
 }
 
+static int check_node_typed(gctx *g, hid_t aid, hid_t ft, const jxv_type *ty,
+                            const char *name, size_t len, const char *where);
+
 /* Checks one attribute of a group as a node. */
 static int check_node(gctx *g, hid_t aid, const char *name, size_t len, const char *where)
 {
     chk *c = g->c;
     jxv_type ty;
     hid_t ft = H5Aget_type(aid), sp = H5Aget_space(aid);
-    int ok = ft >= 0 && sp >= 0 && jxv_describe(ft, sp, &ty) == 0;
-    if (ft >= 0)
-        H5Tclose(ft);
+    /* ids fresh from H5Aget_type/H5Aget_space: jxv_describe_valid needs no print guard */
+    int ok = ft >= 0 && sp >= 0 && jxv_describe_valid(ft, sp, &ty) == 0;
     if (sp >= 0)
         H5Sclose(sp);
-    if (!ok)
+    if (!ok) {
+        if (ft >= 0)
+            H5Tclose(ft);
         return jxv_fail(c->rep, JXV_RULE_VALUE_TYPE, where, name, len,
                         "HDF5 cannot describe this attribute's datatype or dataspace");
+    }
+    int ret = check_node_typed(g, aid, ft, &ty, name, len, where);
+    H5Tclose(ft);
+    return ret;
+}
+
+/* check_node once the attribute's type is known; ft stays open for reading the text. */
+static int check_node_typed(gctx *g, hid_t aid, hid_t ft, const jxv_type *tyin,
+                            const char *name, size_t len, const char *where)
+{
+    chk *c = g->c;
+    jxv_type ty = *tyin;
     jxv_name nm;
     if (jxv_parse_attr_name(c->layout, name, len, &nm, where, c->rep) < 0) {
         g->order.reported = 1; /* order rules make no sense with a broken slot */
@@ -329,10 +378,10 @@ static int check_node(gctx *g, hid_t aid, const char *name, size_t len, const ch
             return oom(c, where);
         return -1;
     }
-    char *text = NULL;
+    char *text = NULL, tbuf[256];
     size_t tlen = 0;
     if (info.kind == JXV_N_PENDING || info.kind == JXV_N_REF) {
-        int r = read_text(aid, ty.size, &text, &tlen);
+        int r = read_text_as(aid, ft, ty.size, tbuf, sizeof tbuf, &text, &tlen);
         if (r == 1)
             return jxv_fail(c->rep, JXV_RULE_VALUE_TYPE, where, name, len,
                             "text attribute larger than 256 MiB: not checked");
@@ -340,7 +389,7 @@ static int check_node(gctx *g, hid_t aid, const char *name, size_t len, const ch
             return jxv_fail(c->rep, JXV_RULE_VALUE_TYPE, where, name, len,
                             "HDF5 cannot read this string attribute");
         if (jxv__classify_text(c->layout, &nm, text, tlen, &info, where, c->rep) < 0) {
-            free(text);
+            FREE_TEXT(text, tbuf);
             if (add_owned(g, nm.slot, nm.slot_len) < 0)
                 return oom(c, where);
             return -1;
@@ -350,7 +399,7 @@ static int check_node(gctx *g, hid_t aid, const char *name, size_t len, const ch
     /* the name and text die with this callback: copy what outlives it */
     char *cname = arena_dup(c, name, len);
     if (!cname) {
-        free(text);
+        FREE_TEXT(text, tbuf);
         return oom(c, where);
     }
     jxv_name cnm = nm;
@@ -382,7 +431,7 @@ static int check_node(gctx *g, hid_t aid, const char *name, size_t len, const ch
                          add_owned(g, cnm.slot, cnm.slot_len) < 0))
             ret = oom(c, where);
     }
-    free(text);
+    FREE_TEXT(text, tbuf);
     return ret;
 }
 
@@ -392,7 +441,8 @@ static herr_t attr_cb(hid_t loc, const char *name, const H5A_info_t *ainfo, void
     gctx *g = ud;
     chk *c = g->c;
     size_t len = strlen(name);
-    char *where = jxv__attr_where(g->gpath, name, len);
+    char wbuf[JXV_WHERE_CAP];
+    char *where = jxv__attr_where_in(wbuf, sizeof wbuf, g->gpath, name, len);
     if (!where) {
         oom(c, g->gpath);
         return -1;
@@ -403,20 +453,20 @@ static herr_t attr_cb(hid_t loc, const char *name, const H5A_info_t *ainfo, void
         if (c->layout == JXV_LAYOUT_V2)
             jxv__strip(&s, &sl);
         if (c->layout == JXV_LAYOUT_V2 && jxv__eq(name, len, "JAXON_VERSION")) {
-            free(where);
+            JXV_WHERE_FREE(where, wbuf);
             return 0;
         }
         if (!jxv__starts(s, sl, "JAXON_ROOT")) {
             jxv_fail(c->rep, JXV_RULE_STRAY_OBJECT, where, name, len,
                      "the root group of a Jaxon file carries only the root attribute%s",
                      c->layout == JXV_LAYOUT_V2 ? " and JAXON_VERSION" : "");
-            free(where);
+            JXV_WHERE_FREE(where, wbuf);
             return 0;
         }
         if (g->root_found) {
             jxv_fail(c->rep, JXV_RULE_ROOT, where, name, len,
                      "the root group carries exactly one root attribute");
-            free(where);
+            JXV_WHERE_FREE(where, wbuf);
             return 0;
         }
         g->root_found = 1;
@@ -429,7 +479,7 @@ static herr_t attr_cb(hid_t loc, const char *name, const H5A_info_t *ainfo, void
         check_node(g, aid, name, len, where);
         H5Aclose(aid);
     }
-    free(where);
+    JXV_WHERE_FREE(where, wbuf);
     return c->failed ? -1 : 0;
 }
 
