@@ -54,3 +54,10 @@ class Custom:
 
 
 CUSTOM_TYPES = (Point, FrozenBox, Node, Custom)
+
+
+# Only for the documented exception "namedtuples": our writer tags them tuple#<qualname>,
+# the Python readers cannot rebuild them (docs/compatibility.md).
+import collections  # noqa: E402
+
+Pair = collections.namedtuple("Pair", "a b")
