@@ -148,7 +148,7 @@ def main(argv=None):
                 if c != "jaxon" and not os.path.isdir(CONTENDERS[c][0] or "/"):
                     results[wl][c] = {"error": "not installed (scripts/setup-compat.sh)"}
                     continue
-                if c in OPTIONAL and importlib.util.find_spec(OPTIONAL[c]) is None:
+                if c in OPTIONAL and importlib.util.find_spec(OPTIONAL[c].split(".")[0]) is None:
                     results[wl][c] = {"error": "not installed (scripts/setup-bench.sh)"}
                     continue
                 s = run_worker(c, wl, scale, runs, tmp, "save")
