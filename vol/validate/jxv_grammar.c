@@ -109,6 +109,128 @@ static void digits_text(int neg, const char *dig, int nd, int exp10, char *out, 
     snprintf(out, cap, "%s%c.%se%d", neg ? "-" : "", dig[0], nd > 1 ? dig + 1 : "0", exp10);
 }
 
+/* Python's layout of a float repr from its digits (no trailing zeros, nd <= 17) and decimal
+ * exponent: scientific iff exp10 < -4 or >= 16, at least two exponent digits, ".0" added to
+ * integral values. */
+static void format_repr(int neg, const char *digits, int nd, int exp10, char *out, size_t cap)
+{
+    char b[64];
+    size_t n = 0;
+    if (neg)
+        b[n++] = '-';
+    if (exp10 < -4 || exp10 >= 16) {
+        b[n++] = digits[0];
+        if (nd > 1) {
+            b[n++] = '.';
+            memcpy(b + n, digits + 1, (size_t)nd - 1);
+            n += (size_t)nd - 1;
+        }
+        int e = exp10 < 0 ? -exp10 : exp10;
+        b[n++] = 'e';
+        b[n++] = exp10 < 0 ? '-' : '+';
+        if (e >= 100)
+            b[n++] = (char)('0' + e / 100);
+        b[n++] = (char)('0' + (e / 10) % 10);
+        b[n++] = (char)('0' + e % 10);
+    } else if (exp10 < 0) {
+        b[n++] = '0';
+        b[n++] = '.';
+        for (int i = 0; i < -exp10 - 1; i++)
+            b[n++] = '0';
+        memcpy(b + n, digits, (size_t)nd);
+        n += (size_t)nd;
+    } else {
+        size_t intd = (size_t)exp10 + 1;
+        if ((size_t)nd <= intd) {
+            memcpy(b + n, digits, (size_t)nd);
+            n += (size_t)nd;
+            for (size_t i = (size_t)nd; i < intd; i++)
+                b[n++] = '0';
+            b[n++] = '.';
+            b[n++] = '0';
+        } else {
+            memcpy(b + n, digits, intd);
+            n += intd;
+            b[n++] = '.';
+            memcpy(b + n, digits + intd, (size_t)nd - intd);
+            n += (size_t)nd - intd;
+        }
+    }
+    if (cap == 0)
+        return;
+    if (n >= cap)
+        n = cap - 1;
+    memcpy(out, b, n);
+    out[n] = '\0';
+}
+
+/* Fast path of the canonical test for the common short floats, without any conversion: a
+ * decimal of at most 15 significant digits well inside the normal range is the only decimal
+ * of <= 15 digits that reads back as its double (DBL_DIG = 15: decimal -> double -> 15
+ * digits gives it back), so the shortest round-trip digits of that double are its own
+ * digits, and Python's repr is those digits in Python's layout. s must have passed
+ * float_syntax and not be inf/nan. Returns 1 with canon filled, or 0 when it does not apply
+ * (zero, more than 15 digits, exponent beyond +-300): then use py_float_repr. */
+static int float_repr_fast(const char *s, size_t len, char *canon, size_t cap)
+{
+    size_t i = 0;
+    int neg = 0;
+    if (i < len && s[i] == '-')
+        neg = 1, i++;
+    char dig[24];
+    int nd = 0, intlen = 0, seen = 0, lead = 0; /* lead: zeros before the first significant digit */
+    for (; i < len && is_digit(s[i]); i++, intlen++) {
+        if (!seen && s[i] == '0') {
+            lead++;
+            continue;
+        }
+        seen = 1;
+        if (nd >= 16)
+            return 0;
+        dig[nd++] = s[i];
+    }
+    if (i < len && s[i] == '.') {
+        for (i++; i < len && is_digit(s[i]); i++) {
+            if (!seen && s[i] == '0') {
+                lead++;
+                continue;
+            }
+            seen = 1;
+            if (nd >= 16) {
+                /* trailing zeros do not count */
+                if (s[i] != '0')
+                    return 0;
+                dig[nd++] = '0';
+                if (nd >= 23)
+                    return 0;
+                continue;
+            }
+            dig[nd++] = s[i];
+        }
+    }
+    long e = 0;
+    if (i < len && s[i] == 'e') {
+        int esign = s[i + 1] == '-' ? -1 : 1;
+        size_t ed = 0;
+        for (i += 2; i < len; i++, ed++) {
+            if (ed >= 4)
+                return 0;
+            e = e * 10 + (s[i] - '0');
+        }
+        e *= esign;
+    }
+    while (nd > 0 && dig[nd - 1] == '0')
+        nd--;
+    if (nd == 0 || nd > 15)
+        return 0;
+    dig[nd] = '\0';
+    long exp10 = (long)intlen - 1 - (long)lead + e;
+    if (exp10 < -300 || exp10 > 300)
+        return 0;
+    format_repr(neg, dig, nd, (int)exp10, canon, cap);
+    return 1;
+}
+
 /* Python's repr of a finite double: the shortest digit string that reads back as d (the
  * closest one if several), scientific iff the decimal exponent is < -4 or >= 16, at least two
  * exponent digits, ".0" added to integral values. The correctly rounded p-digit string is not
@@ -158,38 +280,7 @@ static void py_float_repr(double d, char *out, size_t cap)
     }
     while (nd > 1 && digits[nd - 1] == '0')
         digits[--nd] = '\0';
-    jxv_buf b = {0};
-    char num[16];
-    if (neg)
-        jxv__buf_add(&b, "-", 1);
-    if (exp10 < -4 || exp10 >= 16) {
-        jxv__buf_add(&b, digits, 1);
-        if (nd > 1) {
-            jxv__buf_add(&b, ".", 1);
-            jxv__buf_add(&b, digits + 1, (size_t)nd - 1);
-        }
-        snprintf(num, sizeof num, "e%c%02d", exp10 < 0 ? '-' : '+', exp10 < 0 ? -exp10 : exp10);
-        jxv__buf_adds(&b, num);
-    } else if (exp10 < 0) {
-        jxv__buf_add(&b, "0.", 2);
-        for (int i = 0; i < -exp10 - 1; i++)
-            jxv__buf_add(&b, "0", 1);
-        jxv__buf_add(&b, digits, (size_t)nd);
-    } else {
-        size_t intd = (size_t)exp10 + 1;
-        if ((size_t)nd <= intd) {
-            jxv__buf_add(&b, digits, (size_t)nd);
-            for (size_t i = (size_t)nd; i < intd; i++)
-                jxv__buf_add(&b, "0", 1);
-            jxv__buf_add(&b, ".0", 2);
-        } else {
-            jxv__buf_add(&b, digits, intd);
-            jxv__buf_add(&b, ".", 1);
-            jxv__buf_add(&b, digits + intd, (size_t)nd - intd);
-        }
-    }
-    snprintf(out, cap, "%s", b.oom || !b.data ? "?" : b.data);
-    jxv__buf_free(&b);
+    format_repr(neg, digits, nd, exp10, out, cap);
 }
 
 /* Is s a python-float-repr by syntax (before the canonical-digits test)? */
@@ -248,7 +339,9 @@ static const char *check_float_repr(const char *s, size_t len, char *msg, size_t
     char tmp[80], canon[48];
     memcpy(tmp, s, len);
     tmp[len] = '\0';
-    py_float_repr(strtod(tmp, NULL), canon, sizeof canon);
+    int special = jxv__eq(s, len, "inf") || jxv__eq(s, len, "-inf") || jxv__eq(s, len, "nan");
+    if (special || !float_repr_fast(s, len, canon, sizeof canon))
+        py_float_repr(strtod(tmp, NULL), canon, sizeof canon);
     if (strcmp(tmp, canon) != 0) {
         snprintf(msg, cap, "not Python's repr of this float: expected %s", canon);
         return msg;

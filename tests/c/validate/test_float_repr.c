@@ -1,0 +1,117 @@
+/* The fast canonical-float test of the grammar (float_repr_fast: no conversions for floats of
+ * at most 15 significant digits) must agree with the full shortest-repr search
+ * (py_float_repr of the parsed value) on every text it decides. The grammar's static
+ * functions are reached by compiling jxv_grammar.c into this test. */
+#include "../../../vol/validate/jxv_grammar.c"
+
+#include "test.h"
+
+#include <stdint.h>
+
+static uint64_t rng_state = 0x9E3779B97F4A7C15ULL;
+static uint64_t rnd(void)
+{
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return rng_state;
+}
+
+static long decided = 0, compared = 0;
+
+/* If the fast path decides t, its canonical text must be the full search's. */
+static int agree(const char *t)
+{
+    size_t len = strlen(t);
+    if (!float_syntax(t, len))
+        return 1;
+    compared++;
+    char fast[48], slow[48];
+    if (!float_repr_fast(t, len, fast, sizeof fast))
+        return 1;
+    decided++;
+    py_float_repr(strtod(t, NULL), slow, sizeof slow);
+    if (strcmp(fast, slow) != 0) {
+        fprintf(stderr, "  text %s: fast %s, full search %s\n", t, fast, slow);
+        return 0;
+    }
+    return 1;
+}
+
+static void fast_path_should_agree_with_full_search_on_python_reprs(void)
+{
+    char t[64];
+    for (int i = 0; i < 120000; i++) {
+        double d;
+        uint64_t bits = rnd();
+        switch (i % 4) {
+        case 0: /* any finite double */
+            memcpy(&d, &bits, sizeof d);
+            if (!isfinite(d))
+                continue;
+            break;
+        case 1: /* halves, as in i * 0.5 */
+            d = (double)(int64_t)(bits % 2000001 - 1000000) * 0.5;
+            break;
+        case 2: /* short decimals */
+            d = (double)(int64_t)(bits % 200001 - 100000) / 1000.0;
+            break;
+        default: /* powers of two and their neighbours */
+            d = ldexp(1.0, (int)(bits % 2000) - 1000);
+            if (bits & 0x10000)
+                d = nextafter(d, (bits & 0x20000) ? (double)INFINITY : 0.0);
+            break;
+        }
+        py_float_repr(d, t, sizeof t);
+        ASSERT_TRUE(agree(t));
+    }
+}
+
+static void fast_path_should_agree_with_full_search_on_other_texts(void)
+{
+    /* Decimal texts of every layout, canonical or not: digits, trailing zeros, exponents. */
+    static const char *const fixed[] = {
+        "0.5", "1.50", "1.0", "10.0", "1e+16", "1e+15", "1000000000000000.0",
+        "10000000000000000.0", "0.0001", "0.00001", "1e-05", "1e-5", "0.1", "0.10",
+        "123456789012345.0", "1234567890123456.0", "12345678901234567.0", "0.3", "0.30000000000000004",
+        "9.999999999999999e+22", "1e+23", "5e-324", "2.2250738585072014e-308", "1.7976931348623157e+308",
+        "1e+300", "1e+301", "1e-300", "1e-301", "-0.5", "-1e-07", "00.5", "0.50e+01", "1.5e+00"};
+    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
+        ASSERT_TRUE(agree(fixed[i]));
+    char t[80], dig[24];
+    for (int i = 0; i < 160000; i++) {
+        uint64_t r = rnd();
+        int nd = 1 + (int)(r % 17);
+        for (int k = 0; k < nd; k++)
+            dig[k] = (char)('0' + (rnd() % 10));
+        if (dig[0] == '0')
+            dig[0] = '1' + (char)(r % 9);
+        dig[nd] = '\0';
+        int zeros = (int)((r >> 8) % 3);
+        int e = (int)((r >> 16) % 640) - 320;
+        if ((r >> 32) & 1) { /* scientific */
+            snprintf(t, sizeof t, "%s%c.%s%.*se%c%02d", (r >> 33) & 1 ? "-" : "", dig[0],
+                     nd > 1 ? dig + 1 : "0", zeros, "000", e < 0 ? '-' : '+', e < 0 ? -e : e);
+        } else { /* fixed: point after p digits, or leading zeros */
+            int p = (int)((r >> 40) % 22) - 5;
+            if (p <= 0)
+                snprintf(t, sizeof t, "0.%.*s%s%.*s", -p, "00000", dig, zeros, "000");
+            else if (p >= nd)
+                snprintf(t, sizeof t, "%s%.*s.0%.*s", dig, p - nd, "0000000000000000000000",
+                         zeros, "000");
+            else
+                snprintf(t, sizeof t, "%.*s.%s%.*s", p, dig, dig + p, zeros, "000");
+        }
+        ASSERT_TRUE(agree(t));
+    }
+    /* the fast path must carry most of the common texts */
+    ASSERT_TRUE(decided > compared / 4);
+}
+
+int main(void)
+{
+    RUN(fast_path_should_agree_with_full_search_on_python_reprs);
+    RUN(fast_path_should_agree_with_full_search_on_other_texts);
+    fprintf(stderr, "  %ld texts compared, %ld decided by the fast path\n", compared, decided);
+    return test_summary();
+}
