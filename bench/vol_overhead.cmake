@@ -1,6 +1,5 @@
-# bench_vol_overhead, included from vol/CMakeLists.txt so the benchmark is built (and its
-# --quick mode tested) even before the top-level CMakeLists.txt has add_subdirectory(bench).
-# bench/CMakeLists.txt defines the same target only when this file has not.
+# bench_vol_overhead, included from bench/CMakeLists.txt (or from any CMakeLists.txt of a build
+# without add_subdirectory(bench)); defines the target once.
 if(TARGET jaxon_vol AND TARGET jaxon_validate_core AND NOT TARGET bench_vol_overhead)
   add_executable(bench_vol_overhead "${CMAKE_CURRENT_LIST_DIR}/vol_overhead.c")
   target_link_libraries(bench_vol_overhead PRIVATE hdf5-shared jaxon_validate_core)

@@ -66,6 +66,7 @@ struct jxv_tracker {
     tnode **nodev;
     size_t nnode, capnode;
     tnode *root;
+    tnode *last;     /* the node created last: its text write usually comes next */
     char **extra;    /* attributes on "/" written before the file became Jaxon */
     size_t nextra, capextra;
     uint64_t next_id;
@@ -490,6 +491,7 @@ static tnode *node_add(jxv_tracker *t, tobj *parent, char *name, size_t len,
         free(n);
         return NULL;
     }
+    t->last = n;
     return n;
 }
 
@@ -748,7 +750,14 @@ int jxv_on_attr_write_text(jxv_tracker *t, const char *parent, const char *name,
         free(ppath_owned);
         return r;
     }
-    tnode *n = po ? jxv__map_get(&t->attrs, po->id, name, nlen) : NULL;
+    /* A writer writes an attribute right after creating it: try the last node before the
+     * table (same answer: names are unique per group). */
+    tnode *n = NULL;
+    if (po && t->last && t->last->parent == po && t->last->name_len == nlen &&
+        memcmp(t->last->name, name, nlen) == 0)
+        n = t->last;
+    else if (po)
+        n = jxv__map_get(&t->attrs, po->id, name, nlen);
     if (!n || n->written || (n->info.kind != JXV_N_PENDING && n->info.kind != JXV_N_REF)) {
         free(ppath_owned);
         return 0;

@@ -523,7 +523,14 @@ static uint64_t map_hash(uint64_t ns, const char *key, size_t len)
         h ^= (unsigned char)key[i];
         h *= 0x100000001b3ULL;
     }
-    h ^= h >> 29;
+    /* FNV-1a mixes upwards only (its low bits depend on the low bits of the bytes), and the
+     * table indexes with the low bits: finish with a full 64-bit mix (murmur3 fmix64) so that
+     * similar keys ("'k1'", "'k2'", ...) spread and linear probes stay short. */
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    h ^= h >> 33;
     return h ? h : 1;
 }
 
@@ -579,7 +586,8 @@ static int map_grow(jxv_map *m)
 
 int jxv__map_put(jxv_map *m, uint64_t ns, const char *key, size_t len, void *value)
 {
-    if ((m->count + 1) * 4 > m->cap * 3 && map_grow(m) < 0)
+    /* at most 5/8 full: a miss (every insert and most duplicate checks) probes ~3 slots */
+    if ((m->count + 1) * 8 > m->cap * 5 && map_grow(m) < 0)
         return -1;
     uint64_t h = map_hash(ns, key, len);
     jxv_map_entry *e = map_find(m, ns, key, len, h);
