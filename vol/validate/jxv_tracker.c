@@ -34,6 +34,9 @@ typedef struct tobj {
     jxv_type dtype;          /* datasets: as created, when the connector knew it */
     int has_dtype;
     int dtype_attr;          /* JAXON_DTYPE extension: 1 created, 2 written */
+    /* This group's nodes by full attribute name and by slot. Per group rather than one table
+     * for the file: a writer works group by group, so the small table stays in cache. */
+    jxv_map attrs, slots;
 } tobj;
 
 struct tnode {
@@ -57,9 +60,7 @@ struct jxv_tracker {
     int version_seen;
     char version[32];        /* text written to JAXON_VERSION (v2), for the annotation */
     jxv_layout layout;
-    jxv_map objs;    /* ns 0: normalised path -> tobj */
-    jxv_map attrs;   /* ns group id: full attribute name -> tnode */
-    jxv_map slots;   /* ns group id: slot -> tnode */
+    jxv_map objs;    /* ns 0: normalised path -> tobj (the nodes are in tobj.attrs/slots) */
     jxv_map expect;  /* ns 0: path of a v1 storage-hint dataset still to come -> tnode */
     tobj **objv;     /* creation order, for finish and annotations */
     size_t nobj, capobj;
@@ -159,6 +160,8 @@ static tobj *obj_create(jxv_tracker *t, char *path, int kind)
 
 static void obj_free(tobj *o)
 {
+    jxv__map_free(&o->attrs);
+    jxv__map_free(&o->slots);
     free(o->path);
     free(o);
 }
@@ -202,8 +205,6 @@ void jxv_tracker_free(jxv_tracker *t)
     free(t->objv);
     free(t->nodev);
     jxv__map_free(&t->objs);
-    jxv__map_free(&t->attrs);
-    jxv__map_free(&t->slots);
     jxv__map_free(&t->expect);
     free(t);
 }
@@ -338,9 +339,9 @@ static int check_ref(jxv_tracker *t, const char *text, size_t len, tnode **targe
     tnode *n = NULL;
     if (g && rs.last.data) {
         if (t->layout == JXV_LAYOUT_V1)
-            n = jxv__map_get(&t->attrs, g->id, rs.last.data, rs.last.len);
+            n = jxv__map_get(&g->attrs, g->id, rs.last.data, rs.last.len);
         else
-            n = jxv__map_get(&t->slots, g->id, rs.last.data, rs.last.len);
+            n = jxv__map_get(&g->slots, g->id, rs.last.data, rs.last.len);
     }
     jxv__refsplit_free(&rs);
     if (!n)
@@ -485,8 +486,8 @@ static tnode *node_add(jxv_tracker *t, tobj *parent, char *name, size_t len,
     n->name_len = len;
     n->nm = *nm;
     n->info = *info;
-    if (jxv__map_put(&t->attrs, parent->id, n->name, len, n) < 0 ||
-        jxv__map_put(&t->slots, parent->id, n->nm.slot, n->nm.slot_len, n) < 0 ||
+    if (jxv__map_put(&parent->attrs, parent->id, n->name, len, n) < 0 ||
+        jxv__map_put(&parent->slots, parent->id, n->nm.slot, n->nm.slot_len, n) < 0 ||
         push((void ***)&t->nodev, &t->nnode, &t->capnode, n) < 0) {
         free(n);
         return NULL;
@@ -640,7 +641,7 @@ int jxv_on_attr_create(jxv_tracker *t, const char *parent, const char *name,
                      "'/' and carries no Jaxon attribute");
         goto done;
     }
-    if (jxv__map_get(&t->attrs, po->id, name, len))
+    if (jxv__map_get(&po->attrs, po->id, name, len))
         goto done; /* HDF5 refuses an existing attribute name itself */
     jxv_name nm;
     if (jxv_parse_attr_name(t->layout, name, len, &nm, where, rep) < 0) {
@@ -652,7 +653,7 @@ int jxv_on_attr_create(jxv_tracker *t, const char *parent, const char *name,
                      "JAXON_ROOT is the slot of the root node only");
         goto done;
     }
-    if (jxv__map_get(&t->slots, po->id, nm.slot, nm.slot_len)) {
+    if (jxv__map_get(&po->slots, po->id, nm.slot, nm.slot_len)) {
         r = jxv_fail(rep, JXV_RULE_DUPLICATE_SLOT, where, name, len,
                      "another node of this group already uses the slot %.*s",
                      (int)(nm.slot_len > 200 ? 200 : nm.slot_len), nm.slot);
@@ -757,7 +758,7 @@ int jxv_on_attr_write_text(jxv_tracker *t, const char *parent, const char *name,
         memcmp(t->last->name, name, nlen) == 0)
         n = t->last;
     else if (po)
-        n = jxv__map_get(&t->attrs, po->id, name, nlen);
+        n = jxv__map_get(&po->attrs, po->id, name, nlen);
     if (!n || n->written || (n->info.kind != JXV_N_PENDING && n->info.kind != JXV_N_REF)) {
         free(ppath_owned);
         return 0;

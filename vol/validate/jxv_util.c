@@ -568,7 +568,7 @@ void *jxv__map_get(const jxv_map *m, uint64_t ns, const char *key, size_t len)
 
 static int map_grow(jxv_map *m)
 {
-    size_t ncap = m->cap ? m->cap * 2 : 64;
+    size_t ncap = m->cap ? m->cap * 2 : 8; /* many maps are per group and small */
     jxv_map_entry *ns = calloc(ncap, sizeof *ns);
     if (!ns)
         return -1;
