@@ -173,3 +173,30 @@ class TestRootStorage:
     def test_large_bytes_as_root(self, roundtrip):
         b = bytes(range(256)) * 1000
         assert_same(roundtrip(b), b)
+
+
+class TestExactDtypes:
+    NAMES = ["bfloat16", "float8_e4m3fn", "float8_e5m2", "float8_e4m3fnuz", "float8_e5m2fnuz",
+             "float8_e4m3b11fnuz", "float4_e2m1fn", "float8_e8m0fnu", "int4", "uint4", "int2",
+             "uint2"]
+
+    def test_jax_arrays_keep_exact_dtype_and_bits(self, roundtrip):
+        import jax.numpy as jnp
+        for name in self.NAMES:
+            x = jnp.arange(-2, 4).astype(name) if "u" not in name[:2] else jnp.arange(4).astype(name)
+            out = roundtrip({"x": x})["x"]
+            assert str(out.dtype) == name
+            assert np.asarray(out).tobytes() == np.asarray(x).tobytes(), name
+
+    def test_numpy_ml_dtypes_arrays(self, roundtrip):
+        import ml_dtypes
+        a = np.arange(6).astype(ml_dtypes.bfloat16)
+        assert_same(roundtrip([a]), [a])
+
+    def test_stored_itemsize_is_not_widened(self, h5path):
+        import h5py
+        import jax.numpy as jnp
+        jaxon.save(h5path, {"b": jnp.zeros(1000, "bfloat16"), "f8": jnp.zeros(1000, "float8_e4m3fn")})
+        with h5py.File(h5path, "r") as f:
+            assert f["JAXON_ROOT/'b'"].id.get_storage_size() == 2000
+            assert f["JAXON_ROOT/'f8'"].id.get_storage_size() == 1000

@@ -559,7 +559,7 @@ static int seen_before(chk *c, const H5O_token_t *tok)
 typedef struct dctx {
     chk *c;
     const char *path;
-    int jax; /* the dataset of a v1 jax.Array node: JAXON_DTYPE is allowed */
+    int jax; /* the dataset of a v1 jax.Array/numpy.ndarray node: JAXON_DTYPE is allowed */
 } dctx;
 
 /* Attributes of a node's dataset: none, except the JAXON_DTYPE extension on jax.Array data. */
@@ -576,7 +576,7 @@ static herr_t dataset_attr_cb(hid_t loc, const char *name, const H5A_info_t *ain
     if (!dc->jax || strcmp(name, JXV_DTYPE_ATTR) != 0) {
         jxv_fail(dc->c->rep, JXV_RULE_STRAY_OBJECT, where, name, len,
                  "Jaxon datasets carry no attributes (except JAXON_DTYPE on the dataset of a "
-                 "jax.Array)");
+                 "jax.Array or numpy.ndarray)");
         free(where);
         return 0;
     }
@@ -649,7 +649,9 @@ static void descend_into(chk *c, hid_t gid, const char *gpath, const descend *d,
         check_group(c, obj, path, d->info.tag, depth + 1);
     } else {
         if (oi.num_attrs > 0) {
-            dctx dc = {c, path, d->info.data == JXV_D_JAX && c->layout == JXV_LAYOUT_V1};
+            dctx dc = {c, path,
+                       (d->info.data == JXV_D_JAX || d->info.data == JXV_D_NDARRAY) &&
+                           c->layout == JXV_LAYOUT_V1};
             hsize_t apos = 0;
             H5Aiterate2(obj, H5_INDEX_NAME, H5_ITER_INC, &apos, dataset_attr_cb, &dc);
         }

@@ -621,7 +621,8 @@ int jxv_on_attr_create(jxv_tracker *t, const char *parent, const char *name,
         goto done; /* a group this tracker never saw (file opened for writing again) */
     if (po->kind == OBJ_DATASET) {
         if (strcmp(name, JXV_DTYPE_ATTR) == 0 && po->owner &&
-            po->owner->info.data == JXV_D_JAX && !po->dtype_attr) {
+            (po->owner->info.data == JXV_D_JAX || po->owner->info.data == JXV_D_NDARRAY) &&
+            !po->dtype_attr) {
             if (type->kind == JXV_T_FIXED_STRING && type->utf8 && type->space == JXV_S_SCALAR)
                 po->dtype_attr = 1;
             else
@@ -632,7 +633,7 @@ int jxv_on_attr_create(jxv_tracker *t, const char *parent, const char *name,
         }
         r = jxv_fail(rep, JXV_RULE_STRAY_OBJECT, where, name, len,
                      "Jaxon datasets carry no attributes (except JAXON_DTYPE on the dataset of "
-                     "a jax.Array)");
+                     "a jax.Array or numpy.ndarray)");
         goto done;
     }
     if (!po->explicit_create) {

@@ -268,7 +268,7 @@ static void tracker_should_accept_storage_hint_datasets_under_slash_keys(void)
     TEARDOWN();
 }
 
-static void tracker_should_accept_the_jaxon_dtype_attribute_on_jax_array_datasets(void)
+static void tracker_should_accept_the_jaxon_dtype_attribute_on_array_datasets(void)
 {
     /* our saver's extension: exact jax dtypes keep their name on the dataset */
     SETUP();
@@ -282,9 +282,14 @@ static void tracker_should_accept_the_jaxon_dtype_attribute_on_jax_array_dataset
     EXPECT_REFUSED(text(t, "/JAXON_ROOT/1", "JAXON_DTYPE", "bfloat17", &rep),
                    JXV_RULE_TYPE_TAG);
     jxv_report_clear(&rep);
+    /* NumPy arrays of ml_dtypes carry it too; other data (bytes) never does */
     OK(text(t, "/JAXON_ROOT", "2", "numpy.ndarray", &rep));
     OK(jxv_on_dataset_create(t, "/JAXON_ROOT", "2", &bf16, &rep));
-    EXPECT_REFUSED(text(t, "/JAXON_ROOT/2", "JAXON_DTYPE", "bfloat16", &rep),
+    OK(text(t, "/JAXON_ROOT/2", "JAXON_DTYPE", "bfloat16", &rep));
+    jxv_type u8 = typ(JXV_T_INTEGER, 1, 0, JXV_S_SIMPLE, 1, 4);
+    OK(text(t, "/JAXON_ROOT", "3", "bytes", &rep));
+    OK(jxv_on_dataset_create(t, "/JAXON_ROOT", "3", &u8, &rep));
+    EXPECT_REFUSED(text(t, "/JAXON_ROOT/3", "JAXON_DTYPE", "bfloat16", &rep),
                    JXV_RULE_STRAY_OBJECT);
     TEARDOWN();
 }
@@ -729,7 +734,7 @@ int main(void)
     RUN(tracker_should_count_references_to_shared_objects);
     RUN(tracker_should_name_dataclasses_and_storage_hint_datasets);
     RUN(tracker_should_accept_storage_hint_datasets_under_slash_keys);
-    RUN(tracker_should_accept_the_jaxon_dtype_attribute_on_jax_array_datasets);
+    RUN(tracker_should_accept_the_jaxon_dtype_attribute_on_array_datasets);
     RUN(tracker_should_accept_scalar_and_storage_hint_roots);
     RUN(tracker_should_leave_plain_hdf5_files_alone);
     RUN(tracker_should_accept_a_v2_save);
