@@ -493,8 +493,10 @@ done:
     return status;
 }
 
-/* A numpy scalar of the exact type of a scalar numeric attribute (§3.9). */
-static PyObject *read_numeric_scalar(Loader *L, hid_t aid, hid_t ftype, const char *name)
+/* A numpy scalar of the exact type of a scalar numeric attribute (§3.9); expected says what
+ * the layout allows there, for the error when the attribute is not numeric. */
+PyObject *jx_ld_numeric_scalar(Loader *L, hid_t aid, hid_t ftype, const char *name,
+                               const char *expected)
 {
     union {
         long double ld[4];
@@ -505,8 +507,7 @@ static PyObject *read_numeric_scalar(Loader *L, hid_t aid, hid_t ftype, const ch
     if (jx_read_type_from_h5(ftype, &rt) < 0)
         return jx_ld_rewrap(L, name, "unsupported attribute type");
     if (!rt.is_numeric) {
-        jx_ld_format_error(L, name, "unexpected attribute type: expected a text atom or a numeric "
-                              "scalar, found %R", rt.descr);
+        jx_ld_format_error(L, name, "%s, found %R", expected, rt.descr);
         goto done;
     }
     if (H5Tget_size(rt.memtype) > sizeof buf) {
@@ -1006,7 +1007,8 @@ static PyObject *load_plain(Loader *L, hid_t gid, const char *name)
         have_text = 1;
     } else if ((cls == H5T_INTEGER || cls == H5T_FLOAT || cls == H5T_ENUM ||
                 cls == H5T_COMPOUND) && H5Sget_simple_extent_type(space) == H5S_SCALAR) {
-        r = read_numeric_scalar(L, aid, ftype, name);
+        r = jx_ld_numeric_scalar(L, aid, ftype, name,
+                                 "unexpected attribute type: expected a text atom or a numeric scalar");
         goto done;
     } else {
         int scalar = H5Sget_simple_extent_type(space) == H5S_SCALAR;

@@ -67,6 +67,10 @@ PyObject *jx_ld_rewrap(Loader *L, const char *attr, const char *what);
 
 /* Attribute name of object gid read as a scalar fixed-length UTF-8 string. */
 int jx_ld_read_text_attr(Loader *L, hid_t gid, const char *name, Text *t);
+/* A NumPy scalar of the exact type of a scalar numeric attribute (both layouts); expected
+ * names what the layout allows there, for the error when the attribute is not numeric. */
+PyObject *jx_ld_numeric_scalar(Loader *L, hid_t aid, hid_t ftype, const char *name,
+                               const char *expected);
 void jx_ld_text_free(Text *t);
 
 /* load_data.c: the data typehint of th[0:n] (DK_NONE if it is none), and the value of a

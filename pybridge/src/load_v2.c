@@ -326,38 +326,6 @@ static hid_t open_child(V2 *V, hid_t gid, const char *slot, const char *attr, in
 
 /* ---- atoms --------------------------------------------------------------------------- */
 
-/* A numpy scalar of the exact type of a scalar numeric attribute. */
-static PyObject *numeric_scalar(Loader *L, hid_t aid, hid_t ftype, const char *name)
-{
-    union {
-        long double ld[4];
-        char b[64];
-    } buf;
-    JxReadType rt;
-    PyObject *r = NULL;
-    if (jx_read_type_from_h5(ftype, &rt) < 0)
-        return jx_ld_rewrap(L, name, "unsupported attribute type");
-    if (!rt.is_numeric) {
-        jx_ld_format_error(L, name, "expected a text atom, a reference or a numeric scalar, "
-                           "found %R", rt.descr);
-        goto done;
-    }
-    if (H5Tget_size(rt.memtype) > sizeof buf) {
-        jx_ld_format_error(L, name, "numeric scalar too large");
-        goto done;
-    }
-    if (H5Aread(aid, rt.memtype, buf.b) < 0) {
-        jx_ld_h5_error(L, name, "cannot read the attribute");
-        goto done;
-    }
-    if (rt.is_bool)
-        buf.b[0] = buf.b[0] != 0;
-    r = PyArray_Scalar(buf.b, rt.descr, NULL);
-done:
-    jx_read_type_clear(&rt);
-    return r;
-}
-
 /* Python int(u), float(u), complex(u) in that order; 1 with *out, 0 if none accepts u,
  * -1 on other errors. */
 static int try_numbers(const char *s, size_t n, PyObject *u, PyObject **out)
@@ -664,7 +632,8 @@ static PyObject *load_atom(V2 *V, hid_t gid, const char *name)
     if (cls != H5T_STRING) {
         if ((cls == H5T_INTEGER || cls == H5T_FLOAT || cls == H5T_ENUM || cls == H5T_COMPOUND) &&
             H5Sget_simple_extent_type(space) == H5S_SCALAR)
-            r = numeric_scalar(L, aid, ftype, name);
+            r = jx_ld_numeric_scalar(L, aid, ftype, name,
+                                 "expected a text atom, a reference or a numeric scalar");
         else
             jx_ld_format_error(L, name, "expected a fixed-length string or a numeric scalar "
                                "attribute");
