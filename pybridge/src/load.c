@@ -158,7 +158,7 @@ PyObject *jx_ld_rewrap(Loader *L, const char *attr, const char *what)
 
 /* ---- keys, identity cache ------------------------------------------------------------- */
 
-static int key_reserve(Loader *L, size_t extra)
+int jx_ld_key_reserve(Loader *L, size_t extra)
 {
     if (L->key_len + extra <= L->key_cap)
         return 0;
@@ -173,29 +173,23 @@ static int key_reserve(Loader *L, size_t extra)
     return 0;
 }
 
+PyObject *jx_ld_key(Loader *L, const char *name, size_t n)
+{
+    if (jx_ld_key_reserve(L, n) < 0)
+        return NULL;
+    memcpy(L->key + L->key_len, name, n);
+    return PyBytes_FromStringAndSize(L->key, (Py_ssize_t)(L->key_len + n));
+}
+
 /* Caches obj under the key of attribute name in the current group. */
 static int memo_put(Loader *L, const char *name, PyObject *obj)
 {
-    size_t n = strlen(name);
-    if (key_reserve(L, n) < 0)
-        return -1;
-    memcpy(L->key + L->key_len, name, n);
-    PyObject *k = PyBytes_FromStringAndSize(L->key, (Py_ssize_t)(L->key_len + n));
+    PyObject *k = jx_ld_key(L, name, strlen(name));
     if (!k)
         return -1;
     int r = PyDict_SetItem(L->memo, k, obj);
     Py_DECREF(k);
     return r;
-}
-
-/* The memo key (bytes) of attribute name in the current group. */
-static PyObject *memo_key(Loader *L, const char *name)
-{
-    size_t n = strlen(name);
-    if (key_reserve(L, n) < 0)
-        return NULL;
-    memcpy(L->key + L->key_len, name, n);
-    return PyBytes_FromStringAndSize(L->key, (Py_ssize_t)(L->key_len + n));
 }
 
 /* ---- load_filter (spec §5.1) ------------------------------------------------------------ */
@@ -229,7 +223,7 @@ static PyObject *load_child(Loader *L, hid_t gid, const char *name, PyObject *el
     if (ok > 0) {
         r = load_node(L, gid, name);
     } else if (ok == 0) {
-        PyObject *k = memo_key(L, name);
+        PyObject *k = jx_ld_key(L, name, strlen(name));
         if (k && PySet_Add(L->skipped, k) == 0)
             r = Py_NewRef(L->st->not_loaded ? L->st->not_loaded : Py_None);
         Py_XDECREF(k);
@@ -274,7 +268,7 @@ static PyObject *load_out_of_place(Loader *L, const char *k, size_t klen)
     for (size_t i = 0; i < klen; i++)
         if (k[i] == '\0')
             last = i + 1;
-    if (key_reserve(L, klen + 1) < 0)
+    if (jx_ld_key_reserve(L, klen + 1) < 0)
         goto done;
     memcpy(L->key, k, klen);
     L->key[klen] = '\0';
@@ -841,7 +835,7 @@ static int enter_group(Loader *L, hid_t gid, const char *name)
         return -1;
     }
     size_t n = strlen(name);
-    if (key_reserve(L, n + 1) < 0)
+    if (jx_ld_key_reserve(L, n + 1) < 0)
         return -1;
     memcpy(L->key + L->key_len, name, n + 1);
     L->key_len += n + 1;
@@ -1074,7 +1068,7 @@ static PyObject *load_node(Loader *L, hid_t gid, const char *name)
         return NULL;
     if (L->oop) {
         /* out of place (a reference into a skipped subtree): parts of it may be loaded */
-        PyObject *k = memo_key(L, name), *hit;
+        PyObject *k = jx_ld_key(L, name, strlen(name)), *hit;
         if (!k)
             return NULL;
         hit = PyDict_GetItemWithError(L->memo, k);

@@ -67,6 +67,10 @@ PyObject *jx_ld_rewrap(Loader *L, const char *attr, const char *what);
 
 /* Attribute name of object gid read as a scalar fixed-length UTF-8 string. */
 int jx_ld_read_text_attr(Loader *L, hid_t gid, const char *name, Text *t);
+/* Makes room for extra more bytes after the current key prefix (L->key may move). */
+int jx_ld_key_reserve(Loader *L, size_t extra);
+/* The identity-cache key (bytes) of name (n bytes) in the current group. */
+PyObject *jx_ld_key(Loader *L, const char *name, size_t n);
 /* A NumPy scalar of the exact type of a scalar numeric attribute (both layouts); expected
  * names what the layout allows there, for the error when the attribute is not numeric. */
 PyObject *jx_ld_numeric_scalar(Loader *L, hid_t aid, hid_t ftype, const char *name,

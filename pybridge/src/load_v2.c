@@ -180,31 +180,6 @@ static Kind kind_of(const char *th, size_t n)
     return K_BAD;
 }
 
-/* ---- keys ---------------------------------------------------------------------------- */
-
-static int key_reserve(Loader *L, size_t extra)
-{
-    if (L->key_len + extra <= L->key_cap)
-        return 0;
-    size_t cap = (L->key_len + extra) * 2 + 64;
-    char *k = PyMem_Realloc(L->key, cap);
-    if (!k) {
-        PyErr_NoMemory();
-        return -1;
-    }
-    L->key = k;
-    L->key_cap = cap;
-    return 0;
-}
-
-static PyObject *make_key(Loader *L, const char *slot, size_t sn)
-{
-    if (key_reserve(L, sn) < 0)
-        return NULL;
-    memcpy(L->key + L->key_len, slot, sn);
-    return PyBytes_FromStringAndSize(L->key, (Py_ssize_t)(L->key_len + sn));
-}
-
 /* ---- attribute and link names -------------------------------------------------------- */
 
 static int names_add(Names *nl, const char *name)
@@ -587,7 +562,7 @@ static PyObject *load_ref(V2 *V, const char *name, const char *s, size_t n)
         goto done;
     }
     saved = PyMem_Malloc(L->key_len + 1);
-    if (!saved || key_reserve(L, elem_start + 1) < 0) {
+    if (!saved || jx_ld_key_reserve(L, elem_start + 1) < 0) {
         if (!PyErr_Occurred())
             PyErr_NoMemory();
         goto done;
@@ -597,7 +572,7 @@ static PyObject *load_ref(V2 *V, const char *name, const char *s, size_t n)
     memcpy(L->key, k, elem_start);
     L->key_len = elem_start;
     r = load_node(V, g, raw);
-    if (key_reserve(L, saved_len) < 0) {
+    if (jx_ld_key_reserve(L, saved_len) < 0) {
         Py_CLEAR(r);
     } else {
         memcpy(L->key, saved, saved_len);
@@ -968,7 +943,7 @@ static PyObject *load_container(V2 *V, hid_t pgid, const char *name, const char 
                                "Jaxon file is a tree)");
         goto done;
     }
-    if (key_reserve(L, sn + 1) < 0)
+    if (jx_ld_key_reserve(L, sn + 1) < 0)
         goto done;
     memcpy(L->key + L->key_len, slot, sn);
     L->key[L->key_len + sn] = '\0';
@@ -1316,7 +1291,7 @@ static PyObject *load_node(V2 *V, hid_t gid, const char *raw)
     size_t sn, tn;
     PyObject *key, *r;
     split_name(raw, strlen(raw), &slot, &sn, &ti, &tn);
-    key = make_key(L, slot, sn);
+    key = jx_ld_key(L, slot, sn);
     if (!key)
         return NULL;
     r = PyDict_GetItemWithError(L->memo, key);
