@@ -47,6 +47,7 @@ typedef struct jxvol_file_state {
     hid_t under_vol_id; /* one reference, shared by every wrapper of this file (see jxvol_obj) */
     jaxon_validate_mode mode;
     jxv_tracker *tracker; /* NULL when mode == OFF */
+    jxv_type_memo types;  /* recent datatype descriptions (only with a tracker) */
     char *filename;       /* as given to H5Fcreate/H5Fopen */
     int opened_existing;  /* 1: H5Fopen (checked by file_open), 0: H5Fcreate */
     int writable;         /* created, or opened read-write: annotations may be written */

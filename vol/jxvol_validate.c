@@ -19,14 +19,19 @@
 
 int jxvol_v_tracker_new(jxvol_file_state *fs)
 {
+    jxv_type_memo_init(&fs->types);
     fs->tracker = jxv_tracker_new();
     return fs->tracker ? 0 : -1;
 }
 
 void jxvol_v_tracker_free(jxvol_file_state *fs)
 {
-    if (fs->tracker)
-        jxv_tracker_free(fs->tracker);
+    if (!fs->tracker)
+        return;
+    hid_t err = jxvol_stack_save(); /* closing the type copies is a public call */
+    jxv_type_memo_clear(&fs->types);
+    jxvol_stack_restore(err);
+    jxv_tracker_free(fs->tracker);
     fs->tracker = NULL;
 }
 
@@ -222,7 +227,7 @@ int jxvol_v_attr_create(const jxvol_obj *o, const H5VL_loc_params_t *lp, const c
         return 0;
     }
     jxv_type ty;
-    if (jxv_describe_valid(type_id, space_id, &ty) < 0) {
+    if (jxv_describe_memo(&o->fs->types, type_id, space_id, &ty) < 0) {
         free(owned);
         return 0; /* an undescribable type fails in the under connector anyway */
     }
@@ -299,17 +304,18 @@ int jxvol_v_attr_write(const jxvol_obj *a, hid_t mem_type_id, const void *buf)
         return 0;
     const char *text;
     size_t len;
-    htri_t vlen = H5Tis_variable_str(mem_type_id);
-    if (vlen < 0)
+    jxv_type mt;
+    if (jxv_describe_type_memo(&a->fs->types, mem_type_id, &mt) < 0 ||
+        (mt.kind != JXV_T_VLEN_STRING && mt.kind != JXV_T_FIXED_STRING))
         return 0;
-    if (vlen) {
+    if (mt.kind == JXV_T_VLEN_STRING) {
         text = *(const char *const *)buf; /* vlen strings arrive as char *[] */
         len = text ? strlen(text) : 0;
         if (!text)
             text = "";
     } else {
         text = buf;
-        len = H5Tget_size(mem_type_id); /* the tracker strips the NUL padding itself */
+        len = mt.size; /* the tracker strips the NUL padding itself */
     }
     char *looked_up = a->attr_name ? NULL : lookup_attr_name(a);
     const char *name = a->attr_name ? a->attr_name : looked_up;

@@ -90,6 +90,30 @@ int jxv_describe(hid_t type_id, hid_t space_id, jxv_type *out);
  * a call made once per attribute. Same result and same error-stack guarantee. */
 int jxv_describe_valid(hid_t type_id, hid_t space_id, jxv_type *out);
 
+/* Describing a datatype takes five public calls of ~750 instructions each (global lock, API
+ * context), per attribute. A writer uses few datatypes again and again (jaxon.save keeps
+ * one string type per length), so the memo keeps the last few descriptions with a private
+ * copy of each type: one H5Tequal against the copy proves the caller's type unchanged (a
+ * transient type can be modified under the same id, so the id alone proves nothing). */
+#define JXV_TYPE_MEMO_SIZE 8
+typedef struct jxv_type_memo {
+    struct {
+        hid_t app;   /* the caller's id, H5I_INVALID_HID if the entry is free */
+        hid_t copy;  /* our H5Tcopy of it when it was described */
+        jxv_type ty; /* the datatype part of the description */
+    } e[JXV_TYPE_MEMO_SIZE];
+    unsigned next;   /* round-robin replacement */
+} jxv_type_memo;
+
+void jxv_type_memo_init(jxv_type_memo *m);
+/* Closes the private copies (those the library has not closed already, e.g. at shutdown). */
+void jxv_type_memo_clear(jxv_type_memo *m);
+/* jxv_describe_valid through the memo, for a caller whose HDF5 error stack is empty (a VOL
+ * callback: the API call that reached it cleared the stack on entry); leaves it empty. */
+int jxv_describe_memo(jxv_type_memo *m, hid_t type_id, hid_t space_id, jxv_type *out);
+/* The datatype part alone (the dataspace fields of *out are zero). */
+int jxv_describe_type_memo(jxv_type_memo *m, hid_t type_id, jxv_type *out);
+
 /* ---- grammar (no HDF5) ----------------------------------------------------------------- */
 
 typedef enum jxv_layout { JXV_LAYOUT_V1 = 1, JXV_LAYOUT_V2 = 2 } jxv_layout;

@@ -39,8 +39,8 @@ typedef struct chk {
     jxv_report *rep;
     jxv_layout layout;
     hid_t lapl;
-    jxv_map nodes;       /* ns 0: "<group>\0<key>" -> cnode (key: v1 full name, v2 slot) */
-    jxv_map visited;     /* ns 1: object token -> marker */
+    jxv_map nodes;       /* "<group>\0<key>" -> cnode (key: v1 full name, v2 slot) */
+    jxv_map visited;     /* object token -> marker */
     arena_chunk *arena;
     pending_ref *refs;
     size_t nrefs, caprefs;
@@ -111,9 +111,9 @@ typedef struct gctx {
     jxv_ctag tag;
     int is_root;
     jxv_order order;
-    jxv_map slots;       /* ns 0: slot -> marker, duplicate detection */
-    jxv_map owned;       /* ns 0: normalised relative path of a node's object */
-    jxv_map prefixes;    /* ns 0: proper prefixes of owned paths (intermediate groups) */
+    jxv_map slots;       /* slot -> marker, duplicate detection */
+    jxv_map owned;       /* normalised relative path of a node's object */
+    jxv_map prefixes;    /* proper prefixes of owned paths (intermediate groups) */
     descend *items;
     size_t nitems, capitems;
     int root_found;
@@ -139,10 +139,10 @@ static int add_owned(gctx *g, const char *slot, size_t len)
     if (!rel)
         return -1;
     size_t rl = strlen(rel);
-    if (jxv__map_put(&g->owned, 0, rel, rl, rel) < 0)
+    if (jxv__map_put(&g->owned, rel, rl, rel) < 0)
         return -1;
     for (size_t i = 0; i < rl; i++)
-        if (rel[i] == '/' && jxv__map_put(&g->prefixes, 0, rel, i, rel) < 0)
+        if (rel[i] == '/' && jxv__map_put(&g->prefixes, rel, i, rel) < 0)
             return -1;
     return 0;
 }
@@ -271,7 +271,7 @@ static int register_node(gctx *g, const jxv_name *nm, const char *name, size_t l
         if (!n->owned)
             return -1;
     }
-    return jxv__map_put(&c->nodes, 0, k, gl + 1 + kl, n);
+    return jxv__map_put(&c->nodes, k, gl + 1 + kl, n);
 }
 
 /* Length of the slot part of an attribute name by the layout's splitting rule alone. */
@@ -348,11 +348,11 @@ static int check_node_typed(gctx *g, hid_t aid, hid_t ft, const jxv_type *tyin,
         char *slot = arena_dup(c, nm.slot, nm.slot_len);
         if (!slot)
             return oom(c, where);
-        if (jxv__map_get(&g->slots, 0, slot, nm.slot_len))
+        if (jxv__map_get(&g->slots, slot, nm.slot_len))
             return jxv_fail(c->rep, JXV_RULE_DUPLICATE_SLOT, where, name, len,
                             "another node of this group already uses the slot %.*s",
                             (int)(nm.slot_len > 200 ? 200 : nm.slot_len), nm.slot);
-        if (jxv__map_put(&g->slots, 0, slot, nm.slot_len, slot) < 0)
+        if (jxv__map_put(&g->slots, slot, nm.slot_len, slot) < 0)
             return oom(c, where);
         if (g->untracked && g->order.n == 0 && !g->order.reported &&
             !(nm.slot_kind == JXV_SLOT_INDEX && nm.index_width)) {
@@ -511,9 +511,9 @@ static herr_t link_cb(hid_t loc, const char *name, const H5L_info2_t *info, void
     if (info->type != H5L_TYPE_HARD) {
         jxv_fail(c->rep, JXV_RULE_STRAY_OBJECT, full, name, strlen(name),
                  "the Jaxon layout has only hard links (no soft or external links)");
-    } else if (jxv__map_get(&g->owned, 0, rel, rl)) {
+    } else if (jxv__map_get(&g->owned, rel, rl)) {
         /* the object of a node: checked when the node is descended into */
-    } else if (jxv__map_get(&g->prefixes, 0, rel, rl)) {
+    } else if (jxv__map_get(&g->prefixes, rel, rl)) {
         /* an intermediate group of a slot containing '/': only more links, no attributes */
         H5O_info2_t oi;
         hid_t sub = H5Oopen(loc, name, c->lapl);
@@ -548,10 +548,10 @@ static herr_t link_cb(hid_t loc, const char *name, const H5L_info2_t *info, void
 /* Marks an object as reached; 1 if it was reached before. */
 static int seen_before(chk *c, const H5O_token_t *tok)
 {
-    if (jxv__map_get(&c->visited, 1, (const char *)tok, sizeof *tok))
+    if (jxv__map_get(&c->visited, (const char *)tok, sizeof *tok))
         return 1;
     char *k = arena_dup(c, (const char *)tok, sizeof *tok);
-    if (!k || jxv__map_put(&c->visited, 1, k, sizeof *tok, k) < 0)
+    if (!k || jxv__map_put(&c->visited, k, sizeof *tok, k) < 0)
         return -1;
     return 0;
 }
@@ -738,7 +738,7 @@ static void resolve_refs(chk *c)
             oom(c, r->where);
             return;
         }
-        const cnode *n = jxv__map_get(&c->nodes, 0, key.data, key.len);
+        const cnode *n = jxv__map_get(&c->nodes, key.data, key.len);
         jxv__buf_free(&key);
         if (!n) {
             jxv_fail(c->rep, JXV_RULE_REF_TARGET, r->where, r->text, r->len,

@@ -236,6 +236,8 @@ static int float_repr_fast(const char *s, size_t len, char *canon, size_t cap)
  * exponent digits, ".0" added to integral values. The correctly rounded p-digit string is not
  * always the one: next to a power of two the rounding interval is asymmetric, so its two
  * p-digit neighbours are tried too (2**-24 is 5.960464477539063e-08, not ...062e-08). */
+static int shortest_digits_from(double d, int neg, int from, char *digits, int *nd, int *exp10);
+
 static void py_float_repr(double d, char *out, size_t cap)
 {
     if (isnan(d)) {
@@ -247,9 +249,26 @@ static void py_float_repr(double d, char *out, size_t cap)
         return;
     }
     int neg = signbit(d) != 0;
-    char digits[24], cand[24], text[64];
+    char digits[24];
     int nd = 0, exp10 = 0;
-    for (int prec = 1; prec <= 17; prec++) {
+    /* Most floats written by Python have 16 or 17 digits: start at 15 (three conversions)
+     * and only when 15 digits already round-trip search the short ones from 1. */
+    if (shortest_digits_from(d, neg, 15, digits, &nd, &exp10) == 15)
+        shortest_digits_from(d, neg, 1, digits, &nd, &exp10);
+    while (nd > 1 && digits[nd - 1] == '0')
+        digits[--nd] = '\0';
+    format_repr(neg, digits, nd, exp10, out, cap);
+}
+
+/* The shortest round-trip digits of d searched from precision `from` upwards; returns the
+ * precision where the search stopped (17 at most: 17 digits always round-trip). A stop at
+ * `from` proves only that the answer has at most `from` digits: fewer digits than p cannot
+ * round-trip when p cannot, since padding them with zeros would give a p-digit one. */
+static int shortest_digits_from(double d, int neg, int from, char *digits, int *ndp, int *exp10p)
+{
+    char cand[24], text[64];
+    int nd = 0, exp10 = 0, prec;
+    for (prec = from; prec <= 17; prec++) {
         sci_digits(d, prec, digits, &nd, &exp10);
         digits_text(neg, digits, nd, exp10, text, sizeof text);
         if (strtod(text, NULL) == d)
@@ -273,14 +292,14 @@ static void py_float_repr(double d, char *out, size_t cap)
             }
         }
         if (found) {
-            memcpy(digits, best_dig, sizeof digits);
+            memcpy(digits, best_dig, sizeof cand);
             exp10 = best_exp;
             break;
         }
     }
-    while (nd > 1 && digits[nd - 1] == '0')
-        digits[--nd] = '\0';
-    format_repr(neg, digits, nd, exp10, out, cap);
+    *ndp = nd;
+    *exp10p = exp10;
+    return prec > 17 ? 17 : prec;
 }
 
 /* Is s a python-float-repr by syntax (before the canonical-digits test)? */
@@ -983,38 +1002,21 @@ static int classify_slot(jxv_layout layout, const char *s, size_t sl, jxv_name *
     return 0;
 }
 
-int jxv_parse_attr_name(jxv_layout layout, const char *name, size_t len, jxv_name *out,
-                        const char *where, jxv_report *rep)
+void jxv__split_attr_name(jxv_layout layout, const char *name, size_t len, const char **slot,
+                          size_t *slot_len, const char **hint, size_t *hint_len)
 {
-    memset(out, 0, sizeof *out);
-    if (!name || len == 0)
-        return jxv_fail(rep, JXV_RULE_SLOT_NAME, where, "", 0, "attribute name is empty");
-    if (memchr(name, '\0', len))
-        return jxv_fail(rep, JXV_RULE_SLOT_NAME, where, name, len,
-                        "a name must not contain NUL");
-    if (!jxv__utf8_valid(name, len))
-        return jxv_fail(rep, JXV_RULE_SLOT_NAME, where, name, len, "name is not valid UTF-8");
     const char *s = name, *h = NULL;
     size_t sl = len, hl = 0;
     if (layout == JXV_LAYOUT_V1) {
-        if (name[len - 1] == '\'') {
-            if (name[0] != '\'')
-                return jxv_fail(rep, JXV_RULE_SLOT_NAME, where, name, len,
-                                "a name ending with a quote must start with one");
-        } else {
-            const char *colon = NULL;
+        /* v1: a quoted slot ('key') has no hint; otherwise the hint follows the last ':' */
+        if (len && name[len - 1] != '\'') {
             for (size_t i = len; i-- > 0;)
                 if (name[i] == ':') {
-                    colon = name + i;
+                    sl = i;
+                    h = name + i + 1;
+                    hl = len - i - 1;
                     break;
                 }
-            if (colon) {
-                sl = (size_t)(colon - name);
-                h = colon + 1;
-                hl = len - sl - 1;
-                if (check_name_hint_v1(h, hl, name, len, where, rep) < 0)
-                    return -1;
-            }
         }
     } else {
         for (size_t i = len; i-- > 0;) {
@@ -1028,13 +1030,40 @@ int jxv_parse_attr_name(jxv_layout layout, const char *name, size_t len, jxv_nam
             }
         }
         jxv__strip(&s, &sl);
-        if (h) {
+        if (h)
             jxv__strip(&h, &hl);
-            jxv_nodeinfo info;
-            memset(&info, 0, sizeof info);
-            if (jxv__parse_typeinfo_v2(h, hl, &info, where, rep) < 0)
-                return -1;
-        }
+    }
+    *slot = s;
+    *slot_len = sl;
+    *hint = h;
+    *hint_len = hl;
+}
+
+int jxv_parse_attr_name(jxv_layout layout, const char *name, size_t len, jxv_name *out,
+                        const char *where, jxv_report *rep)
+{
+    memset(out, 0, sizeof *out);
+    if (!name || len == 0)
+        return jxv_fail(rep, JXV_RULE_SLOT_NAME, where, "", 0, "attribute name is empty");
+    if (memchr(name, '\0', len))
+        return jxv_fail(rep, JXV_RULE_SLOT_NAME, where, name, len,
+                        "a name must not contain NUL");
+    if (!jxv__utf8_valid(name, len))
+        return jxv_fail(rep, JXV_RULE_SLOT_NAME, where, name, len, "name is not valid UTF-8");
+    const char *s, *h;
+    size_t sl, hl;
+    jxv__split_attr_name(layout, name, len, &s, &sl, &h, &hl);
+    if (layout == JXV_LAYOUT_V1) {
+        if (name[len - 1] == '\'' && name[0] != '\'')
+            return jxv_fail(rep, JXV_RULE_SLOT_NAME, where, name, len,
+                            "a name ending with a quote must start with one");
+        if (h && check_name_hint_v1(h, hl, name, len, where, rep) < 0)
+            return -1;
+    } else if (h) {
+        jxv_nodeinfo info;
+        memset(&info, 0, sizeof info);
+        if (jxv__parse_typeinfo_v2(h, hl, &info, where, rep) < 0)
+            return -1;
     }
     if (sl == 0)
         return jxv_fail(rep, JXV_RULE_SLOT_NAME, where, name, len, "the slot name is empty");

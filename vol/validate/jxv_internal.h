@@ -45,14 +45,15 @@ void jxv__buf_free(jxv_buf *b);
  * components; always absolute, "/" for the root. Returns a malloc'd string or NULL. */
 char *jxv__join_path(const char *parent, const char *name, size_t name_len);
 
-/* ---- hash map: (uint64 namespace, bytes) -> pointer, no deletion ---------------------- */
+/* ---- hash map: bytes -> pointer, no deletion ------------------------------------------ */
 
+/* 24 bytes: the validator keeps one entry per node for the whole file, and a smaller table
+ * is fewer fresh pages (page faults dominated the connector's cost on a 50k-node write). */
 typedef struct jxv_map_entry {
-    uint64_t ns;
     const char *key; /* not owned: points into the value's own storage */
-    size_t len;
-    uint64_t hash;
     void *value;
+    uint32_t hash;   /* 0: empty slot */
+    uint32_t len;
 } jxv_map_entry;
 
 typedef struct jxv_map {
@@ -62,9 +63,15 @@ typedef struct jxv_map {
 
 void jxv__map_init(jxv_map *m);
 void jxv__map_free(jxv_map *m); /* frees the table only, not keys or values */
-void *jxv__map_get(const jxv_map *m, uint64_t ns, const char *key, size_t len);
-/* Inserts or replaces; the key bytes must outlive the map. Returns 0, or -1 on OOM. */
-int jxv__map_put(jxv_map *m, uint64_t ns, const char *key, size_t len, void *value);
+void *jxv__map_get(const jxv_map *m, const char *key, size_t len);
+/* Inserts or replaces; the key bytes must outlive the map. Returns 0, or -1 on OOM or a key
+ * of 4 GiB or more. */
+int jxv__map_put(jxv_map *m, const char *key, size_t len, void *value);
+
+/* Where the slot and the typehint of an attribute name are, without checking the name (the
+ * split jxv_parse_attr_name checks); hint is NULL when there is none. */
+void jxv__split_attr_name(jxv_layout layout, const char *name, size_t len, const char **slot,
+                          size_t *slot_len, const char **hint, size_t *hint_len);
 
 /* ---- rules of single nodes, shared by the tracker and the checker -------------------- */
 

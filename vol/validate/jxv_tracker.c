@@ -23,7 +23,6 @@ typedef struct tnode tnode;
 typedef struct tobj {
     char *path;
     size_t path_len;
-    uint64_t id;             /* namespace of this group's attributes in the node maps */
     int kind;
     int explicit_create;     /* 0: made by HDF5 as an intermediate group of a longer name */
     int in_tree;             /* "/JAXON_ROOT" or below */
@@ -34,9 +33,10 @@ typedef struct tobj {
     jxv_type dtype;          /* datasets: as created, when the connector knew it */
     int has_dtype;
     int dtype_attr;          /* JAXON_DTYPE extension: 1 created, 2 written */
-    /* This group's nodes by full attribute name and by slot. Per group rather than one table
-     * for the file: a writer works group by group, so the small table stays in cache. */
-    jxv_map attrs, slots;
+    /* This group's nodes by slot (a full attribute name is found through its slot: see
+     * node_by_name). Per group rather than one table for the file: a writer works group by
+     * group, so the small table stays in cache. */
+    jxv_map slots;
 } tobj;
 
 struct tnode {
@@ -60,8 +60,8 @@ struct jxv_tracker {
     int version_seen;
     char version[32];        /* text written to JAXON_VERSION (v2), for the annotation */
     jxv_layout layout;
-    jxv_map objs;    /* ns 0: normalised path -> tobj (the nodes are in tobj.attrs/slots) */
-    jxv_map expect;  /* ns 0: path of a v1 storage-hint dataset still to come -> tnode */
+    jxv_map objs;    /* normalised path -> tobj (the nodes are in tobj.slots) */
+    jxv_map expect;  /* path of a v1 storage-hint dataset still to come -> tnode */
     tobj **objv;     /* creation order, for finish and annotations */
     size_t nobj, capobj;
     tnode **nodev;
@@ -70,7 +70,6 @@ struct jxv_tracker {
     tnode *last;     /* the node created last: its text write usually comes next */
     char **extra;    /* attributes on "/" written before the file became Jaxon */
     size_t nextra, capextra;
-    uint64_t next_id;
 };
 
 static const char TREE[] = "/JAXON_ROOT";
@@ -99,7 +98,7 @@ static int push(void ***v, size_t *n, size_t *cap, void *item)
 
 static tobj *obj_get(const jxv_tracker *t, const char *path)
 {
-    return jxv__map_get(&t->objs, 0, path, strlen(path));
+    return jxv__map_get(&t->objs, path, strlen(path));
 }
 
 /* Parent path of a normalised path (a new malloc'd string). */
@@ -118,13 +117,12 @@ static tobj *obj_add(jxv_tracker *t, char *path, int kind, int explicit_create, 
         return NULL;
     o->path = path;
     o->path_len = strlen(path);
-    o->id = ++t->next_id;
     o->kind = kind;
     o->explicit_create = explicit_create;
     o->in_tree = in_tree(path);
     o->parent = parent;
     jxv__order_init(&o->order);
-    if (jxv__map_put(&t->objs, 0, o->path, o->path_len, o) < 0 ||
+    if (jxv__map_put(&t->objs, o->path, o->path_len, o) < 0 ||
         push((void ***)&t->objv, &t->nobj, &t->capobj, o) < 0) {
         free(o);
         return NULL;
@@ -160,7 +158,6 @@ static tobj *obj_create(jxv_tracker *t, char *path, int kind)
 
 static void obj_free(tobj *o)
 {
-    jxv__map_free(&o->attrs);
     jxv__map_free(&o->slots);
     free(o->path);
     free(o);
@@ -329,6 +326,16 @@ static int referenceable_v1(const tnode *target)
     }
 }
 
+/* The node of group g whose attribute is called name, if any. */
+static tnode *node_by_name(const jxv_tracker *t, const tobj *g, const char *name, size_t len)
+{
+    const char *slot, *hint;
+    size_t slot_len, hint_len;
+    jxv__split_attr_name(t->layout, name, len, &slot, &slot_len, &hint, &hint_len);
+    tnode *n = jxv__map_get(&g->slots, slot, slot_len);
+    return n && n->name_len == len && memcmp(n->name, name, len) == 0 ? n : NULL;
+}
+
 static int check_ref(jxv_tracker *t, const char *text, size_t len, tnode **target,
                      const char *where, jxv_report *rep)
 {
@@ -339,9 +346,9 @@ static int check_ref(jxv_tracker *t, const char *text, size_t len, tnode **targe
     tnode *n = NULL;
     if (g && rs.last.data) {
         if (t->layout == JXV_LAYOUT_V1)
-            n = jxv__map_get(&g->attrs, g->id, rs.last.data, rs.last.len);
+            n = node_by_name(t, g, rs.last.data, rs.last.len);
         else
-            n = jxv__map_get(&g->slots, g->id, rs.last.data, rs.last.len);
+            n = jxv__map_get(&g->slots, rs.last.data, rs.last.len);
     }
     jxv__refsplit_free(&rs);
     if (!n)
@@ -437,7 +444,7 @@ static int create_object(jxv_tracker *t, const char *parent, const char *name, i
     }
     tnode *owner = NULL;
     if (kind == OBJ_DATASET && t->layout == JXV_LAYOUT_V1) {
-        owner = jxv__map_get(&t->expect, 0, path, strlen(path));
+        owner = jxv__map_get(&t->expect, path, strlen(path));
         if (!owner) {
             int r = jxv_fail(rep, JXV_RULE_STRAY_OBJECT, path, name, name ? strlen(name) : 0,
                              "a dataset in a v1.2.0 tree belongs to a node whose attribute "
@@ -486,8 +493,7 @@ static tnode *node_add(jxv_tracker *t, tobj *parent, char *name, size_t len,
     n->name_len = len;
     n->nm = *nm;
     n->info = *info;
-    if (jxv__map_put(&parent->attrs, parent->id, n->name, len, n) < 0 ||
-        jxv__map_put(&parent->slots, parent->id, n->nm.slot, n->nm.slot_len, n) < 0 ||
+    if (jxv__map_put(&parent->slots, n->nm.slot, n->nm.slot_len, n) < 0 ||
         push((void ***)&t->nodev, &t->nnode, &t->capnode, n) < 0) {
         free(n);
         return NULL;
@@ -642,7 +648,7 @@ int jxv_on_attr_create(jxv_tracker *t, const char *parent, const char *name,
                      "'/' and carries no Jaxon attribute");
         goto done;
     }
-    if (jxv__map_get(&po->attrs, po->id, name, len))
+    if (node_by_name(t, po, name, len))
         goto done; /* HDF5 refuses an existing attribute name itself */
     jxv_name nm;
     if (jxv_parse_attr_name(t->layout, name, len, &nm, where, rep) < 0) {
@@ -654,7 +660,7 @@ int jxv_on_attr_create(jxv_tracker *t, const char *parent, const char *name,
                      "JAXON_ROOT is the slot of the root node only");
         goto done;
     }
-    if (jxv__map_get(&po->slots, po->id, nm.slot, nm.slot_len)) {
+    if (jxv__map_get(&po->slots, nm.slot, nm.slot_len)) {
         r = jxv_fail(rep, JXV_RULE_DUPLICATE_SLOT, where, name, len,
                      "another node of this group already uses the slot %.*s",
                      (int)(nm.slot_len > 200 ? 200 : nm.slot_len), nm.slot);
@@ -759,7 +765,7 @@ int jxv_on_attr_write_text(jxv_tracker *t, const char *parent, const char *name,
         memcmp(t->last->name, name, nlen) == 0)
         n = t->last;
     else if (po)
-        n = jxv__map_get(&po->attrs, po->id, name, nlen);
+        n = node_by_name(t, po, name, nlen);
     if (!n || n->written || (n->info.kind != JXV_N_PENDING && n->info.kind != JXV_N_REF)) {
         free(ppath_owned);
         return 0;
@@ -794,7 +800,7 @@ int jxv_on_attr_write_text(jxv_tracker *t, const char *parent, const char *name,
         expect = jxv__join_path(n->parent->path, n->nm.slot, n->nm.slot_len);
         if (!expect)
             r = oom(rep, where);
-        else if (jxv__map_put(&t->expect, 0, expect, strlen(expect), n) < 0)
+        else if (jxv__map_put(&t->expect, expect, strlen(expect), n) < 0)
             r = oom(rep, where);
     }
     if (r < 0) {

@@ -163,10 +163,9 @@ static int is_complex_compound(hid_t type_id)
     return ok;
 }
 
-/* The HDF5 calls of jxv_describe; a failure leaves its message on the stack. */
-static int describe_calls(hid_t type_id, hid_t space_id, jxv_type *out)
+/* The HDF5 calls describing a datatype; a failure leaves its message on the stack. */
+static int describe_type_calls(hid_t type_id, jxv_type *out)
 {
-    int ret = 0;
     H5T_class_t cls = H5Tget_class(type_id);
     out->size = H5Tget_size(type_id);
     switch (cls) {
@@ -196,32 +195,39 @@ static int describe_calls(hid_t type_id, hid_t space_id, jxv_type *out)
         out->kind = JXV_T_ARRAY;
         break;
     case H5T_NO_CLASS:
-        ret = -1;
-        break;
+        return -1;
     default:
         out->kind = JXV_T_OTHER;
         break;
     }
-    if (ret == 0) {
-        H5S_class_t sc = H5Sget_simple_extent_type(space_id);
-        if (sc == H5S_SCALAR) {
-            out->space = JXV_S_SCALAR;
-            out->npoints = 1;
-        } else if (sc == H5S_SIMPLE) {
-            out->space = JXV_S_SIMPLE;
-            out->rank = H5Sget_simple_extent_ndims(space_id);
-            hssize_t np = H5Sget_simple_extent_npoints(space_id);
-            if (out->rank < 0 || np < 0)
-                ret = -1;
-            else
-                out->npoints = (uint64_t)np;
-        } else if (sc == H5S_NULL) {
-            out->space = JXV_S_NULL;
-        } else {
-            ret = -1;
-        }
+    return 0;
+}
+
+/* The HDF5 calls describing a dataspace; a failure leaves its message on the stack. */
+static int describe_space_calls(hid_t space_id, jxv_type *out)
+{
+    H5S_class_t sc = H5Sget_simple_extent_type(space_id);
+    if (sc == H5S_SCALAR) {
+        out->space = JXV_S_SCALAR;
+        out->npoints = 1;
+    } else if (sc == H5S_SIMPLE) {
+        out->space = JXV_S_SIMPLE;
+        out->rank = H5Sget_simple_extent_ndims(space_id);
+        hssize_t np = H5Sget_simple_extent_npoints(space_id);
+        if (out->rank < 0 || np < 0)
+            return -1;
+        out->npoints = (uint64_t)np;
+    } else if (sc == H5S_NULL) {
+        out->space = JXV_S_NULL;
+    } else {
+        return -1;
     }
-    return ret;
+    return 0;
+}
+
+static int describe_calls(hid_t type_id, hid_t space_id, jxv_type *out)
+{
+    return describe_type_calls(type_id, out) < 0 ? -1 : describe_space_calls(space_id, out);
 }
 
 int jxv_describe(hid_t type_id, hid_t space_id, jxv_type *out)
@@ -252,6 +258,68 @@ int jxv_describe_valid(hid_t type_id, hid_t space_id, jxv_type *out)
     if (ret < 0) /* only a failure can have pushed something: leave the stack empty */
         H5Eclear2(H5E_DEFAULT);
     return ret;
+}
+
+void jxv_type_memo_init(jxv_type_memo *m)
+{
+    memset(m, 0, sizeof *m);
+    for (size_t i = 0; i < JXV_TYPE_MEMO_SIZE; i++)
+        m->e[i].app = m->e[i].copy = H5I_INVALID_HID;
+}
+
+void jxv_type_memo_clear(jxv_type_memo *m)
+{
+    for (size_t i = 0; i < JXV_TYPE_MEMO_SIZE; i++)
+        if (m->e[i].copy >= 0 && H5Iis_valid(m->e[i].copy) > 0)
+            H5Tclose(m->e[i].copy);
+    jxv_type_memo_init(m);
+}
+
+int jxv_describe_type_memo(jxv_type_memo *m, hid_t type_id, jxv_type *out)
+{
+    memset(out, 0, sizeof *out);
+    size_t i;
+    for (i = 0; i < JXV_TYPE_MEMO_SIZE && m->e[i].app != type_id; i++)
+        ;
+    if (i < JXV_TYPE_MEMO_SIZE) {
+        htri_t same = H5Tequal(type_id, m->e[i].copy);
+        if (same > 0) {
+            *out = m->e[i].ty;
+            return 0;
+        }
+        if (same < 0) {     /* our copy is gone (the application closed every datatype id) */
+            H5Eclear2(H5E_DEFAULT);
+            m->e[i].copy = H5I_INVALID_HID;
+        }
+    } else {
+        i = m->next;
+        m->next = (m->next + 1) % JXV_TYPE_MEMO_SIZE;
+    }
+    if (describe_type_calls(type_id, out) < 0) {
+        H5Eclear2(H5E_DEFAULT);
+        return -1;
+    }
+    if (m->e[i].copy >= 0)
+        H5Tclose(m->e[i].copy);
+    m->e[i].app = type_id;
+    m->e[i].copy = H5Tcopy(type_id);
+    m->e[i].ty = *out;
+    if (m->e[i].copy < 0) { /* no memo this time; the description stands */
+        H5Eclear2(H5E_DEFAULT);
+        m->e[i].app = H5I_INVALID_HID;
+    }
+    return 0;
+}
+
+int jxv_describe_memo(jxv_type_memo *m, hid_t type_id, hid_t space_id, jxv_type *out)
+{
+    if (jxv_describe_type_memo(m, type_id, out) < 0)
+        return -1;
+    if (describe_space_calls(space_id, out) < 0) {
+        H5Eclear2(H5E_DEFAULT);
+        return -1;
+    }
+    return 0;
 }
 
 /* ---- strings -------------------------------------------------------------------------- */
@@ -516,9 +584,9 @@ int jxv__is_normalised(const char *p)
 
 /* ---- hash map ------------------------------------------------------------------------- */
 
-static uint64_t map_hash(uint64_t ns, const char *key, size_t len)
+static uint32_t map_hash(const char *key, size_t len)
 {
-    uint64_t h = 0xcbf29ce484222325ULL ^ (ns * 0x9E3779B97F4A7C15ULL);
+    uint64_t h = 0xcbf29ce484222325ULL;
     for (size_t i = 0; i < len; i++) {
         h ^= (unsigned char)key[i];
         h *= 0x100000001b3ULL;
@@ -531,7 +599,8 @@ static uint64_t map_hash(uint64_t ns, const char *key, size_t len)
     h ^= h >> 33;
     h *= 0xc4ceb9fe1a85ec53ULL;
     h ^= h >> 33;
-    return h ? h : 1;
+    uint32_t h32 = (uint32_t)(h ^ (h >> 32));
+    return h32 ? h32 : 1;
 }
 
 void jxv__map_init(jxv_map *m)
@@ -545,57 +614,57 @@ void jxv__map_free(jxv_map *m)
     memset(m, 0, sizeof *m);
 }
 
-static jxv_map_entry *map_find(const jxv_map *m, uint64_t ns, const char *key, size_t len,
-                               uint64_t h)
+static jxv_map_entry *map_find(const jxv_map *m, const char *key, uint32_t len, uint32_t h)
 {
     size_t mask = m->cap - 1;
     for (size_t i = (size_t)h & mask;; i = (i + 1) & mask) {
         jxv_map_entry *e = &m->slots[i];
         if (e->hash == 0)
             return e;
-        if (e->hash == h && e->ns == ns && e->len == len && memcmp(e->key, key, len) == 0)
+        if (e->hash == h && e->len == len && memcmp(e->key, key, len) == 0)
             return e;
     }
 }
 
-void *jxv__map_get(const jxv_map *m, uint64_t ns, const char *key, size_t len)
+void *jxv__map_get(const jxv_map *m, const char *key, size_t len)
 {
-    if (m->count == 0)
+    if (m->count == 0 || len > UINT32_MAX)
         return NULL;
-    jxv_map_entry *e = map_find(m, ns, key, len, map_hash(ns, key, len));
+    jxv_map_entry *e = map_find(m, key, (uint32_t)len, map_hash(key, len));
     return e->hash ? e->value : NULL;
 }
 
 static int map_grow(jxv_map *m)
 {
     size_t ncap = m->cap ? m->cap * 2 : 8; /* many maps are per group and small */
-    jxv_map_entry *ns = calloc(ncap, sizeof *ns);
-    if (!ns)
+    jxv_map_entry *slots = calloc(ncap, sizeof *slots);
+    if (!slots)
         return -1;
     jxv_map old = *m;
-    m->slots = ns;
+    m->slots = slots;
     m->cap = ncap;
     for (size_t i = 0; i < old.cap; i++) {
         jxv_map_entry *e = &old.slots[i];
         if (e->hash)
-            *map_find(m, e->ns, e->key, e->len, e->hash) = *e;
+            *map_find(m, e->key, e->len, e->hash) = *e;
     }
     free(old.slots);
     return 0;
 }
 
-int jxv__map_put(jxv_map *m, uint64_t ns, const char *key, size_t len, void *value)
+int jxv__map_put(jxv_map *m, const char *key, size_t len, void *value)
 {
+    if (len > UINT32_MAX)
+        return -1;
     /* at most 5/8 full: a miss (every insert and most duplicate checks) probes ~3 slots */
     if ((m->count + 1) * 8 > m->cap * 5 && map_grow(m) < 0)
         return -1;
-    uint64_t h = map_hash(ns, key, len);
-    jxv_map_entry *e = map_find(m, ns, key, len, h);
+    uint32_t h = map_hash(key, len);
+    jxv_map_entry *e = map_find(m, key, (uint32_t)len, h);
     if (!e->hash) {
         e->hash = h;
-        e->ns = ns;
         e->key = key;
-        e->len = len;
+        e->len = (uint32_t)len;
         m->count++;
     }
     e->value = value;
