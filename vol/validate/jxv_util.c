@@ -287,7 +287,8 @@ int jxv_describe_type_memo(jxv_type_memo *m, hid_t type_id, jxv_type *out)
             *out = m->e[i].ty;
             return 0;
         }
-        if (same < 0) {     /* our copy is gone (the application closed every datatype id) */
+        if (same < 0) { /* our copy is gone: only an application closing ids it never got
+                         * does that; HDF5 prints the failed H5Tequal, and we describe anew */
             H5Eclear2(H5E_DEFAULT);
             m->e[i].copy = H5I_INVALID_HID;
         }

@@ -5,6 +5,7 @@
 #include "../../../vol/validate/jxv_grammar.c"
 
 #include "test.h"
+#include "float_repr_cases.h"
 
 #include <stdint.h>
 
@@ -108,8 +109,54 @@ static void fast_path_should_agree_with_full_search_on_other_texts(void)
     ASSERT_TRUE(decided > compared / 4);
 }
 
+/* The oracle: CPython's own repr of ~3,500 doubles (powers of two and their neighbours,
+ * subnormals, random 16-17 digit values, every exponent range). */
+static void full_search_should_give_cpython_repr(void)
+{
+    char t[64];
+    for (size_t i = 0; i < sizeof FLOAT_CASES / sizeof FLOAT_CASES[0]; i++) {
+        double d;
+        uint64_t b = FLOAT_CASES[i].bits;
+        memcpy(&d, &b, sizeof d);
+        py_float_repr(d, t, sizeof t);
+        if (strcmp(t, FLOAT_CASES[i].repr) != 0)
+            fprintf(stderr, "  0x%016llx: got %s, CPython %s\n", (unsigned long long)b, t,
+                    FLOAT_CASES[i].repr);
+        ASSERT_TRUE(strcmp(t, FLOAT_CASES[i].repr) == 0);
+    }
+}
+
+/* The validator accepts CPython's repr and refuses every longer text of the same double:
+ * its correctly rounded 17 significant digits in Python's layout, whenever those are not
+ * the repr itself (the shortest digits are then fewer). */
+static void check_should_accept_cpython_repr_and_refuse_longer_texts(void)
+{
+    char msg[256], longer[64];
+    size_t refused = 0;
+    for (size_t i = 0; i < sizeof FLOAT_CASES / sizeof FLOAT_CASES[0]; i++) {
+        const char *r = FLOAT_CASES[i].repr;
+        ASSERT_TRUE(check_float_repr(r, strlen(r), msg, sizeof msg) == NULL);
+        double d;
+        uint64_t b = FLOAT_CASES[i].bits;
+        memcpy(&d, &b, sizeof d);
+        char dig[24];
+        int nd, exp10;
+        sci_digits(d, 17, dig, &nd, &exp10);
+        while (nd > 1 && dig[nd - 1] == '0')
+            dig[--nd] = '\0';
+        format_repr(signbit(d) != 0, dig, nd, exp10, longer, sizeof longer);
+        if (strcmp(longer, r) == 0)
+            continue;
+        ASSERT_TRUE(check_float_repr(longer, strlen(longer), msg, sizeof msg) != NULL);
+        refused++;
+    }
+    ASSERT_TRUE(refused > 1000);
+}
+
 int main(void)
 {
+    RUN(full_search_should_give_cpython_repr);
+    RUN(check_should_accept_cpython_repr_and_refuse_longer_texts);
     RUN(fast_path_should_agree_with_full_search_on_python_reprs);
     RUN(fast_path_should_agree_with_full_search_on_other_texts);
     fprintf(stderr, "  %ld texts compared, %ld decided by the fast path\n", compared, decided);
