@@ -648,19 +648,22 @@ int jxv_on_attr_create(jxv_tracker *t, const char *parent, const char *name,
                      "'/' and carries no Jaxon attribute");
         goto done;
     }
-    if (node_by_name(t, po, name, len))
-        goto done; /* HDF5 refuses an existing attribute name itself */
     jxv_name nm;
     if (jxv_parse_attr_name(t->layout, name, len, &nm, where, rep) < 0) {
         r = -1;
         goto done;
     }
+    /* One lookup for both questions: the same name (HDF5 refuses an existing attribute
+     * name itself; its parse succeeded when it was created) or another name on this slot. */
+    const tnode *same_slot = jxv__map_get(&po->slots, nm.slot, nm.slot_len);
+    if (same_slot && same_slot->name_len == len && memcmp(same_slot->name, name, len) == 0)
+        goto done;
     if (nm.slot_kind == JXV_SLOT_ROOT) {
         r = jxv_fail(rep, JXV_RULE_SLOT_NAME, where, name, len,
                      "JAXON_ROOT is the slot of the root node only");
         goto done;
     }
-    if (jxv__map_get(&po->slots, nm.slot, nm.slot_len)) {
+    if (same_slot) {
         r = jxv_fail(rep, JXV_RULE_DUPLICATE_SLOT, where, name, len,
                      "another node of this group already uses the slot %.*s",
                      (int)(nm.slot_len > 200 ? 200 : nm.slot_len), nm.slot);
