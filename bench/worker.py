@@ -93,12 +93,15 @@ def contender(name):
     if name == "npsave":
         import numpy as np
         return (lambda p, a: np.save(p, a)), (lambda p: np.load(p)), ".npy"
-    if name == "raw":
+    if name in ("raw", "rawsync"):
         import numpy as np
 
         def save(p, a):
             with open(p, "wb") as f:
                 f.write(memoryview(a).cast("B"))
+                if name == "rawsync":  # what an atomic save must also pay before its rename
+                    f.flush()
+                    os.fsync(f.fileno())
 
         def load(p):
             size = os.path.getsize(p)
