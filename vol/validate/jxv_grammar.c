@@ -193,53 +193,38 @@ static void format_repr(int neg, const char *digits, int nd, int exp10, char *ou
     out[n] = '\0';
 }
 
-/* Fast path of the canonical test for the common short floats, without any conversion: a
- * decimal of at most 15 significant digits well inside the normal range is the only decimal
- * of <= 15 digits that reads back as its double (DBL_DIG = 15: decimal -> double -> 15
- * digits gives it back), so the shortest round-trip digits of that double are its own
- * digits, and Python's repr is those digits in Python's layout. s must have passed
- * float_syntax and not be inf/nan. Returns 1 with canon filled, or 0 when it does not apply
- * (zero, more than 15 digits, exponent beyond +-300): then use py_float_repr. */
-static int float_repr_fast(const char *s, size_t len, char *canon, size_t cap)
+/* The significant digits of a float text that passed float_syntax (not inf/nan), without
+ * leading or trailing zeros, and the decimal exponent of the first one. Returns 0 when the
+ * text has more than 23 significant digits or an exponent of more than 4 digits. */
+static int decimal_digits(const char *s, size_t len, int *neg, char dig[24], int *ndp,
+                          long *exp10)
 {
     size_t i = 0;
-    int neg = 0;
-    if (i < len && s[i] == '-')
-        neg = 1, i++;
-    char dig[24];
-    int nd = 0, intlen = 0, seen = 0, lead = 0; /* lead: zeros before the first significant digit */
-    for (; i < len && is_digit(s[i]); i++, intlen++) {
+    int nd = 0, seen = 0;
+    long lead = 0, intlen = 0; /* lead: zeros before the first significant digit */
+    *neg = s[0] == '-';
+    if (*neg)
+        i++;
+    for (int frac = 0; i < len; i++) {
+        if (s[i] == '.' && !frac) {
+            frac = 1;
+            continue;
+        }
+        if (!is_digit(s[i]))
+            break;
+        intlen += !frac;
         if (!seen && s[i] == '0') {
             lead++;
             continue;
         }
         seen = 1;
-        if (nd >= 16)
+        if (nd >= 23)
             return 0;
         dig[nd++] = s[i];
     }
-    if (i < len && s[i] == '.') {
-        for (i++; i < len && is_digit(s[i]); i++) {
-            if (!seen && s[i] == '0') {
-                lead++;
-                continue;
-            }
-            seen = 1;
-            if (nd >= 16) {
-                /* trailing zeros do not count */
-                if (s[i] != '0')
-                    return 0;
-                dig[nd++] = '0';
-                if (nd >= 23)
-                    return 0;
-                continue;
-            }
-            dig[nd++] = s[i];
-        }
-    }
     long e = 0;
     if (i < len && s[i] == 'e') {
-        int esign = s[i + 1] == '-' ? -1 : 1;
+        long esign = s[i + 1] == '-' ? -1 : 1;
         size_t ed = 0;
         for (i += 2; i < len; i++, ed++) {
             if (ed >= 4)
@@ -250,11 +235,26 @@ static int float_repr_fast(const char *s, size_t len, char *canon, size_t cap)
     }
     while (nd > 0 && dig[nd - 1] == '0')
         nd--;
-    if (nd == 0 || nd > 15)
-        return 0;
     dig[nd] = '\0';
-    long exp10 = (long)intlen - 1 - (long)lead + e;
-    if (exp10 < -300 || exp10 > 300)
+    *ndp = nd;
+    *exp10 = intlen - 1 - lead + e;
+    return 1;
+}
+
+/* Fast path of the canonical test for the common short floats, without any conversion: a
+ * decimal of at most 15 significant digits well inside the normal range is the only decimal
+ * of <= 15 digits that reads back as its double (DBL_DIG = 15: decimal -> double -> 15
+ * digits gives it back), so the shortest round-trip digits of that double are its own
+ * digits, and Python's repr is those digits in Python's layout. s must have passed
+ * float_syntax and not be inf/nan. Returns 1 with canon filled, or 0 when it does not apply
+ * (zero, more than 15 digits, exponent beyond +-300): then use py_float_repr. */
+static int float_repr_fast(const char *s, size_t len, char *canon, size_t cap)
+{
+    char dig[24];
+    int neg, nd;
+    long exp10;
+    if (!decimal_digits(s, len, &neg, dig, &nd, &exp10) || nd == 0 || nd > 15 ||
+        exp10 < -300 || exp10 > 300)
         return 0;
     format_repr(neg, dig, nd, (int)exp10, canon, cap);
     return 1;
@@ -382,51 +382,11 @@ static int float_syntax(const char *s, size_t len)
  * nd-1 cannot round-trip when nd-1 cannot (see shortest_digits_from). */
 static int float_repr_long(const char *s, size_t len)
 {
-    size_t i = 0;
-    int neg = 0, nd = 0, seen = 0;
-    long lead = 0, intlen = 0;
     char dig[24];
-    if (s[0] == '-')
-        neg = 1, i++;
-    for (; i < len && is_digit(s[i]); i++, intlen++) {
-        if (!seen && s[i] == '0') {
-            lead++;
-            continue;
-        }
-        seen = 1;
-        if (nd >= 23)
-            return 0;
-        dig[nd++] = s[i];
-    }
-    if (i < len && s[i] == '.')
-        for (i++; i < len && is_digit(s[i]); i++) {
-            if (!seen && s[i] == '0') {
-                lead++;
-                continue;
-            }
-            seen = 1;
-            if (nd >= 23)
-                return 0;
-            dig[nd++] = s[i];
-        }
-    long e = 0;
-    if (i < len && s[i] == 'e') {
-        long esign = s[i + 1] == '-' ? -1 : 1;
-        size_t ed = 0;
-        for (i += 2; i < len; i++, ed++) {
-            if (ed >= 4)
-                return 0;
-            e = e * 10 + (s[i] - '0');
-        }
-        e *= esign;
-    }
-    while (nd > 0 && dig[nd - 1] == '0')
-        nd--;
-    if (nd < 16 || nd > 17)
-        return 0;
-    dig[nd] = '\0';
-    long exp10 = intlen - 1 - lead + e;
-    if (exp10 < -300 || exp10 > 300)
+    int neg, nd;
+    long exp10;
+    if (!decimal_digits(s, len, &neg, dig, &nd, &exp10) || nd < 16 || nd > 17 ||
+        exp10 < -300 || exp10 > 300)
         return 0;
     char text[64];
     format_repr(neg, dig, nd, (int)exp10, text, sizeof text);
