@@ -23,8 +23,6 @@ void *jxvol_attr_create(void *obj, const H5VL_loc_params_t *loc_params, const ch
     if (a) {
         a->npoints = npoints; /* a dataspace is fixed at create: attr_write need not ask */
         a->v_skip = skip;
-        if (!skip)
-            a->str_type_id = type_id; /* skip == 0: a string type (jxvol_v_attr_create) */
         if (attr_name && !skip)
             a->attr_name = strdup(attr_name); /* best effort: a missing name only skips checks */
     }

@@ -46,18 +46,27 @@ static hid_t unwrap_datasets(size_t count, void *dset[], void *under[])
     return uid;
 }
 
+/* Room for count under objects: *one for a single dataset, a heap array only for
+ * multi-dataset calls (free it when it is not one). NULL with the error pushed. */
+static void **under_array(size_t count, void **one)
+{
+    if (count <= 1)
+        return one;
+    void **under = malloc(count * sizeof *under);
+    if (!under)
+        JXVOL_PUSH(jxvol_err_min_nomem(), "out of memory for %zu datasets", count);
+    return under;
+}
+
 herr_t jxvol_dataset_read(size_t count, void *dset[], hid_t mem_type_id[], hid_t mem_space_id[],
                           hid_t file_space_id[], hid_t dxpl_id, void *buf[], void **req)
 {
     void *one;
-    void **under = &one;
     if (count == 0)
         return 0;
-    /* Only multi-dataset calls pay for a heap array. */
-    if (count > 1 && !(under = malloc(count * sizeof *under))) {
-        JXVOL_PUSH(jxvol_err_min_nomem(), "out of memory for %zu datasets", count);
+    void **under = under_array(count, &one);
+    if (!under)
         return -1;
-    }
     herr_t ret = -1;
     hid_t uid = unwrap_datasets(count, dset, under);
     if (uid >= 0)
@@ -72,13 +81,11 @@ herr_t jxvol_dataset_write(size_t count, void *dset[], hid_t mem_type_id[], hid_
                            hid_t file_space_id[], hid_t dxpl_id, const void *buf[], void **req)
 {
     void *one;
-    void **under = &one;
     if (count == 0)
         return 0;
-    if (count > 1 && !(under = malloc(count * sizeof *under))) {
-        JXVOL_PUSH(jxvol_err_min_nomem(), "out of memory for %zu datasets", count);
+    void **under = under_array(count, &one);
+    if (!under)
         return -1;
-    }
     herr_t ret = -1;
     hid_t uid = unwrap_datasets(count, dset, under);
     if (uid >= 0)

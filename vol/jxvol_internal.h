@@ -73,10 +73,6 @@ typedef struct jxvol_obj {
     /* Attributes only, what attr_write needs without asking HDF5 again: */
     long long npoints;        /* elements of the dataspace given at create, -1 unknown */
     int v_skip;               /* the tracker ignored the create, so it ignores the writes */
-    /* The string datatype id given at create (H5I_INVALID_HID if none): a write with the
-     * same id is known to be a string write (no HDF5 call changes a datatype's class, and
-     * ids are not reused); its size and variable-length flag are still asked, they can. */
-    hid_t str_type_id;
     jxvol_file_state *fs;     /* one reference, or NULL */
 } jxvol_obj;
 

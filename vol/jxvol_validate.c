@@ -300,11 +300,11 @@ int jxvol_v_attr_write(const jxvol_obj *a, hid_t mem_type_id, const void *buf)
     /* Jaxon text lives in scalar string attributes; other shapes are judged at create time.
      * The dataspace was remembered at create; attributes opened later are asked. */
     long long np = a->npoints >= 0 ? a->npoints : attr_npoints(a);
-    if (np != 1 || (mem_type_id != a->str_type_id && H5Tget_class(mem_type_id) != H5T_STRING))
+    if (np != 1)
         return 0;
     const char *text;
     size_t len;
-    jxv_type mt;
+    jxv_type mt; /* usually the create's type: one H5Tequal against the memo */
     if (jxv_describe_type_memo(&a->fs->types, mem_type_id, &mt) < 0 ||
         (mt.kind != JXV_T_VLEN_STRING && mt.kind != JXV_T_FIXED_STRING))
         return 0;

@@ -79,7 +79,6 @@ jxvol_obj *jxvol_obj_new(void *under_obj, hid_t under_vol_id, H5I_type_t type,
     o->under_vol_id = under_vol_id;
     o->type = type;
     o->npoints = -1;
-    o->str_type_id = H5I_INVALID_HID;
     o->fs = jxvol_fs_ref(fs);
     if (!fs || fs->under_vol_id != under_vol_id) {
         /* H5Iinc_ref is a public API call and would clear the error stack; it cannot fail

@@ -61,6 +61,11 @@ static PyObject *group_path(Loader *L)
     return PyUnicode_DecodeUTF8(buf, (Py_ssize_t)o, "backslashreplace");
 }
 
+PyObject *jx_ld_shown(const char *s, size_t n)
+{
+    return PyUnicode_DecodeUTF8(s, (Py_ssize_t)(n > 200 ? 200 : n), "backslashreplace");
+}
+
 /* "<group>, attribute <name>" as a new str. */
 static PyObject *location(Loader *L, const char *attr)
 {
@@ -71,7 +76,7 @@ static PyObject *location(Loader *L, const char *attr)
         r = PyUnicode_FromFormat("group %U", g);
     } else {
         size_t n = strlen(attr);
-        a = PyUnicode_DecodeUTF8(attr, (Py_ssize_t)(n > 200 ? 200 : n), "backslashreplace");
+        a = jx_ld_shown(attr, n);
         if (a)
             r = PyUnicode_FromFormat("group %U, attribute %R%s", g, a, n > 200 ? "..." : "");
     }
@@ -130,9 +135,24 @@ PyObject *jx_ld_h5_error(Loader *L, const char *attr, const char *what)
 /* Turns a pending ValueError/TypeError/OverflowError (bad atom text, unsupported dtype,
  * unhashable key ...) into JaxonFormatError("<location>: <what>: <original>"), chained.
  * Other exceptions (MemoryError, RecursionError, KeyboardInterrupt) pass unchanged. */
+void jx_ld_set_cause(PyObject *cause, PyObject *tb)
+{
+    PyObject *t2, *v2, *tb2;
+    if (cause && tb)
+        PyException_SetTraceback(cause, tb);
+    PyErr_Fetch(&t2, &v2, &tb2);
+    if (v2 && cause) {
+        PyErr_NormalizeException(&t2, &v2, &tb2);
+        PyException_SetCause(v2, cause); /* steals cause */
+    } else {
+        Py_XDECREF(cause);
+    }
+    PyErr_Restore(t2, v2, tb2);
+}
+
 PyObject *jx_ld_rewrap(Loader *L, const char *attr, const char *what)
 {
-    PyObject *t, *v, *tb, *t2, *v2, *tb2;
+    PyObject *t, *v, *tb;
     if (!PyErr_ExceptionMatches(PyExc_ValueError) && !PyErr_ExceptionMatches(PyExc_TypeError) &&
         !PyErr_ExceptionMatches(PyExc_OverflowError))
         return NULL;
@@ -140,18 +160,9 @@ PyObject *jx_ld_rewrap(Loader *L, const char *attr, const char *what)
         return NULL; /* already ours, with its own location */
     PyErr_Fetch(&t, &v, &tb);
     PyErr_NormalizeException(&t, &v, &tb);
-    if (tb)
-        PyException_SetTraceback(v, tb);
     jx_ld_format_error(L, attr, "%s: %S", what, v);
-    PyErr_Fetch(&t2, &v2, &tb2);
-    if (v2) {
-        PyErr_NormalizeException(&t2, &v2, &tb2);
-        PyException_SetCause(v2, v); /* steals v */
-        v = NULL;
-    }
-    PyErr_Restore(t2, v2, tb2);
+    jx_ld_set_cause(v, tb);
     Py_XDECREF(t);
-    Py_XDECREF(v);
     Py_XDECREF(tb);
     return NULL;
 }
@@ -355,9 +366,7 @@ static const char *name_at(const NameList *nl, size_t i)
     return nl->buf + nl->off[i];
 }
 
-/* All attribute names of gid in creation order (name order if the group does not track it,
- * as h5py does). The group's own name is attr for messages. */
-static int collect_names(Loader *L, hid_t gid, const char *attr, NameList *nl)
+int jx_ld_crt_order_tracked(Loader *L, hid_t gid, const char *attr)
 {
     unsigned flags = 0;
     hid_t gcpl = H5Gget_create_plist(gid);
@@ -368,8 +377,18 @@ static int collect_names(Loader *L, hid_t gid, const char *attr, NameList *nl)
         return -1;
     }
     H5Pclose(gcpl);
+    return (flags & H5P_CRT_ORDER_TRACKED) != 0;
+}
+
+/* All attribute names of gid in creation order (name order if the group does not track it,
+ * as h5py does). The group's own name is attr for messages. */
+static int collect_names(Loader *L, hid_t gid, const char *attr, NameList *nl)
+{
+    int tracked = jx_ld_crt_order_tracked(L, gid, attr);
+    if (tracked < 0)
+        return -1;
     hsize_t pos = 0;
-    if (flags & H5P_CRT_ORDER_TRACKED) {
+    if (tracked) {
         /* H5_ITER_INC makes HDF5 decode every attribute into a table and sort it; native
          * order walks the creation-order B-tree directly (measured 25-30% faster on wide
          * groups). collect_cb checks that the order really increases (compact storage or a
@@ -849,6 +868,18 @@ static void leave_group(Loader *L, const char *name)
     L->depth--;
 }
 
+/* JaxonFormatError "unknown typehint <th><where>"; returns NULL. */
+static PyObject *unknown_typehint(Loader *L, const char *name, const char *th, size_t n,
+                                  const char *where)
+{
+    PyObject *t = jx_ld_shown(th, n);
+    if (t) {
+        jx_ld_format_error(L, name, "unknown typehint %R%s", t, where);
+        Py_DECREF(t);
+    }
+    return NULL;
+}
+
 /* A container node: typehint th = container-tag {"#" tag}, children in group name. */
 static PyObject *load_container(Loader *L, hid_t pgid, const char *name, const char *th,
                                 size_t th_len)
@@ -861,15 +892,8 @@ static PyObject *load_container(Loader *L, hid_t pgid, const char *name, const c
     hid_t gid = -1;
     int entered = 0;
     memset(&nl, 0, sizeof nl);
-    if (kind == C_NONE) {
-        PyObject *t = PyUnicode_DecodeUTF8(th, (Py_ssize_t)(th_len > 200 ? 200 : th_len),
-                                           "backslashreplace");
-        if (t) {
-            jx_ld_format_error(L, name, "unknown typehint %R", t);
-            Py_DECREF(t);
-        }
-        return NULL;
-    }
+    if (kind == C_NONE)
+        return unknown_typehint(L, name, th, th_len, "");
     if (L->depth >= JX_MAX_DEPTH)
         return jx_ld_format_error(L, name, "containers nested deeper than %d levels", JX_MAX_DEPTH);
     if (Py_EnterRecursiveCall(" while loading a Jaxon file"))
@@ -931,15 +955,8 @@ static PyObject *load_name_typed(Loader *L, hid_t gid, const char *name, const c
     if (n == 3 && memcmp(th, "ref", 3) == 0)
         return load_ref(L, gid, name);
     DataKind kind = jx_ld_data_kind(th, n);
-    if (kind == DK_NONE) {
-        PyObject *t = PyUnicode_DecodeUTF8(th, (Py_ssize_t)(n > 200 ? 200 : n),
-                                           "backslashreplace");
-        if (t) {
-            jx_ld_format_error(L, name, "unknown typehint %R in the attribute name", t);
-            Py_DECREF(t);
-        }
-        return NULL;
-    }
+    if (kind == DK_NONE)
+        return unknown_typehint(L, name, th, n, " in the attribute name");
     Src s = {H5Aopen(gid, name, H5P_DEFAULT), 0};
     if (s.id < 0)
         return jx_ld_h5_error(L, name, "cannot open the attribute");
@@ -1022,8 +1039,7 @@ static PyObject *load_plain(Loader *L, hid_t gid, const char *name)
         /* the message shows the text: build it with the parse error set aside */
         PyObject *et, *ev, *etb, *what = NULL;
         PyErr_Fetch(&et, &ev, &etb);
-        PyObject *shown = PyUnicode_DecodeUTF8(t.p, (Py_ssize_t)(t.n > 200 ? 200 : t.n),
-                                               "backslashreplace");
+        PyObject *shown = jx_ld_shown(t.p, t.n);
         if (shown) {
             what = PyUnicode_FromFormat("bad atom text %R", shown);
             Py_DECREF(shown);

@@ -76,18 +76,8 @@ fail: {
         PyErr_NormalizeException(&t, &v, &tb);
         jx_ld_format_error(L, name, "cannot find the class %R of a custom object (%S); pass a "
                               "custom_unmarshaler that handles the tag %R", tag, v, tag);
-        PyObject *t2, *v2, *tb2;
-        PyErr_Fetch(&t2, &v2, &tb2);
-        if (v2 && v) {
-            PyErr_NormalizeException(&t2, &v2, &tb2);
-            if (tb)
-                PyException_SetTraceback(v, tb);
-            PyException_SetCause(v2, v);
-            v = NULL;
-        }
-        PyErr_Restore(t2, v2, tb2);
+        jx_ld_set_cause(v, tb);
         Py_XDECREF(t);
-        Py_XDECREF(v);
         Py_XDECREF(tb);
     }
 done:

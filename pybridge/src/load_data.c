@@ -321,18 +321,8 @@ static PyObject *load_dill(Loader *L, Src *s, const char *name, const char *th, 
         PyErr_Fetch(&t, &v, &tb);
         PyErr_NormalizeException(&t, &v, &tb);
         jx_ld_format_error(L, name, "cannot unpickle the dill blob: %S", v);
-        PyObject *t2, *v2, *tb2;
-        PyErr_Fetch(&t2, &v2, &tb2);
-        if (v2) {
-            PyErr_NormalizeException(&t2, &v2, &tb2);
-            if (tb)
-                PyException_SetTraceback(v, tb);
-            PyException_SetCause(v2, v);
-            v = NULL;
-        }
-        PyErr_Restore(t2, v2, tb2);
+        jx_ld_set_cause(v, tb);
         Py_XDECREF(t);
-        Py_XDECREF(v);
         Py_XDECREF(tb);
     }
 done:

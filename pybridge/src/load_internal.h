@@ -57,14 +57,21 @@ typedef enum DataKind {
     DK_DILL
 } DataKind;
 
+/* File text for a message: at most 200 bytes, undecodable bytes as \x escapes. */
+PyObject *jx_ld_shown(const char *s, size_t n);
 /* Errors carry "<group path>, attribute <name>: <reason>"; each returns NULL. */
 PyObject *jx_ld_format_error(Loader *L, const char *attr, const char *fmt, ...);
 PyObject *jx_ld_loc_error(Loader *L, PyObject *exc, const char *attr, const char *fmt, ...);
 /* A failed HDF5 call, with HDF5's explanation; keeps an exception already set. */
 PyObject *jx_ld_h5_error(Loader *L, const char *attr, const char *what);
+/* Makes cause (with its traceback tb, which stays the caller's) the __cause__ of the
+ * exception just raised; steals cause. */
+void jx_ld_set_cause(PyObject *cause, PyObject *tb);
 /* A pending ValueError/TypeError/OverflowError becomes a chained JaxonFormatError. */
 PyObject *jx_ld_rewrap(Loader *L, const char *attr, const char *what);
 
+/* 1 when group gid tracks attribute creation order, 0 when not, -1 with an error raised. */
+int jx_ld_crt_order_tracked(Loader *L, hid_t gid, const char *attr);
 /* Attribute name of object gid read as a scalar fixed-length UTF-8 string. */
 int jx_ld_read_text_attr(Loader *L, hid_t gid, const char *name, Text *t);
 /* Makes room for extra more bytes after the current key prefix (L->key may move). */

@@ -110,11 +110,6 @@ static int eq(const char *s, size_t n, const char *word)
     return n == w && memcmp(s, word, w) == 0;
 }
 
-static PyObject *shown(const char *s, size_t n)
-{
-    return PyUnicode_DecodeUTF8(s, (Py_ssize_t)(n > 200 ? 200 : n), "backslashreplace");
-}
-
 /* ---- names --------------------------------------------------------------------------- */
 
 /* §4.3: scanning from the end, a quote before any ':' means no typeinfo; else split at the
@@ -237,17 +232,11 @@ static void names_free(Names *nl)
 /* Attribute names of gid in creation order (name order when not tracked, as h5py). */
 static int collect_attrs(Loader *L, hid_t gid, Names *nl)
 {
-    unsigned flags = 0;
-    hid_t gcpl = H5Gget_create_plist(gid);
-    if (gcpl < 0 || H5Pget_attr_creation_order(gcpl, &flags) < 0) {
-        if (gcpl >= 0)
-            H5Pclose(gcpl);
-        jx_ld_h5_error(L, NULL, "cannot read the group's creation properties");
+    int tracked = jx_ld_crt_order_tracked(L, gid, NULL);
+    if (tracked < 0)
         return -1;
-    }
-    H5Pclose(gcpl);
     hsize_t pos = 0;
-    H5_index_t idx = (flags & H5P_CRT_ORDER_TRACKED) ? H5_INDEX_CRT_ORDER : H5_INDEX_NAME;
+    H5_index_t idx = tracked ? H5_INDEX_CRT_ORDER : H5_INDEX_NAME;
     if (H5Aiterate2(gid, idx, H5_ITER_INC, &pos, attr_cb, nl) < 0) {
         jx_ld_h5_error(L, NULL, "cannot list the group's attributes");
         return -1;
@@ -288,7 +277,7 @@ static hid_t open_child(V2 *V, hid_t gid, const char *slot, const char *attr, in
     }
     names_free(&nl);
     if (id < 0) {
-        PyObject *s = shown(slot, sl);
+        PyObject *s = jx_ld_shown(slot, sl);
         if (s) {
             jx_ld_format_error(L, attr, "%s %R not found (the node's data is missing or is "
                                "not a %s)", want_group ? "group" : "dataset", s,
@@ -364,7 +353,7 @@ static PyObject *parse_range(Loader *L, const char *name, const char *s, size_t 
 bad:
     PyErr_Clear();
     {
-        PyObject *t = shown(s, n);
+        PyObject *t = jx_ld_shown(s, n);
         if (t) {
             jx_ld_format_error(L, name, "cannot parse range representation %R", t);
             Py_DECREF(t);
@@ -391,7 +380,7 @@ static int parse_simple(Loader *L, const char *name, const char *s, size_t n, Py
         return 0; /* int(), float(), complex() reject it, and it is no range */
     if (s[0] == '\'') {
         if (n < 2 || s[n - 1] != '\'') {
-            PyObject *t = shown(s, n);
+            PyObject *t = jx_ld_shown(s, n);
             if (t) {
                 jx_ld_format_error(L, name, "string literal %R is not terminated", t);
                 Py_DECREF(t);
@@ -518,7 +507,7 @@ static PyObject *load_ref(V2 *V, const char *name, const char *s, size_t n)
         }
     }
     if (in_str) {
-        PyObject *t = shown(s, n);
+        PyObject *t = jx_ld_shown(s, n);
         if (t) {
             jx_ld_format_error(L, name, "string literal not terminated in the reference path %R",
                                t);
@@ -553,7 +542,7 @@ static PyObject *load_ref(V2 *V, const char *name, const char *s, size_t n)
     raw = find_attr(L, g, k + elem_start, klen - elem_start, &err);
     if (!raw) {
         if (!err) {
-            PyObject *t = shown(s, n);
+            PyObject *t = jx_ld_shown(s, n);
             if (t) {
                 jx_ld_format_error(L, name, "the reference %R points to no attribute", t);
                 Py_DECREF(t);
@@ -632,7 +621,7 @@ static PyObject *load_atom(V2 *V, hid_t gid, const char *name)
             if (s[0] == '/') {
                 r = load_ref(V, name, s, n);
             } else {
-                PyObject *sh = shown(s, n);
+                PyObject *sh = jx_ld_shown(s, n);
                 if (sh) {
                     jx_ld_format_error(L, name, "cannot interpret string data %R", sh);
                     Py_DECREF(sh);
@@ -984,7 +973,7 @@ static PyObject *get_class(Loader *L, const char *name, const char *q, size_t qn
         PyObject *t, *v, *tb;
         PyErr_Fetch(&t, &v, &tb);
         PyErr_NormalizeException(&t, &v, &tb);
-        PyObject *sh = shown(q, qn);
+        PyObject *sh = jx_ld_shown(q, qn);
         if (sh) {
             jx_ld_format_error(L, name, "cannot find the class %R: %S", sh, v);
             Py_DECREF(sh);
@@ -1229,7 +1218,7 @@ static PyObject *load_typed(V2 *V, hid_t gid, const char *raw, const char *slot,
     const char *ta;
     strip(&p0, &n0);
     if (split_arg(p0, n0, &thn, &ta, &tan) < 0) {
-        PyObject *s = shown(p0, n0);
+        PyObject *s = jx_ld_shown(p0, n0);
         if (s) {
             jx_ld_format_error(L, raw, "invalid type argument syntax in %R", s);
             Py_DECREF(s);
@@ -1239,7 +1228,7 @@ static PyObject *load_typed(V2 *V, hid_t gid, const char *raw, const char *slot,
     Kind k = kind_of(p0, thn);
     PyObject *obj = NULL;
     if (k == K_BAD) {
-        PyObject *s = shown(p0, thn);
+        PyObject *s = jx_ld_shown(p0, thn);
         if (s) {
             jx_ld_format_error(L, raw, "type hint %R not understood", s);
             Py_DECREF(s);

@@ -1,5 +1,5 @@
-"""Strict comparison used inside the Python-jaxon subprocess (mirrors tests/python/conftest.py
-assert_same, which imports our jaxon and cannot be used there), plus the identity check."""
+"""The strict comparison of the tests (tests/python/conftest.py re-exports assert_same) and the
+identity check. Imports neither jaxon, so it also runs inside the Python-jaxon subprocesses."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ def custom_fields(obj):
 
 
 def assert_same(a, b, path="root"):
+    """a and b are equal with exactly the same types at every level (nan == nan, -0.0 != 0.0)."""
     assert type(a) is type(b), f"{path}: type {type(a).__name__} != {type(b).__name__}"
     if isinstance(a, dict):
         assert list(a.keys()) == list(b.keys()), f"{path}: keys {list(a)!r} != {list(b)!r}"

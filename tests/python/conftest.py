@@ -1,57 +1,20 @@
-"""Shared fixtures and the strict, type- and identity-aware comparison used by the tests."""
+"""Shared fixtures, and the strict comparison (tests/interop/compare.py) used by the tests."""
 
 from __future__ import annotations
 
-import math
 import os
 import subprocess
+import sys
 
-import numpy as np
 import pytest
 
 import jaxon
 
-
-def _float_bits_equal(a: float, b: float) -> bool:
-    if math.isnan(a) or math.isnan(b):
-        return math.isnan(a) and math.isnan(b)
-    return a == b and math.copysign(1.0, a) == math.copysign(1.0, b)
-
-
-def assert_same(a, b, path: str = "root") -> None:
-    """a and b are equal with exactly the same types at every level (nan == nan, -0.0 != 0.0)."""
-    assert type(a) is type(b), f"{path}: type {type(a).__name__} != {type(b).__name__}"
-    if isinstance(a, dict):
-        assert list(a.keys()) == list(b.keys()), f"{path}: keys {list(a)} != {list(b)}"
-        for (ka, va), kb in zip(a.items(), b.keys()):
-            assert_same(ka, kb, f"{path} key {ka!r}")
-            assert_same(va, b[kb], f"{path}[{ka!r}]")
-    elif isinstance(a, (list, tuple)):
-        assert len(a) == len(b), f"{path}: length {len(a)} != {len(b)}"
-        for i, (x, y) in enumerate(zip(a, b)):
-            assert_same(x, y, f"{path}[{i}]")
-    elif isinstance(a, (set, frozenset)):
-        assert a == b, f"{path}: {a!r} != {b!r}"
-        assert sorted(map(repr, a)) == sorted(map(repr, b)), f"{path}: element types differ"
-    elif isinstance(a, np.ndarray):
-        assert a.dtype == b.dtype, f"{path}: dtype {a.dtype} != {b.dtype}"
-        assert a.shape == b.shape, f"{path}: shape {a.shape} != {b.shape}"
-        assert a.tobytes() == b.tobytes(), f"{path}: data differs"
-    elif isinstance(a, np.generic):
-        assert a.dtype == b.dtype, f"{path}: dtype {a.dtype} != {b.dtype}"
-        assert a.tobytes() == b.tobytes(), f"{path}: {a!r} != {b!r}"
-    elif isinstance(a, float):
-        assert _float_bits_equal(a, b), f"{path}: {a!r} != {b!r}"
-    elif isinstance(a, complex):
-        assert _float_bits_equal(a.real, b.real) and _float_bits_equal(a.imag, b.imag), (
-            f"{path}: {a!r} != {b!r}")
-    elif type(a).__module__.startswith("jax"):
-        assert a.dtype == b.dtype and a.shape == b.shape, f"{path}: {a.dtype}{a.shape}"
-        assert np.asarray(a).tobytes() == np.asarray(b).tobytes(), f"{path}: data differs"
-    elif isinstance(a, memoryview):
-        assert a.format == b.format and a.shape == b.shape and a.tobytes() == b.tobytes()
-    else:
-        assert a == b, f"{path}: {a!r} != {b!r}"
+# The strict, type-aware comparison (nan == nan, -0.0 != 0.0, exact types at every level)
+# lives beside the interoperability runner, which runs it inside the Python-jaxon processes
+# where this file (it imports our jaxon) cannot be imported.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "interop"))
+from compare import assert_same  # noqa: E402,F401
 
 
 @pytest.fixture
