@@ -15,8 +15,11 @@ void *jxvol_attr_create(void *obj, const H5VL_loc_params_t *loc_params, const ch
     int skip = 0;
     if (jxvol_v_attr_create(o, loc_params, attr_name, type_id, space_id, &npoints, &skip) < 0)
         return NULL;
-    void *under = H5VLattr_create(o->under_object, loc_params, o->under_vol_id, attr_name, type_id,
-                                  space_id, acpl_id, aapl_id, dxpl_id, NULL);
+    const H5VL_class_t *uc = jxvol_under_cls(o);
+    void *under = uc ? uc->attr_cls.create(o->under_object, loc_params, attr_name, type_id,
+                                           space_id, acpl_id, aapl_id, dxpl_id, NULL)
+                     : H5VLattr_create(o->under_object, loc_params, o->under_vol_id, attr_name,
+                                       type_id, space_id, acpl_id, aapl_id, dxpl_id, NULL);
     /* The path only serves the checks of attr_write. */
     jxvol_obj *a = jxvol_wrap_result(under, o, H5I_ATTR,
                                      skip || !under ? NULL : jxvol_loc_path(o, loc_params), dxpl_id);
@@ -33,8 +36,11 @@ void *jxvol_attr_open(void *obj, const H5VL_loc_params_t *loc_params, const char
                       hid_t aapl_id, hid_t dxpl_id, void **req)
 {
     jxvol_obj *o = obj;
-    void *under = H5VLattr_open(o->under_object, loc_params, o->under_vol_id, attr_name, aapl_id,
-                                dxpl_id, NULL);
+    const H5VL_class_t *uc = jxvol_under_cls(o);
+    void *under = uc ? uc->attr_cls.open(o->under_object, loc_params, attr_name, aapl_id,
+                                         dxpl_id, NULL)
+                     : H5VLattr_open(o->under_object, loc_params, o->under_vol_id, attr_name,
+                                     aapl_id, dxpl_id, NULL);
     /* By-index opens (attr_name NULL) have a parent but no name: attr_write looks it up. */
     char *path = loc_params->type == H5VL_OBJECT_BY_IDX
                      ? jxvol_path_join(o->path, loc_params->loc_data.loc_by_idx.name)
@@ -48,7 +54,9 @@ void *jxvol_attr_open(void *obj, const H5VL_loc_params_t *loc_params, const char
 herr_t jxvol_attr_read(void *attr, hid_t mem_type_id, void *buf, hid_t dxpl_id, void **req)
 {
     jxvol_obj *o = attr;
-    return H5VLattr_read(o->under_object, o->under_vol_id, mem_type_id, buf, dxpl_id, NULL);
+    const H5VL_class_t *uc = jxvol_under_cls(o);
+    return uc ? uc->attr_cls.read(o->under_object, mem_type_id, buf, dxpl_id, NULL)
+              : H5VLattr_read(o->under_object, o->under_vol_id, mem_type_id, buf, dxpl_id, NULL);
 }
 
 herr_t jxvol_attr_write(void *attr, hid_t mem_type_id, const void *buf, hid_t dxpl_id, void **req)
@@ -56,13 +64,17 @@ herr_t jxvol_attr_write(void *attr, hid_t mem_type_id, const void *buf, hid_t dx
     jxvol_obj *o = attr;
     if (jxvol_v_attr_write(o, mem_type_id, buf) < 0)
         return -1;
-    return H5VLattr_write(o->under_object, o->under_vol_id, mem_type_id, buf, dxpl_id, NULL);
+    const H5VL_class_t *uc = jxvol_under_cls(o);
+    return uc ? uc->attr_cls.write(o->under_object, mem_type_id, buf, dxpl_id, NULL)
+              : H5VLattr_write(o->under_object, o->under_vol_id, mem_type_id, buf, dxpl_id, NULL);
 }
 
 herr_t jxvol_attr_get(void *obj, H5VL_attr_get_args_t *args, hid_t dxpl_id, void **req)
 {
     jxvol_obj *o = obj;
-    return H5VLattr_get(o->under_object, o->under_vol_id, args, dxpl_id, NULL);
+    const H5VL_class_t *uc = jxvol_under_cls(o);
+    return uc ? uc->attr_cls.get(o->under_object, args, dxpl_id, NULL)
+              : H5VLattr_get(o->under_object, o->under_vol_id, args, dxpl_id, NULL);
 }
 
 herr_t jxvol_attr_specific(void *obj, const H5VL_loc_params_t *loc_params,
@@ -90,7 +102,9 @@ herr_t jxvol_attr_optional(void *obj, H5VL_optional_args_t *args, hid_t dxpl_id,
 herr_t jxvol_attr_close(void *attr, hid_t dxpl_id, void **req)
 {
     jxvol_obj *o = attr;
-    herr_t ret = H5VLattr_close(o->under_object, o->under_vol_id, dxpl_id, NULL);
+    const H5VL_class_t *uc = jxvol_under_cls(o);
+    herr_t ret = uc ? uc->attr_cls.close(o->under_object, dxpl_id, NULL)
+                    : H5VLattr_close(o->under_object, o->under_vol_id, dxpl_id, NULL);
     /* On failure the library keeps the id, so the wrapper must stay valid. */
     if (ret >= 0)
         jxvol_obj_free(o);

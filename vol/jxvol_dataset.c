@@ -11,8 +11,12 @@ void *jxvol_dataset_create(void *obj, const H5VL_loc_params_t *loc_params, const
     jxvol_obj *o = obj;
     if (jxvol_v_dataset_create(o, loc_params, name, type_id, space_id) < 0)
         return NULL;
-    void *under = H5VLdataset_create(o->under_object, loc_params, o->under_vol_id, name, lcpl_id,
-                                     type_id, space_id, dcpl_id, dapl_id, dxpl_id, NULL);
+    const H5VL_class_t *uc = jxvol_under_cls(o);
+    void *under = uc ? uc->dataset_cls.create(o->under_object, loc_params, name, lcpl_id, type_id,
+                                              space_id, dcpl_id, dapl_id, dxpl_id, NULL)
+                     : H5VLdataset_create(o->under_object, loc_params, o->under_vol_id, name,
+                                          lcpl_id, type_id, space_id, dcpl_id, dapl_id, dxpl_id,
+                                          NULL);
     /* name is NULL for H5Dcreate_anon: no path until the object is linked. */
     return jxvol_wrap_result(under, o, H5I_DATASET, jxvol_child_path(o, loc_params, name), dxpl_id);
 }
@@ -21,8 +25,11 @@ void *jxvol_dataset_open(void *obj, const H5VL_loc_params_t *loc_params, const c
                          hid_t dapl_id, hid_t dxpl_id, void **req)
 {
     jxvol_obj *o = obj;
-    void *under = H5VLdataset_open(o->under_object, loc_params, o->under_vol_id, name, dapl_id,
-                                   dxpl_id, NULL);
+    const H5VL_class_t *uc = jxvol_under_cls(o);
+    void *under = uc ? uc->dataset_cls.open(o->under_object, loc_params, name, dapl_id, dxpl_id,
+                                            NULL)
+                     : H5VLdataset_open(o->under_object, loc_params, o->under_vol_id, name,
+                                        dapl_id, dxpl_id, NULL);
     return jxvol_wrap_result(under, o, H5I_DATASET, jxvol_child_path(o, loc_params, name), dxpl_id);
 }
 
@@ -69,7 +76,12 @@ herr_t jxvol_dataset_read(size_t count, void *dset[], hid_t mem_type_id[], hid_t
         return -1;
     herr_t ret = -1;
     hid_t uid = unwrap_datasets(count, dset, under);
-    if (uid >= 0)
+    /* One under connector for all (unwrap_datasets), so dataset 0's class serves them all. */
+    const H5VL_class_t *uc = uid >= 0 ? jxvol_under_cls(dset[0]) : NULL;
+    if (uc)
+        ret = uc->dataset_cls.read(count, under, mem_type_id, mem_space_id, file_space_id,
+                                   dxpl_id, buf, NULL);
+    else if (uid >= 0)
         ret = H5VLdataset_read(count, under, uid, mem_type_id, mem_space_id, file_space_id,
                                dxpl_id, buf, NULL);
     if (under != &one)
@@ -88,7 +100,11 @@ herr_t jxvol_dataset_write(size_t count, void *dset[], hid_t mem_type_id[], hid_
         return -1;
     herr_t ret = -1;
     hid_t uid = unwrap_datasets(count, dset, under);
-    if (uid >= 0)
+    const H5VL_class_t *uc = uid >= 0 ? jxvol_under_cls(dset[0]) : NULL;
+    if (uc)
+        ret = uc->dataset_cls.write(count, under, mem_type_id, mem_space_id, file_space_id,
+                                    dxpl_id, buf, NULL);
+    else if (uid >= 0)
         ret = H5VLdataset_write(count, under, uid, mem_type_id, mem_space_id, file_space_id,
                                 dxpl_id, buf, NULL);
     if (under != &one)
@@ -99,7 +115,9 @@ herr_t jxvol_dataset_write(size_t count, void *dset[], hid_t mem_type_id[], hid_
 herr_t jxvol_dataset_get(void *obj, H5VL_dataset_get_args_t *args, hid_t dxpl_id, void **req)
 {
     jxvol_obj *o = obj;
-    return H5VLdataset_get(o->under_object, o->under_vol_id, args, dxpl_id, NULL);
+    const H5VL_class_t *uc = jxvol_under_cls(o);
+    return uc ? uc->dataset_cls.get(o->under_object, args, dxpl_id, NULL)
+              : H5VLdataset_get(o->under_object, o->under_vol_id, args, dxpl_id, NULL);
 }
 
 herr_t jxvol_dataset_specific(void *obj, H5VL_dataset_specific_args_t *args, hid_t dxpl_id,
@@ -118,7 +136,9 @@ herr_t jxvol_dataset_optional(void *obj, H5VL_optional_args_t *args, hid_t dxpl_
 herr_t jxvol_dataset_close(void *dset, hid_t dxpl_id, void **req)
 {
     jxvol_obj *o = dset;
-    herr_t ret = H5VLdataset_close(o->under_object, o->under_vol_id, dxpl_id, NULL);
+    const H5VL_class_t *uc = jxvol_under_cls(o);
+    herr_t ret = uc ? uc->dataset_cls.close(o->under_object, dxpl_id, NULL)
+                    : H5VLdataset_close(o->under_object, o->under_vol_id, dxpl_id, NULL);
     if (ret >= 0)
         jxvol_obj_free(o);
     return ret;

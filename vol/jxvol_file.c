@@ -59,6 +59,7 @@ static void *open_or_create(const char *name, unsigned flags, hid_t fcpl_id, hid
         jxvol_file_state *fs = jxvol_fs_new(info->mode, under_id, name, !is_create);
         if (fs) {
             fs->writable = is_create || (flags & H5F_ACC_RDWR);
+            jxvol_fs_find_under_cls(fs, under);
             o = jxvol_obj_new(under, under_id, H5I_FILE, fs, "/");
             jxvol_fs_unref(fs); /* the wrapper holds it now */
         } else {

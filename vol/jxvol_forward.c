@@ -39,3 +39,21 @@ void *jxvol_wrap_result(void *under_result, const jxvol_obj *parent, H5I_type_t 
     o->path = path_owned; /* ownership moves to the wrapper */
     return o;
 }
+
+void jxvol_fs_find_under_cls(jxvol_file_state *fs, void *under_file)
+{
+    const H5VL_class_t *cls = NULL;
+    hid_t err = jxvol_stack_save();
+    if (H5VLintrospect_get_conn_cls(under_file, fs->under_vol_id, H5VL_GET_CONN_LVL_CURR, &cls) < 0)
+        cls = NULL;
+    jxvol_stack_restore(err);
+    /* Every callback called through jxvol_under_cls: a class without one of them is only
+     * reached through the public entries, which report the missing callback. */
+    if (cls && cls->attr_cls.create && cls->attr_cls.open && cls->attr_cls.read &&
+        cls->attr_cls.write && cls->attr_cls.get && cls->attr_cls.close &&
+        cls->group_cls.create && cls->group_cls.open && cls->group_cls.close &&
+        cls->dataset_cls.create && cls->dataset_cls.open && cls->dataset_cls.read &&
+        cls->dataset_cls.write && cls->dataset_cls.get && cls->dataset_cls.close &&
+        cls->link_cls.create && cls->link_cls.get && cls->link_cls.specific)
+        fs->under_cls = cls;
+}

@@ -8,8 +8,11 @@ void *jxvol_group_create(void *obj, const H5VL_loc_params_t *loc_params, const c
     jxvol_obj *o = obj;
     if (jxvol_v_group_create(o, loc_params, name) < 0)
         return NULL;
-    void *under = H5VLgroup_create(o->under_object, loc_params, o->under_vol_id, name, lcpl_id,
-                                   gcpl_id, gapl_id, dxpl_id, NULL);
+    const H5VL_class_t *uc = jxvol_under_cls(o);
+    void *under = uc ? uc->group_cls.create(o->under_object, loc_params, name, lcpl_id, gcpl_id,
+                                            gapl_id, dxpl_id, NULL)
+                     : H5VLgroup_create(o->under_object, loc_params, o->under_vol_id, name,
+                                        lcpl_id, gcpl_id, gapl_id, dxpl_id, NULL);
     /* name is NULL for H5Gcreate_anon: no path until the group is linked. */
     return jxvol_wrap_result(under, o, H5I_GROUP, jxvol_child_path(o, loc_params, name), dxpl_id);
 }
@@ -18,8 +21,10 @@ void *jxvol_group_open(void *obj, const H5VL_loc_params_t *loc_params, const cha
                        hid_t gapl_id, hid_t dxpl_id, void **req)
 {
     jxvol_obj *o = obj;
-    void *under = H5VLgroup_open(o->under_object, loc_params, o->under_vol_id, name, gapl_id,
-                                 dxpl_id, NULL);
+    const H5VL_class_t *uc = jxvol_under_cls(o);
+    void *under = uc ? uc->group_cls.open(o->under_object, loc_params, name, gapl_id, dxpl_id, NULL)
+                     : H5VLgroup_open(o->under_object, loc_params, o->under_vol_id, name, gapl_id,
+                                      dxpl_id, NULL);
     return jxvol_wrap_result(under, o, H5I_GROUP, jxvol_child_path(o, loc_params, name), dxpl_id);
 }
 
@@ -53,7 +58,9 @@ herr_t jxvol_group_optional(void *obj, H5VL_optional_args_t *args, hid_t dxpl_id
 herr_t jxvol_group_close(void *grp, hid_t dxpl_id, void **req)
 {
     jxvol_obj *o = grp;
-    herr_t ret = H5VLgroup_close(o->under_object, o->under_vol_id, dxpl_id, NULL);
+    const H5VL_class_t *uc = jxvol_under_cls(o);
+    herr_t ret = uc ? uc->group_cls.close(o->under_object, dxpl_id, NULL)
+                    : H5VLgroup_close(o->under_object, o->under_vol_id, dxpl_id, NULL);
     if (ret >= 0)
         jxvol_obj_free(o);
     return ret;

@@ -45,6 +45,9 @@ typedef struct jxvol_file_state {
     int under_no_wrap;
     jxvol_wrap_ctx shared_ctx;
     hid_t under_vol_id; /* one reference, shared by every wrapper of this file (see jxvol_obj) */
+    /* The under connector's class, for calling its hot callbacks directly (see
+     * jxvol_under_cls); NULL when unknown or when it lacks one of them. */
+    const H5VL_class_t *under_cls;
     jaxon_validate_mode mode;
     jxv_tracker *tracker; /* NULL when mode == OFF */
     jxv_type_memo types;  /* recent datatype descriptions (only with a tracker) */
@@ -148,6 +151,22 @@ jxvol_file_state *jxvol_fs_ref(jxvol_file_state *fs);
 void jxvol_fs_unref(jxvol_file_state *fs);
 
 /* ---- the unwrap → call → wrap helper (jxvol_forward.c) ------------------------------------ */
+
+/* The class of o's under connector when its callbacks may be called directly, else NULL (then
+ * the caller goes through the public H5VL<class>_<op> entry). Each such entry is a public
+ * call (global lock, connector id lookup, function stack) around one call of the under
+ * class's callback; our callbacks always run inside an API call that holds the lock, and on
+ * the attribute path these entries were ~4% of a native attribute's cost. Only for objects
+ * of the file state's under connector, whose class the state found at open (and holds a
+ * reference on through under_vol_id). */
+static inline const H5VL_class_t *jxvol_under_cls(const jxvol_obj *o)
+{
+    return o->fs && o->under_vol_id == o->fs->under_vol_id ? o->fs->under_cls : NULL;
+}
+/* Looks up the class of the under connector of a file just created/opened (fs->under_cls);
+ * leaves it NULL, and the error stack as it was, when that fails or a hot callback is
+ * missing. */
+void jxvol_fs_find_under_cls(jxvol_file_state *fs, void *under_file);
 
 /* Wraps the result of a create/open call made on parent's under object; on wrap failure the
  * under object is closed again so nothing leaks. path may be NULL. */

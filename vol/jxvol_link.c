@@ -21,8 +21,13 @@ herr_t jxvol_link_create(H5VL_link_create_args_t *args, void *obj,
     H5VL_link_create_args_t under_args = *args;
     if (curr)
         under_args.args.hard.curr_obj = curr->under_object;
-    return H5VLlink_create(&under_args, o ? o->under_object : NULL, loc_params, any->under_vol_id,
-                           lcpl_id, lapl_id, dxpl_id, NULL);
+    const H5VL_class_t *uc = jxvol_under_cls(any);
+    if (uc && curr && curr->under_vol_id != any->under_vol_id)
+        uc = NULL; /* the public entry reports the mismatch */
+    return uc ? uc->link_cls.create(&under_args, o ? o->under_object : NULL, loc_params, lcpl_id,
+                                    lapl_id, dxpl_id, NULL)
+              : H5VLlink_create(&under_args, o ? o->under_object : NULL, loc_params,
+                                any->under_vol_id, lcpl_id, lapl_id, dxpl_id, NULL);
 }
 
 /* Shared by copy and move, which differ only in the under call. */
@@ -64,7 +69,9 @@ herr_t jxvol_link_get(void *obj, const H5VL_loc_params_t *loc_params, H5VL_link_
                       hid_t dxpl_id, void **req)
 {
     jxvol_obj *o = obj;
-    return H5VLlink_get(o->under_object, loc_params, o->under_vol_id, args, dxpl_id, NULL);
+    const H5VL_class_t *uc = jxvol_under_cls(o);
+    return uc ? uc->link_cls.get(o->under_object, loc_params, args, dxpl_id, NULL)
+              : H5VLlink_get(o->under_object, loc_params, o->under_vol_id, args, dxpl_id, NULL);
 }
 
 herr_t jxvol_link_specific(void *obj, const H5VL_loc_params_t *loc_params,
@@ -74,7 +81,10 @@ herr_t jxvol_link_specific(void *obj, const H5VL_loc_params_t *loc_params,
     if (args->op_type == H5VL_LINK_DELETE && jxvol_v_link_delete(o, loc_params) < 0)
         return -1;
     /* H5VL_LINK_ITER: the library wraps the group ids it gives the callback via wrap_object. */
-    return H5VLlink_specific(o->under_object, loc_params, o->under_vol_id, args, dxpl_id, NULL);
+    const H5VL_class_t *uc = jxvol_under_cls(o);
+    return uc ? uc->link_cls.specific(o->under_object, loc_params, args, dxpl_id, NULL)
+              : H5VLlink_specific(o->under_object, loc_params, o->under_vol_id, args, dxpl_id,
+                                  NULL);
 }
 
 herr_t jxvol_link_optional(void *obj, const H5VL_loc_params_t *loc_params,
