@@ -68,6 +68,7 @@ struct jxv_tracker {
     size_t nnode, capnode;
     tnode *root;
     tnode *last;     /* the node created last: its text write usually comes next */
+    tobj *last_obj;  /* the group of the last attribute event: writers go group by group */
     char **extra;    /* attributes on "/" written before the file became Jaxon */
     size_t nextra, capextra;
 };
@@ -99,6 +100,20 @@ static int push(void ***v, size_t *n, size_t *cap, void *item)
 static tobj *obj_get(const jxv_tracker *t, const char *path)
 {
     return jxv__map_get(&t->objs, path, strlen(path));
+}
+
+/* obj_get for attribute events, which come group by group: the last group answers without
+ * hashing its path (objects live as long as the tracker). */
+static tobj *obj_get_recent(jxv_tracker *t, const char *path)
+{
+    size_t len = strlen(path);
+    tobj *o = t->last_obj;
+    if (o && o->path_len == len && memcmp(o->path, path, len) == 0)
+        return o;
+    o = jxv__map_get(&t->objs, path, len);
+    if (o)
+        t->last_obj = o;
+    return o;
 }
 
 /* Parent path of a normalised path (a new malloc'd string). */
@@ -622,7 +637,7 @@ int jxv_on_attr_create(jxv_tracker *t, const char *parent, const char *name,
     }
     if (!t->is_jaxon || !in_tree(ppath))
         goto done;
-    tobj *po = obj_get(t, ppath);
+    tobj *po = obj_get_recent(t, ppath);
     if (!po)
         goto done; /* a group this tracker never saw (file opened for writing again) */
     if (po->kind == OBJ_DATASET) {
@@ -743,7 +758,7 @@ int jxv_on_attr_write_text(jxv_tracker *t, const char *parent, const char *name,
         free(ppath_owned);
         return 0;
     }
-    tobj *po = obj_get(t, ppath);
+    tobj *po = obj_get_recent(t, ppath);
     size_t nlen = strlen(name);
     if (po && po->kind == OBJ_DATASET && po->dtype_attr == 1 &&
         strcmp(name, JXV_DTYPE_ATTR) == 0) {

@@ -375,6 +375,20 @@ int jxv__utf8_valid(const char *s, size_t len)
 {
     size_t i = 0;
     while (i < len) {
+        /* Jaxon text is mostly ASCII: skip it eight bytes at a time. */
+        while (i + 8 <= len) {
+            uint64_t w;
+            memcpy(&w, s + i, 8);
+            if (w & 0x8080808080808080ULL)
+                break;
+            i += 8;
+        }
+        if (i < len && (unsigned char)s[i] < 0x80) {
+            i++;
+            continue;
+        }
+        if (i >= len)
+            break;
         uint32_t cp;
         size_t l = utf8_decode((const unsigned char *)s + i, len - i, &cp);
         if (!l)
@@ -539,8 +553,9 @@ char *jxv__attr_where_in(char *buf, size_t cap, const char *group, const char *n
     if (!group)
         group = "/";
     size_t gl = strlen(group), nuls = 0;
-    for (size_t i = 0; i < name_len; i++)
-        nuls += name[i] == '\0';
+    if (memchr(name, '\0', name_len))
+        for (size_t i = 0; i < name_len; i++)
+            nuls += name[i] == '\0';
     size_t need = gl + 1 + name_len + nuls + 1;
     char *out = buf && need <= cap ? buf : malloc(need);
     if (!out)
@@ -576,9 +591,9 @@ int jxv__is_normalised(const char *p)
         return 0;
     if (p[1] == '\0')
         return 1;
-    for (const char *s = p; *s; s++)
-        if (*s == '/' && (s[1] == '\0' || s[1] == '/' ||
-                          (s[1] == '.' && (s[2] == '/' || s[2] == '\0'))))
+    /* strchr jumps from slash to slash (paths are called for every attribute) */
+    for (const char *s = strchr(p, '/'); s; s = strchr(s + 1, '/'))
+        if (s[1] == '\0' || s[1] == '/' || (s[1] == '.' && (s[2] == '/' || s[2] == '\0')))
             return 0;
     return 1;
 }
@@ -587,14 +602,23 @@ int jxv__is_normalised(const char *p)
 
 static uint32_t map_hash(const char *key, size_t len)
 {
-    uint64_t h = 0xcbf29ce484222325ULL;
-    for (size_t i = 0; i < len; i++) {
+    /* Eight bytes per multiply (keys are paths and attribute names, hashed several times
+     * per attribute), then the bytes left one by one. */
+    uint64_t h = 0xcbf29ce484222325ULL ^ len;
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+        uint64_t w;
+        memcpy(&w, key + i, 8);
+        h = (h ^ w) * 0x100000001b3ULL;
+        h ^= h >> 29;
+    }
+    for (; i < len; i++) {
         h ^= (unsigned char)key[i];
         h *= 0x100000001b3ULL;
     }
-    /* FNV-1a mixes upwards only (its low bits depend on the low bits of the bytes), and the
-     * table indexes with the low bits: finish with a full 64-bit mix (murmur3 fmix64) so that
-     * similar keys ("'k1'", "'k2'", ...) spread and linear probes stay short. */
+    /* The multiplies mix upwards only (low bits depend on low bits), and the table indexes
+     * with the low bits: finish with a full 64-bit mix (murmur3 fmix64) so that similar keys
+     * ("'k1'", "'k2'", ...) spread and linear probes stay short. */
     h ^= h >> 33;
     h *= 0xff51afd7ed558ccdULL;
     h ^= h >> 33;
