@@ -5,15 +5,20 @@
  *
  * Untimed: INPUT (a file written by jaxon.save) is read into memory as a list of operations
  * in the writer's order (spec 3.11: a container's group and children before its attribute;
- * storage-hint attribute before its dataset). Timed, RUNS times: replay the operations into
- * OUTPUT with the same property lists (save), then open OUTPUT and read every attribute and
- * dataset back the way a reader does (H5Aiterate2 in creation order, open by name, read)
- * (load). Prints one JSON line per run: {"save": seconds, "load": seconds}. */
+ * storage-hint attribute before its dataset). Timed, RUNS times: replay the operations with
+ * the same property lists into a temporary file next to OUTPUT and replace OUTPUT with it
+ * the way jaxon.save does (flush, close, fsync, rename, fsync of the directory: a save that
+ * cannot lose the previous file is part of what jaxon.save promises, so the floor pays for it
+ * too) (save), then open OUTPUT and read every attribute and dataset back the way a reader
+ * does (H5Aiterate2 in creation order, open by name, read) (load). Prints one JSON line per
+ * run: {"save": seconds, "load": seconds}. */
+#include <fcntl.h>
 #include <hdf5.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 typedef enum { OP_GROUP_BEGIN, OP_GROUP_END, OP_ATTR, OP_DATASET } OpKind;
 
@@ -50,7 +55,7 @@ static Op *push(Ops *ops)
     return &ops->v[ops->n++];
 }
 
-static char *dup(const char *s)
+static char *dup_text(const char *s)
 {
     char *d = strdup(s);
     if (!d)
@@ -101,7 +106,7 @@ static void record_data(hid_t obj, int is_attr, Op *op)
 /* slot of an attribute name: "x:typehint" -> "x" unless the name ends with a quote */
 static char *slot_of(const char *name)
 {
-    char *s = dup(name);
+    char *s = dup_text(name);
     size_t n = strlen(s);
     if (n && s[n - 1] == '\'')
         return s;
@@ -122,7 +127,7 @@ static herr_t record_attr(hid_t loc, const char *name, const H5A_info_t *info, v
             die("cannot open child group");
         Op *b = push(r->ops);
         b->kind = OP_GROUP_BEGIN;
-        b->name = dup(slot);
+        b->name = dup_text(slot);
         hid_t gcpl = H5Gget_create_plist(g);
         unsigned flags = 0;
         H5Pget_attr_creation_order(gcpl, &flags);
@@ -134,7 +139,7 @@ static herr_t record_attr(hid_t loc, const char *name, const H5A_info_t *info, v
     }
     Op *op = push(r->ops);
     op->kind = OP_ATTR;
-    op->name = dup(name);
+    op->name = dup_text(name);
     hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
     if (a < 0)
         die("cannot open attribute");
@@ -144,7 +149,7 @@ static herr_t record_attr(hid_t loc, const char *name, const H5A_info_t *info, v
         hid_t d = H5Dopen2(r->loc, slot, H5P_DEFAULT);
         Op *dop = push(r->ops);
         dop->kind = OP_DATASET;
-        dop->name = dup(slot);
+        dop->name = dup_text(slot);
         record_data(d, 0, dop);
         H5Dclose(d);
     }
@@ -175,6 +180,27 @@ static void set_order(hid_t p)
     H5Pset_obj_track_times(p, 0);
 }
 
+static void fsync_path(const char *path, int directory)
+{
+    int fd = open(path, directory ? O_RDONLY | O_DIRECTORY : O_RDONLY);
+    if (fd < 0 || fsync(fd) < 0)
+        die("cannot fsync the output");
+    close(fd);
+}
+
+/* The durable replace of jaxon.save (pybridge/src/files.c): temp file, fsync, rename, fsync
+ * of the directory. */
+static void replace_durably(const char *tmp, const char *out)
+{
+    fsync_path(tmp, 0);
+    if (rename(tmp, out) < 0)
+        die("cannot rename the output");
+    const char *slash = strrchr(out, '/');
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - out) : 1, slash ? out : ".");
+    fsync_path(dir[0] ? dir : "/", 1);
+}
+
 static void replay(const Ops *ops, const char *out)
 {
     hid_t fcpl = H5Pcreate(H5P_FILE_CREATE), gcpl = H5Pcreate(H5P_GROUP_CREATE);
@@ -186,7 +212,9 @@ static void replay(const Ops *ops, const char *out)
     H5Pset_obj_track_times(dcpl, 0);
     H5Pset_create_intermediate_group(lcpl, 1);
     H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_LATEST); /* as jaxon.save */
-    hid_t f = H5Fcreate(out, H5F_ACC_TRUNC, fcpl, fapl);
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s.floor-tmp", out);
+    hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, fcpl, fapl);
     if (f < 0)
         die("cannot create output");
     hid_t stack[4096];
@@ -225,7 +253,10 @@ static void replay(const Ops *ops, const char *out)
         }
     }
     H5Gclose(stack[0]);
-    H5Fclose(f);
+    H5Fflush(f, H5F_SCOPE_GLOBAL); /* as jaxon.save */
+    if (H5Fclose(f) < 0)
+        die("cannot close the output");
+    replace_durably(tmp, out);
     H5Pclose(fcpl);
     H5Pclose(gcpl);
     H5Pclose(gcpl_plain);
