@@ -23,6 +23,8 @@ void *jxvol_attr_create(void *obj, const H5VL_loc_params_t *loc_params, const ch
     /* The path only serves the checks of attr_write. */
     jxvol_obj *a = jxvol_wrap_result(under, o, H5I_ATTR,
                                      skip || !under ? NULL : jxvol_loc_path(o, loc_params), dxpl_id);
+    /* A v2 node is complete at its attribute's create: annotate what it completed. */
+    jxvol_v_annotate_completed(a ? a : o, a != NULL, H5I_ATTR, dxpl_id);
     if (a) {
         a->npoints = npoints; /* a dataspace is fixed at create: attr_write need not ask */
         a->v_skip = skip;
@@ -65,8 +67,13 @@ herr_t jxvol_attr_write(void *attr, hid_t mem_type_id, const void *buf, hid_t dx
     if (jxvol_v_attr_write(o, mem_type_id, buf) < 0)
         return -1;
     const H5VL_class_t *uc = jxvol_under_cls(o);
-    return uc ? uc->attr_cls.write(o->under_object, mem_type_id, buf, dxpl_id, NULL)
-              : H5VLattr_write(o->under_object, o->under_vol_id, mem_type_id, buf, dxpl_id, NULL);
+    herr_t ret = uc ? uc->attr_cls.write(o->under_object, mem_type_id, buf, dxpl_id, NULL)
+                    : H5VLattr_write(o->under_object, o->under_vol_id, mem_type_id, buf,
+                                     dxpl_id, NULL);
+    /* A v1 node is complete once its text is written: annotate its group now, one link away
+     * from the attribute's object and fresh in the cache. */
+    jxvol_v_annotate_completed(o, ret >= 0, H5I_ATTR, dxpl_id);
+    return ret;
 }
 
 herr_t jxvol_attr_get(void *obj, H5VL_attr_get_args_t *args, hid_t dxpl_id, void **req)

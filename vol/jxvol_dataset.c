@@ -17,8 +17,12 @@ void *jxvol_dataset_create(void *obj, const H5VL_loc_params_t *loc_params, const
                      : H5VLdataset_create(o->under_object, loc_params, o->under_vol_id, name,
                                           lcpl_id, type_id, space_id, dcpl_id, dapl_id, dxpl_id,
                                           NULL);
-    /* name is NULL for H5Dcreate_anon: no path until the object is linked. */
-    return jxvol_wrap_result(under, o, H5I_DATASET, jxvol_child_path(o, loc_params, name), dxpl_id);
+    /* name is NULL for H5Dcreate_anon: no path until the object is linked. A v1 storage
+     * hint's dataset completes its node: annotate it while it is open. */
+    jxvol_obj *d = jxvol_wrap_result(under, o, H5I_DATASET,
+                                     jxvol_child_path(o, loc_params, name), dxpl_id);
+    jxvol_v_annotate_completed(d ? d : o, d != NULL, H5I_DATASET, dxpl_id);
+    return d;
 }
 
 void *jxvol_dataset_open(void *obj, const H5VL_loc_params_t *loc_params, const char *name,

@@ -54,6 +54,7 @@ void jxvol_fs_find_under_cls(jxvol_file_state *fs, void *under_file)
         cls->group_cls.create && cls->group_cls.open && cls->group_cls.close &&
         cls->dataset_cls.create && cls->dataset_cls.open && cls->dataset_cls.read &&
         cls->dataset_cls.write && cls->dataset_cls.get && cls->dataset_cls.close &&
-        cls->link_cls.create && cls->link_cls.get && cls->link_cls.specific)
+        cls->link_cls.create && cls->link_cls.get && cls->link_cls.specific &&
+        cls->object_cls.optional)
         fs->under_cls = cls;
 }

@@ -14,7 +14,10 @@ void *jxvol_group_create(void *obj, const H5VL_loc_params_t *loc_params, const c
                      : H5VLgroup_create(o->under_object, loc_params, o->under_vol_id, name,
                                         lcpl_id, gcpl_id, gapl_id, dxpl_id, NULL);
     /* name is NULL for H5Gcreate_anon: no path until the group is linked. */
-    return jxvol_wrap_result(under, o, H5I_GROUP, jxvol_child_path(o, loc_params, name), dxpl_id);
+    jxvol_obj *g = jxvol_wrap_result(under, o, H5I_GROUP, jxvol_child_path(o, loc_params, name),
+                                     dxpl_id);
+    jxvol_v_annotate_completed(g ? g : o, g != NULL, H5I_GROUP, dxpl_id);
+    return g;
 }
 
 void *jxvol_group_open(void *obj, const H5VL_loc_params_t *loc_params, const char *name,

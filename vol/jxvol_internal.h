@@ -57,6 +57,8 @@ typedef struct jxvol_file_state {
     int dirty;            /* tracker events since the last whole-tree check */
     int refused;          /* a strict refusal was reported to the application */
     int finish_reported;  /* the last whole-tree check found violations and reported them */
+    int comments;         /* the under connector takes object comments: 1 yes, -1 no, 0 not asked */
+    unsigned annotate_failures; /* comments that failed since the last warning */
 } jxvol_file_state;
 
 /* The wrapper around an under-connector object. */
@@ -214,6 +216,10 @@ int jxvol_v_link_move(const jxvol_obj *src, const H5VL_loc_params_t *lp1, const 
 int jxvol_v_object_copy(const jxvol_obj *src, const H5VL_loc_params_t *lp1, const char *src_name,
                         const jxvol_obj *dst, const H5VL_loc_params_t *lp2, const char *dst_name);
 int jxvol_v_link_delete(const jxvol_obj *o, const H5VL_loc_params_t *lp);
+/* After forwarding an attribute create/write or a group/dataset create (ok: it succeeded):
+ * annotates the object the event completed, when o's under object (of type obj_type) is that
+ * object or holds its node's attribute. Best effort, keeps the error stack. */
+void jxvol_v_annotate_completed(const jxvol_obj *o, int ok, H5I_type_t obj_type, hid_t dxpl_id);
 /* At flush (at_close 0) and close (1): the whole-tree rules and the annotations (object
  * comments). At flush, once the root attribute is written, strict mode returns -1 with the
  * violations pushed. At close it never fails: violations not reported before are printed on

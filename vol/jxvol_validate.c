@@ -491,27 +491,79 @@ int jxvol_v_link_delete(const jxvol_obj *o, const H5VL_loc_params_t *lp)
 
 /* ---- whole file -------------------------------------------------------------------------- */
 
-typedef struct annotate_ctx {
-    const jxvol_obj *file;
-    hid_t dxpl_id;
-    hid_t lapl_id;
-    int failures;
-} annotate_ctx;
-
-/* Sets one comment BY_NAME on the under file: annotations never add attributes or links. */
-static int annotate_one(const char *path, const char *text, void *ud)
+/* Whether the under connector of o's file takes object comments (asked once per file). */
+static int can_annotate(const jxvol_obj *o)
 {
-    annotate_ctx *ac = ud;
-    H5VL_loc_params_t lp = {.obj_type = H5I_FILE, .type = H5VL_OBJECT_BY_NAME};
-    lp.loc_data.loc_by_name.name = path;
-    lp.loc_data.loc_by_name.lapl_id = ac->lapl_id;
+    jxvol_file_state *fs = o->fs;
+    if (!fs->writable)
+        return 0;
+    if (fs->comments == 0) {
+        uint64_t flags = 0;
+        hid_t err = jxvol_stack_save();
+        fs->comments = H5VLintrospect_opt_query(o->under_object, o->under_vol_id,
+                                                H5VL_SUBCLS_OBJECT, H5VL_NATIVE_OBJECT_SET_COMMENT,
+                                                &flags) >= 0 &&
+                               (flags & H5VL_OPT_QUERY_SUPPORTED)
+                           ? 1
+                           : -1;
+        jxvol_stack_restore(err);
+    }
+    return fs->comments > 0;
+}
+
+/* Sets one object comment through the under connector: name relative to the under object
+ * under (of type obj_type), or the object itself when name is NULL. Annotations never add
+ * attributes or links. Returns the under connector's result. */
+static herr_t set_comment(const jxvol_obj *o, void *under, H5I_type_t obj_type, const char *name,
+                          const char *text, hid_t dxpl_id)
+{
+    H5VL_loc_params_t lp = {.obj_type = obj_type,
+                            .type = name ? H5VL_OBJECT_BY_NAME : H5VL_OBJECT_BY_SELF};
+    if (name) {
+        lp.loc_data.loc_by_name.name = name;
+        lp.loc_data.loc_by_name.lapl_id = H5P_LINK_ACCESS_DEFAULT;
+    }
     H5VL_native_object_optional_args_t na;
     na.set_comment.comment = text;
     H5VL_optional_args_t oa = {.op_type = H5VL_NATIVE_OBJECT_SET_COMMENT, .args = &na};
-    if (H5VLobject_optional(ac->file->under_object, &lp, ac->file->under_vol_id, &oa, ac->dxpl_id,
-                            NULL) < 0)
-        ac->failures++;
+    const H5VL_class_t *uc = jxvol_under_cls(o);
+    return uc ? uc->object_cls.optional(under, &lp, &oa, dxpl_id, NULL)
+              : H5VLobject_optional(under, &lp, o->under_vol_id, &oa, dxpl_id, NULL);
+}
+
+typedef struct annotate_ctx {
+    const jxvol_obj *obj; /* the wrapper whose under object is the location */
+    H5I_type_t obj_type;
+    hid_t dxpl_id;
+} annotate_ctx;
+
+/* Comments by full path from the file (at close) or relative to a fresh object (as nodes
+ * complete). A failure is counted and said once at close; annotation goes on. */
+static int annotate_one(const char *path, const char *text, void *ud)
+{
+    annotate_ctx *ac = ud;
+    hid_t err = jxvol_stack_save();
+    if (set_comment(ac->obj, ac->obj->under_object, ac->obj_type, path, text, ac->dxpl_id) < 0) {
+        ac->obj->fs->annotate_failures++;
+        jxvol_stack_restore(err);
+        return 1; /* not annotated: close tries again by full path */
+    }
+    jxvol_stack_restore(err);
     return 0;
+}
+
+void jxvol_v_annotate_completed(const jxvol_obj *o, int ok, H5I_type_t obj_type, hid_t dxpl_id)
+{
+    jxv_tracker *t = tracker_of(o);
+    if (!t)
+        return;
+    if (!ok || !can_annotate(o)) {
+        jxv_tracker_annotate_completed(t, NULL, NULL, NULL);
+        return;
+    }
+    annotate_ctx ac = {o, obj_type, dxpl_id};
+    /* An attribute wrapper's path is that of the object it is on. */
+    jxv_tracker_annotate_completed(t, o->path, annotate_one, &ac);
 }
 
 /* Writes the tracker's annotations as object comments; when the finished tree has
@@ -520,12 +572,9 @@ static int annotate_one(const char *path, const char *text, void *ud)
 static void annotate(jxvol_obj *file, hid_t dxpl_id, const jxv_report *rep)
 {
     jxv_tracker *t = file->fs->tracker;
-    uint64_t flags = 0;
     hid_t err = jxvol_stack_save();
-    if (H5VLintrospect_opt_query(file->under_object, file->under_vol_id, H5VL_SUBCLS_OBJECT,
-                                 H5VL_NATIVE_OBJECT_SET_COMMENT, &flags) >= 0 &&
-        (flags & H5VL_OPT_QUERY_SUPPORTED)) {
-        annotate_ctx ac = {file, dxpl_id, H5P_LINK_ACCESS_DEFAULT, 0};
+    if (can_annotate(file)) {
+        annotate_ctx ac = {file, H5I_FILE, dxpl_id};
         jxv_tracker_foreach_annotation(t, annotate_one, &ac);
         if (rep->count > 0) {
             const jxv_violation *v = &rep->items[0];
@@ -537,9 +586,11 @@ static void annotate(jxvol_obj *file, hid_t dxpl_id, const jxv_report *rep)
                      v->message ? v->message : "");
             annotate_one("/", text, &ac);
         }
-        if (ac.failures)
-            fprintf(stderr, "jaxon: warning: %d annotation(s) could not be written to %s\n",
-                    ac.failures, file->fs->filename ? file->fs->filename : "the file");
+        if (file->fs->annotate_failures)
+            fprintf(stderr, "jaxon: warning: %u annotation(s) could not be written to %s\n",
+                    file->fs->annotate_failures,
+                    file->fs->filename ? file->fs->filename : "the file");
+        file->fs->annotate_failures = 0;
     }
     jxvol_stack_restore(err);
 }

@@ -203,8 +203,23 @@ int jxv_tracker_finish(jxv_tracker *t, jxv_report *rep);
  * "dict, 3 entries", "list, 4 items; shared object, referenced 2 times", "dataclass
  * mymodule.Model, 3 fields", "numpy.ndarray data"; and once for "/" with the layout record
  * ("Jaxon layout v1.2.0"). Used by the connector at close to set object comments. */
-int jxv_tracker_foreach_annotation(const jxv_tracker *t,
+/* Objects annotated already (jxv_tracker_annotate_completed, an earlier call) are skipped
+ * unless their text changed since (a new reference to a shared object). fn returns 0 when it
+ * wrote the annotation (the object is marked), > 0 when it did not (tried again next time),
+ * < 0 to stop. */
+int jxv_tracker_foreach_annotation(jxv_tracker *t,
                                    int (*fn)(const char *path, const char *text, void *ud),
+                                   void *ud);
+/* The object (group or dataset) the last event completed, i.e. gave to its node, if any:
+ * fn(rel, its annotation) when loc_path is that object (rel NULL) or the group holding the
+ * node's attribute (rel: the object's name relative to it); other locations leave it to
+ * jxv_tracker_foreach_annotation. Lets the connector annotate an object while it is fresh
+ * in HDF5's cache and at most one link away, instead of by full path at close. fn returns
+ * as for jxv_tracker_foreach_annotation; fn NULL only forgets the object (the event was not
+ * forwarded successfully). Call after every attribute write, attribute create and dataset or
+ * group create. */
+int jxv_tracker_annotate_completed(jxv_tracker *t, const char *loc_path,
+                                   int (*fn)(const char *rel, const char *text, void *ud),
                                    void *ud);
 
 /* ---- whole-file checker --------------------------------------------------------------- */

@@ -33,6 +33,10 @@ typedef struct tobj {
     jxv_type dtype;          /* datasets: as created, when the connector knew it */
     int has_dtype;
     int dtype_attr;          /* JAXON_DTYPE extension: 1 created, 2 written */
+    /* The annotation on the file is current: written with its owner's refcount as it is now
+     * (a later reference changes the text, and close writes it again). */
+    uint8_t annotated;
+    uint32_t annotated_refs;
     /* This group's nodes by slot (a full attribute name is found through its slot: see
      * node_by_name). Per group rather than one table for the file: a writer works group by
      * group, so the small table stays in cache. */
@@ -69,6 +73,7 @@ struct jxv_tracker {
     tnode *root;
     tnode *last;     /* the node created last: its text write usually comes next */
     tobj *last_obj;  /* the group of the last attribute event: writers go group by group */
+    tobj *completed; /* the object the last event gave its node (jxv_tracker_annotate_completed) */
     char **extra;    /* attributes on "/" written before the file became Jaxon */
     size_t nextra, capextra;
 };
@@ -310,8 +315,9 @@ static int find_owned_dataset(jxv_tracker *t, tnode *n, tobj **out, const char *
     return 0;
 }
 
-static void take_owned(tnode *n, tobj *o)
+static void take_owned(jxv_tracker *t, tnode *n, tobj *o)
 {
+    t->completed = o;
     n->owned = o;
     o->owner = n;
     for (tobj *p = o->parent; p && p != n->parent; p = p->parent)
@@ -481,7 +487,7 @@ static int create_object(jxv_tracker *t, const char *parent, const char *name, i
         o->has_dtype = 1;
     }
     if (owner)
-        take_owned(owner, o);
+        take_owned(t, owner, o);
     return 0;
 }
 
@@ -602,7 +608,7 @@ static int attr_on_root(jxv_tracker *t, const char *name, size_t len, const jxv_
     }
     t->root = n;
     if (owned)
-        take_owned(n, owned);
+        take_owned(t, n, owned);
     if (info.kind != JXV_N_PENDING && info.kind != JXV_N_REF)
         n->registered = 1;
     return 0;
@@ -724,7 +730,7 @@ int jxv_on_attr_create(jxv_tracker *t, const char *parent, const char *name,
         goto done;
     }
     if (owned)
-        take_owned(n, owned);
+        take_owned(t, n, owned);
     if (info.kind != JXV_N_PENDING && info.kind != JXV_N_REF)
         n->registered = 1;
 done:
@@ -834,7 +840,7 @@ int jxv_on_attr_write_text(jxv_tracker *t, const char *parent, const char *name,
     n->expect_path = expect;
     JXV_WHERE_FREE(where, wbuf);
     if (owned)
-        take_owned(n, owned);
+        take_owned(t, n, owned);
     if (target)
         target->refcount++;
     n->written = 1;
@@ -1014,7 +1020,48 @@ static void describe_container(const jxv_tracker *t, const tnode *n, jxv_buf *b)
         jxv__buf_add(b, ")", 1);
 }
 
-int jxv_tracker_foreach_annotation(const jxv_tracker *t,
+/* The annotation of o into b (emptied first); 0 when o has none (not a node's object). */
+static int annotation_text(const jxv_tracker *t, const tobj *o, jxv_buf *b)
+{
+    b->len = 0;
+    if (b->data)
+        b->data[0] = '\0';
+    if (!o->parent) {
+        jxv__buf_adds(b, "Jaxon layout v");
+        jxv__buf_adds(b, t->layout == JXV_LAYOUT_V1 ? "1.2.0" : (t->version[0] ? t->version : "2"));
+        jxv__buf_adds(b, " (written through the jaxon VOL connector)");
+        return 1;
+    }
+    if (!o->owner)
+        return 0;
+    const tnode *n = o->owner;
+    if (n->info.kind == JXV_N_CONTAINER) {
+        describe_container(t, n, b);
+    } else {
+        jxv__buf_adds(b, jxv__dhint_name(n->info.data));
+        if (n->info.data == JXV_D_JAX && n->info.jax_dtype) {
+            jxv__buf_add(b, "[", 1);
+            jxv__buf_add(b, n->info.jax_dtype, n->info.jax_len);
+            jxv__buf_add(b, "]", 1);
+        }
+        jxv__buf_adds(b, " data");
+    }
+    if (n->refcount) {
+        char num[80];
+        snprintf(num, sizeof num, "; shared object, referenced %u time%s", (unsigned)n->refcount,
+                 n->refcount == 1 ? "" : "s");
+        jxv__buf_adds(b, num);
+    }
+    return 1;
+}
+
+static void mark_annotated(tobj *o)
+{
+    o->annotated = 1;
+    o->annotated_refs = o->owner ? o->owner->refcount : 0;
+}
+
+int jxv_tracker_foreach_annotation(jxv_tracker *t,
                                    int (*fn)(const char *path, const char *text, void *ud),
                                    void *ud)
 {
@@ -1023,42 +1070,56 @@ int jxv_tracker_foreach_annotation(const jxv_tracker *t,
     jxv_buf b = {0};
     int r = 0;
     for (size_t i = 0; i < t->nobj && r == 0; i++) {
-        const tobj *o = t->objv[i];
-        b.len = 0;
-        if (b.data)
-            b.data[0] = '\0';
-        if (!o->parent) {
-            jxv__buf_adds(&b, "Jaxon layout v");
-            jxv__buf_adds(&b, t->layout == JXV_LAYOUT_V1 ? "1.2.0"
-                                                         : (t->version[0] ? t->version : "2"));
-            jxv__buf_adds(&b, " (written through the jaxon VOL connector)");
-        } else if (o->owner) {
-            const tnode *n = o->owner;
-            if (n->info.kind == JXV_N_CONTAINER) {
-                describe_container(t, n, &b);
-            } else {
-                jxv__buf_adds(&b, jxv__dhint_name(n->info.data));
-                if (n->info.data == JXV_D_JAX && n->info.jax_dtype) {
-                    jxv__buf_add(&b, "[", 1);
-                    jxv__buf_add(&b, n->info.jax_dtype, n->info.jax_len);
-                    jxv__buf_add(&b, "]", 1);
-                }
-                jxv__buf_adds(&b, " data");
-            }
-            if (n->refcount) {
-                char num[80];
-                snprintf(num, sizeof num, "; shared object, referenced %u time%s",
-                         (unsigned)n->refcount, n->refcount == 1 ? "" : "s");
-                jxv__buf_adds(&b, num);
-            }
-        } else {
+        tobj *o = t->objv[i];
+        if (o->annotated && o->parent && o->annotated_refs == o->owner->refcount)
+            continue; /* written when its node completed, and still true */
+        if (!annotation_text(t, o, &b))
             continue;
-        }
         if (b.oom) {
             r = -1;
             break;
         }
         r = fn(o->path, b.data, ud);
+        if (r == 0)
+            mark_annotated(o);
+        else if (r > 0)
+            r = 0; /* not written, go on */
+    }
+    jxv__buf_free(&b);
+    return r;
+}
+
+int jxv_tracker_annotate_completed(jxv_tracker *t, const char *loc_path,
+                                   int (*fn)(const char *rel, const char *text, void *ud),
+                                   void *ud)
+{
+    if (!t)
+        return 0;
+    tobj *o = t->completed;
+    t->completed = NULL;
+    if (!o || !fn || !o->owner || !t->is_jaxon || !loc_path)
+        return 0;
+    /* The location is the object itself, or the group holding the node's attribute: then
+     * the object is its slot there (a v1 key with '/' goes through intermediate groups,
+     * still below that group). Any other location: left to the pass at close. */
+    const tobj *g = o->owner->parent;
+    size_t gl = g->path_len == 1 ? 0 : g->path_len;
+    const char *rel;
+    if (strcmp(loc_path, o->path) == 0)
+        rel = NULL;
+    else if (strcmp(loc_path, g->path) == 0 && o->path_len > gl + 1 &&
+             memcmp(o->path, g->path, gl) == 0 && o->path[gl] == '/')
+        rel = o->path + gl + 1;
+    else
+        return 0;
+    jxv_buf b = {0};
+    int r = 0;
+    if (annotation_text(t, o, &b) && !b.oom) {
+        r = fn(rel, b.data, ud);
+        if (r == 0)
+            mark_annotated(o);
+        else if (r > 0)
+            r = 0;
     }
     jxv__buf_free(&b);
     return r;
