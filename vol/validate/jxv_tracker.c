@@ -1071,8 +1071,11 @@ int jxv_tracker_foreach_annotation(jxv_tracker *t,
     int r = 0;
     for (size_t i = 0; i < t->nobj && r == 0; i++) {
         tobj *o = t->objv[i];
+        /* Written when its node completed (or by an earlier pass) and still true. The
+         * layout record on "/" is written every time: it replaces the INVALID comment an
+         * earlier finish with violations may have left. */
         if (o->annotated && o->parent && o->annotated_refs == o->owner->refcount)
-            continue; /* written when its node completed, and still true */
+            continue;
         if (!annotation_text(t, o, &b))
             continue;
         if (b.oom) {

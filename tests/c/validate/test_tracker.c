@@ -64,6 +64,11 @@ static int note(const char *path, const char *text_, void *ud)
     return 0;
 }
 
+static int note_self(const char *rel, const char *text_, void *ud)
+{
+    return note(rel ? rel : "(self)", text_, ud);
+}
+
 static const char *note_of(const notes *nt, const char *path)
 {
     for (int i = 0; i < nt->n && i < 16; i++)
@@ -223,6 +228,65 @@ static void tracker_should_count_references_to_shared_objects(void)
     OK(jxv_tracker_foreach_annotation(t, note, &nt));
     ASSERT_STREQ(note_of(&nt, "/JAXON_ROOT/'b'"),
                  "list, 3 items; shared object, referenced 2 times");
+    TEARDOWN();
+}
+
+/* What the connector does after each forwarded event: annotate the object the event
+ * completed, from the location it holds (loc). */
+static void annotate_now(jxv_tracker *t, const char *loc, notes *nt)
+{
+    jxv_tracker_annotate_completed(t, loc, note, nt);
+}
+
+static void tracker_should_annotate_objects_as_they_complete_and_only_changes_at_close(void)
+{
+    SETUP();
+    notes now = {0};
+    OK(group(t, "/", "JAXON_ROOT", &rep));
+    annotate_now(t, "/JAXON_ROOT", &now);
+    OK(group(t, "/JAXON_ROOT", "'b'", &rep));
+    OK(text(t, "/JAXON_ROOT/'b'", "0", "'shared'", &rep));
+    annotate_now(t, "/JAXON_ROOT/'b'", &now);
+    ASSERT_EQ_INT(now.n, 0); /* nothing completed yet */
+    OK(text(t, "/JAXON_ROOT", "'b'", "list", &rep));
+    annotate_now(t, "/JAXON_ROOT", &now); /* from the group holding the attribute */
+    ASSERT_EQ_INT(now.n, 1);
+    ASSERT_STREQ(now.path[0], "'b'");
+    ASSERT_STREQ(now.text[0], "list, 1 item");
+    /* a storage-hint dataset completes at its create: the location is the dataset itself,
+     * which the callback sees as rel NULL */
+    OK(text(t, "/JAXON_ROOT", "'z'", "numpy.ndarray", &rep));
+    jxv_type d = F64_VEC(2);
+    OK(jxv_on_dataset_create(t, "/JAXON_ROOT", "'z'", &d, &rep));
+    notes self = {0};
+    jxv_tracker_annotate_completed(t, "/JAXON_ROOT/'z'", note_self, &self);
+    ASSERT_EQ_INT(self.n, 1);
+    ASSERT_STREQ(self.path[0], "(self)");
+    ASSERT_STREQ(self.text[0], "numpy.ndarray data");
+    /* a location that is neither leaves the object to the pass at close */
+    OK(group(t, "/JAXON_ROOT", "'c'", &rep));
+    OK(text(t, "/JAXON_ROOT/'c'", "0", "int(1)", &rep));
+    OK(text(t, "/JAXON_ROOT", "'c'", "tuple", &rep));
+    annotate_now(t, "/elsewhere", &now);
+    ASSERT_EQ_INT(now.n, 1);
+    OK(text(t, "/JAXON_ROOT", "'d':ref", "/JAXON_ROOT/'b'", &rep)); /* 'b' changes */
+    OK(text(t, "/", "JAXON_ROOT", "dict", &rep));
+    OK(jxv_tracker_finish(t, &rep));
+    ASSERT_CLEAN(&rep);
+    notes closing = {0};
+    OK(jxv_tracker_foreach_annotation(t, note, &closing));
+    ASSERT_STREQ(note_of(&closing, "/JAXON_ROOT/'b'"),
+                 "list, 1 item; shared object, referenced 1 time");
+    ASSERT_STREQ(note_of(&closing, "/JAXON_ROOT/'c'"), "tuple, 1 item");
+    ASSERT_STREQ(note_of(&closing, "/JAXON_ROOT"), "dict, 4 entries");
+    ASSERT_TRUE(note_of(&closing, "/JAXON_ROOT/'z'") == NULL); /* written, unchanged */
+    ASSERT_TRUE(note_of(&closing, "/") != NULL);
+    /* a second pass writes only the layout record on "/" again (it replaces the INVALID
+     * comment of an earlier finish that found violations) */
+    notes again = {0};
+    OK(jxv_tracker_foreach_annotation(t, note, &again));
+    ASSERT_EQ_INT(again.n, 1);
+    ASSERT_STREQ(again.path[0], "/");
     TEARDOWN();
 }
 
@@ -740,6 +804,7 @@ int main(void)
     RUN(tracker_should_accept_a_v2_save);
     RUN(tracker_should_accept_v2_slash_keys_and_empty_buffers);
     RUN(tracker_should_accept_zero_padded_indices_of_lists_beyond_65535_items);
+    RUN(tracker_should_annotate_objects_as_they_complete_and_only_changes_at_close);
     RUN(tracker_should_refuse_zero_padded_indices_of_small_or_mixed_lists);
     RUN(tracker_should_handle_fifty_thousand_nodes_quickly);
     RUN(tracker_should_refuse_an_index_out_of_order);
