@@ -333,6 +333,46 @@ static int save_reference(Saver *s, hid_t g, const char *slot, size_t slot_len, 
     return rc;
 }
 
+/* The HDF5 type of d: from the save's cache for plain numeric dtypes (*owned 0), else a
+ * new type the caller closes (*owned 1). -1 with an exception set on failure. */
+static hid_t numeric_type(Saver *s, PyArray_Descr *d, int *owned)
+{
+    int tn = d->type_num;
+    *owned = 0;
+    if (tn >= 0 && (tn <= NPY_CLONGDOUBLE || tn == NPY_HALF)) {
+        int big = d->byteorder == '>' || (d->byteorder == '=' && PY_BIG_ENDIAN);
+        size_t k = (size_t)tn * 2 + (size_t)big;
+        if (s->num_types[k] < 0)
+            s->num_types[k] = jx_h5type_from_descr(d);
+        return s->num_types[k];
+    }
+    *owned = 1;
+    return jx_h5type_from_descr(d);
+}
+
+/* The dataspace for an array of nd dimensions: the save's scalar space or its last simple
+ * space when the shape repeats; never closed by the caller. -1 if HDF5 fails. */
+static hid_t array_space(Saver *s, int nd, const npy_intp *shape)
+{
+    if (nd == 0)
+        return s->scalar_space;
+    hsize_t dims[NPY_MAXDIMS];
+    for (int i = 0; i < nd; i++)
+        dims[i] = (hsize_t)shape[i];
+    if (s->shape_space >= 0 && s->shape_nd == nd &&
+        memcmp(s->shape_dims, dims, (size_t)nd * sizeof dims[0]) == 0)
+        return s->shape_space;
+    hid_t sp = H5Screate_simple(nd, dims, NULL);
+    if (sp < 0)
+        return -1;
+    if (s->shape_space >= 0)
+        H5Sclose(s->shape_space);
+    s->shape_space = sp;
+    s->shape_nd = nd;
+    memcpy(s->shape_dims, dims, (size_t)nd * sizeof dims[0]);
+    return sp;
+}
+
 static int save_numeric_scalar(Saver *s, hid_t g, const char *slot, PyObject *obj)
 {
     PyArray_Descr *d = PyArray_DescrFromScalar(obj);
@@ -346,10 +386,13 @@ static int save_numeric_scalar(Saver *s, hid_t g, const char *slot, PyObject *ob
         goto done;
     }
     PyArray_ScalarAsCtype(obj, data);
-    t = jx_h5type_from_descr(d);
+    int owned;
+    t = numeric_type(s, d, &owned);
     if (t < 0)
         goto done;
     rc = write_attr(s, g, slot, t, s->scalar_space, data);
+    if (!owned)
+        t = -1;
 done:
     if (t >= 0)
         H5Tclose(t);
@@ -380,7 +423,7 @@ int jx_sv_array(Saver *s, hid_t g, const char *slot, size_t slot_len, const char
                       PyObject *key, PyArrayObject *arr)
 {
     PyArrayObject *c = NULL;
-    hid_t t = -1, space = -1, d = -1;
+    hid_t t = -1, t_cached = -1, space = -1, d = -1;
     Buf name;
     int rc = -1;
     buf_init(&name);
@@ -391,21 +434,16 @@ int jx_sv_array(Saver *s, hid_t g, const char *slot, size_t slot_len, const char
         arr = c;
     }
     const char *exact = NULL;
+    int t_owned = 1;
     t = PyArray_DESCR(arr)->type_num >= NPY_USERDEF ? jx_h5type_exact(PyArray_DESCR(arr), &exact)
-                                                     : jx_h5type_from_descr(PyArray_DESCR(arr));
+                                                     : numeric_type(s, PyArray_DESCR(arr), &t_owned);
     if (t < 0) {
         prefix_type_error(s);
         goto done;
     }
-    int nd = PyArray_NDIM(arr);
-    if (nd == 0) {
-        space = H5Screate(H5S_SCALAR);
-    } else {
-        hsize_t dims[NPY_MAXDIMS];
-        for (int i = 0; i < nd; i++)
-            dims[i] = (hsize_t)PyArray_DIM(arr, i);
-        space = H5Screate_simple(nd, dims, NULL);
-    }
+    if (!t_owned)
+        t_cached = t;
+    space = array_space(s, PyArray_NDIM(arr), PyArray_DIMS(arr));
     if (space < 0) {
         fail_h5(s, "cannot describe the shape of", slot);
         goto done;
@@ -453,9 +491,7 @@ int jx_sv_array(Saver *s, hid_t g, const char *slot, size_t slot_len, const char
 done:
     if (d >= 0 && H5Dclose(d) < 0 && rc == 0)
         rc = fail_h5(s, "cannot close dataset", name.p);
-    if (space >= 0)
-        H5Sclose(space);
-    if (t >= 0)
+    if (t >= 0 && t != t_cached) /* the space always belongs to the save (array_space) */
         H5Tclose(t);
     Py_XDECREF(c);
     buf_free(&name);
@@ -1083,9 +1119,14 @@ static void saver_close(Saver *s)
             H5Pclose(*ids[i]);
     if (s->scalar_space >= 0)
         H5Sclose(s->scalar_space);
+    if (s->shape_space >= 0)
+        H5Sclose(s->shape_space);
     for (size_t i = 0; i < JX_STR_TYPE_CACHE; i++)
         if (s->str_types[i] >= 0)
             H5Tclose(s->str_types[i]);
+    for (size_t i = 0; i < JX_NUM_TYPE_SLOTS; i++)
+        if (s->num_types[i] >= 0)
+            H5Tclose(s->num_types[i]);
     jx_memo_clear(&s->memo);
     PyMem_Free(s->path);
     PyMem_Free(s->frames);
@@ -1098,8 +1139,11 @@ int jx_save_tree(JxState *st, hid_t file_id, PyObject *pytree, const JxSaveOptio
     s.st = st;
     s.o = opts;
     s.gcpl = s.gcpl_untracked = s.lcpl_ascii = s.lcpl_utf8 = s.dcpl = s.scalar_space = -1;
+    s.shape_space = -1;
     for (size_t i = 0; i < JX_STR_TYPE_CACHE; i++)
         s.str_types[i] = -1;
+    for (size_t i = 0; i < JX_NUM_TYPE_SLOTS; i++)
+        s.num_types[i] = -1;
     hid_t root = -1;
     int rc = -1;
     if (saver_open(&s) < 0)

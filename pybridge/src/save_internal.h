@@ -20,12 +20,23 @@ typedef struct Frame {
     Py_ssize_t index; /* list/tuple/set position or dict entry number */
 } Frame;
 
+/* type numbers NPY_BOOL .. NPY_CLONGDOUBLE and NPY_HALF, in two byte orders */
+#define JX_NUM_TYPE_SLOTS ((NPY_HALF + 1) * 2)
+
 typedef struct Saver {
     JxState *st;
     const JxSaveOptions *o;
     JxMemo memo;
     hid_t gcpl, gcpl_untracked, lcpl_ascii, lcpl_utf8, dcpl, scalar_space;
     hid_t str_types[JX_STR_TYPE_CACHE];
+    /* Plain numeric dtypes map to one HDF5 type per (type number, byte order): made once per
+     * save rather than an H5Tcopy + H5Tclose per array or numpy scalar (two public calls,
+     * and the connector then recognises the id from its memo). */
+    hid_t num_types[JX_NUM_TYPE_SLOTS];
+    /* The dataspace of the last array with dimensions, reused by the next of that shape. */
+    hid_t shape_space;
+    int shape_nd;
+    hsize_t shape_dims[NPY_MAXDIMS];
     /* escaped reference path of the group being written ("" for "/") */
     char *path;
     size_t path_len, path_cap;

@@ -96,6 +96,9 @@ int jxv_describe_valid(hid_t type_id, hid_t space_id, jxv_type *out);
  * copy of each type: one H5Tequal against the copy proves the caller's type unchanged (a
  * transient type can be modified under the same id, so the id alone proves nothing). */
 #define JXV_TYPE_MEMO_SIZE 8
+/* Dataspaces the same way (H5Sextent_equal against an H5Scopy): a simple dataspace takes
+ * three calls to describe, and a writer of many arrays of one shape uses one id. */
+#define JXV_SPACE_MEMO_SIZE 4
 typedef struct jxv_type_memo {
     struct {
         hid_t app;   /* the caller's id, H5I_INVALID_HID if the entry is free */
@@ -103,6 +106,13 @@ typedef struct jxv_type_memo {
         jxv_type ty; /* the datatype part of the description */
     } e[JXV_TYPE_MEMO_SIZE];
     unsigned next;   /* round-robin replacement */
+    struct {
+        hid_t app, copy; /* as above, with H5Scopy */
+        jxv_skind space;
+        int rank;
+        uint64_t npoints;
+    } s[JXV_SPACE_MEMO_SIZE];
+    unsigned snext;
 } jxv_type_memo;
 
 void jxv_type_memo_init(jxv_type_memo *m);

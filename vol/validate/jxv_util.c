@@ -265,6 +265,8 @@ void jxv_type_memo_init(jxv_type_memo *m)
     memset(m, 0, sizeof *m);
     for (size_t i = 0; i < JXV_TYPE_MEMO_SIZE; i++)
         m->e[i].app = m->e[i].copy = H5I_INVALID_HID;
+    for (size_t i = 0; i < JXV_SPACE_MEMO_SIZE; i++)
+        m->s[i].app = m->s[i].copy = H5I_INVALID_HID;
 }
 
 void jxv_type_memo_clear(jxv_type_memo *m)
@@ -272,6 +274,9 @@ void jxv_type_memo_clear(jxv_type_memo *m)
     for (size_t i = 0; i < JXV_TYPE_MEMO_SIZE; i++)
         if (m->e[i].copy >= 0 && H5Iis_valid(m->e[i].copy) > 0)
             H5Tclose(m->e[i].copy);
+    for (size_t i = 0; i < JXV_SPACE_MEMO_SIZE; i++)
+        if (m->s[i].copy >= 0 && H5Iis_valid(m->s[i].copy) > 0)
+            H5Sclose(m->s[i].copy);
     jxv_type_memo_init(m);
 }
 
@@ -312,15 +317,51 @@ int jxv_describe_type_memo(jxv_type_memo *m, hid_t type_id, jxv_type *out)
     return 0;
 }
 
-int jxv_describe_memo(jxv_type_memo *m, hid_t type_id, hid_t space_id, jxv_type *out)
+/* The dataspace part of jxv_describe_memo (same pattern as the datatype part). */
+static int describe_space_memo(jxv_type_memo *m, hid_t space_id, jxv_type *out)
 {
-    if (jxv_describe_type_memo(m, type_id, out) < 0)
-        return -1;
+    size_t i;
+    for (i = 0; i < JXV_SPACE_MEMO_SIZE && m->s[i].app != space_id; i++)
+        ;
+    if (i < JXV_SPACE_MEMO_SIZE) {
+        htri_t same = H5Sextent_equal(space_id, m->s[i].copy);
+        if (same > 0) {
+            out->space = m->s[i].space;
+            out->rank = m->s[i].rank;
+            out->npoints = m->s[i].npoints;
+            return 0;
+        }
+        if (same < 0) { /* our copy is gone (see jxv_describe_type_memo) */
+            H5Eclear2(H5E_DEFAULT);
+            m->s[i].copy = H5I_INVALID_HID;
+        }
+    } else {
+        i = m->snext;
+        m->snext = (m->snext + 1) % JXV_SPACE_MEMO_SIZE;
+    }
     if (describe_space_calls(space_id, out) < 0) {
         H5Eclear2(H5E_DEFAULT);
         return -1;
     }
+    if (m->s[i].copy >= 0)
+        H5Sclose(m->s[i].copy);
+    m->s[i].app = space_id;
+    m->s[i].copy = H5Scopy(space_id);
+    m->s[i].space = out->space;
+    m->s[i].rank = out->rank;
+    m->s[i].npoints = out->npoints;
+    if (m->s[i].copy < 0) {
+        H5Eclear2(H5E_DEFAULT);
+        m->s[i].app = H5I_INVALID_HID;
+    }
     return 0;
+}
+
+int jxv_describe_memo(jxv_type_memo *m, hid_t type_id, hid_t space_id, jxv_type *out)
+{
+    if (jxv_describe_type_memo(m, type_id, out) < 0)
+        return -1;
+    return describe_space_memo(m, space_id, out);
 }
 
 /* ---- strings -------------------------------------------------------------------------- */

@@ -1,5 +1,5 @@
-/* The datatype memo (jxv_describe_memo): the same descriptions as jxv_describe, a type
- * modified under the same id is described anew, a copy closed behind the memo's back is
+/* The datatype memo (jxv_describe_memo): the same descriptions as jxv_describe, a type or
+ * dataspace modified under the same id is described anew, a copy closed behind the memo's back is
  * recovered from, the error stack stays empty, and clearing closes every copy. */
 #include "jxv.h"
 #include "test.h"
@@ -70,6 +70,47 @@ static void memo_should_notice_a_type_modified_under_the_same_id(void)
     H5Tclose(t);
 }
 
+static void memo_should_notice_a_dataspace_modified_under_the_same_id(void)
+{
+    jxv_type_memo m;
+    jxv_type_memo_init(&m);
+    hsize_t dims[3] = {2, 3, 4};
+    hid_t sp = H5Screate_simple(1, dims, NULL);
+    jxv_type ty;
+    ASSERT_EQ_INT(jxv_describe_memo(&m, H5T_NATIVE_DOUBLE, sp, &ty), 0);
+    ASSERT_EQ_INT(ty.space, JXV_S_SIMPLE);
+    ASSERT_EQ_INT(ty.npoints, 2);
+    ASSERT_EQ_INT(jxv_describe_memo(&m, H5T_NATIVE_DOUBLE, sp, &ty), 0); /* from the memo */
+    ASSERT_EQ_INT(ty.rank, 1);
+    H5Sset_extent_simple(sp, 3, dims, NULL);
+    ASSERT_EQ_INT(jxv_describe_memo(&m, H5T_NATIVE_DOUBLE, sp, &ty), 0);
+    ASSERT_EQ_INT(ty.rank, 3);
+    ASSERT_EQ_INT(ty.npoints, 24);
+    H5Sset_extent_none(sp);
+    ASSERT_EQ_INT(jxv_describe_memo(&m, H5T_NATIVE_DOUBLE, sp, &ty), 0);
+    ASSERT_EQ_INT(ty.space, JXV_S_NULL);
+    ASSERT_EQ_INT(ty.npoints, 0);
+    /* a copy closed behind the memo's back is recovered from, as for datatypes */
+    for (size_t i = 0; i < JXV_SPACE_MEMO_SIZE; i++)
+        if (m.s[i].app == sp)
+            H5Sclose(m.s[i].copy);
+    H5Sset_extent_simple(sp, 2, dims, NULL);
+    int rc;
+    H5E_BEGIN_TRY { rc = jxv_describe_memo(&m, H5T_NATIVE_DOUBLE, sp, &ty); }
+    H5E_END_TRY
+    ASSERT_EQ_INT(rc, 0);
+    ASSERT_EQ_INT(ty.npoints, 6);
+    ASSERT_EQ_INT(H5Eget_num(H5E_DEFAULT), 0);
+    hid_t copy = H5I_INVALID_HID;
+    for (size_t i = 0; i < JXV_SPACE_MEMO_SIZE; i++)
+        if (m.s[i].app == sp)
+            copy = m.s[i].copy;
+    ASSERT_TRUE(H5Iis_valid(copy) > 0);
+    jxv_type_memo_clear(&m);
+    ASSERT_TRUE(H5Iis_valid(copy) <= 0);
+    H5Sclose(sp);
+}
+
 static void memo_should_recover_when_its_copy_was_closed(void)
 {
     jxv_type_memo m;
@@ -122,6 +163,7 @@ int main(void)
 {
     RUN(memo_should_describe_like_jxv_describe);
     RUN(memo_should_notice_a_type_modified_under_the_same_id);
+    RUN(memo_should_notice_a_dataspace_modified_under_the_same_id);
     RUN(memo_should_recover_when_its_copy_was_closed);
     RUN(memo_should_keep_at_most_its_size_and_close_every_copy_when_cleared);
     return test_summary();
