@@ -94,8 +94,11 @@ int jxv_describe_valid(hid_t type_id, hid_t space_id, jxv_type *out);
  * context), per attribute. A writer uses few datatypes again and again (jaxon.save keeps
  * one string type per length), so the memo keeps the last few descriptions with a private
  * copy of each type: one H5Tequal against the copy proves the caller's type unchanged (a
- * transient type can be modified under the same id, so the id alone proves nothing). */
-#define JXV_TYPE_MEMO_SIZE 8
+ * transient type can be modified under the same id, so the id alone proves nothing). 32
+ * entries: a pytree of mixed scalars cycles through more than 8 text lengths (8 entries
+ * missed often enough on the random-tree benchmark to cost 0.6 M instructions per 1,000
+ * attributes). */
+#define JXV_TYPE_MEMO_SIZE 32
 /* Dataspaces the same way (H5Sextent_equal against an H5Scopy): a simple dataspace takes
  * three calls to describe, and a writer of many arrays of one shape uses one id. */
 #define JXV_SPACE_MEMO_SIZE 4
