@@ -220,6 +220,26 @@ static int is_ascii(const char *p, size_t n)
 
 /* ---- atoms ------------------------------------------------------------------------------- */
 
+/* Decimal digits of v, zero-padded to width, at out (room for 24 + width bytes); returns
+ * the length. snprintf costs ~1,000 instructions a call, and every list item's name and
+ * every int needs one. */
+static size_t format_decimal(char *out, unsigned long long v, int width)
+{
+    char tmp[24];
+    size_t n = 0;
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    size_t len = 0;
+    for (int pad = width - (int)n; pad > 0; pad--)
+        out[len++] = '0';
+    while (n)
+        out[len++] = tmp[--n];
+    out[len] = '\0';
+    return len;
+}
+
 /* Appends the text atom of an atom-typed obj (None, Ellipsis, bool, int, float, complex,
  * range, slice, str). Returns 1 if obj is an atom, 0 if not, -1 on error. */
 static int atom_text(Saver *s, PyObject *obj, Buf *b)
@@ -237,9 +257,13 @@ static int atom_text(Saver *s, PyObject *obj, Buf *b)
         int overflow;
         long long v = PyLong_AsLongLongAndOverflow(obj, &overflow);
         if (!overflow) {
-            char tmp[40];
-            int k = snprintf(tmp, sizeof tmp, "int(%lld)", v);
-            return buf_add(b, tmp, (size_t)k) < 0 ? -1 : 1;
+            char tmp[40] = "int(";
+            size_t k = 4;
+            if (v < 0)
+                tmp[k++] = '-';
+            k += format_decimal(tmp + k, v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v, 0);
+            tmp[k++] = ')';
+            return buf_add(b, tmp, k) < 0 ? -1 : 1;
         }
         PyObject *r = PyObject_Repr(obj); /* > 4300 digits raise ValueError here */
         if (!r)
@@ -736,12 +760,18 @@ int jx_sv_container(Saver *s, hid_t g, const char *slot, size_t slot_len, PyObje
                     jx_sv_node(s, child, key_text.p, key_text.len, v) < 0 ? note_path(s) : 0;
                 s->nframes--;
             } else {
-                int kn = snprintf(num, sizeof num, "key(%zd)", i);
+                memcpy(num, "key(", 4);
+                int kn = 4 + (int)format_decimal(num + 4, (unsigned long long)i, 0);
+                num[kn++] = ')';
+                num[kn] = '\0';
                 r = push_frame(s, FRAME_DICT_KEY, k, i) < 0 ||
                     jx_sv_node(s, child, num, (size_t)kn, k) < 0 ? note_path(s) : 0;
                 s->nframes--;
                 if (r == 0) {
-                    kn = snprintf(num, sizeof num, "value(%zd)", i);
+                    memcpy(num, "value(", 6);
+                    kn = 6 + (int)format_decimal(num + 6, (unsigned long long)i, 0);
+                    num[kn++] = ')';
+                    num[kn] = '\0';
                     r = push_frame(s, FRAME_DICT_VALUE, k, i) < 0 ||
                         jx_sv_node(s, child, num, (size_t)kn, v) < 0 ? note_path(s) : 0;
                     s->nframes--;
@@ -768,7 +798,7 @@ int jx_sv_container(Saver *s, hid_t g, const char *slot, size_t slot_len, PyObje
             goto done;
         Py_ssize_t m = PyTuple_GET_SIZE(seq);
         for (Py_ssize_t i = 0; i < m; i++) {
-            int kn = snprintf(num, sizeof num, "%0*zd", width, i);
+            int kn = (int)format_decimal(num, (unsigned long long)i, width);
             if (push_frame(s, fk, NULL, i) < 0)
                 goto done;
             int r = jx_sv_node(s, child, num, (size_t)kn, PyTuple_GET_ITEM(seq, i));

@@ -971,13 +971,25 @@ static void last_tag(const char *tags, size_t len, const char **tag, size_t *tl)
     *tl = (size_t)(tags + len - h);
 }
 
+/* Appends the decimal text of v (snprintf costs ~1,000 instructions; annotations are written
+ * for every container). */
+static void buf_add_u64(jxv_buf *b, uint64_t v)
+{
+    char tmp[24];
+    size_t n = sizeof tmp;
+    do {
+        tmp[--n] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    jxv__buf_add(b, tmp + n, sizeof tmp - n);
+}
+
 static void describe_container(const jxv_tracker *t, const tnode *n, jxv_buf *b)
 {
     const tobj *g = n->owned;
     int dict = n->info.tag == JXV_TAG_DICT;
     uint64_t count = dict ? g->order.entries : g->order.n;
     const char *unit = dict ? "entr" : "item";
-    char num[64];
     const char *tag = NULL;
     size_t tl = 0;
     if (n->info.tags && n->info.tags_len)
@@ -1000,8 +1012,9 @@ static void describe_container(const jxv_tracker *t, const tnode *n, jxv_buf *b)
     if (dict && dataclass) {
         jxv__buf_adds(b, "dataclass ");
         jxv__buf_add(b, arg, al);
-        snprintf(num, sizeof num, ", %" PRIu64 " field%s", count, count == 1 ? "" : "s");
-        jxv__buf_adds(b, num);
+        jxv__buf_adds(b, ", ");
+        buf_add_u64(b, count);
+        jxv__buf_adds(b, count == 1 ? " field" : " fields");
         return;
     }
     if (arg) {
@@ -1013,9 +1026,11 @@ static void describe_container(const jxv_tracker *t, const tnode *n, jxv_buf *b)
         jxv__buf_adds(b, " (");
     }
     jxv__buf_adds(b, jxv__ctag_name(n->info.tag));
-    snprintf(num, sizeof num, ", %" PRIu64 " %s%s", count, unit,
-             dict ? (count == 1 ? "y" : "ies") : (count == 1 ? "" : "s"));
-    jxv__buf_adds(b, num);
+    jxv__buf_adds(b, ", ");
+    buf_add_u64(b, count);
+    jxv__buf_adds(b, " ");
+    jxv__buf_adds(b, unit);
+    jxv__buf_adds(b, dict ? (count == 1 ? "y" : "ies") : (count == 1 ? "" : "s"));
     if (tag && tl)
         jxv__buf_add(b, ")", 1);
 }
@@ -1047,10 +1062,9 @@ static int annotation_text(const jxv_tracker *t, const tobj *o, jxv_buf *b)
         jxv__buf_adds(b, " data");
     }
     if (n->refcount) {
-        char num[80];
-        snprintf(num, sizeof num, "; shared object, referenced %u time%s", (unsigned)n->refcount,
-                 n->refcount == 1 ? "" : "s");
-        jxv__buf_adds(b, num);
+        jxv__buf_adds(b, "; shared object, referenced ");
+        buf_add_u64(b, n->refcount);
+        jxv__buf_adds(b, n->refcount == 1 ? " time" : " times");
     }
     return 1;
 }
