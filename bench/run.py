@@ -5,7 +5,8 @@
 Every (contender, workload, phase) runs in a fresh process (bench/worker.py) so peak RSS is
 per phase. Times are medians of N runs with min-max; ratios are computed run by run
 (contender_i / jaxon_i) and their median reported. The bare C floor (jaxon-floor) replays
-the HDF5 calls of jaxon's own file for that workload. --quick shrinks every workload for a
+the HDF5 calls of jaxon's own file for that workload, with the durable replace jaxon.save
+promises (temporary file, fsync, rename, directory fsync) and no connector. --quick shrinks every workload for a
 smoke test (registered in CTest as bench.quick); its numbers mean nothing.
 """
 
