@@ -20,16 +20,34 @@ void *jxvol_attr_create(void *obj, const H5VL_loc_params_t *loc_params, const ch
                                            space_id, acpl_id, aapl_id, dxpl_id, NULL)
                      : H5VLattr_create(o->under_object, loc_params, o->under_vol_id, attr_name,
                                        type_id, space_id, acpl_id, aapl_id, dxpl_id, NULL);
-    /* The path only serves the checks of attr_write. */
-    jxvol_obj *a = jxvol_wrap_result(under, o, H5I_ATTR,
-                                     skip || !under ? NULL : jxvol_loc_path(o, loc_params), dxpl_id);
+    /* The path and the name only serve the checks of attr_write. In the common case (an
+     * attribute on the location itself) both go into one allocation. */
+    char *path = NULL;
+    int name_in_path = 0;
+    if (!skip && under) {
+        if (loc_params->type == H5VL_OBJECT_BY_SELF && o->path && attr_name) {
+            size_t pl = strlen(o->path), nl = strlen(attr_name);
+            if ((path = malloc(pl + nl + 2))) {
+                memcpy(path, o->path, pl + 1);
+                memcpy(path + pl + 1, attr_name, nl + 1);
+                name_in_path = 1;
+            }
+        } else {
+            path = jxvol_loc_path(o, loc_params);
+        }
+    }
+    jxvol_obj *a = jxvol_wrap_result(under, o, H5I_ATTR, path, dxpl_id);
     /* A v2 node is complete at its attribute's create: annotate what it completed. */
     jxvol_v_annotate_completed(a ? a : o, a != NULL, H5I_ATTR, dxpl_id);
     if (a) {
         a->npoints = npoints; /* a dataspace is fixed at create: attr_write need not ask */
         a->v_skip = skip;
-        if (attr_name && !skip)
+        if (name_in_path) {
+            a->attr_name = a->path + strlen(a->path) + 1;
+            a->attr_name_in_path = 1;
+        } else if (attr_name && !skip) {
             a->attr_name = strdup(attr_name); /* best effort: a missing name only skips checks */
+        }
     }
     return a;
 }

@@ -75,6 +75,7 @@ typedef struct jxvol_obj {
      * through wrap_object). For attributes: the path of the object the attribute is on. */
     char *path;
     char *attr_name;          /* attributes only: the attribute's name */
+    int attr_name_in_path;    /* attr_name lives in path's allocation (after its NUL) */
     /* Attributes only, what attr_write needs without asking HDF5 again: */
     long long npoints;        /* elements of the dataspace given at create, -1 unknown */
     int v_skip;               /* the tracker ignored the create, so it ignores the writes */

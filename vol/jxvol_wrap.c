@@ -101,8 +101,9 @@ void jxvol_obj_free(jxvol_obj *o)
         jxvol_stack_restore(err);
     }
     jxvol_fs_unref(o->fs);
+    if (!o->attr_name_in_path)
+        free(o->attr_name);
     free(o->path);
-    free(o->attr_name);
     free(o);
 }
 

@@ -57,6 +57,7 @@ struct tnode {
     uint8_t registered;      /* complete: may be referenced, children may not follow */
     uint8_t written;
     uint8_t failed;          /* a violation was reported for it already */
+    char name_buf[];         /* name points here: node and name are one allocation */
 };
 
 struct jxv_tracker {
@@ -185,7 +186,6 @@ static void obj_free(tobj *o)
 
 static void node_free(tnode *n)
 {
-    free(n->name);
     free(n->value);
     free(n->expect_path);
     free(n);
@@ -502,25 +502,31 @@ int jxv_on_dataset_create(jxv_tracker *t, const char *parent, const char *name,
     return create_object(t, parent, name, OBJ_DATASET, type, rep);
 }
 
-/* Records a node (takes ownership of name). */
-static tnode *node_add(jxv_tracker *t, tobj *parent, char *name, size_t len,
-                       const jxv_name *nm, const jxv_nodeinfo *info)
+/* A node holding its own copy of the attribute name, not recorded yet (free() it if it is
+ * not recorded). NULL when out of memory. */
+static tnode *node_new(const char *name, size_t len)
 {
-    tnode *n = calloc(1, sizeof *n);
+    tnode *n = calloc(1, sizeof *n + len + 1);
     if (!n)
         return NULL;
-    n->parent = parent;
-    n->name = name;
+    memcpy(n->name_buf, name, len);
+    n->name = n->name_buf;
     n->name_len = len;
+    return n;
+}
+
+/* Records node n (from node_new) in parent; -1 when out of memory (n is not recorded). */
+static int node_add(jxv_tracker *t, tnode *n, tobj *parent, const jxv_name *nm,
+                    const jxv_nodeinfo *info)
+{
+    n->parent = parent;
     n->nm = *nm;
     n->info = *info;
     if (jxv__map_put(&parent->slots, n->nm.slot, n->nm.slot_len, n) < 0 ||
-        push((void ***)&t->nodev, &t->nnode, &t->capnode, n) < 0) {
-        free(n);
-        return NULL;
-    }
+        push((void ***)&t->nodev, &t->nnode, &t->capnode, n) < 0)
+        return -1;
     t->last = n;
-    return n;
+    return 0;
 }
 
 /* Re-points the jxv_name of a copied attribute name into the copy. */
@@ -596,14 +602,13 @@ static int attr_on_root(jxv_tracker *t, const char *name, size_t len, const jxv_
             return -1;
         }
     }
-    char *copy = jxv__strndup(name, len);
-    if (!copy)
+    tnode *n = node_new(name, len);
+    if (!n)
         return oom(rep, where);
-    rebase_name(&nm, name, copy);
-    rebase_info(&info, name, len, copy);
-    tnode *n = node_add(t, rootobj, copy, len, &nm, &info);
-    if (!n) {
-        free(copy);
+    rebase_name(&nm, name, n->name);
+    rebase_info(&info, name, len, n->name);
+    if (node_add(t, n, rootobj, &nm, &info) < 0) {
+        free(n);
         return oom(rep, where);
     }
     t->root = n;
@@ -701,11 +706,12 @@ int jxv_on_attr_create(jxv_tracker *t, const char *parent, const char *name,
         r = -1;
         goto done;
     }
-    char *copy = jxv__strndup(name, len);
-    if (!copy) {
+    tnode *n = node_new(name, len);
+    if (!n) {
         r = oom(rep, where);
         goto done;
     }
+    char *copy = n->name;
     rebase_name(&nm, name, copy);
     rebase_info(&info, name, len, copy);
     tnode tmp = {.parent = po, .name = copy, .name_len = len, .nm = nm, .info = info};
@@ -719,13 +725,12 @@ int jxv_on_attr_create(jxv_tracker *t, const char *parent, const char *name,
         r = jxv__order_add(&po->order, t->layout, &nm, JXV_TAG_NONE, copy, len, where, rep);
     if (r < 0) {
         po->order = saved;
-        free(copy);
+        free(n);
         goto done;
     }
-    tnode *n = node_add(t, po, copy, len, &nm, &info);
-    if (!n) {
+    if (node_add(t, n, po, &nm, &info) < 0) {
         po->order = saved;
-        free(copy);
+        free(n);
         r = oom(rep, where);
         goto done;
     }
