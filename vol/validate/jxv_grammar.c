@@ -380,6 +380,78 @@ static int float_syntax(const char *s, size_t len)
  * decimals around s suffice: the rounding interval of d is convex and contains s, so if any
  * shorter decimal lies in it, the nearest one on that side of s does. Fewer digits than
  * nd-1 cannot round-trip when nd-1 cannot (see shortest_digits_from). */
+/* ---- exact 128-bit proof for float_repr_long ---- */
+
+typedef unsigned __int128 u128;
+
+/* x * 5^n, 0 on overflow past 2^125 (headroom for the doublings below). */
+static int mul_pow5(u128 x, int n, u128 *out)
+{
+    for (; n > 0; n--)
+        if (__builtin_mul_overflow(x, (u128)5, &x))
+            return 0;
+    *out = x;
+    return x >> 125 == 0;
+}
+
+static int mul_pow2(u128 x, int n, u128 *out)
+{
+    if (n >= 125 || (n > 0 && x >> (125 - n)))
+        return 0;
+    *out = x << n;
+    return 1;
+}
+
+/* Proves, in exact integer arithmetic, that the nd-digit decimal D * 10^k (nd = 16 or 17,
+ * no trailing zero) that strtod read as d > 0 is Python's repr of d: (a) D is d correctly
+ * rounded to nd digits (what "%.*e" would print), and (b) neither (nd-1)-digit decimal
+ * around it reads back as d (no shorter text round-trips). Returns 1 when both are proven,
+ * 0 when unknown (numbers too large or small for 128 bits, ties, powers of two): the caller
+ * then takes the conversion path. Replaces one "%.*e"
+ * and two strtod, most of the cost of checking a float atom. */
+static int float_repr_exact(const char *dig, int nd, long exp10, double d)
+{
+    uint64_t D = 0;
+    for (int i = 0; i < nd; i++)
+        D = D * 10 + (uint64_t)(dig[i] - '0');
+    int E;
+    double f = frexp(d, &E);
+    if (!(f >= 0.5) || E < -1000)
+        return 0;
+    uint64_t m = (uint64_t)ldexp(f, 53); /* d = m * 2^e exactly, 2^52 <= m < 2^53 */
+    int e = E - 53;
+    if (m == (uint64_t)1 << 52)
+        return 0; /* the gap below a power of two is half the gap above */
+    long k = exp10 - nd + 1;
+    if (k > 54 || k < -54 || e > 200 || e < -200)
+        return 0;
+    /* Four quantities, all multiplied by 10^max(-k,0) * 2^max(-e,0) to make them integers
+     * and then divided by their common power of two (10^n = 5^n * 2^n):
+     *   X = D*10^k, Y = d = m*2^e, unit = 10^k (one unit of D's last digit), ulp = 2^e. */
+    int kp = k > 0 ? (int)k : 0, kn = k < 0 ? (int)-k : 0;
+    int ep = e > 0 ? e : 0, en = e < 0 ? -e : 0;
+    int x2 = kp + en, y2 = kn + ep, c = x2 < y2 ? x2 : y2;
+    u128 X, Y, unit, ulp;
+    if (!mul_pow5(D, kp, &X) || !mul_pow2(X, x2 - c, &X) ||
+        !mul_pow5(m, kn, &Y) || !mul_pow2(Y, y2 - c, &Y) ||
+        !mul_pow5(1, kp, &unit) || !mul_pow2(unit, x2 - c, &unit) ||
+        !mul_pow5(1, kn, &ulp) || !mul_pow2(ulp, y2 - c, &ulp))
+        return 0;
+    /* (a) correctly rounded: |X - Y| < unit / 2, strictly (a tie is left to printf). D has
+     * no trailing zero, so D > 10^(nd-1) and d > (D - 1/2) units lies in D's decade: "%.*e"
+     * prints d at D's exponent, rounded to the nearest unit, i.e. D. */
+    u128 diff = X > Y ? X - Y : Y - X;
+    if (2 * diff >= unit)
+        return 0;
+    /* (b) the (nd-1)-digit neighbours lo <= X <= hi lie outside d's rounding interval
+     * [Y - ulp/2, Y + ulp/2] (whose ends belong to d when m is even: conservatively,
+     * touching an end counts as reading back as d). */
+    u128 lo = X - (u128)(D % 10) * unit;
+    u128 hi = lo + 10 * unit;
+    u128 dlo = Y > lo ? Y - lo : lo - Y, dhi = hi > Y ? hi - Y : Y - hi;
+    return 2 * dlo > ulp && 2 * dhi > ulp;
+}
+
 static int float_repr_long(const char *s, size_t len)
 {
     char dig[24];
@@ -397,6 +469,8 @@ static int float_repr_long(const char *s, size_t len)
     double d = strtod(text, NULL);
     if (!isfinite(d) || d == 0)
         return 0;
+    if (float_repr_exact(dig, nd, exp10, fabs(d)))
+        return 1;
     char rdig[24];
     int rnd, rexp;
     sci_digits(d, nd, rdig, &rnd, &rexp);
