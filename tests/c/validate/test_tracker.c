@@ -290,6 +290,43 @@ static void tracker_should_annotate_objects_as_they_complete_and_only_changes_at
     TEARDOWN();
 }
 
+static void tracker_should_annotate_v2_objects_when_their_attribute_is_created(void)
+{
+    /* v2 writes the group or dataset first and completes the node with the attribute */
+    SETUP();
+    notes now = {0};
+    OK(text(t, "/", "JAXON_VERSION", "2.0.0", &rep));
+    OK(group(t, "/", "JAXON_ROOT", &rep));
+    jxv_type a = typ(JXV_T_INTEGER, 8, 1, JXV_S_SIMPLE, 1, 2);
+    OK(jxv_on_dataset_create(t, "/JAXON_ROOT", "'a'", &a, &rep));
+    annotate_now(t, "/JAXON_ROOT/'a'", &now);
+    ASSERT_EQ_INT(now.n, 0);
+    OK(attr(t, "/JAXON_ROOT", "'a':numpy.ndarray", E_TYPE, &rep));
+    annotate_now(t, "/JAXON_ROOT", &now);
+    ASSERT_EQ_INT(now.n, 1);
+    ASSERT_STREQ(now.path[0], "'a'");
+    ASSERT_STREQ(now.text[0], "numpy.ndarray data");
+    OK(group(t, "/JAXON_ROOT", "'b'", &rep));
+    OK(text(t, "/JAXON_ROOT/'b'", "0", "'x'", &rep));
+    OK(attr(t, "/JAXON_ROOT", "'b':list", E_TYPE, &rep));
+    annotate_now(t, "/JAXON_ROOT", &now);
+    ASSERT_EQ_INT(now.n, 2);
+    ASSERT_STREQ(now.path[1], "'b'");
+    ASSERT_STREQ(now.text[1], "list, 1 item");
+    OK(attr(t, "/", "JAXON_ROOT:dict", E_TYPE, &rep));
+    annotate_now(t, "/", &now);
+    ASSERT_EQ_INT(now.n, 3);
+    ASSERT_STREQ(now.path[2], "JAXON_ROOT");
+    ASSERT_STREQ(now.text[2], "dict, 2 entries");
+    OK(jxv_tracker_finish(t, &rep));
+    ASSERT_CLEAN(&rep);
+    notes closing = {0};
+    OK(jxv_tracker_foreach_annotation(t, note, &closing));
+    ASSERT_EQ_INT(closing.n, 1); /* only the layout record on "/" is left */
+    ASSERT_STREQ(closing.path[0], "/");
+    TEARDOWN();
+}
+
 static void tracker_should_name_dataclasses_and_storage_hint_datasets(void)
 {
     /* V1-E8 and V1-E9 */
@@ -805,6 +842,7 @@ int main(void)
     RUN(tracker_should_accept_v2_slash_keys_and_empty_buffers);
     RUN(tracker_should_accept_zero_padded_indices_of_lists_beyond_65535_items);
     RUN(tracker_should_annotate_objects_as_they_complete_and_only_changes_at_close);
+    RUN(tracker_should_annotate_v2_objects_when_their_attribute_is_created);
     RUN(tracker_should_refuse_zero_padded_indices_of_small_or_mixed_lists);
     RUN(tracker_should_handle_fifty_thousand_nodes_quickly);
     RUN(tracker_should_refuse_an_index_out_of_order);
