@@ -60,6 +60,16 @@ struct tnode {
     char name_buf[];         /* name points here: node and name are one allocation */
 };
 
+/* Nodes live until the tracker is freed: they are carved from large zeroed blocks instead of
+ * one calloc each (a node per attribute; malloc's bookkeeping for them, interleaved with
+ * HDF5's own allocations, was a visible part of the write overhead). */
+typedef struct node_block {
+    struct node_block *next;
+    size_t used, cap;
+    _Alignas(16) unsigned char data[];
+} node_block;
+#define NODE_BLOCK_BYTES (64 * 1024 - 64)
+
 struct jxv_tracker {
     int is_jaxon;
     int version_seen;
@@ -77,6 +87,7 @@ struct jxv_tracker {
     tobj *completed; /* the object the last event gave its node (jxv_tracker_annotate_completed) */
     char **extra;    /* attributes on "/" written before the file became Jaxon */
     size_t nextra, capextra;
+    node_block *blocks; /* where the nodes live, newest first */
 };
 
 static const char TREE[] = "/JAXON_ROOT";
@@ -187,8 +198,7 @@ static void obj_free(tobj *o)
 static void node_free(tnode *n)
 {
     free(n->value);
-    free(n->expect_path);
-    free(n);
+    free(n->expect_path); /* the node itself belongs to a node_block */
 }
 
 /* ---- lifecycle ------------------------------------------------------------------------ */
@@ -223,6 +233,10 @@ void jxv_tracker_free(jxv_tracker *t)
     free(t->nodev);
     jxv__map_free(&t->objs);
     jxv__map_free(&t->expect);
+    for (node_block *b = t->blocks, *next; b; b = next) {
+        next = b->next;
+        free(b);
+    }
     free(t);
 }
 
@@ -502,13 +516,22 @@ int jxv_on_dataset_create(jxv_tracker *t, const char *parent, const char *name,
     return create_object(t, parent, name, OBJ_DATASET, type, rep);
 }
 
-/* A node holding its own copy of the attribute name, not recorded yet (free() it if it is
- * not recorded). NULL when out of memory. */
-static tnode *node_new(const char *name, size_t len)
+/* A zeroed node with its own copy of the attribute name, not recorded yet (one that is never
+ * recorded stays in its block, unused, until the tracker is freed). NULL when out of memory. */
+static tnode *node_new(jxv_tracker *t, const char *name, size_t len)
 {
-    tnode *n = calloc(1, sizeof *n + len + 1);
-    if (!n)
-        return NULL;
+    size_t size = (sizeof(tnode) + len + 1 + 15) & ~(size_t)15;
+    node_block *b = t->blocks;
+    if (!b || b->cap - b->used < size) {
+        size_t cap = size > NODE_BLOCK_BYTES ? size : NODE_BLOCK_BYTES;
+        if (!(b = calloc(1, sizeof *b + cap)))
+            return NULL;
+        b->cap = cap;
+        b->next = t->blocks;
+        t->blocks = b;
+    }
+    tnode *n = (tnode *)(void *)(b->data + b->used);
+    b->used += size;
     memcpy(n->name_buf, name, len);
     n->name = n->name_buf;
     n->name_len = len;
@@ -602,15 +625,13 @@ static int attr_on_root(jxv_tracker *t, const char *name, size_t len, const jxv_
             return -1;
         }
     }
-    tnode *n = node_new(name, len);
+    tnode *n = node_new(t, name, len);
     if (!n)
         return oom(rep, where);
     rebase_name(&nm, name, n->name);
     rebase_info(&info, name, len, n->name);
-    if (node_add(t, n, rootobj, &nm, &info) < 0) {
-        free(n);
+    if (node_add(t, n, rootobj, &nm, &info) < 0)
         return oom(rep, where);
-    }
     t->root = n;
     if (owned)
         take_owned(t, n, owned);
@@ -706,7 +727,7 @@ int jxv_on_attr_create(jxv_tracker *t, const char *parent, const char *name,
         r = -1;
         goto done;
     }
-    tnode *n = node_new(name, len);
+    tnode *n = node_new(t, name, len);
     if (!n) {
         r = oom(rep, where);
         goto done;
@@ -723,14 +744,12 @@ int jxv_on_attr_create(jxv_tracker *t, const char *parent, const char *name,
     jxv_order saved = po->order;
     if (r == 0)
         r = jxv__order_add(&po->order, t->layout, &nm, JXV_TAG_NONE, copy, len, where, rep);
-    if (r < 0) {
+    if (r < 0) { /* n stays unused in its block */
         po->order = saved;
-        free(n);
         goto done;
     }
     if (node_add(t, n, po, &nm, &info) < 0) {
         po->order = saved;
-        free(n);
         r = oom(rep, where);
         goto done;
     }
