@@ -423,15 +423,20 @@ void jx_ld_text_free(Text *t)
     t->heap = NULL;
 }
 
-/* Reads the scalar fixed-length UTF-8 string attribute aid into t (v1.2.0 accepts nothing
- * else as text: §5.3 "expected a fixed length string" / "unexpected string encoding"). */
-static int read_text(Loader *L, hid_t aid, hid_t ftype, hid_t space, const char *name, Text *t)
+/* The size of ftype when it equals a text type checked before (L->text_types), else 0. */
+static size_t known_text_type(Loader *L, hid_t ftype)
 {
-    t->heap = NULL;
-    if (H5Sget_simple_extent_type(space) != H5S_SCALAR) {
-        jx_ld_format_error(L, name, "a text attribute must have a scalar dataspace");
-        return -1;
-    }
+    size_t size = H5Tget_size(ftype);
+    if (size > 0 && size < JX_TEXT_TYPE_MEMO && L->text_types[size] >= 0 &&
+        H5Tequal(ftype, L->text_types[size]) > 0)
+        return size;
+    return 0;
+}
+
+/* Checks that ftype (of class string) is a fixed-length UTF-8 string and remembers it in
+ * L->text_types; its size, or 0 with the error raised. */
+static size_t checked_text_size(Loader *L, hid_t ftype, const char *name)
+{
     htri_t var = H5Tis_variable_str(ftype);
     if (var != 0) {
         if (var < 0)
@@ -439,17 +444,36 @@ static int read_text(Loader *L, hid_t aid, hid_t ftype, hid_t space, const char 
         else
             jx_ld_format_error(L, name,
                                "expected a fixed-length string, found a variable-length one");
-        return -1;
+        return 0;
     }
     if (H5Tget_cset(ftype) != H5T_CSET_UTF8) {
         jx_ld_format_error(L, name, "unexpected string encoding: text attributes must be UTF-8");
-        return -1;
+        return 0;
     }
     size_t size = H5Tget_size(ftype);
     if (size == 0) {
         jx_ld_h5_error(L, name, "cannot inspect the string type");
+        return 0;
+    }
+    if (size < JX_TEXT_TYPE_MEMO && L->text_types[size] < 0)
+        L->text_types[size] = H5Tcopy(ftype); /* best effort: -1 only means no memo */
+    return size;
+}
+
+/* Reads the scalar fixed-length UTF-8 string attribute aid into t (v1.2.0 accepts nothing
+ * else as text: §5.3 "expected a fixed length string" / "unexpected string encoding").
+ * known: ftype's size when known_text_type vouched for it, else 0 (checked here). */
+static int read_text(Loader *L, hid_t aid, hid_t ftype, hid_t space, const char *name, Text *t,
+                     size_t known)
+{
+    t->heap = NULL;
+    if (H5Sget_simple_extent_type(space) != H5S_SCALAR) {
+        jx_ld_format_error(L, name, "a text attribute must have a scalar dataspace");
         return -1;
     }
+    size_t size = known ? known : checked_text_size(L, ftype, name);
+    if (size == 0)
+        return -1;
     if (size <= sizeof t->small) {
         t->p = t->small;
     } else {
@@ -491,11 +515,12 @@ int jx_ld_read_text_attr(Loader *L, hid_t gid, const char *name, Text *t)
         jx_ld_h5_error(L, name, "cannot inspect the attribute");
         goto done;
     }
-    if (H5Tget_class(ftype) != H5T_STRING) {
+    size_t known = known_text_type(L, ftype);
+    if (!known && H5Tget_class(ftype) != H5T_STRING) {
         jx_ld_format_error(L, name, "expected a fixed-length string attribute");
         goto done;
     }
-    status = read_text(L, aid, ftype, space, name, t);
+    status = read_text(L, aid, ftype, space, name, t, known);
 done:
     if (space >= 0)
         H5Sclose(space);
@@ -1011,9 +1036,10 @@ static PyObject *load_plain(Loader *L, hid_t gid, const char *name)
         jx_ld_h5_error(L, name, "cannot inspect the attribute");
         goto done;
     }
-    H5T_class_t cls = H5Tget_class(ftype);
+    size_t known = known_text_type(L, ftype);
+    H5T_class_t cls = known ? H5T_STRING : H5Tget_class(ftype);
     if (cls == H5T_STRING) {
-        if (read_text(L, aid, ftype, space, name, &t) < 0)
+        if (read_text(L, aid, ftype, space, name, &t, known) < 0)
             goto done;
         have_text = 1;
     } else if ((cls == H5T_INTEGER || cls == H5T_FLOAT || cls == H5T_ENUM ||
@@ -1198,6 +1224,8 @@ PyObject *jx_load_tree(JxState *st, hid_t file_id, const JxLoadOptions *opts)
     L.st = st;
     L.opts = opts;
     L.gapl = L.dapl = L.root = -1;
+    for (size_t i = 0; i < JX_TEXT_TYPE_MEMO; i++)
+        L.text_types[i] = -1;
 
     /* failures are reported as exceptions: keep HDF5 from printing its stack on stderr */
     H5Eget_auto2(H5E_DEFAULT, &auto_fn, &auto_data);
@@ -1243,6 +1271,9 @@ done:
     Py_XDECREF(L.dc_missing);
     PyMem_Free(L.stack);
     PyMem_Free(L.key);
+    for (size_t i = 0; i < JX_TEXT_TYPE_MEMO; i++)
+        if (L.text_types[i] >= 0)
+            H5Tclose(L.text_types[i]);
     H5Eset_auto2(H5E_DEFAULT, auto_fn, auto_data);
     return r;
 }

@@ -10,6 +10,8 @@
 /* Text attributes up to this many bytes are read into a stack buffer. */
 #define JX_SMALL_TEXT 256
 
+#define JX_TEXT_TYPE_MEMO 128
+
 typedef struct Loader {
     JxState *st;
     const JxLoadOptions *opts;
@@ -32,6 +34,10 @@ typedef struct Loader {
     /* custom types (load_custom.c): tag -> resolved class, dataclasses.MISSING */
     PyObject *tag_cache;
     PyObject *dc_missing;
+    /* text attribute types already checked (fixed-length UTF-8 strings), by size: a copy
+     * of each, so one H5Tequal stands for the class, variable-length and character-set
+     * queries (public calls of ~750 instructions each, per text node) */
+    hid_t text_types[JX_TEXT_TYPE_MEMO];
 } Loader;
 
 typedef struct Text {
