@@ -82,8 +82,11 @@ herr_t jxvol_attr_read(void *attr, hid_t mem_type_id, void *buf, hid_t dxpl_id, 
 herr_t jxvol_attr_write(void *attr, hid_t mem_type_id, const void *buf, hid_t dxpl_id, void **req)
 {
     jxvol_obj *o = attr;
-    if (jxvol_v_attr_write(o, mem_type_id, buf) < 0)
+    if (jxvol_v_attr_write(o, mem_type_id, buf) < 0) {
+        /* the tracker may have completed a node before the whole-tree check refused: forget */
+        jxvol_v_annotate_completed(o, 0, H5I_ATTR, dxpl_id);
         return -1;
+    }
     const H5VL_class_t *uc = jxvol_under_cls(o);
     herr_t ret = uc ? uc->attr_cls.write(o->under_object, mem_type_id, buf, dxpl_id, NULL)
                     : H5VLattr_write(o->under_object, o->under_vol_id, mem_type_id, buf,
