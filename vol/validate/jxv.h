@@ -102,19 +102,15 @@ int jxv_describe_valid(hid_t type_id, hid_t space_id, jxv_type *out);
 /* Dataspaces the same way (H5Sextent_equal against an H5Scopy): a simple dataspace takes
  * three calls to describe, and a writer of many arrays of one shape uses one id. */
 #define JXV_SPACE_MEMO_SIZE 4
+typedef struct jxv_memo_entry {
+    hid_t app;  /* the caller's id, H5I_INVALID_HID if the entry is free */
+    hid_t copy; /* our H5Tcopy / H5Scopy of it when it was described */
+    jxv_type d; /* the description: its datatype part (e) or dataspace part (s) */
+} jxv_memo_entry;
 typedef struct jxv_type_memo {
-    struct {
-        hid_t app;   /* the caller's id, H5I_INVALID_HID if the entry is free */
-        hid_t copy;  /* our H5Tcopy of it when it was described */
-        jxv_type ty; /* the datatype part of the description */
-    } e[JXV_TYPE_MEMO_SIZE];
-    unsigned next;   /* round-robin replacement */
-    struct {
-        hid_t app, copy; /* as above, with H5Scopy */
-        jxv_skind space;
-        int rank;
-        uint64_t npoints;
-    } s[JXV_SPACE_MEMO_SIZE];
+    jxv_memo_entry e[JXV_TYPE_MEMO_SIZE];
+    unsigned next;  /* round-robin replacement */
+    jxv_memo_entry s[JXV_SPACE_MEMO_SIZE];
     unsigned snext;
 } jxv_type_memo;
 

@@ -104,6 +104,17 @@ static void neighbour(const char *dig, int nd, int exp10, int dir, char *out, in
     }
 }
 
+/* Copies the n bytes of b into out as a string, truncated to cap (nothing when cap is 0). */
+static void copy_out(char *out, size_t cap, const char *b, size_t n)
+{
+    if (cap == 0)
+        return;
+    if (n >= cap)
+        n = cap - 1;
+    memcpy(out, b, n);
+    out[n] = '\0';
+}
+
 /* "-d.ddde-7": the text strtod reads back (no snprintf: this runs several times per float). */
 static void digits_text(int neg, const char *dig, int nd, int exp10, char *out, size_t cap)
 {
@@ -130,12 +141,7 @@ static void digits_text(int neg, const char *dig, int nd, int exp10, char *out, 
     while ((e /= 10) && k < sizeof rev);
     while (k)
         b[n++] = rev[--k];
-    if (cap == 0)
-        return;
-    if (n >= cap)
-        n = cap - 1;
-    memcpy(out, b, n);
-    out[n] = '\0';
+    copy_out(out, cap, b, n);
 }
 
 /* Python's layout of a float repr from its digits (no trailing zeros, nd <= 17) and decimal
@@ -185,12 +191,7 @@ static void format_repr(int neg, const char *digits, int nd, int exp10, char *ou
             n += (size_t)nd - intd;
         }
     }
-    if (cap == 0)
-        return;
-    if (n >= cap)
-        n = cap - 1;
-    memcpy(out, b, n);
-    out[n] = '\0';
+    copy_out(out, cap, b, n);
 }
 
 /* The significant digits of a float text that passed float_syntax (not inf/nan), without

@@ -1093,10 +1093,22 @@ static int annotation_text(const jxv_tracker *t, const tobj *o, jxv_buf *b)
     return 1;
 }
 
-static void mark_annotated(tobj *o)
+/* Hands o's annotation to fn (name: how fn addresses o; text built in b) and marks o when
+ * fn wrote it. Returns fn's result with "not written" (> 0) as 0, -1 when out of memory. */
+static int write_annotation(const jxv_tracker *t, tobj *o, const char *name,
+                            int (*fn)(const char *name, const char *text, void *ud), void *ud,
+                            jxv_buf *b)
 {
-    o->annotated = 1;
-    o->annotated_refs = o->owner ? o->owner->refcount : 0;
+    if (!annotation_text(t, o, b))
+        return 0;
+    if (b->oom)
+        return -1;
+    int r = fn(name, b->data, ud);
+    if (r == 0) {
+        o->annotated = 1;
+        o->annotated_refs = o->owner ? o->owner->refcount : 0;
+    }
+    return r > 0 ? 0 : r;
 }
 
 int jxv_tracker_foreach_annotation(jxv_tracker *t,
@@ -1114,17 +1126,7 @@ int jxv_tracker_foreach_annotation(jxv_tracker *t,
          * earlier finish with violations may have left. */
         if (o->annotated && o->parent && o->annotated_refs == o->owner->refcount)
             continue;
-        if (!annotation_text(t, o, &b))
-            continue;
-        if (b.oom) {
-            r = -1;
-            break;
-        }
-        r = fn(o->path, b.data, ud);
-        if (r == 0)
-            mark_annotated(o);
-        else if (r > 0)
-            r = 0; /* not written, go on */
+        r = write_annotation(t, o, o->path, fn, ud, &b);
     }
     jxv__buf_free(&b);
     return r;
@@ -1154,14 +1156,7 @@ int jxv_tracker_annotate_completed(jxv_tracker *t, const char *loc_path,
     else
         return 0;
     jxv_buf b = {0};
-    int r = 0;
-    if (annotation_text(t, o, &b) && !b.oom) {
-        r = fn(rel, b.data, ud);
-        if (r == 0)
-            mark_annotated(o);
-        else if (r > 0)
-            r = 0;
-    }
+    int r = write_annotation(t, o, rel, fn, ud, &b);
     jxv__buf_free(&b);
     return r;
 }

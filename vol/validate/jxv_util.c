@@ -280,88 +280,72 @@ void jxv_type_memo_clear(jxv_type_memo *m)
     jxv_type_memo_init(m);
 }
 
-int jxv_describe_type_memo(jxv_type_memo *m, hid_t type_id, jxv_type *out)
+/* How one half of the memo checks, copies, closes and describes its ids. */
+typedef struct memo_ops {
+    htri_t (*equal)(hid_t, hid_t);
+    hid_t (*copy)(hid_t);
+    herr_t (*close)(hid_t);
+    int (*describe)(hid_t, jxv_type *);
+} memo_ops;
+
+static const memo_ops TYPE_OPS = {H5Tequal, H5Tcopy, H5Tclose, describe_type_calls};
+static const memo_ops SPACE_OPS = {H5Sextent_equal, H5Scopy, H5Sclose, describe_space_calls};
+
+/* The description of id (into *d, zeroed first) from the n entries of e, or described anew
+ * and remembered in the entry *next points at (round robin). */
+static int memo_describe(jxv_memo_entry *e, size_t n, unsigned *next, const memo_ops *ops,
+                         hid_t id, jxv_type *d)
 {
-    memset(out, 0, sizeof *out);
+    memset(d, 0, sizeof *d);
     size_t i;
-    for (i = 0; i < JXV_TYPE_MEMO_SIZE && m->e[i].app != type_id; i++)
+    for (i = 0; i < n && e[i].app != id; i++)
         ;
-    if (i < JXV_TYPE_MEMO_SIZE) {
-        htri_t same = H5Tequal(type_id, m->e[i].copy);
+    if (i < n) {
+        htri_t same = ops->equal(id, e[i].copy);
         if (same > 0) {
-            *out = m->e[i].ty;
+            *d = e[i].d;
             return 0;
         }
         if (same < 0) { /* our copy is gone: only an application closing ids it never got
-                         * does that; HDF5 prints the failed H5Tequal, and we describe anew */
+                         * does that; HDF5 prints the failed comparison, and we describe anew */
             H5Eclear2(H5E_DEFAULT);
-            m->e[i].copy = H5I_INVALID_HID;
+            e[i].copy = H5I_INVALID_HID;
         }
     } else {
-        i = m->next;
-        m->next = (m->next + 1) % JXV_TYPE_MEMO_SIZE;
+        i = *next;
+        *next = (unsigned)((*next + 1) % n);
     }
-    if (describe_type_calls(type_id, out) < 0) {
+    if (ops->describe(id, d) < 0) {
         H5Eclear2(H5E_DEFAULT);
         return -1;
     }
-    if (m->e[i].copy >= 0)
-        H5Tclose(m->e[i].copy);
-    m->e[i].app = type_id;
-    m->e[i].copy = H5Tcopy(type_id);
-    m->e[i].ty = *out;
-    if (m->e[i].copy < 0) { /* no memo this time; the description stands */
+    if (e[i].copy >= 0)
+        ops->close(e[i].copy);
+    e[i].app = id;
+    e[i].copy = ops->copy(id);
+    e[i].d = *d;
+    if (e[i].copy < 0) { /* no memo this time; the description stands */
         H5Eclear2(H5E_DEFAULT);
-        m->e[i].app = H5I_INVALID_HID;
+        e[i].app = H5I_INVALID_HID;
     }
     return 0;
 }
 
-/* The dataspace part of jxv_describe_memo (same pattern as the datatype part). */
-static int describe_space_memo(jxv_type_memo *m, hid_t space_id, jxv_type *out)
+int jxv_describe_type_memo(jxv_type_memo *m, hid_t type_id, jxv_type *out)
 {
-    size_t i;
-    for (i = 0; i < JXV_SPACE_MEMO_SIZE && m->s[i].app != space_id; i++)
-        ;
-    if (i < JXV_SPACE_MEMO_SIZE) {
-        htri_t same = H5Sextent_equal(space_id, m->s[i].copy);
-        if (same > 0) {
-            out->space = m->s[i].space;
-            out->rank = m->s[i].rank;
-            out->npoints = m->s[i].npoints;
-            return 0;
-        }
-        if (same < 0) { /* our copy is gone (see jxv_describe_type_memo) */
-            H5Eclear2(H5E_DEFAULT);
-            m->s[i].copy = H5I_INVALID_HID;
-        }
-    } else {
-        i = m->snext;
-        m->snext = (m->snext + 1) % JXV_SPACE_MEMO_SIZE;
-    }
-    if (describe_space_calls(space_id, out) < 0) {
-        H5Eclear2(H5E_DEFAULT);
-        return -1;
-    }
-    if (m->s[i].copy >= 0)
-        H5Sclose(m->s[i].copy);
-    m->s[i].app = space_id;
-    m->s[i].copy = H5Scopy(space_id);
-    m->s[i].space = out->space;
-    m->s[i].rank = out->rank;
-    m->s[i].npoints = out->npoints;
-    if (m->s[i].copy < 0) {
-        H5Eclear2(H5E_DEFAULT);
-        m->s[i].app = H5I_INVALID_HID;
-    }
-    return 0;
+    return memo_describe(m->e, JXV_TYPE_MEMO_SIZE, &m->next, &TYPE_OPS, type_id, out);
 }
 
 int jxv_describe_memo(jxv_type_memo *m, hid_t type_id, hid_t space_id, jxv_type *out)
 {
-    if (jxv_describe_type_memo(m, type_id, out) < 0)
+    jxv_type sp;
+    if (jxv_describe_type_memo(m, type_id, out) < 0 ||
+        memo_describe(m->s, JXV_SPACE_MEMO_SIZE, &m->snext, &SPACE_OPS, space_id, &sp) < 0)
         return -1;
-    return describe_space_memo(m, space_id, out);
+    out->space = sp.space;
+    out->rank = sp.rank;
+    out->npoints = sp.npoints;
+    return 0;
 }
 
 /* ---- strings -------------------------------------------------------------------------- */

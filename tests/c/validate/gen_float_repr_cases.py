@@ -31,8 +31,8 @@ def main() -> None:
            "static const struct { unsigned long long bits; const char *repr; } FLOAT_CASES[] = {"]
     cases = [f'{{0x{bits(v):016x}ULL, "{v!r}"}},' for x in xs if math.isfinite(x)
              for v in (x, -x)]
-    for i in range(0, len(cases), 3):  # three to a line: the file stays short to read
-        out.append("    " + " ".join(cases[i:i + 3]))
+    for i in range(0, len(cases), 4):  # four to a line: the file stays short to read
+        out.append("    " + " ".join(cases[i:i + 4]))
     out.append("};")
     print("\n".join(out))
 
