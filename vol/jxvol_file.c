@@ -52,12 +52,20 @@ static void *open_or_create(const char *name, unsigned flags, hid_t fcpl_id, hid
     }
     hid_t under_id = info->under_vol_id;
     jxvol_obj *o = NULL;
-    if (!is_create && info->open_check &&
-        jxvol_v_check_existing(name, flags, fapl_id, fapl, info) < 0) {
+    /* An existing file opened for writing must be known as Jaxon or not even without the
+     * whole check: its tree is then sealed (jxv_tracker_seal), because the tracker that
+     * checks every change never saw it being written. */
+    int appending = !is_create && (flags & H5F_ACC_RDWR);
+    int layout = 0;
+    if (!is_create && (info->open_check || appending) &&
+        jxvol_v_check_existing(name, flags, fapl_id, fapl, info, !info->open_check,
+                               &layout) < 0) {
         /* strict refusal: the violations are on the stack; close the under file */
     } else {
         jxvol_file_state *fs = jxvol_fs_new(info->mode, under_id, name, !is_create);
         if (fs) {
+            if (appending)
+                jxvol_v_seal(fs, layout);
             fs->writable = is_create || (flags & H5F_ACC_RDWR);
             jxvol_fs_find_under_cls(fs, under);
             o = jxvol_obj_new(under, under_id, H5I_FILE, fs, "/");

@@ -230,8 +230,13 @@ int jxvol_v_file_finish(jxvol_obj *file, hid_t dxpl_id, int at_close);
  * opened it. fapl_id is the application's fapl (naming this connector), scratch_fapl a copy
  * the check may change, info our info for this open. Strict: -1 with the violations pushed;
  * the caller then closes the under file and fails the open. Warn: violations on stderr, 0. */
+/* probe_only: no check, only whether the file holds a Jaxon tree (for a file opened for
+ * writing with open_check=off). *layout gets 0 (not a Jaxon file, or not known), 1 (v1.2.0)
+ * or 2 (v2.x). */
 int jxvol_v_check_existing(const char *filename, unsigned flags, hid_t fapl_id, hid_t scratch_fapl,
-                           const jxvol_info *info);
+                           const jxvol_info *info, int probe_only, int *layout);
+/* A file opened for writing held a Jaxon tree of that layout (1 or 2): see jxv_tracker_seal. */
+void jxvol_v_seal(jxvol_file_state *fs, int layout);
 
 /* ---- callbacks, one group per VOL class and file ----------------------------------------- */
 /* jxvol_main.c lists them in the class table; a static initialiser cannot copy sub-tables

@@ -605,7 +605,9 @@ static int finish_tree(const jxvol_obj *o, jxvol_obj *file, hid_t dxpl_id, int w
 {
     jxvol_file_state *fs = o->fs;
     jxv_tracker *t = tracker_of(o);
-    if (!t || !jxv_tracker_is_jaxon(t))
+    /* A sealed tree cannot have changed (every change was refused or, validate=warn,
+     * reported when it happened): nothing to check or annotate. */
+    if (!t || !jxv_tracker_is_jaxon(t) || jxv_tracker_is_sealed(t))
         return 0;
     if (when == FINISH_FLUSH && (!jxv_tracker_root_written(t) || !fs->dirty))
         return 0; /* a flush in the middle of a save, or nothing new since the last check */
@@ -661,10 +663,17 @@ int jxvol_v_file_finish(jxvol_obj *file, hid_t dxpl_id, int at_close)
     return finish_tree(file, file, dxpl_id, at_close ? FINISH_CLOSE : FINISH_FLUSH);
 }
 
+void jxvol_v_seal(jxvol_file_state *fs, int layout)
+{
+    if (fs->tracker && layout)
+        jxv_tracker_seal(fs->tracker, layout == 2 ? JXV_LAYOUT_V2 : JXV_LAYOUT_V1);
+}
+
 int jxvol_v_check_existing(const char *filename, unsigned flags, hid_t fapl_id, hid_t scratch_fapl,
-                           const jxvol_info *info)
+                           const jxvol_info *info, int probe_only, int *layout)
 {
     jaxon_validate_mode mode = info->mode;
+    *layout = 0;
     if (mode == JAXON_VALIDATE_OFF)
         return 0;
     /* The checker needs a file id. The file cannot be opened a second time with another
@@ -703,9 +712,20 @@ int jxvol_v_check_existing(const char *filename, unsigned flags, hid_t fapl_id, 
                 filename);
         return 0;
     }
-    int rc = jxv_check_file_ex(fid, &rep, &st);
+    int rc = probe_only ? jxv_probe_file(fid, &st) : jxv_check_file_ex(fid, &rep, &st);
     H5E_BEGIN_TRY { H5Fclose(fid); }
     H5E_END_TRY
+    if (st.is_jaxon)
+        *layout = st.layout == JXV_LAYOUT_V2 ? 2 : 1;
+    if (probe_only) {
+        if (rc < 0 && mode == JAXON_VALIDATE_STRICT) {
+            JXVOL_PUSH(jxvol_err_min_under(),
+                       "cannot tell whether \"%s\" holds a Jaxon tree (validate=strict)",
+                       filename);
+            return -1;
+        }
+        return 0;
+    }
     if (!st.is_jaxon) {
         /* A plain HDF5 file is never affected (jxv.h contract). */
         jxv_report_clear(&rep);

@@ -25,4 +25,6 @@ int jxvol_v_link_delete(const jxvol_obj *o, const H5VL_loc_params_t *lp) { retur
 void jxvol_v_annotate_completed(const jxvol_obj *o, int ok, H5I_type_t obj_type, hid_t dxpl_id) {}
 int jxvol_v_file_finish(jxvol_obj *file, hid_t dxpl_id, int at_close) { return 0; }
 int jxvol_v_check_existing(const char *filename, unsigned flags, hid_t fapl_id, hid_t scratch_fapl,
-                           const jxvol_info *info) { return 0; }
+                           const jxvol_info *info, int probe_only, int *layout)
+{ *layout = 0; return 0; }
+void jxvol_v_seal(jxvol_file_state *fs, int layout) { (void)fs; (void)layout; }

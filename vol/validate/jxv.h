@@ -33,6 +33,7 @@ typedef enum jxv_rule {
     JXV_RULE_DATASET,         /* "dataset": data-typehint value ↔ dataset consistency */
     JXV_RULE_STRAY_OBJECT,    /* "stray-object": group/dataset/attr with no Jaxon node */
     JXV_RULE_DUPLICATE_SLOT,  /* "duplicate-slot": two nodes with the same slot in one group */
+    JXV_RULE_COMPLETE_TREE,   /* "complete-tree": a change to the tree of a file opened for writing */
     JXV_RULE__COUNT
 } jxv_rule;
 
@@ -170,6 +171,16 @@ typedef struct jxv_tracker jxv_tracker;
 jxv_tracker *jxv_tracker_new(void);
 void jxv_tracker_free(jxv_tracker *t);
 int jxv_tracker_is_jaxon(const jxv_tracker *t);
+/* The file was opened for writing with a Jaxon tree (of that layout) already in it. This
+ * tracker never saw the tree being written, so it cannot check changes against it; and a
+ * tree that was complete stays valid only if nothing is added to it. From now on every
+ * attribute, group, dataset or link created in the tree or on "/", and every text written
+ * to an attribute there, is refused (rule complete-tree); renames, moves and deletions are
+ * refused as in any Jaxon file. Values of numeric attributes and of datasets may still be
+ * rewritten in place: their layout stays what it was. jxv_tracker_finish checks nothing
+ * (the open-time check covered the tree as it was) and no annotation is written. */
+void jxv_tracker_seal(jxv_tracker *t, jxv_layout layout);
+int jxv_tracker_is_sealed(const jxv_tracker *t);
 /* Cheap pre-checks for the connector, so that it can skip describing types and copying
  * paths for events the tracker would ignore anyway (same result as calling it):
  *   attr_matters: 0 when jxv_on_attr_create(t, parent, ...) with a type is a no-op and
@@ -248,5 +259,11 @@ typedef struct jxv_check_stats {
 
 /* jxv_check_file that also fills *stats (may be NULL). */
 int jxv_check_file_ex(hid_t file_id, jxv_report *rep, jxv_check_stats *stats);
+
+/* Only whether the file holds a Jaxon tree, and which layout, from "/" alone (JAXON_VERSION,
+ * a JAXON_ROOT link or a JAXON_ROOT[:hint] attribute): stats->is_jaxon, layout and version;
+ * nodes stays 0. For the connector opening a file for writing without the full check.
+ * Returns 0, or -1 if HDF5 could not open "/". */
+int jxv_probe_file(hid_t file_id, jxv_check_stats *stats);
 
 #endif /* JXV_H */

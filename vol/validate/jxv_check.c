@@ -837,6 +837,45 @@ int jxv_check_file_ex(hid_t file_id, jxv_report *rep, jxv_check_stats *stats)
     return ret;
 }
 
+/* jxv_probe_file: stops at the first attribute of "/" that names the root. */
+static herr_t probe_root_attr(hid_t loc, const char *name, const H5A_info_t *ainfo, void *ud)
+{
+    (void)loc;
+    (void)ainfo;
+    (void)ud;
+    return strncmp(name, "JAXON_ROOT", 10) == 0 && (name[10] == '\0' || name[10] == ':');
+}
+
+int jxv_probe_file(hid_t file_id, jxv_check_stats *stats)
+{
+    memset(stats, 0, sizeof *stats);
+    stats->layout = JXV_LAYOUT_V1;
+    snprintf(stats->version, sizeof stats->version, "1.2.0");
+    int ret = 0;
+    H5E_BEGIN_TRY
+    {
+        hid_t root = H5Gopen2(file_id, "/", H5P_DEFAULT);
+        if (root < 0) {
+            ret = -1;
+        } else if (H5Aexists(root, "JAXON_VERSION") > 0) {
+            stats->is_jaxon = 1;
+            stats->layout = JXV_LAYOUT_V2;
+            stats->version[0] = '\0';
+            read_version(root, stats->version, sizeof stats->version);
+        } else if (H5Lexists(root, "JAXON_ROOT", H5P_DEFAULT) > 0) {
+            stats->is_jaxon = 1;
+        } else {
+            hsize_t pos = 0;
+            stats->is_jaxon = H5Aiterate2(root, H5_INDEX_NAME, H5_ITER_INC, &pos,
+                                          probe_root_attr, NULL) > 0;
+        }
+        if (root >= 0)
+            H5Gclose(root);
+    }
+    H5E_END_TRY
+    return ret;
+}
+
 int jxv_check_file(hid_t file_id, jxv_report *rep)
 {
     return jxv_check_file_ex(file_id, rep, NULL);

@@ -72,6 +72,7 @@ typedef struct node_block {
 
 struct jxv_tracker {
     int is_jaxon;
+    int sealed;              /* jxv_tracker_seal: the tree was in the file before */
     int version_seen;
     char version[32];        /* text written to JAXON_VERSION (v2), for the annotation */
     jxv_layout layout;
@@ -83,6 +84,9 @@ struct jxv_tracker {
     size_t nnode, capnode;
     tnode *root;
     tnode *last;     /* the node created last: its text write usually comes next */
+    /* Its group's slot order before it was added, so that deleting it again while it is
+     * incomplete undoes it (see undo_last_node). */
+    jxv_order last_order_before;
     tobj *last_obj;  /* the group of the last attribute event: writers go group by group */
     tobj *completed; /* the object the last event gave its node (jxv_tracker_annotate_completed) */
     char **extra;    /* attributes on "/" written before the file became Jaxon */
@@ -243,6 +247,39 @@ void jxv_tracker_free(jxv_tracker *t)
 int jxv_tracker_is_jaxon(const jxv_tracker *t)
 {
     return t && t->is_jaxon;
+}
+
+void jxv_tracker_seal(jxv_tracker *t, jxv_layout layout)
+{
+    if (!t)
+        return;
+    t->is_jaxon = 1;
+    t->sealed = 1;
+    t->layout = layout;
+    t->version_seen = layout == JXV_LAYOUT_V2;
+}
+
+int jxv_tracker_is_sealed(const jxv_tracker *t)
+{
+    return t && t->sealed;
+}
+
+/* Does a sealed tree cover what is at path (normalised)? The tree and everything on "/". */
+static int sealed_covers(const jxv_tracker *t, const char *path)
+{
+    if (!t->sealed)
+        return 0;
+    const char *slash = strrchr(path, '/');
+    return in_tree(path) || slash == path;
+}
+
+static int refuse_sealed(const char *where, const char *name, size_t len, const char *what,
+                         jxv_report *rep)
+{
+    return jxv_fail(rep, JXV_RULE_COMPLETE_TREE, where, name, len,
+                    "the file held a complete Jaxon tree when it was opened for writing, and "
+                    "%s would change it (write the whole tree to a new file instead)",
+                    what);
 }
 
 int jxv_tracker_attr_matters(const jxv_tracker *t, const char *parent)
@@ -415,6 +452,10 @@ static int check_ref(jxv_tracker *t, const char *text, size_t len, tnode **targe
 /* Common gate of group/dataset/link creation: 1 = check, 0 = accept unchecked, -1 = refused. */
 static int gate_object(jxv_tracker *t, const char *path, const char *where, jxv_report *rep)
 {
+    if (sealed_covers(t, path)) {
+        const char *base = strrchr(path, '/') + 1;
+        return refuse_sealed(where, base, strlen(base), "creating an object", rep);
+    }
     if (!t->is_jaxon) {
         if (in_tree(path)) {
             become_jaxon(t);
@@ -630,6 +671,7 @@ static int attr_on_root(jxv_tracker *t, const char *name, size_t len, const jxv_
         return oom(rep, where);
     rebase_name(&nm, name, n->name);
     rebase_info(&info, name, len, n->name);
+    t->last_order_before = rootobj->order;
     if (node_add(t, n, rootobj, &nm, &info) < 0)
         return oom(rep, where);
     t->root = n;
@@ -654,6 +696,10 @@ int jxv_on_attr_create(jxv_tracker *t, const char *parent, const char *name,
     int r = 0;
     if (!where) {
         r = oom(rep, parent);
+        goto done;
+    }
+    if (sealed_covers(t, ppath)) {
+        r = refuse_sealed(where, name, len, "adding an attribute", rep);
         goto done;
     }
     if (!type) {
@@ -753,6 +799,7 @@ int jxv_on_attr_create(jxv_tracker *t, const char *parent, const char *name,
         r = oom(rep, where);
         goto done;
     }
+    t->last_order_before = saved;
     if (owned)
         take_owned(t, n, owned);
     if (info.kind != JXV_N_PENDING && info.kind != JXV_N_REF)
@@ -776,6 +823,14 @@ int jxv_on_attr_write_text(jxv_tracker *t, const char *parent, const char *name,
                             : (ppath_owned = jxv__join_path(parent, NULL, 0));
     if (!ppath)
         return oom(rep, parent);
+    if (sealed_covers(t, ppath)) {
+        size_t nl = strlen(name);
+        char *w = jxv__attr_where(ppath, name, nl);
+        int r = refuse_sealed(w ? w : ppath, name, nl, "rewriting a text attribute", rep);
+        free(w);
+        free(ppath_owned);
+        return r;
+    }
     if (t->version_seen && strcmp(ppath, "/") == 0 && strcmp(name, "JAXON_VERSION") == 0) {
         size_t vl = len;
         while (vl && text[vl - 1] == '\0')
@@ -926,8 +981,40 @@ int jxv_on_attr_rename(jxv_tracker *t, const char *parent, const char *old_name,
     return refuse_change(t, parent, old_name, "renaming an attribute", rep);
 }
 
+/* Deleting the attribute created last while its node is incomplete (its text was refused or
+ * not written yet) undoes it: that is how h5py cleans up after a refused write, and without
+ * it the delete would be refused and the half-made attribute would stay. 1 when undone. */
+static int undo_last_node(jxv_tracker *t, const char *parent, const char *name)
+{
+    tnode *n = t ? t->last : NULL;
+    if (!n || n->registered || !name || !parent)
+        return 0;
+    size_t nl = strlen(name);
+    if (n->name_len != nl || memcmp(n->name, name, nl) != 0)
+        return 0;
+    char *path = jxv__join_path(parent, NULL, 0);
+    int same = path && strcmp(path, n->parent->path) == 0;
+    free(path);
+    if (!same)
+        return 0;
+    tobj *g = n->parent;
+    g->order = t->last_order_before;
+    /* the map has no deletion: the slot answers "no node" until a new node takes it */
+    jxv__map_put(&g->slots, n->nm.slot, n->nm.slot_len, NULL);
+    if (t->nnode > 0 && t->nodev[t->nnode - 1] == n)
+        t->nnode--;
+    node_free(n);
+    n->value = n->expect_path = NULL;
+    if (t->root == n)
+        t->root = NULL;
+    t->last = NULL;
+    return 1;
+}
+
 int jxv_on_delete(jxv_tracker *t, const char *parent, const char *name, jxv_report *rep)
 {
+    if (undo_last_node(t, parent, name))
+        return 0;
     return refuse_change(t, parent, name, "deleting", rep);
 }
 
@@ -935,7 +1022,7 @@ int jxv_on_delete(jxv_tracker *t, const char *parent, const char *name, jxv_repo
 
 int jxv_tracker_finish(jxv_tracker *t, jxv_report *rep)
 {
-    if (!t || !t->is_jaxon)
+    if (!t || !t->is_jaxon || t->sealed)
         return 0;
     size_t before = rep ? rep->count : 0;
     int bad = 0;
@@ -1115,7 +1202,7 @@ int jxv_tracker_foreach_annotation(jxv_tracker *t,
                                    int (*fn)(const char *path, const char *text, void *ud),
                                    void *ud)
 {
-    if (!t || !t->is_jaxon || !fn)
+    if (!t || !t->is_jaxon || t->sealed || !fn)
         return 0;
     jxv_buf b = {0};
     int r = 0;

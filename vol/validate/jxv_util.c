@@ -21,6 +21,7 @@ static const char *const rule_names[JXV_RULE__COUNT] = {
     [JXV_RULE_DATASET] = "dataset",
     [JXV_RULE_STRAY_OBJECT] = "stray-object",
     [JXV_RULE_DUPLICATE_SLOT] = "duplicate-slot",
+    [JXV_RULE_COMPLETE_TREE] = "complete-tree",
 };
 
 const char *jxv_rule_name(jxv_rule rule)

@@ -768,6 +768,77 @@ static void tracker_should_refuse_stray_objects_and_changes_in_the_tree(void)
     TEARDOWN();
 }
 
+/* A file opened for writing with a tree in it: the tracker never saw the tree, so instead of
+ * judging changes against nothing (a stray group went through, and close reported a missing
+ * root that was there) it refuses every addition and text rewrite in the tree and on "/". */
+static void tracker_should_refuse_changes_to_a_sealed_tree_and_finish_clean(void)
+{
+    SETUP();
+    jxv_tracker_seal(t, JXV_LAYOUT_V1);
+    ASSERT_TRUE(jxv_tracker_is_sealed(t) && jxv_tracker_is_jaxon(t));
+    ASSERT_EQ_INT(jxv_tracker_attr_matters(t, "/JAXON_ROOT/'a'"), 1);
+    EXPECT_REFUSED(attr(t, "/JAXON_ROOT", "'c'", fls(6), &rep), JXV_RULE_COMPLETE_TREE);
+    jxv_report_clear(&rep);
+    EXPECT_REFUSED(jxv_on_attr_write_text(t, "/JAXON_ROOT", "'a'", "int(2)", 6, &rep),
+                   JXV_RULE_COMPLETE_TREE);
+    ASSERT_STREQ(rep.items[0].path, "/JAXON_ROOT@'a'");
+    jxv_report_clear(&rep);
+    EXPECT_REFUSED(group(t, "/JAXON_ROOT/'b'", "'g'", &rep), JXV_RULE_COMPLETE_TREE);
+    jxv_report_clear(&rep);
+    jxv_type d = F64_VEC(2);
+    EXPECT_REFUSED(jxv_on_dataset_create(t, "/JAXON_ROOT", "'z'", &d, &rep),
+                   JXV_RULE_COMPLETE_TREE);
+    jxv_report_clear(&rep);
+    EXPECT_REFUSED(attr(t, "/", "JAXON_ROOT:dict", fls(4), &rep), JXV_RULE_COMPLETE_TREE);
+    jxv_report_clear(&rep);
+    EXPECT_REFUSED(group(t, "/", "other", &rep), JXV_RULE_COMPLETE_TREE);
+    jxv_report_clear(&rep);
+    EXPECT_REFUSED(jxv_on_delete(t, "/JAXON_ROOT", "'a'", &rep), JXV_RULE_STRAY_OBJECT);
+    jxv_report_clear(&rep);
+    /* below an object that is not on "/" nor in the tree (only a broken file has one),
+     * the ordinary rules apply */
+    OK(group(t, "/other", "x", &rep));
+    /* nothing to report at close, nothing to annotate */
+    ASSERT_EQ_INT(jxv_tracker_finish(t, &rep), 0);
+    ASSERT_EQ_INT(rep.count, 0);
+    notes nt = {0};
+    ASSERT_EQ_INT(jxv_tracker_foreach_annotation(t, note, &nt), 0);
+    ASSERT_EQ_INT(nt.n, 0);
+    TEARDOWN();
+    /* v2: JAXON_VERSION is part of what is sealed */
+    t = jxv_tracker_new();
+    jxv_tracker_seal(t, JXV_LAYOUT_V2);
+    EXPECT_REFUSED(jxv_on_attr_write_text(t, "/", "JAXON_VERSION", "2.0.0", 5, &rep),
+                   JXV_RULE_COMPLETE_TREE);
+    TEARDOWN();
+}
+
+/* h5py deletes an attribute whose write failed. That delete undoes the incomplete node
+ * (slot and order state included) instead of being refused, so the writer can go on; a
+ * complete node, or one that is not the last, stays protected. */
+static void tracker_should_undo_the_last_incomplete_node_when_it_is_deleted(void)
+{
+    SETUP();
+    OK(group(t, "/", "JAXON_ROOT", &rep));
+    OK(text(t, "/JAXON_ROOT", "0", "int(1)", &rep));
+    EXPECT_REFUSED(text(t, "/JAXON_ROOT", "1", "int(1.5)", &rep), JXV_RULE_ATOM_TEXT);
+    jxv_report_clear(&rep);
+    OK(jxv_on_delete(t, "/JAXON_ROOT", "1", &rep));
+    OK(text(t, "/JAXON_ROOT", "1", "int(2)", &rep)); /* index 1 is expected again */
+    EXPECT_REFUSED(jxv_on_delete(t, "/JAXON_ROOT", "1", &rep), JXV_RULE_STRAY_OBJECT);
+    jxv_report_clear(&rep);
+    EXPECT_REFUSED(jxv_on_delete(t, "/JAXON_ROOT", "0", &rep), JXV_RULE_STRAY_OBJECT);
+    jxv_report_clear(&rep);
+    /* the root attribute too */
+    EXPECT_REFUSED(text(t, "/", "JAXON_ROOT", "lisst", &rep), JXV_RULE_TYPE_TAG);
+    jxv_report_clear(&rep);
+    OK(jxv_on_delete(t, "/", "JAXON_ROOT", &rep));
+    OK(text(t, "/", "JAXON_ROOT", "list", &rep));
+    ASSERT_EQ_INT(jxv_tracker_finish(t, &rep), 0);
+    ASSERT_EQ_INT(rep.count, 0);
+    TEARDOWN();
+}
+
 static void tracker_should_refuse_a_second_root_and_report_a_missing_one(void)
 {
     SETUP();
@@ -866,6 +937,8 @@ int main(void)
     RUN(tracker_should_report_a_storage_hint_without_its_dataset);
     RUN(tracker_should_refuse_a_storage_hint_dataset_of_the_wrong_type);
     RUN(tracker_should_refuse_stray_objects_and_changes_in_the_tree);
+    RUN(tracker_should_refuse_changes_to_a_sealed_tree_and_finish_clean);
+    RUN(tracker_should_undo_the_last_incomplete_node_when_it_is_deleted);
     RUN(tracker_should_refuse_a_second_root_and_report_a_missing_one);
     RUN(tracker_should_report_plain_root_attributes_written_before_the_root);
     RUN(tracker_should_refuse_a_v2_container_attribute_without_placeholder);

@@ -266,6 +266,153 @@ static void flush_in_the_middle_of_a_save_should_not_check_the_tree(void)
     ASSERT_EQ_INT(H5Fget_obj_count(H5F_OBJ_ALL, H5F_OBJ_ALL), 0);
 }
 
+/* A valid v1 file {'a': 1, 'n': numpy.int64(7)} written through the connector. */
+static void write_small_tree(const char *path)
+{
+    hid_t fapl = jaxon_fapl("validate=strict;under_vol=0;under_info={}");
+    hid_t fid = create_tracked(path, fapl);
+    ASSERT_GE_INT(fid, 0);
+    hid_t g = tracked_group(fid, "JAXON_ROOT");
+    ASSERT_GE_INT(text_attr(g, "'a'", "int(1)"), 0);
+    hid_t sp = H5Screate(H5S_SCALAR);
+    long long seven = 7;
+    hid_t a = H5Acreate2(g, "'n'", H5T_STD_I64LE, sp, H5P_DEFAULT, H5P_DEFAULT);
+    ASSERT_GE_INT(a, 0);
+    ASSERT_GE_INT(H5Awrite(a, H5T_NATIVE_LLONG, &seven), 0);
+    H5Aclose(a);
+    H5Sclose(sp);
+    H5Gclose(g);
+    ASSERT_GE_INT(text_attr(fid, "JAXON_ROOT", "dict"), 0);
+    ASSERT_GE_INT(H5Fclose(fid), 0);
+    H5Pclose(fapl);
+}
+
+/* H5Awrite of a text over an existing attribute; returns what H5Awrite returned and leaves
+ * the error stack's text in *et. */
+static herr_t rewrite_text(hid_t loc, const char *name, const char *value, err_text *et,
+                           const char **stack)
+{
+    hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
+    hid_t t = H5Tcopy(H5T_C_S1);
+    H5Tset_size(t, strlen(value));
+    H5Tset_cset(t, H5T_CSET_UTF8);
+    herr_t w;
+    H5E_BEGIN_TRY { w = H5Awrite(a, t, value); }
+    H5E_END_TRY
+    *stack = error_stack_text(et);
+    H5Tclose(t);
+    H5Aclose(a);
+    return w;
+}
+
+/* The tracker of a file opened for writing never saw its tree being written: before, a
+ * stray group went through unchecked and close reported a missing root that was there. Now
+ * the tree is sealed: additions and text rewrites are refused, numbers may change. */
+static void an_existing_jaxon_file_opened_for_writing_should_refuse_changes_to_its_tree(void)
+{
+    static const char *const infos[] = {"validate=strict;under_vol=0;under_info={}",
+                                        "validate=strict;open_check=off;under_vol=0;"
+                                        "under_info={}"};
+    for (int i = 0; i < 2; i++) {
+        static char path[4096];
+        snprintf(path, sizeof path, "%s", tmp_path("sealed.h5"));
+        write_small_tree(path);
+        char before[2048];
+        snprintf(before, sizeof before, "%s", root_comment(path));
+        ASSERT_CONTAINS(before, "Jaxon layout v1.2.0");
+
+        stderr_capture cap;
+        ASSERT_GE_INT(stderr_capture_begin(&cap, "sealed.err"), 0);
+        hid_t fapl = jaxon_fapl(infos[i]);
+        hid_t fid = H5Fopen(path, H5F_ACC_RDWR, fapl);
+        ASSERT_GE_INT(fid, 0);
+        hid_t g = H5Gopen2(fid, "JAXON_ROOT", H5P_DEFAULT);
+        ASSERT_GE_INT(g, 0);
+        err_text et;
+        hid_t a;
+        H5E_BEGIN_TRY { a = H5Acreate2(g, "'c'", H5T_STD_I64LE, H5S_ALL, H5P_DEFAULT, H5P_DEFAULT); }
+        H5E_END_TRY
+        ASSERT_TRUE(a < 0);
+        ASSERT_TRUE(text_attr(g, "'c'", "int(3)") < 0);
+        ASSERT_EQ_INT(H5Aexists(g, "'c'"), 0);
+        hid_t sub;
+        H5E_BEGIN_TRY { sub = H5Gcreate2(g, "'g'", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT); }
+        H5E_END_TRY
+        const char *s = error_stack_text(&et);
+        ASSERT_TRUE(sub < 0);
+        ASSERT_CONTAINS(s, "Jaxon layout violation at \"/JAXON_ROOT/'g'\" (rule complete-tree)");
+        ASSERT_CONTAINS(s, "opened for writing");
+        ASSERT_TRUE(rewrite_text(g, "'a'", "int(2)", &et, &s) < 0);
+        ASSERT_CONTAINS(s, "\"/JAXON_ROOT@'a'\" (rule complete-tree)");
+        ASSERT_CONTAINS(s, "rewriting a text attribute");
+        /* a number's value is no part of the layout */
+        long long eight = 8, back = 0;
+        hid_t n = H5Aopen(g, "'n'", H5P_DEFAULT);
+        ASSERT_GE_INT(H5Awrite(n, H5T_NATIVE_LLONG, &eight), 0);
+        ASSERT_GE_INT(H5Aread(n, H5T_NATIVE_LLONG, &back), 0);
+        ASSERT_EQ_INT((int)back, 8);
+        H5Aclose(n);
+        H5Gclose(g);
+        ASSERT_TRUE(text_attr(fid, "note", "'x'") < 0);
+        ASSERT_GE_INT(H5Fclose(fid), 0);
+        H5Pclose(fapl);
+        const char *err = stderr_capture_end(&cap);
+        ASSERT_EQ_INT(H5Fget_obj_count(H5F_OBJ_ALL, H5F_OBJ_ALL), 0);
+        /* close found nothing to say and left the file as it was */
+        ASSERT_TRUE(strstr(err, "jaxon:") == NULL);
+        ASSERT_STREQ(root_comment(path), before);
+        hid_t nat = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+        hid_t ga = H5Oopen(nat, "JAXON_ROOT", H5P_DEFAULT);
+        char text[16] = {0};
+        hid_t at = H5Aopen(ga, "'a'", H5P_DEFAULT), ft = H5Aget_type(at);
+        H5Aread(at, ft, text);
+        ASSERT_STREQ(text, "int(1)");
+        H5Tclose(ft);
+        H5Aclose(at);
+        H5Oclose(ga);
+        H5Fclose(nat);
+    }
+}
+
+/* Sealing needs a tree: a plain file opened for writing can still receive a new one, and
+ * warn mode lets changes to a tree through with a warning. */
+static void a_plain_file_opened_for_writing_should_take_a_new_tree_and_warn_mode_changes(void)
+{
+    static char path[4096];
+    snprintf(path, sizeof path, "%s", tmp_path("append.h5"));
+    hid_t fcpl = H5Pcreate(H5P_FILE_CREATE);
+    H5Pset_attr_creation_order(fcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED);
+    hid_t nat = H5Fcreate(path, H5F_ACC_TRUNC, fcpl, H5P_DEFAULT);
+    H5Pclose(fcpl);
+    ASSERT_GE_INT(H5Fclose(nat), 0);
+
+    hid_t fapl = jaxon_fapl("validate=strict;under_vol=0;under_info={}");
+    hid_t fid = H5Fopen(path, H5F_ACC_RDWR, fapl);
+    ASSERT_GE_INT(fid, 0);
+    hid_t g = tracked_group(fid, "JAXON_ROOT");
+    ASSERT_GE_INT(text_attr(g, "'a'", "int(1)"), 0);
+    H5Gclose(g);
+    ASSERT_GE_INT(text_attr(fid, "JAXON_ROOT", "dict"), 0);
+    ASSERT_GE_INT(H5Fclose(fid), 0);
+    H5Pclose(fapl);
+    ASSERT_CONTAINS(root_comment(path), "Jaxon layout v1.2.0");
+
+    stderr_capture cap;
+    ASSERT_GE_INT(stderr_capture_begin(&cap, "append.err"), 0);
+    fapl = jaxon_fapl("validate=warn;under_vol=0;under_info={}");
+    fid = H5Fopen(path, H5F_ACC_RDWR, fapl);
+    ASSERT_GE_INT(fid, 0);
+    g = H5Gopen2(fid, "JAXON_ROOT", H5P_DEFAULT);
+    ASSERT_GE_INT(text_attr(g, "'b'", "int(2)"), 0);
+    ASSERT_EQ_INT(H5Aexists(g, "'b'"), 1);
+    H5Gclose(g);
+    ASSERT_GE_INT(H5Fclose(fid), 0);
+    H5Pclose(fapl);
+    const char *err = stderr_capture_end(&cap);
+    ASSERT_CONTAINS(err, "jaxon: warning: layout violation at \"/JAXON_ROOT@'b'\" (rule complete-tree)");
+    ASSERT_EQ_INT(H5Fget_obj_count(H5F_OBJ_ALL, H5F_OBJ_ALL), 0);
+}
+
 int main(void)
 {
     RUN(strict_mode_should_refuse_a_malformed_jaxon_write_with_our_message);
@@ -276,5 +423,7 @@ int main(void)
     RUN(strict_close_of_an_unfinished_tree_should_release_the_id_and_say_why);
     RUN(warn_mode_should_report_an_incomplete_tree_once);
     RUN(flush_in_the_middle_of_a_save_should_not_check_the_tree);
+    RUN(an_existing_jaxon_file_opened_for_writing_should_refuse_changes_to_its_tree);
+    RUN(a_plain_file_opened_for_writing_should_take_a_new_tree_and_warn_mode_changes);
     return test_summary();
 }
