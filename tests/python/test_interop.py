@@ -139,6 +139,32 @@ def test_our_save_their_load(version, tmp_path):
     assert not bad, f"{len(bad)}/{len(files)} failed in jaxon {version}:\n" + "\n".join(bad[:10])
 
 
+@pytest.mark.parametrize("version", VERSIONS)
+def test_their_writer_through_our_connector_is_accepted(version, tmp_path):
+    """Python jaxon's own saver (h5py) with our connector stacked in validate=strict: every
+    create and write is checked as it happens, so a false refusal of a reference writer's
+    order or text fails its save here, and a close-time complaint shows on stderr."""
+    if not PLUGINS.exists():
+        pytest.skip(f"{PLUGINS} not built")
+    env = dict(their_env(version), HDF5_PLUGIN_PATH=str(PLUGINS),
+               HDF5_VOL_CONNECTOR="jaxon validate=strict;under_vol=0;under_info={}")
+    prof = profile_of(version)
+    out = tmp_path / "through"
+    out.mkdir()
+    res = []
+    for args in (("save", out, prof, f"0-{min(N_TREES, 150)}"), ("save-corpus", out, prof)):
+        p = subprocess.run([sys.executable, str(RUNNER), *map(str, args)], env=env,
+                           capture_output=True, text=True, timeout=600)
+        assert p.returncode == 0, p.stderr[-3000:]
+        assert "jaxon:" not in p.stderr, p.stderr[-3000:]
+        res += [json.loads(line) for line in p.stdout.splitlines() if line.startswith("{")]
+    bad = [f"{os.path.basename(r['file'])}: {r['error']}" for r in res if not r["ok"]]
+    assert res and not bad, f"{len(bad)}/{len(res)} refused:\n" + "\n".join(bad[:5])
+    # and what went through is what their saver writes without us
+    got = jaxon.load(res[0]["file"])
+    same(expected(res[0]["file"], prof), got)
+
+
 def _sample(files):
     corpus = [f for f in files if os.path.basename(f).startswith("c_")]
     gen = [f for f in files if os.path.basename(f).startswith("t")]
