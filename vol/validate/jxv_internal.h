@@ -45,6 +45,11 @@ void jxv__buf_free(jxv_buf *b);
  * components; always absolute, "/" for the root. Returns a malloc'd string or NULL. */
 char *jxv__join_path(const char *parent, const char *name, size_t name_len);
 
+/* The dataspace fields of *out (space, rank, npoints) from a valid dataspace id, with its
+ * one to three public calls and no guard of the error stack (for the checker, whose every
+ * call clears it anyway). -1 if HDF5 cannot describe it. */
+int jxv__describe_space(hid_t space_id, jxv_type *out);
+
 /* ---- hash map: bytes -> pointer, no deletion ------------------------------------------ */
 
 /* 24 bytes: the validator keeps one entry per node for the whole file, and a smaller table

@@ -261,6 +261,18 @@ int jxv_describe_valid(hid_t type_id, hid_t space_id, jxv_type *out)
     return ret;
 }
 
+int jxv__describe_space(hid_t space_id, jxv_type *out)
+{
+    jxv_type d;
+    memset(&d, 0, sizeof d);
+    if (describe_space_calls(space_id, &d) < 0)
+        return -1;
+    out->space = d.space;
+    out->rank = d.rank;
+    out->npoints = d.npoints;
+    return 0;
+}
+
 void jxv_type_memo_init(jxv_type_memo *m)
 {
     memset(m, 0, sizeof *m);
