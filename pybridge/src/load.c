@@ -205,8 +205,7 @@ static int memo_put(Loader *L, const char *name, PyObject *obj)
 
 /* ---- load_filter (spec §5.1) ------------------------------------------------------------ */
 
-/* Whether the filter accepts the current path: 1 yes, 0 no, -1 error. */
-static int filter_accepts(Loader *L)
+int jx_ld_filter_accepts(Loader *L)
 {
     PyObject *t = PyList_AsTuple(L->path), *r;
     if (!t)
@@ -230,7 +229,7 @@ static PyObject *load_child(Loader *L, hid_t gid, const char *name, PyObject *el
     if (PyList_Append(L->path, elem) < 0)
         return NULL;
     PyObject *r = NULL;
-    int ok = filter_accepts(L);
+    int ok = jx_ld_filter_accepts(L);
     if (ok > 0) {
         r = load_node(L, gid, name);
     } else if (ok == 0) {
@@ -1199,7 +1198,7 @@ static PyObject *load_root(Loader *L, hid_t root)
         goto done;
     }
     if (L->path) {
-        int ok = filter_accepts(L); /* the root's path is () */
+        int ok = jx_ld_filter_accepts(L); /* the root's path is () */
         if (ok < 0)
             goto done;
         if (ok == 0) {

@@ -84,6 +84,9 @@ int jx_ld_read_text_attr(Loader *L, hid_t gid, const char *name, Text *t);
 int jx_ld_key_reserve(Loader *L, size_t extra);
 /* The identity-cache key (bytes) of name (n bytes) in the current group. */
 PyObject *jx_ld_key(Loader *L, const char *name, size_t n);
+/* Whether L->opts->load_filter accepts the path in L->path (as a tuple): 1 yes, 0 no, -1
+ * with an exception. */
+int jx_ld_filter_accepts(Loader *L);
 /* A NumPy scalar of the exact type of a scalar numeric attribute (both layouts); expected
  * names what the layout allows there, for the error when the attribute is not numeric. */
 PyObject *jx_ld_numeric_scalar(Loader *L, hid_t aid, hid_t ftype, const char *name,

@@ -787,6 +787,30 @@ static int slot_index(Loader *L, const char *raw, const char *slot, size_t sn, s
     return 0;
 }
 
+/* load_node behind the load_filter (spec §5.1), elem (borrowed) being the child's path
+ * element: a dict key object or an int position. A refused node gives the placeholder and
+ * nothing of it is opened, read or cached (v2 semantics: a reference elsewhere loads it,
+ * and the filter then sees the referencing location's path). Inside a dict key the filter
+ * is not asked. */
+static PyObject *load_child(V2 *V, hid_t gid, const char *raw, PyObject *elem)
+{
+    Loader *L = V->L;
+    if (!L->path || L->in_key)
+        return load_node(V, gid, raw);
+    if (PyList_Append(L->path, elem) < 0)
+        return NULL;
+    PyObject *r = NULL;
+    int ok = jx_ld_filter_accepts(L);
+    if (ok > 0)
+        r = load_node(V, gid, raw);
+    else if (ok == 0)
+        r = Py_NewRef(L->st->not_loaded ? L->st->not_loaded : Py_None);
+    Py_ssize_t n = PyList_GET_SIZE(L->path);
+    if (PyList_SetSlice(L->path, n - 1, n, NULL) < 0)
+        Py_CLEAR(r);
+    return r;
+}
+
 static int load_dict(V2 *V, hid_t gid, const Names *nl, PyObject *d)
 {
     Loader *L = V->L;
@@ -810,7 +834,9 @@ static int load_dict(V2 *V, hid_t gid, const Names *nl, PyObject *d)
                                    "has %zd entries so far)", idx, PyDict_GET_SIZE(d));
                 goto error;
             }
+            L->in_key++;
             key = load_node(V, gid, raw);
+            L->in_key--;
             if (!key)
                 goto error;
             if (PyObject_Hash(key) == -1) {
@@ -845,7 +871,7 @@ static int load_dict(V2 *V, hid_t gid, const Names *nl, PyObject *d)
                 goto error;
             }
         }
-        value = load_node(V, gid, raw);
+        value = load_child(V, gid, raw, key);
         if (!value)
             goto error;
         if (PyDict_SetItem(d, key, value) < 0) {
@@ -883,7 +909,14 @@ static PyObject *load_items(V2 *V, hid_t gid, const Names *nl, Kind k)
         return NULL;
     for (Py_ssize_t i = 0; i < n; i++) {
         const char *raw = NAME_AT(nl, (size_t)i);
-        PyObject *item = load_node(V, gid, raw);
+        PyObject *item;
+        if (V->L->path && !V->L->in_key) {
+            PyObject *pos = PyLong_FromSsize_t(i);
+            item = pos ? load_child(V, gid, raw, pos) : NULL;
+            Py_XDECREF(pos);
+        } else {
+            item = load_node(V, gid, raw);
+        }
         if (!item)
             goto error;
         if (k == K_LIST) {
@@ -1344,11 +1377,6 @@ PyObject *jx_load_v2(Loader *L, hid_t root)
     Names nl;
     PyObject *r = NULL;
     memset(&nl, 0, sizeof nl);
-    if (L->opts->load_filter) {
-        PyErr_SetString(PyExc_NotImplementedError,
-                        "load_filter is not supported for Jaxon v2.x files yet");
-        return NULL;
-    }
     V.loading = PySet_New(NULL);
     if (!V.loading)
         return NULL;
@@ -1380,6 +1408,15 @@ PyObject *jx_load_v2(Loader *L, hid_t root)
         jx_ld_format_error(L, NAME_AT(&nl, 0), "the root attribute must be named "
                            "JAXON_ROOT[:typeinfo]");
         goto done;
+    }
+    if (L->path) {
+        int ok = jx_ld_filter_accepts(L); /* the root's path is () */
+        if (ok < 0)
+            goto done;
+        if (ok == 0) {
+            r = Py_NewRef(L->st->not_loaded ? L->st->not_loaded : Py_None);
+            goto done;
+        }
     }
     r = load_node(&V, root, NAME_AT(&nl, 0));
 done:

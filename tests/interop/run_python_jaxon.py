@@ -4,6 +4,8 @@
   run_python_jaxon.py save-corpus OUTDIR PROFILE        write the hand corpus, OUTDIR/c_<name>.h5
   run_python_jaxon.py load PROFILE FILE...             load files (t<SEED>.h5 / c_<name>.h5),
                                                        compare with the regenerated tree
+  run_python_jaxon.py load-filtered SALT FILE...       load files with compare.filtered_load;
+                                                       {"file", "ok", "paths", "result"} lines
 Seed ranges may be given as A-B. Prints one JSON object per line: {"file", "ok", "error"}.
 """
 
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import sys
 import traceback
 import warnings
@@ -19,7 +22,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import jaxon  # noqa: E402  (the Python package under test)
 
-from compare import assert_identity, assert_same  # noqa: E402
+from compare import assert_identity, assert_same, filtered_load  # noqa: E402
 from gen_trees import gen_tree, hand_corpus  # noqa: E402
 
 
@@ -74,6 +77,15 @@ def main(argv):
                 assert_same(exp, got)
                 assert_identity(exp, got, min_str)
                 report(path, True)
+            except Exception as e:
+                report(path, False, f"{type(e).__name__}: {e}"[:2000])
+    elif cmd == "load-filtered":
+        salt = argv[2]
+        for path in argv[3:]:
+            try:
+                result, seen = filtered_load(jaxon.load, path, salt)
+                print(json.dumps({"file": path, "ok": True, "paths": seen,
+                                  "result": pickle.dumps(result).hex()}), flush=True)
             except Exception as e:
                 report(path, False, f"{type(e).__name__}: {e}"[:2000])
     else:

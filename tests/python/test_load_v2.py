@@ -403,3 +403,54 @@ def test_hard_link_cycle_does_not_hang(path):
         put(f, "JAXON_ROOT:list", None)
     with pytest.raises((jaxon.JaxonFormatError, jaxon.CircularPyTreeException)):
         load(path)
+
+
+# ---- load_filter (spec §5.1) --------------------------------------------------------------
+
+def test_load_filter_paths_keys_and_refused_nodes(path):
+    """The filter sees the root as (), dict entries by their loaded key, list items by
+    position, never anything inside a key(i); a refused node is the placeholder and nothing
+    of it is opened (its group may even be missing)."""
+    with new(path) as f:
+        g = group(f, "JAXON_ROOT")
+        put(g, "'a'", "1")
+        lst = group(g, "'l'")
+        put(lst, "0", "'x'")
+        put(lst, "1", "2.5")
+        put(g, "'l':list", None)
+        kg = group(g, "key(2)")
+        put(kg, "0", "1")
+        put(kg, "1", "2")
+        put(g, "key(2):tuple", None)
+        put(g, "value(2)", "'pair'")
+        put(g, "'gone':list", None)  # its group does not exist: only a refusal saves the load
+        put(f, "JAXON_ROOT:dict", None)
+    seen = []
+
+    def f(p):
+        seen.append(p)
+        return p != ("gone",) and p != ("l", 1)
+
+    out = load(path, load_filter=f)
+    assert out == {"a": 1, "l": ["x", jaxon.JAXON_NOT_LOADED], (1, 2): "pair",
+                   "gone": jaxon.JAXON_NOT_LOADED}
+    assert seen == [(), ("a",), ("l",), ("l", 0), ("l", 1), ((1, 2),), ("gone",)]
+    assert load(path, load_filter=lambda p: False) is jaxon.JAXON_NOT_LOADED
+    with pytest.raises(jaxon.JaxonFormatError):
+        load(path)
+
+
+def test_load_filter_reference_into_a_refused_node_loads_it(path):
+    """v2 semantics: a refused node is not cached, so a reference from an accepted location
+    loads its target, and the filter sees the referencing location's path below it."""
+    with new(path) as f:
+        g = group(f, "JAXON_ROOT")
+        sub = group(g, "0")
+        put(sub, "0", "'deep'")
+        put(g, "0:list", None)
+        put(g, "1", "/JAXON_ROOT/0")
+        put(f, "JAXON_ROOT:list", None)
+    seen = []
+    out = load(path, load_filter=lambda p: seen.append(p) or p[:1] != (0,))
+    assert out == [jaxon.JAXON_NOT_LOADED, ["deep"]]
+    assert (1, 0) in seen and (0, 0) not in seen
