@@ -90,7 +90,8 @@ static inline int buf_add(Buf *b, const char *s, size_t n)
 {
     if (buf_reserve(b, n) < 0)
         return -1;
-    memcpy(b->p + b->len, s, n);
+    if (n) /* s may be NULL for nothing (an empty str's UTF-8): memcpy forbids that */
+        memcpy(b->p + b->len, s, n);
     b->len += n;
     b->p[b->len] = '\0';
     return 0;

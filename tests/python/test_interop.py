@@ -22,7 +22,10 @@ import numpy as np
 import pytest
 
 import jaxon
-from conftest import assert_same
+from conftest import UNDER_ASAN, assert_same
+
+if UNDER_ASAN:  # Python jaxon imports jax at import, which aborts with libasan preloaded
+    pytest.skip("Python jaxon cannot run with libasan preloaded", allow_module_level=True)
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 COMPAT = REPO / ".compat"
