@@ -219,6 +219,38 @@ int jx_ld_filter_accepts(Loader *L)
     return ok;
 }
 
+PyObject *jx_ld_not_loaded(Loader *L)
+{
+    return Py_NewRef(L->st->not_loaded ? L->st->not_loaded : Py_None);
+}
+
+int jx_ld_filter_enter(Loader *L, PyObject *elem)
+{
+    if (PyList_Append(L->path, elem) < 0)
+        return -1;
+    int ok = jx_ld_filter_accepts(L);
+    if (ok < 0)
+        jx_ld_filter_leave(L);
+    return ok;
+}
+
+int jx_ld_filter_leave(Loader *L)
+{
+    Py_ssize_t n = PyList_GET_SIZE(L->path);
+    return PyList_SetSlice(L->path, n - 1, n, NULL);
+}
+
+int jx_ld_filter_root(Loader *L, PyObject **out)
+{
+    *out = NULL;
+    if (!L->path)
+        return 1;
+    int ok = jx_ld_filter_accepts(L); /* the root's path is () */
+    if (ok == 0)
+        *out = jx_ld_not_loaded(L);
+    return ok;
+}
+
 /* Loads child name of gid whose path element is elem (borrowed), unless the filter refuses
  * it: then JAXON_NOT_LOADED, nothing of the node is opened or read, the refusal is noted
  * (a reference to the node loads it, B1-6) and the placeholder is not cached. */
@@ -226,20 +258,19 @@ static PyObject *load_child(Loader *L, hid_t gid, const char *name, PyObject *el
 {
     if (!L->path || L->in_key)
         return load_node(L, gid, name);
-    if (PyList_Append(L->path, elem) < 0)
+    int ok = jx_ld_filter_enter(L, elem);
+    if (ok < 0)
         return NULL;
     PyObject *r = NULL;
-    int ok = jx_ld_filter_accepts(L);
     if (ok > 0) {
         r = load_node(L, gid, name);
-    } else if (ok == 0) {
+    } else {
         PyObject *k = jx_ld_key(L, name, strlen(name));
         if (k && PySet_Add(L->skipped, k) == 0)
-            r = Py_NewRef(L->st->not_loaded ? L->st->not_loaded : Py_None);
+            r = jx_ld_not_loaded(L);
         Py_XDECREF(k);
     }
-    Py_ssize_t n = PyList_GET_SIZE(L->path);
-    if (PyList_SetSlice(L->path, n - 1, n, NULL) < 0)
+    if (jx_ld_filter_leave(L) < 0)
         Py_CLEAR(r);
     return r;
 }
@@ -1197,16 +1228,8 @@ static PyObject *load_root(Loader *L, hid_t root)
         jx_ld_format_error(L, root_name, "the root attribute must be named JAXON_ROOT[:typehint]");
         goto done;
     }
-    if (L->path) {
-        int ok = jx_ld_filter_accepts(L); /* the root's path is () */
-        if (ok < 0)
-            goto done;
-        if (ok == 0) {
-            r = Py_NewRef(L->st->not_loaded ? L->st->not_loaded : Py_None);
-            goto done;
-        }
-    }
-    r = load_node(L, root, root_name);
+    if (jx_ld_filter_root(L, &r) > 0)
+        r = load_node(L, root, root_name);
 done:
     names_free(&nl);
     return r;

@@ -87,6 +87,16 @@ PyObject *jx_ld_key(Loader *L, const char *name, size_t n);
 /* Whether L->opts->load_filter accepts the path in L->path (as a tuple): 1 yes, 0 no, -1
  * with an exception. */
 int jx_ld_filter_accepts(Loader *L);
+/* One child below the filter (L->path set, not inside a key): jx_ld_filter_enter appends
+ * its path element elem (borrowed) and asks: 1 load it, 0 refused, -1 error (L->path is then
+ * as before); after 0 or 1, jx_ld_filter_leave takes the element off again (-1 on error). */
+int jx_ld_filter_enter(Loader *L, PyObject *elem);
+int jx_ld_filter_leave(Loader *L);
+/* The filter's verdict on the root (path ()): 1 load it (also without a filter), 0 refused
+ * with *out the placeholder, -1 error with *out NULL. */
+int jx_ld_filter_root(Loader *L, PyObject **out);
+/* A new reference to the placeholder of nodes the filter refused. */
+PyObject *jx_ld_not_loaded(Loader *L);
 /* A NumPy scalar of the exact type of a scalar numeric attribute (both layouts); expected
  * names what the layout allows there, for the error when the attribute is not numeric. */
 PyObject *jx_ld_numeric_scalar(Loader *L, hid_t aid, hid_t ftype, const char *name,

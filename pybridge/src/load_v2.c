@@ -797,16 +797,11 @@ static PyObject *load_child(V2 *V, hid_t gid, const char *raw, PyObject *elem)
     Loader *L = V->L;
     if (!L->path || L->in_key)
         return load_node(V, gid, raw);
-    if (PyList_Append(L->path, elem) < 0)
+    int ok = jx_ld_filter_enter(L, elem);
+    if (ok < 0)
         return NULL;
-    PyObject *r = NULL;
-    int ok = jx_ld_filter_accepts(L);
-    if (ok > 0)
-        r = load_node(V, gid, raw);
-    else if (ok == 0)
-        r = Py_NewRef(L->st->not_loaded ? L->st->not_loaded : Py_None);
-    Py_ssize_t n = PyList_GET_SIZE(L->path);
-    if (PyList_SetSlice(L->path, n - 1, n, NULL) < 0)
+    PyObject *r = ok ? load_node(V, gid, raw) : jx_ld_not_loaded(L);
+    if (jx_ld_filter_leave(L) < 0)
         Py_CLEAR(r);
     return r;
 }
@@ -1409,16 +1404,8 @@ PyObject *jx_load_v2(Loader *L, hid_t root)
                            "JAXON_ROOT[:typeinfo]");
         goto done;
     }
-    if (L->path) {
-        int ok = jx_ld_filter_accepts(L); /* the root's path is () */
-        if (ok < 0)
-            goto done;
-        if (ok == 0) {
-            r = Py_NewRef(L->st->not_loaded ? L->st->not_loaded : Py_None);
-            goto done;
-        }
-    }
-    r = load_node(&V, root, NAME_AT(&nl, 0));
+    if (jx_ld_filter_root(L, &r) > 0)
+        r = load_node(&V, root, NAME_AT(&nl, 0));
 done:
     names_free(&nl);
     Py_XDECREF(V.loading);
