@@ -156,53 +156,66 @@ static int finish_tree(const jxvol_obj *o, jxvol_obj *file, hid_t dxpl_id, int w
 
 /* ---- creates ----------------------------------------------------------------------------- */
 
-int jxvol_v_group_create(const jxvol_obj *o, const H5VL_loc_params_t *lp, const char *name)
+/* The tracker events that name one object in the group lp points at from o. */
+typedef enum parent_event_kind {
+    EV_GROUP_CREATE, EV_DATASET_CREATE, EV_DATATYPE_COMMIT, EV_ATTR_RENAME, EV_DELETE
+} parent_event_kind;
+
+/* Works out the parent path, runs the event (name2: the new name of a rename; ty: a new
+ * dataset's type) and settles its report. */
+static int parent_event(const jxvol_obj *o, const H5VL_loc_params_t *lp, parent_event_kind kind,
+                        const char *name, const char *name2, const jxv_type *ty)
 {
     jxv_tracker *t = tracker_of(o);
-    if (!t || !name)
+    if (!t || !name || (kind == EV_ATTR_RENAME && !name2))
         return 0;
     char *parent = where(o, lp);
     if (!parent)
         return 0;
     jxv_report rep;
     jxv_report_init(&rep);
-    int rc = jxv_on_group_create(t, parent, name, &rep);
+    int rc = 0;
+    switch (kind) {
+    case EV_GROUP_CREATE:
+        rc = jxv_on_group_create(t, parent, name, &rep);
+        break;
+    case EV_DATASET_CREATE:
+        rc = jxv_on_dataset_create(t, parent, name, ty, &rep);
+        break;
+    case EV_DATATYPE_COMMIT:
+        /* A committed datatype is a named object without a Jaxon meaning: the tracker sees
+         * it as a link to an unknown target, which it accepts outside the Jaxon tree only. */
+        rc = jxv_on_link_create(t, parent, name, NULL, &rep);
+        break;
+    case EV_ATTR_RENAME:
+        rc = jxv_on_attr_rename(t, parent, name, name2, &rep);
+        break;
+    case EV_DELETE:
+        /* jxv.h has one delete event for links and attributes alike (parent, name) */
+        rc = jxv_on_delete(t, parent, name, &rep);
+        break;
+    }
     free(parent);
     return settle(o, &rep, rc);
+}
+
+int jxvol_v_group_create(const jxvol_obj *o, const H5VL_loc_params_t *lp, const char *name)
+{
+    return parent_event(o, lp, EV_GROUP_CREATE, name, NULL, NULL);
 }
 
 int jxvol_v_dataset_create(const jxvol_obj *o, const H5VL_loc_params_t *lp, const char *name,
                            hid_t type_id, hid_t space_id)
 {
-    jxv_tracker *t = tracker_of(o);
     jxv_type ty;
-    if (!t || !name || jxv_describe(type_id, space_id, &ty) < 0)
+    if (!tracker_of(o) || !name || jxv_describe(type_id, space_id, &ty) < 0)
         return 0; /* an undescribable type fails in the under connector anyway */
-    char *parent = where(o, lp);
-    if (!parent)
-        return 0;
-    jxv_report rep;
-    jxv_report_init(&rep);
-    int rc = jxv_on_dataset_create(t, parent, name, &ty, &rep);
-    free(parent);
-    return settle(o, &rep, rc);
+    return parent_event(o, lp, EV_DATASET_CREATE, name, NULL, &ty);
 }
 
 int jxvol_v_datatype_commit(const jxvol_obj *o, const H5VL_loc_params_t *lp, const char *name)
 {
-    jxv_tracker *t = tracker_of(o);
-    if (!t || !name)
-        return 0;
-    char *parent = where(o, lp);
-    if (!parent)
-        return 0;
-    /* A committed datatype is a named object without a Jaxon meaning: the tracker sees it as
-     * a link to an unknown target, which it accepts outside the Jaxon tree only. */
-    jxv_report rep;
-    jxv_report_init(&rep);
-    int rc = jxv_on_link_create(t, parent, name, NULL, &rep);
-    free(parent);
-    return settle(o, &rep, rc);
+    return parent_event(o, lp, EV_DATATYPE_COMMIT, name, NULL, NULL);
 }
 
 int jxvol_v_attr_create(const jxvol_obj *o, const H5VL_loc_params_t *lp, const char *name,
@@ -342,33 +355,12 @@ int jxvol_v_attr_write(const jxvol_obj *a, hid_t mem_type_id, const void *buf)
 int jxvol_v_attr_rename(const jxvol_obj *o, const H5VL_loc_params_t *lp, const char *old_name,
                         const char *new_name)
 {
-    jxv_tracker *t = tracker_of(o);
-    if (!t || !old_name || !new_name)
-        return 0;
-    char *parent = where(o, lp);
-    if (!parent)
-        return 0;
-    jxv_report rep;
-    jxv_report_init(&rep);
-    int rc = jxv_on_attr_rename(t, parent, old_name, new_name, &rep);
-    free(parent);
-    return settle(o, &rep, rc);
+    return parent_event(o, lp, EV_ATTR_RENAME, old_name, new_name, NULL);
 }
 
 int jxvol_v_attr_delete(const jxvol_obj *o, const H5VL_loc_params_t *lp, const char *name)
 {
-    jxv_tracker *t = tracker_of(o);
-    if (!t || !name)
-        return 0;
-    char *parent = where(o, lp);
-    if (!parent)
-        return 0;
-    /* jxv.h has one delete event for links and attributes alike (parent, name). */
-    jxv_report rep;
-    jxv_report_init(&rep);
-    int rc = jxv_on_delete(t, parent, name, &rep);
-    free(parent);
-    return settle(o, &rep, rc);
+    return parent_event(o, lp, EV_DELETE, name, NULL, NULL);
 }
 
 /* ---- links ------------------------------------------------------------------------------- */
