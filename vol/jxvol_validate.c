@@ -158,7 +158,7 @@ static int finish_tree(const jxvol_obj *o, jxvol_obj *file, hid_t dxpl_id, int w
 
 /* The tracker events that name one object in the group lp points at from o. */
 typedef enum parent_event_kind {
-    EV_GROUP_CREATE, EV_DATASET_CREATE, EV_DATATYPE_COMMIT, EV_ATTR_RENAME, EV_DELETE
+    EV_GROUP_CREATE, EV_DATASET_CREATE, EV_DATATYPE_COMMIT, EV_ATTR_RENAME, EV_ATTR_DELETE
 } parent_event_kind;
 
 /* Works out the parent path, runs the event (name2: the new name of a rename; ty: a new
@@ -190,9 +190,8 @@ static int parent_event(const jxvol_obj *o, const H5VL_loc_params_t *lp, parent_
     case EV_ATTR_RENAME:
         rc = jxv_on_attr_rename(t, parent, name, name2, &rep);
         break;
-    case EV_DELETE:
-        /* jxv.h has one delete event for links and attributes alike (parent, name) */
-        rc = jxv_on_delete(t, parent, name, &rep);
+    case EV_ATTR_DELETE:
+        rc = jxv_on_attr_delete(t, parent, name, &rep);
         break;
     }
     free(parent);
@@ -360,7 +359,7 @@ int jxvol_v_attr_rename(const jxvol_obj *o, const H5VL_loc_params_t *lp, const c
 
 int jxvol_v_attr_delete(const jxvol_obj *o, const H5VL_loc_params_t *lp, const char *name)
 {
-    return parent_event(o, lp, EV_DELETE, name, NULL, NULL);
+    return parent_event(o, lp, EV_ATTR_DELETE, name, NULL, NULL);
 }
 
 /* ---- links ------------------------------------------------------------------------------- */

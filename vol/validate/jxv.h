@@ -212,6 +212,10 @@ int jxv_on_link_move(jxv_tracker *t, const char *src_parent, const char *src_nam
 int jxv_on_attr_rename(jxv_tracker *t, const char *parent, const char *old_name,
                        const char *new_name, jxv_report *rep);
 int jxv_on_delete(jxv_tracker *t, const char *parent, const char *name, jxv_report *rep);
+/* The same for the attribute name of parent, except that deleting the attribute created
+ * last while its node is incomplete (its text refused or not written yet) undoes that node:
+ * h5py deletes an attribute whose write failed, and the writer may then go on. */
+int jxv_on_attr_delete(jxv_tracker *t, const char *parent, const char *name, jxv_report *rep);
 /* 1 once the root node's own attribute is complete, i.e. the save reached its last step.
  * A flush in the middle of a save sees an unfinished tree: call jxv_tracker_finish at flush
  * only when this is 1 (at close always). */

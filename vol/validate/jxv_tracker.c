@@ -1013,6 +1013,11 @@ static int undo_last_node(jxv_tracker *t, const char *parent, const char *name)
 
 int jxv_on_delete(jxv_tracker *t, const char *parent, const char *name, jxv_report *rep)
 {
+    return refuse_change(t, parent, name, "deleting", rep);
+}
+
+int jxv_on_attr_delete(jxv_tracker *t, const char *parent, const char *name, jxv_report *rep)
+{
     if (undo_last_node(t, parent, name))
         return 0;
     return refuse_change(t, parent, name, "deleting", rep);
