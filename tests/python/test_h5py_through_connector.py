@@ -11,6 +11,7 @@ import subprocess
 import sys
 import textwrap
 
+import numpy as np
 import pytest
 
 import jaxon
@@ -105,3 +106,33 @@ class TestH5pyWrites:
         # nothing reached the file, and closing it found nothing to complain about
         assert "jaxon:" not in r["stderr"], r["stderr"]
         assert jaxon.load(h5path) == {"a": 1, "b": [1, 2]}
+
+    @pytest.mark.parametrize("open_check", ["on", "off"])
+    def test_a_v2_tree_is_sealed_too(self, h5path, open_check):
+        """A file of the v2.x layout (written natively here, as Python jaxon 2.x would) is
+        recognised by JAXON_VERSION, with or without the whole-file check at open."""
+        with h5py.File(h5path, "w", track_order=True) as f:
+            def fls(obj, name, text):
+                data = text.encode()
+                obj.attrs.create(name, np.array(data, dtype=f"S{len(data)}"),
+                                 dtype=h5py.string_dtype("utf-8", len(data)))
+            fls(f, "JAXON_VERSION", "2.1.0")
+            g = f.create_group("JAXON_ROOT", track_order=True)
+            fls(g, "'a'", "1")
+            f.attrs.create("JAXON_ROOT:dict", np.empty((0,), dtype=np.float64))
+        env = dict(_ENV, HDF5_VOL_CONNECTOR=f"jaxon open_check={open_check};under_vol=0;"
+                                            "under_info={}")
+        code = _PRELUDE + textwrap.dedent("""
+            with h5py.File(sys.argv[1], "r+") as f:
+                step("add", lambda: text(f["JAXON_ROOT"], "'b'", "2"))
+                step("version", lambda: f.attrs.modify("JAXON_VERSION", np.array(
+                    b"2.2.0", dtype=h5py.string_dtype("utf-8", 5))))
+            print(json.dumps(out))
+        """)
+        p = subprocess.run([sys.executable, "-c", code, h5path], env=env, capture_output=True,
+                           text=True, timeout=300)
+        assert p.returncode == 0, p.stderr[-3000:]
+        out = json.loads(p.stdout.strip().splitlines()[-1])
+        for key in ("add", "version"):
+            assert "(rule complete-tree)" in out[key]["error"], (key, out[key])
+        assert jaxon.load(h5path) == {"a": 1}
