@@ -6,6 +6,7 @@
 #include "vtest.h"
 
 #include <jaxon/validate.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* ---- helpers -------------------------------------------------------------------------- */
@@ -472,6 +473,24 @@ static void br_value_type(hid_t f)
     V1_DICT_WITH(fx_f64vec(g, "'a'", v, 3));
 }
 static void br_vlen_text(hid_t f) { V1_DICT_WITH(fx_vlen_text(g, "'a'", "int(1)")); }
+/* An ASCII text of 8 bytes between two int64 numbers: the checker's datatype memo finds
+ * entries by data size and character set, and all three have 8 bytes and ASCII; only the
+ * text may be reported. */
+static void ascii_text8(hid_t g, const char *name)
+{
+    hid_t t = H5Tcopy(H5T_C_S1), sp = H5Screate(H5S_SCALAR);
+    H5Tset_size(t, 8);
+    hid_t a = H5Acreate2(g, name, t, sp, H5P_DEFAULT, H5P_DEFAULT);
+    if (a < 0 || H5Awrite(a, t, "int(123)") < 0)
+        abort();
+    H5Aclose(a);
+    H5Sclose(sp);
+    H5Tclose(t);
+}
+static void br_value_type_among_same_size_numbers(hid_t f)
+{
+    V1_DICT_WITH(fx_i64(g, "'m'", 1); ascii_text8(g, "'s'"); fx_i64(g, "'n'", 2));
+}
 static void br_atom_text(hid_t f) { V1_DICT_WITH(fx_text(g, "'a'", "complex()")); }
 static void br_key_value(hid_t f)
 {
@@ -661,6 +680,7 @@ static void checker_should_report_names_tags_types_and_atoms(void)
     CHECK_BROKEN(br_type_tag, JXV_RULE_TYPE_TAG);
     CHECK_BROKEN(br_value_type, JXV_RULE_VALUE_TYPE);
     CHECK_BROKEN(br_vlen_text, JXV_RULE_VALUE_TYPE);
+    CHECK_BROKEN(br_value_type_among_same_size_numbers, JXV_RULE_VALUE_TYPE);
     CHECK_BROKEN(br_atom_text, JXV_RULE_ATOM_TEXT);
     CHECK_BROKEN(br_duplicate_slot, JXV_RULE_DUPLICATE_SLOT);
 }
