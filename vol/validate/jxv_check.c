@@ -871,18 +871,14 @@ int jxv_check_file_ex(hid_t file_id, jxv_report *rep, jxv_check_stats *stats)
             H5Gclose(root);
         if (c.lapl >= 0)
             H5Pclose(c.lapl);
-    }
-    H5E_END_TRY
-    st.nodes = c.nnodes;
-    if (stats)
-        *stats = st;
-    H5E_BEGIN_TRY
-    {
         for (size_t i = 0; i < SEEN_TYPES; i++)
             if (c.seen[i].copy >= 0)
                 H5Tclose(c.seen[i].copy);
     }
     H5E_END_TRY
+    st.nodes = c.nnodes;
+    if (stats)
+        *stats = st;
     free(c.refs);
     jxv__map_free(&c.nodes);
     jxv__map_free(&c.visited);
