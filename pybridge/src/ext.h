@@ -28,6 +28,7 @@ typedef struct JxState {
     int vol_checked;                   /* registration attempted */
     int numpy_ready;                   /* NumPy's C API imported (on first save/load) */
     PyObject *plugin_dir;              /* str: directory holding libjaxon_vol.so */
+    unsigned long tmp_counter;         /* numbers the temporary names of saves (GIL held) */
 } JxState;
 
 JxState *jx_state_from_module(PyObject *module);

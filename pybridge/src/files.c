@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "h5util.h"
+#include "replace.h"
 
 /* os.fspath(x) as filesystem bytes (new ref), or NULL without error if x is no path. */
 static PyObject *as_path_bytes(JxState *st, PyObject *x)
@@ -30,19 +31,10 @@ static PyObject *as_path_bytes(JxState *st, PyObject *x)
     return b;
 }
 
-static int fsync_path(const char *path, int directory)
-{
-    int fd = open(path, directory ? O_RDONLY | O_DIRECTORY : O_RDONLY);
-    if (fd < 0)
-        return -1;
-    int rc = fsync(fd);
-    close(fd);
-    return rc;
-}
-
-/* Writes the pytree into a new HDF5 file at path (must not exist). */
-static int save_to_new_file(JxState *st, const char *path, PyObject *pytree,
-                            const JxSaveOptions *opts)
+/* Writes the pytree into a new HDF5 file at path (must not exist); shown: the name used in
+ * error messages. */
+static int save_to_new_file(JxState *st, const char *path, const char *shown,
+                            PyObject *pytree, const JxSaveOptions *opts)
 {
     hid_t fapl = -1, fcpl = -1, fid = -1;
     int status = -1;
@@ -56,13 +48,13 @@ static int save_to_new_file(JxState *st, const char *path, PyObject *pytree,
     }
     fid = H5Fcreate(path, H5F_ACC_EXCL, fcpl, fapl);
     if (fid < 0) {
-        jx_raise_h5(PyExc_OSError, "cannot create %s", path);
+        jx_raise_h5(PyExc_OSError, "cannot create a temporary file beside %s", shown);
         goto done;
     }
     if (jx_save_tree(st, fid, pytree, opts) < 0)
         goto done;
     if (H5Fflush(fid, H5F_SCOPE_GLOBAL) < 0) {
-        jx_raise_h5(st->JaxonError, "cannot flush %s", path);
+        jx_raise_h5(st->JaxonError, "cannot flush the new file for %s", shown);
         goto done;
     }
     status = 0;
@@ -71,7 +63,7 @@ done:
         /* The connector checks the whole tree at the root attribute write and the flush above
          * (strict refusals fail those calls); close itself always succeeds. */
         if (H5Fclose(fid) < 0 && status == 0) {
-            jx_raise_h5(st->JaxonError, "the file %s did not close cleanly", path);
+            jx_raise_h5(st->JaxonError, "the new file for %s did not close cleanly", shown);
             status = -1;
         }
     }
@@ -85,44 +77,20 @@ done:
 static PyObject *save_to_path(JxState *st, PyObject *path_bytes, PyObject *pytree,
                               const JxSaveOptions *opts)
 {
-    static unsigned long counter = 0;
     const char *path = PyBytes_AS_STRING(path_bytes);
-    const char *slash = strrchr(path, '/');
-    size_t dirlen = slash ? (size_t)(slash - path) : 0;
-    const char *base = slash ? slash + 1 : path;
-    size_t cap = strlen(path) + 64;
-    char *tmp = PyMem_Malloc(cap), *dir = NULL;
-    if (!tmp)
-        return PyErr_NoMemory();
-    if (*base == '\0') {
-        PyErr_Format(PyExc_IsADirectoryError, "cannot save to a directory: %s", path);
-        goto error;
-    }
-    snprintf(tmp, cap, "%.*s%s.%s.jaxon-tmp-%ld-%lu", (int)dirlen, path, slash ? "/" : "", base,
-             (long)getpid(), ++counter);
-    if (save_to_new_file(st, tmp, pytree, opts) < 0)
-        goto error;
-    if (fsync_path(tmp, 0) < 0 || rename(tmp, path) < 0) {
-        PyErr_SetFromErrnoWithFilename(PyExc_OSError, path);
-        goto error;
-    }
-    /* make the rename itself durable */
-    dir = PyMem_Malloc(dirlen + 2);
-    if (dir) {
-        if (dirlen)
-            memcpy(dir, path, dirlen);
-        else
-            dir[dirlen++] = '.';
-        dir[dirlen] = '\0';
-        (void)fsync_path(dir, 1);
-        PyMem_Free(dir);
-    }
-    PyMem_Free(tmp);
-    Py_RETURN_NONE;
-error:
-    unlink(tmp); /* may not exist: nothing to undo then */
-    PyMem_Free(tmp);
-    return NULL;
+    JxReplace r;
+    PyObject *result = NULL;
+    jx_replace_init(&r);
+    if (jx_replace_begin(&r, st, path) < 0)
+        goto done;
+    if (save_to_new_file(st, r.named, path, pytree, opts) < 0)
+        goto done;
+    if (jx_replace_commit(&r) < 0)
+        goto done;
+    result = Py_NewRef(Py_None);
+done:
+    jx_replace_finish(&r);
+    return result;
 }
 
 /* Reads a whole file into a new bytes object. */
@@ -175,7 +143,7 @@ static PyObject *save_to_fileobj(JxState *st, PyObject *f, PyObject *pytree,
         return PyErr_SetFromErrnoWithFilename(PyExc_OSError, tmp);
     close(fd);
     unlink(tmp); /* H5Fcreate(EXCL) makes it again, only for us (the name is unique) */
-    int rc = save_to_new_file(st, tmp, pytree, opts);
+    int rc = save_to_new_file(st, tmp, tmp, pytree, opts);
     if (rc == 0)
         image = slurp(tmp);
     unlink(tmp);
@@ -233,7 +201,7 @@ static PyObject *load_from_file(JxState *st, const char *name, PyObject *shown,
         return NULL;
     fid = H5Fopen(name, H5F_ACC_RDONLY, fapl);
     if (fid < 0) {
-        jx_raise_h5(st->JaxonFormatError, "%R is not a readable HDF5 file", shown);
+        jx_raise_h5(st->JaxonFormatError, "cannot read %R as an HDF5 file", shown);
         goto done;
     }
     result = jx_load_tree(st, fid, opts);

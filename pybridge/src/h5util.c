@@ -2,6 +2,7 @@
  * place where HDF5 error stacks become Python exceptions. */
 #include "h5util.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,7 +127,22 @@ hid_t jx_make_gcpl(void)
 
 /* ---- error translation ---------------------------------------------------------------- */
 
+/* HDF5 errors that say something about the operating system rather than the file: raised as
+ * the OSError subclass a Python user expects, whatever class the caller asked for. */
+typedef struct OsErrorEntry {
+    hid_t *minor;       /* HDF5 minor error code (a library global, hence the pointer) */
+    int err;            /* errno of the OSError */
+    const char *what;   /* what it means for the user */
+} OsErrorEntry;
+
+static const OsErrorEntry os_error_table[] = {
+    {&H5E_CANTLOCKFILE_g, EWOULDBLOCK,
+     "the file is locked by another process that has it open (HDF5 file locking); close it "
+     "there first"},
+};
+
 typedef struct ErrWalk {
+    const OsErrorEntry *os; /* the first frame found in os_error_table */
     char ours[1024];  /* first message pushed by the jaxon connector (or validator) */
     char inner[512];  /* innermost library description */
     char outer[512];  /* outermost (API) description */
@@ -139,6 +155,9 @@ static herr_t walk_cb(unsigned n, const H5E_error2_t *e, void *ud)
     char cls[32] = "";
     H5Eget_class_name(e->cls_id, cls, sizeof cls);
     const char *desc = e->desc ? e->desc : "";
+    for (size_t i = 0; !w->os && i < sizeof os_error_table / sizeof os_error_table[0]; i++)
+        if (e->min_num == *os_error_table[i].minor)
+            w->os = &os_error_table[i];
     if (strcmp(cls, "jaxon") == 0) {
         size_t len = strlen(w->ours);
         if (len == 0)
@@ -171,6 +190,16 @@ static PyObject *raise_v(PyObject *exc_type, const char *fmt, va_list ap)
     PyObject *msg = PyUnicode_FromFormatV(fmt, ap);
     if (!msg)
         return NULL;
+    if (w.os) {
+        PyObject *args = Py_BuildValue("(iN)", w.os->err,
+                                       PyUnicode_FromFormat("%U: %s", msg, w.os->what));
+        Py_DECREF(msg);
+        if (args) {
+            PyErr_SetObject(PyExc_OSError, args); /* OSError(errno, ...) picks the subclass */
+            Py_DECREF(args);
+        }
+        return NULL;
+    }
     const char *detail = w.ours[0] ? w.ours : (w.inner[0] ? w.inner : NULL);
     if (detail) {
         PyObject *full = w.ours[0] || !w.outer[0] || strcmp(w.outer, w.inner) == 0

@@ -26,4 +26,10 @@ int jx_raise_h5_int(PyObject *exc_type, const char *fmt, ...);
 /* Name of the connector a file id is opened through (new str), for tests and checks. */
 PyObject *jx_connector_name(hid_t obj_id);
 
+/* h5io.c: writes (writing=1) or reads the whole dataset from/to buf (nbytes, in memtype),
+ * in pieces with the GIL released and pending signals handled between pieces. Returns 0,
+ * or -1 with either a Python exception set (a signal handler raised, e.g. Ctrl-C) or an
+ * HDF5 error on the stack (check PyErr_Occurred). */
+int jx_dataset_io(hid_t dset, hid_t memtype, void *buf, hsize_t nbytes, int writing);
+
 #endif /* JX_H5UTIL_H */

@@ -414,6 +414,9 @@ int jx_ld_crt_order_tracked(Loader *L, hid_t gid, const char *attr)
  * as h5py does). The group's own name is attr for messages. */
 static int collect_names(Loader *L, hid_t gid, const char *attr, NameList *nl)
 {
+    /* every container lists its names first: Ctrl-C is honoured here between containers */
+    if (PyErr_CheckSignals() < 0)
+        return -1;
     int tracked = jx_ld_crt_order_tracked(L, gid, attr);
     if (tracked < 0)
         return -1;

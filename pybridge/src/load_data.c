@@ -6,10 +6,9 @@
 
 #include <string.h>
 
+#include "h5util.h"
 #include "load_types.h"
 
-/* Dataset reads of at least this many bytes release the GIL. */
-#define JX_NOGIL_BYTES ((hsize_t)1 << 20)
 /* Dataset bytes we accept beyond the stored bytes: unwritten contiguous storage reads as
  * fill values, and filters compress; beyond this a tiny file could demand huge memory. */
 #define JX_FILL_SLACK ((hsize_t)16 << 20)
@@ -25,17 +24,12 @@ static hid_t src_space(Src *s)
     return s->is_dataset ? H5Dget_space(s->id) : H5Aget_space(s->id);
 }
 
-static herr_t src_read(Src *s, hid_t memtype, void *buf, hsize_t nbytes)
+/* 0, or -1 with an HDF5 error on the stack or a Python exception set (Ctrl-C). */
+static int src_read(Src *s, hid_t memtype, void *buf, hsize_t nbytes)
 {
-    herr_t rc;
     if (!s->is_dataset)
-        return H5Aread(s->id, memtype, buf);
-    if (nbytes < JX_NOGIL_BYTES)
-        return H5Dread(s->id, memtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf);
-    Py_BEGIN_ALLOW_THREADS
-    rc = H5Dread(s->id, memtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf);
-    Py_END_ALLOW_THREADS
-    return rc;
+        return H5Aread(s->id, memtype, buf) < 0 ? -1 : 0;
+    return jx_dataset_io(s->id, memtype, buf, nbytes, 0);
 }
 
 /* Refuses data a hostile file could use to make us allocate far more than it stores, and

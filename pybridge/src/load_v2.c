@@ -1329,7 +1329,7 @@ static PyObject *load_node(V2 *V, hid_t gid, const char *raw)
         Py_DECREF(key);
         return jx_ld_format_error(L, raw, "nodes nested deeper than %d levels", V2_MAX_DEPTH);
     }
-    if (Py_EnterRecursiveCall(" while loading a Jaxon file")) {
+    if (PyErr_CheckSignals() < 0 || Py_EnterRecursiveCall(" while loading a Jaxon file")) {
         Py_DECREF(key);
         return NULL;
     }

@@ -15,7 +15,6 @@
 
 #define JX_MAX_SIMPLE_KEY 60000    /* attribute names are limited to 65,534 bytes */
 #define JX_MAX_TRACKED 65535       /* HDF5's creation-order index is 16 bits */
-#define JX_RELEASE_GIL_BYTES (1 << 20)
 
 /* ---- pytree paths for error messages --------------------------------------------------- */
 
@@ -490,20 +489,10 @@ int jx_sv_array(Saver *s, hid_t g, const char *slot, size_t slot_len, const char
         }
         if (exact && write_text(s, d, "JAXON_DTYPE", exact, strlen(exact)) < 0)
             goto done;
-        if (nbytes > 0) {
-            herr_t w;
-            void *data = PyArray_DATA(arr);
-            if (nbytes >= JX_RELEASE_GIL_BYTES) {
-                Py_BEGIN_ALLOW_THREADS
-                w = H5Dwrite(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, data);
-                Py_END_ALLOW_THREADS
-            } else {
-                w = H5Dwrite(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, data);
-            }
-            if (w < 0) {
+        if (nbytes > 0 && jx_dataset_io(d, t, PyArray_DATA(arr), (hsize_t)nbytes, 1) < 0) {
+            if (!PyErr_Occurred())
                 fail_h5(s, "cannot write dataset", name.p);
-                goto done;
-            }
+            goto done;
         }
     } else {
         if (attr_name(&name, slot, slot_len, hint) < 0 ||
@@ -1094,7 +1083,8 @@ int jx_sv_node(Saver *s, hid_t g, const char *slot, size_t slot_len, PyObject *o
                       : t == &PyTuple_Type ? "tuple" : t == &PySet_Type ? "set"
                       : t == &PyFrozenSet_Type ? "frozenset" : NULL;
     if (tag) {
-        if (Py_EnterRecursiveCall(" while saving a pytree"))
+        /* Ctrl-C is honoured between containers, not only after the whole walk */
+        if (PyErr_CheckSignals() < 0 || Py_EnterRecursiveCall(" while saving a pytree"))
             return -1;
         int rc;
         if (s->nframes >= JX_MAX_DEPTH) {

@@ -1,0 +1,105 @@
+/* Dataset transfers that stay interruptible.
+ *
+ * A single H5Dwrite/H5Dread of a multi-GiB array runs for seconds with the GIL released,
+ * and Python only runs its SIGINT handler once the call returns: Ctrl-C would be honoured
+ * after the whole transfer (and, on save, after the file had replaced its target). Large
+ * transfers are therefore cut into hyperslabs of about JX_IO_PIECE_BYTES along the
+ * outermost axes; the GIL is released for each piece and pending signals are handled
+ * between pieces, so an interrupt stops the transfer within one piece's time. */
+#include "h5util.h"
+
+#include <string.h>
+
+/* Below this, one call with the GIL held: releasing it costs more than it lets others do. */
+#define JX_IO_NOGIL_BYTES ((hsize_t)1 << 20)
+/* One piece: tens of milliseconds of disk or page-cache time. */
+#define JX_IO_PIECE_BYTES ((hsize_t)64 << 20)
+
+static herr_t transfer(hid_t dset, hid_t memtype, hid_t mspace, hid_t fspace, void *buf,
+                       int writing)
+{
+    return writing ? H5Dwrite(dset, memtype, mspace, fspace, H5P_DEFAULT, buf)
+                   : H5Dread(dset, memtype, mspace, fspace, H5P_DEFAULT, buf);
+}
+
+static herr_t transfer_nogil(hid_t dset, hid_t memtype, hid_t mspace, hid_t fspace, void *buf,
+                             int writing)
+{
+    herr_t rc;
+    Py_BEGIN_ALLOW_THREADS
+    rc = transfer(dset, memtype, mspace, fspace, buf, writing);
+    Py_END_ALLOW_THREADS
+    return rc;
+}
+
+int jx_dataset_io(hid_t dset, hid_t memtype, void *buf, hsize_t nbytes, int writing)
+{
+    hsize_t dims[H5S_MAX_RANK], start[H5S_MAX_RANK], count[H5S_MAX_RANK];
+    hid_t fspace = -1, mspace = -1;
+    int rc = -1;
+    if (nbytes < JX_IO_NOGIL_BYTES)
+        return transfer(dset, memtype, H5S_ALL, H5S_ALL, buf, writing) < 0 ? -1 : 0;
+    size_t elem = H5Tget_size(memtype);
+    fspace = H5Dget_space(dset);
+    if (elem == 0 || fspace < 0)
+        goto done;
+    int nd = H5Sget_simple_extent_dims(fspace, dims, NULL);
+    if (nd < 0)
+        goto done;
+    if (nd == 0) {
+        rc = transfer_nogil(dset, memtype, H5S_ALL, H5S_ALL, buf, writing) < 0 ? -1 : 0;
+        goto done;
+    }
+    /* inner = bytes of one index step along axis k; k = the outermost axis whose step fits
+     * in a piece (the last axis always does: its step is one element) */
+    int k = 0;
+    hsize_t inner = elem;
+    for (int i = 1; i < nd; i++)
+        inner *= dims[i];
+    while (inner > JX_IO_PIECE_BYTES && k + 1 < nd) {
+        k++;
+        inner /= dims[k];
+    }
+    hsize_t rows = JX_IO_PIECE_BYTES / inner ? JX_IO_PIECE_BYTES / inner : 1;
+    hsize_t outer = 1, elems_per_row = inner / elem;
+    for (int i = 0; i < k; i++)
+        outer *= dims[i];
+    for (int i = 0; i < nd; i++) {
+        start[i] = 0;
+        count[i] = i < k ? 1 : dims[i];
+    }
+    for (hsize_t p = 0; p < outer; p++) {
+        /* the multi-index of outer position p over axes 0..k-1 */
+        hsize_t rest = p;
+        for (int i = k - 1; i >= 0; i--) {
+            start[i] = rest % dims[i];
+            rest /= dims[i];
+        }
+        for (hsize_t r = 0; r < dims[k]; r += rows) {
+            hsize_t n = dims[k] - r < rows ? dims[k] - r : rows;
+            hsize_t melems = n * elems_per_row;
+            start[k] = r;
+            count[k] = n;
+            if (H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, NULL, count, NULL) < 0)
+                goto done;
+            if (mspace < 0)
+                mspace = H5Screate_simple(1, &melems, NULL);
+            else if (H5Sset_extent_simple(mspace, 1, &melems, NULL) < 0)
+                goto done;
+            if (mspace < 0)
+                goto done;
+            char *at = (char *)buf + (size_t)((p * dims[k] + r) * inner);
+            if (transfer_nogil(dset, memtype, mspace, fspace, at, writing) < 0)
+                goto done;
+            if (PyErr_CheckSignals() < 0)
+                goto done;
+        }
+    }
+    rc = 0;
+done:
+    if (mspace >= 0)
+        H5Sclose(mspace);
+    if (fspace >= 0)
+        H5Sclose(fspace);
+    return rc;
+}
