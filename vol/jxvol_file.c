@@ -184,10 +184,14 @@ herr_t jxvol_file_close(void *file, hid_t dxpl_id, void **req)
     jxvol_obj *o = file;
     /* Annotations must be written before the under file goes away. The whole-tree check
      * never fails a close: the library would keep the id of a file whose close failed. */
-    jxvol_v_file_finish(o, dxpl_id, 1);
+    if (!o->fs || !o->fs->close_failed)
+        jxvol_v_file_finish(o, dxpl_id, 1);
     herr_t ret = H5VLfile_close(o->under_object, o->under_vol_id, dxpl_id, NULL);
-    if (ret < 0)
+    if (ret < 0) {
+        if (o->fs)
+            o->fs->close_failed = 1;
         return ret; /* the library keeps the id: the wrapper must stay valid */
+    }
     jxvol_obj_free(o);
     return 0;
 }

@@ -59,6 +59,10 @@ typedef struct jxvol_file_state {
     int finish_reported;  /* the last whole-tree check found violations and reported them */
     int comments;         /* the under connector takes object comments: 1 yes, -1 no, 0 not asked */
     unsigned annotate_failures; /* comments that failed since the last warning */
+    /* The under close failed (e.g. ENOSPC at the final flush). HDF5 keeps the file id and
+     * closes it again at library shutdown, when the under file is half torn down: nothing
+     * but that retried close may touch it (no checks, no annotations). */
+    int close_failed;
 } jxvol_file_state;
 
 /* The wrapper around an under-connector object. */

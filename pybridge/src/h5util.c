@@ -143,6 +143,7 @@ static const OsErrorEntry os_error_table[] = {
 
 typedef struct ErrWalk {
     const OsErrorEntry *os; /* the first frame found in os_error_table */
+    int os_errno;           /* the first "errno = N" a frame reports (a failed system call) */
     char ours[1024];  /* first message pushed by the jaxon connector (or validator) */
     char inner[512];  /* innermost library description */
     char outer[512];  /* outermost (API) description */
@@ -158,6 +159,9 @@ static herr_t walk_cb(unsigned n, const H5E_error2_t *e, void *ud)
     for (size_t i = 0; !w->os && i < sizeof os_error_table / sizeof os_error_table[0]; i++)
         if (e->min_num == *os_error_table[i].minor)
             w->os = &os_error_table[i];
+    const char *en = w->os_errno ? NULL : strstr(desc, "errno = ");
+    if (en)
+        w->os_errno = atoi(en + 8);
     if (strcmp(cls, "jaxon") == 0) {
         size_t len = strlen(w->ours);
         if (len == 0)
@@ -196,6 +200,17 @@ static PyObject *raise_v(PyObject *exc_type, const char *fmt, va_list ap)
         Py_DECREF(msg);
         if (args) {
             PyErr_SetObject(PyExc_OSError, args); /* OSError(errno, ...) picks the subclass */
+            Py_DECREF(args);
+        }
+        return NULL;
+    }
+    if (w.os_errno > 0 && !w.ours[0]) {
+        /* a failed system call (ENOSPC, EIO, EACCES, ...): OSError with its errno */
+        PyObject *args = Py_BuildValue("(iN)", w.os_errno,
+                                       PyUnicode_FromFormat("%U: %s", msg, strerror(w.os_errno)));
+        Py_DECREF(msg);
+        if (args) {
+            PyErr_SetObject(PyExc_OSError, args);
             Py_DECREF(args);
         }
         return NULL;

@@ -191,3 +191,31 @@ def test_a_failed_save_raises_one_exception_and_prints_nothing(tmp_path):
     assert r.stderr == ""
     assert jaxon.load(target) == {"previous": 1}
     assert _children(tmp_path) == ["t.h5"]
+
+
+FULL_DISK = """
+    import errno, os, sys, jaxon
+    try:
+        jaxon.save(os.path.join(sys.argv[1], "x.h5"), {str(i): i for i in range(50000)})
+    except OSError as e:
+        print("raised", e.errno == errno.ENOSPC, os.listdir(sys.argv[1]))
+"""
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not os.path.exists("/usr/bin/unshare"),
+                    reason="needs root and unshare to mount a private 1 MiB tmpfs")
+def test_a_save_to_a_full_disk_raises_enospc_and_exits_cleanly(tmp_path):
+    # The connector used to annotate the half-closed file again at interpreter exit
+    # (HDF5 retries a failed close at shutdown): a segfault after the exception.
+    script = tmp_path / "full_disk.py"
+    script.write_text(textwrap.dedent(FULL_DISK))
+    mnt = tmp_path / "mnt"
+    mnt.mkdir()
+    r = subprocess.run(
+        ["unshare", "--mount", "sh", "-c",
+         'mount -t tmpfs -o size=1m tmpfs "$1" && exec "$2" "$3" "$1"', "sh",
+         str(mnt), sys.executable, str(script)],
+        capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "raised True []"
+    assert r.stderr == ""
