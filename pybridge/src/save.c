@@ -833,7 +833,7 @@ static PyObject *scalar_of(int type_num, void *data)
     return r;
 }
 
-/* Python numbers converted by py_to_np_types -> numpy scalars (spec row 4). */
+/* Python numbers converted by py_to_np_types -> numpy scalars (spec §3.2 row 4). */
 static int save_as_numpy_scalar(Saver *s, hid_t g, const char *slot, PyObject *obj)
 {
     PyObject *np_obj = NULL;

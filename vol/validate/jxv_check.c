@@ -606,7 +606,7 @@ typedef struct dctx {
     int jax; /* the dataset of a v1 jax.Array/numpy.ndarray node: JAXON_DTYPE is allowed */
 } dctx;
 
-/* Attributes of a node's dataset: none, except the JAXON_DTYPE extension on jax.Array data. */
+/* Attributes of a node's dataset: none, except JAXON_DTYPE on jax.Array/numpy.ndarray data. */
 static herr_t dataset_attr_cb(hid_t loc, const char *name, const H5A_info_t *ainfo, void *ud)
 {
     (void)ainfo;

@@ -120,9 +120,9 @@ int jxv__parse_value_hint_v1(const char *text, size_t len, jxv_nodeinfo *info,
                              const char *where, jxv_report *rep);
 /* Is s a jax dtype name (numpy numeric dtypes and the ml_dtypes jax knows)? */
 int jxv__jax_dtype_ok(const char *s, size_t len);
-/* The JAXON_DTYPE extension: the only attribute a dataset may carry, on the dataset of a
- * jax.Array node, holding the exact jax dtype name (written by our saver for dtypes that
- * numpy cannot name, e.g. bfloat16). Checks an attribute created on such a dataset. */
+/* The JAXON_DTYPE extension (spec §10.3.1): the only attribute a dataset may carry, on the
+ * dataset of a v1 jax.Array or numpy.ndarray node, holding the exact jax dtype name
+ * (written by our saver for dtypes that numpy cannot name, e.g. bfloat16). */
 #define JXV_DTYPE_ATTR "JAXON_DTYPE"
 /* Does a v1 text start like an atom (reader's prefix test)? */
 int jxv__v1_claims_atom(const char *text, size_t len);
