@@ -914,6 +914,13 @@ static PyObject *downcast(Saver *s, PyObject *obj)
         PyArray_Descr *d = PyArray_DescrFromScalar(obj);
         if (!d)
             return NULL;
+        if (PyDataType_ISFLEXIBLE(d)) {
+            /* np.str_/np.bytes_ subclasses: ScalarAsCtype hands out a pointer for flexible
+             * types, not the data; they are str/bytes subclasses too, stored as those
+             * (as the Python jaxon 1.2.0 writer does) */
+            Py_DECREF(d);
+            goto python_bases;
+        }
         _Alignas(16) char data[64];
         PyObject *r = NULL;
         if ((size_t)PyDataType_ELSIZE(d) <= sizeof data) {
@@ -925,6 +932,7 @@ static PyObject *downcast(Saver *s, PyObject *obj)
         Py_DECREF(d);
         return r;
     }
+python_bases:
     /* bool before int would be wrong: bool cannot be subclassed, so int first is safe */
     for (size_t i = 0; i < sizeof bases / sizeof bases[0]; i++) {
         if (PyObject_TypeCheck(obj, bases[i]))

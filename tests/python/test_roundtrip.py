@@ -164,6 +164,18 @@ class TestNumericOptions:
                         downcast_to_base_types=[MyList, MyStr])
         assert_same(out, {"l": [1, 2], "s": "x"})
 
+    def test_downcast_numpy_string_subclasses_to_str_and_bytes(self, roundtrip):
+        # flexible NumPy scalars were rebuilt from a pointer instead of their data
+        # (SystemError: invalid maximum character); 1.2.0 stores them as str/bytes
+        class S(np.str_):
+            pass
+
+        class B(np.bytes_):
+            pass
+
+        out = roundtrip([S("text"), B(b"raw")], downcast_to_base_types=[S, B])
+        assert_same(out, ["text", b"raw"])
+
 
 class TestRootStorage:
     def test_large_array_as_root_goes_to_a_dataset(self, roundtrip):
