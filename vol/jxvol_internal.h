@@ -131,7 +131,7 @@ void jxvol_stack_restore(hid_t saved);
 
 /* ---- what people see on stderr (jxvol_say.c) ----------------------------------------------
  *
- * Every line starts with "jaxon: ". A violation reads like jaxon-validate's output:
+ * Every line starts with "jaxon: ". A violation is jaxon-validate's line behind that prefix:
  *     jaxon: <file>: <path>: [<rule>] <message>: «<text>»
  * Nothing is said for files opened with report=none (the Python bridge reports through
  * exceptions only). HDF5's tools hide the error stack and retry a refused open with other
@@ -144,8 +144,6 @@ void jxvol_say_violation(const char *filename, const jxv_violation *v);
 int jxvol_say_first_for_file(const char *filename);
 /* "jaxon: bad info string '<str>': <why>[; <consequence>]", once per string. */
 void jxvol_say_bad_info(const char *str, const char *why, const char *consequence);
-/* Forgets what was said (connector terminate). */
-void jxvol_say_reset(void);
 /* H5PLget_plugin_info's check (jxvol_host.c): ours_cls when the libhdf5 that calls the plugin
  * (the object holding caller) is the one the plugin is linked to; otherwise a class that
  * refuses every file and says why on stderr once, naming both versions. Calls nothing in our

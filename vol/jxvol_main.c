@@ -60,7 +60,6 @@ static herr_t jxvol_terminate(void)
     if (jxvol_errors.cls >= 0)
         H5Eunregister_class(jxvol_errors.cls);
     jxvol_errors.cls = H5I_INVALID_HID;
-    jxvol_say_reset();
     return 0;
 }
 

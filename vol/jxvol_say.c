@@ -8,8 +8,11 @@
  *
  * The remembered files and info strings are process-wide: a tool may open the same file
  * several times (and HDF5 may parse HDF5_VOL_CONNECTOR more than once), and each violation is
- * said once. This is the connector's second mutable static besides its error class; every
- * callback that reaches it runs inside an HDF5 API call, under the library's global lock. */
+ * said once. They outlive the connector's registration (an application that registers and
+ * closes the connector around each open still hears about a file once) and are freed when
+ * the plugin is unloaded. This is the connector's second mutable static besides its error
+ * class; every callback that reaches it runs inside an HDF5 API call, under the library's
+ * global lock. */
 #include "jxvol_internal.h"
 
 #include <stdarg.h>
@@ -50,7 +53,8 @@ static int first_time(const char *key)
     return 1;
 }
 
-void jxvol_say_reset(void)
+/* Forgets what was said, at unload (HDF5 closes its plugins when the library shuts down). */
+__attribute__((destructor)) static void jxvol_say_unload(void)
 {
     said_entry *e = jxvol_said.head;
     while (e) {
@@ -81,10 +85,9 @@ void jxvol_say(const char *fmt, ...)
 
 void jxvol_say_violation(const char *filename, const jxv_violation *v)
 {
-    const char *text = v->text ? v->text : "";
-    jxvol_say("%s: %s: [%s] %s%s%s%s", filename ? filename : "?", v->path ? v->path : "?",
-              jxv_rule_name(v->rule), v->message ? v->message : "", text[0] ? ": «" : "", text,
-              text[0] ? "»" : "");
+    /* Exactly jaxon-validate's line after the prefix, so the two can be compared. */
+    jxvol_say("%s: %s: [%s] %s: «%s»", filename ? filename : "?", v->path ? v->path : "?",
+              jxv_rule_name(v->rule), v->message ? v->message : "", v->text ? v->text : "");
 }
 
 int jxvol_say_first_for_file(const char *filename)
