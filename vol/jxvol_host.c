@@ -4,7 +4,8 @@
  * process whose HDF5 is another copy (the h5py wheel bundles its own libhdf5 under a mangled
  * soname) still finds the plugin through HDF5_PLUGIN_PATH, and loading it drags our libhdf5 in
  * as a second, uninitialised library. Every callback would then hand the host's ids to our
- * copy ("H5Pget_vol_info(): not a property list") and the host fails on every file. The VOL
+ * copy ("H5Pget_vol_info(): not a property list") and the host fails on every file.
+ *
  * Serving another HDF5 would need every HDF5 call resolved from the host library instead
  * (as hdf5plugin's filters do) and the host's VOL structures to match ours; instead the plugin
  * refuses before anything of ours runs. H5PLget_plugin_info then hands the host a refusing
