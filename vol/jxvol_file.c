@@ -64,6 +64,7 @@ static void *open_or_create(const char *name, unsigned flags, hid_t fcpl_id, hid
     } else {
         jxvol_file_state *fs = jxvol_fs_new(info->mode, under_id, name, !is_create);
         if (fs) {
+            fs->report = info->report;
             if (appending)
                 jxvol_v_seal(fs, layout);
             fs->writable = is_create || (flags & H5F_ACC_RDWR);

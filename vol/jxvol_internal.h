@@ -24,8 +24,13 @@
 typedef struct jxvol_info {
     jaxon_validate_mode mode;
     int open_check;       /* validate the whole layout of existing files when they are opened */
+    int report;           /* 1: say violations on stderr (report=stderr), 0: report=none */
     hid_t under_vol_id;   /* one reference held by this info */
     void *under_vol_info; /* owned; freed with H5VLfree_connector_info */
+    /* Not NULL: HDF5_VOL_CONNECTOR gave a string that cannot be parsed ("'<string>': <why>",
+     * owned). HDF5 would fall back to native when from_str fails there, so the info stands
+     * in for the connector and every file access through it fails, naming the bad part. */
+    char *bad;
 } jxvol_info;
 
 /* State of one open file, shared (refcounted) by the file wrapper and every object wrapper
@@ -49,6 +54,7 @@ typedef struct jxvol_file_state {
      * jxvol_under_cls); NULL when unknown or when it lacks one of them. */
     const H5VL_class_t *under_cls;
     jaxon_validate_mode mode;
+    int report;           /* 1: violations are also said on stderr (report=stderr) */
     jxv_tracker *tracker; /* NULL when mode == OFF */
     jxv_type_memo types;  /* recent datatype descriptions (only with a tracker) */
     char *filename;       /* as given to H5Fcreate/H5Fopen */
@@ -126,6 +132,27 @@ void jxvol_stack_restore(hid_t saved);
             H5Epush2(H5E_DEFAULT, __FILE__, __func__, __LINE__, jxvol_err_class(),            \
                      jxvol_err_major(), (min), __VA_ARGS__);                                  \
     } while (0)
+
+/* ---- what people see on stderr (jxvol_say.c) ----------------------------------------------
+ *
+ * Every line starts with "jaxon: ". A violation is jaxon-validate's line behind that prefix:
+ *     jaxon: <file>: <path>: [<rule>] <message>: «<text>»
+ * Nothing is said for files opened with report=none (the Python bridge reports through
+ * exceptions only). HDF5's tools hide the error stack and retry a refused open with other
+ * connectors, so stderr is the only place a person running them sees the violations. */
+void jxvol_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void jxvol_say_violation(const char *filename, const jxv_violation *v);
+/* 1 the first time in this process that a report about this file (same device, inode, size
+ * and modification time; the name when it cannot be stat'ed) is asked for, 0 afterwards: a
+ * tool that opens a file several times shows its violations once. */
+int jxvol_say_first_for_file(const char *filename);
+/* "jaxon: bad info string '<str>': <why>[; <consequence>]", once per string. */
+void jxvol_say_bad_info(const char *str, const char *why, const char *consequence);
+/* H5PLget_plugin_info's check (jxvol_host.c): ours_cls when the libhdf5 that calls the plugin
+ * (the object holding caller) is the one the plugin is linked to; otherwise a class that
+ * refuses every file and says why on stderr once, naming both versions. Calls nothing in our
+ * libhdf5. */
+const H5VL_class_t *jxvol_host_class(const void *caller, const H5VL_class_t *ours_cls);
 
 /* ---- objects (jxvol_wrap.c) -------------------------------------------------------------- */
 

@@ -92,18 +92,32 @@ static char *where(const jxvol_obj *o, const H5VL_loc_params_t *lp)
  * holds far fewer (jxvol_err_room). The last line says how many were left out. */
 #define JXVOL_MAX_SHOWN 100
 
+/* Says every violation of rep on stderr (at most JXVOL_MAX_SHOWN, then how many more). */
+static void say_violations(const char *filename, const jxv_report *rep)
+{
+    size_t shown = rep->count < JXVOL_MAX_SHOWN ? rep->count : JXVOL_MAX_SHOWN;
+    const char *f = filename ? filename : "?";
+    for (size_t i = 0; i < shown; i++)
+        jxvol_say_violation(f, &rep->items[i]);
+    if (rep->count > shown)
+        jxvol_say("%s: ... and %zu more layout violation(s)", f, rep->count - shown);
+    if (rep->out_of_memory)
+        jxvol_say("%s: the layout validator ran out of memory", f);
+}
+
 /* Applies mode to a finished report. strict and can_fail: the violations are pushed on the
- * error stack with our class (as many as it holds, then "... and N more") and -1 returned. Otherwise
- * they are printed on stderr, as errors in strict mode (a strict check that cannot fail its
- * call, i.e. at close) and as warnings in warn mode, and 0 is returned. rc is what the jxv
- * call returned. Clears the report. */
-static int report_violations(jaxon_validate_mode mode, jxv_report *rep, int rc, int can_fail)
+ * error stack with our class (as many as it holds, then "... and N more") and -1 returned.
+ * Otherwise (warn mode, or a strict check that cannot fail its call, i.e. at close) they are
+ * said on stderr when say_as (the file name) is not NULL (report=stderr), and 0 is returned. rc is what the
+ * jxv call returned. Clears the report. */
+static int report_violations(jaxon_validate_mode mode, const char *say_as, jxv_report *rep,
+                             int rc, int can_fail)
 {
     int refuse = 0;
-    size_t shown = rep->count < JXVOL_MAX_SHOWN ? rep->count : JXVOL_MAX_SHOWN;
     if (mode == JAXON_VALIDATE_STRICT && can_fail && (rc < 0 || rep->count > 0)) {
         /* The error stack is small: keep two slots for "... and N more" and the caller's
          * summary line. */
+        size_t shown = rep->count < JXVOL_MAX_SHOWN ? rep->count : JXVOL_MAX_SHOWN;
         size_t room = jxvol_err_room();
         room = room > 2 ? room - 2 : 0;
         if (shown > room)
@@ -121,23 +135,17 @@ static int report_violations(jaxon_validate_mode mode, jxv_report *rep, int rc, 
         if (rep->out_of_memory || rep->count == 0)
             JXVOL_PUSH(jxvol_err_min_nomem(), "the layout validator ran out of memory");
         refuse = 1;
-    } else if (mode != JAXON_VALIDATE_OFF && (rep->count > 0 || rep->out_of_memory)) {
-        const char *level = mode == JAXON_VALIDATE_STRICT ? "error" : "warning";
-        for (size_t i = 0; i < shown; i++) {
-            const jxv_violation *v = &rep->items[i];
-            fprintf(stderr, "jaxon: %s: layout violation at \"%s\" (rule %s): %s; offending "
-                            "text: \"%s\"\n",
-                    level, v->path ? v->path : "?", jxv_rule_name(v->rule),
-                    v->message ? v->message : "", v->text ? v->text : "");
-        }
-        if (rep->count > shown)
-            fprintf(stderr, "jaxon: %s: ... and %zu more layout violation(s)\n", level,
-                    rep->count - shown);
-        if (rep->out_of_memory)
-            fprintf(stderr, "jaxon: %s: the layout validator ran out of memory\n", level);
+    } else if (mode != JAXON_VALIDATE_OFF && say_as && (rep->count > 0 || rep->out_of_memory)) {
+        say_violations(say_as, rep);
     }
     jxv_report_clear(rep);
     return refuse ? -1 : 0;
+}
+
+/* The file name to say violations of fs's file under, or NULL with report=none. */
+static const char *say_file(const jxvol_file_state *fs)
+{
+    return fs->report ? (fs->filename ? fs->filename : "?") : NULL;
 }
 
 /* report_violations for one tracker event on o's file: the tree changed since the last
@@ -145,7 +153,7 @@ static int report_violations(jaxon_validate_mode mode, jxv_report *rep, int rc, 
 static int settle(const jxvol_obj *o, jxv_report *rep, int rc)
 {
     o->fs->dirty = 1;
-    int r = report_violations(o->fs->mode, rep, rc, 1);
+    int r = report_violations(o->fs->mode, say_file(o->fs), rep, rc, 1);
     if (r < 0)
         o->fs->refused = 1;
     return r;
@@ -577,10 +585,10 @@ static void annotate(jxvol_obj *file, hid_t dxpl_id, const jxv_report *rep)
                      v->message ? v->message : "");
             annotate_one("/", text, &ac);
         }
-        if (file->fs->annotate_failures)
-            fprintf(stderr, "jaxon: warning: %u annotation(s) could not be written to %s\n",
-                    file->fs->annotate_failures,
-                    file->fs->filename ? file->fs->filename : "the file");
+        if (file->fs->annotate_failures && file->fs->report)
+            jxvol_say("%s: %u annotation(s) could not be written",
+                      file->fs->filename ? file->fs->filename : "?",
+                      file->fs->annotate_failures);
         file->fs->annotate_failures = 0;
     }
     jxvol_stack_restore(err);
@@ -616,20 +624,18 @@ static int finish_tree(const jxvol_obj *o, jxvol_obj *file, hid_t dxpl_id, int w
             jxv_report_clear(&rep);
             return 0;
         }
-        if (rep.count > 0 && fs->mode != JAXON_VALIDATE_OFF)
-            fprintf(stderr,
-                    "jaxon: %s: %s was closed with %zu Jaxon layout violation(s)%s\n",
-                    fs->mode == JAXON_VALIDATE_STRICT ? "error" : "warning",
-                    fs->filename ? fs->filename : "a file", rep.count,
-                    fs->mode == JAXON_VALIDATE_STRICT
-                        ? " (validate=strict: it will be refused when opened)"
-                        : "");
-        report_violations(fs->mode, &rep, rc, 0);
+        if (rep.count > 0 && fs->mode != JAXON_VALIDATE_OFF && fs->report)
+            jxvol_say("%s: closed with %zu Jaxon layout violation(s)%s",
+                      fs->filename ? fs->filename : "?", rep.count,
+                      fs->mode == JAXON_VALIDATE_STRICT
+                          ? " (validate=strict: it will be refused when opened)"
+                          : " (validate=warn)");
+        report_violations(fs->mode, say_file(fs), &rep, rc, 0);
         return 0;
     }
     fs->finish_reported = rep.count > 0 || rep.out_of_memory;
     size_t count = rep.count;
-    if (report_violations(fs->mode, &rep, rc, 1) < 0) {
+    if (report_violations(fs->mode, say_file(fs), &rep, rc, 1) < 0) {
         fs->refused = 1;
         JXVOL_PUSH(jxvol_err_min_layout(),
                    "the Jaxon tree of \"%s\" is not complete and consistent %s (%zu "
@@ -690,8 +696,14 @@ int jxvol_v_check_existing(const char *filename, unsigned flags, hid_t fapl_id, 
             H5VLclose(self);
     }
     H5E_END_TRY
+    /* report=stderr: what this open finds is said once per file and process (a tool may
+     * open a file several times, and retries a refused open natively). */
+    int say = info->report && !probe_only && jxvol_say_first_for_file(filename);
     if (fid < 0) {
         if (mode == JAXON_VALIDATE_STRICT) {
+            if (say)
+                jxvol_say("%s: cannot reopen the file read-only for Jaxon layout validation; "
+                          "refused by validate=strict", filename);
             JXVOL_PUSH(jxvol_err_min_under(),
                        "cannot reopen \"%s\" read-only for Jaxon layout validation "
                        "(validate=strict); open it with validate=warn or validate=off to skip "
@@ -699,8 +711,9 @@ int jxvol_v_check_existing(const char *filename, unsigned flags, hid_t fapl_id, 
                        filename);
             return -1;
         }
-        fprintf(stderr, "jaxon: warning: cannot reopen %s for layout validation; not checked\n",
-                filename);
+        if (say)
+            jxvol_say("%s: cannot reopen the file for Jaxon layout validation; not checked",
+                      filename);
         return 0;
     }
     int rc = probe_only ? jxv_probe_file(fid, &st) : jxv_check_file_ex(fid, &rep, &st);
@@ -724,24 +737,37 @@ int jxvol_v_check_existing(const char *filename, unsigned flags, hid_t fapl_id, 
     }
     if (rc < 0 && rep.count == 0 && !rep.out_of_memory) {
         if (mode == JAXON_VALIDATE_STRICT) {
+            if (say)
+                jxvol_say("%s: the Jaxon layout validator could not read all of the file; "
+                          "refused by validate=strict", filename);
             JXVOL_PUSH(jxvol_err_min_under(),
                        "the Jaxon layout validator could not read all of \"%s\"", filename);
             return -1;
         }
-        fprintf(stderr, "jaxon: warning: the layout validator could not read all of %s\n",
-                filename);
+        if (say)
+            jxvol_say("%s: the Jaxon layout validator could not read all of the file; "
+                      "opened anyway (validate=warn)", filename);
         return 0;
     }
-    if (mode == JAXON_VALIDATE_WARN && rep.count > 0)
-        fprintf(stderr, "jaxon: warning: %s does not follow the Jaxon layout v%s (%zu violation(s)):\n",
-                filename, st.version, rep.count);
     size_t count = rep.count;
-    if (report_violations(mode, &rep, rc, 1) < 0) {
+    int oom = rep.out_of_memory;
+    /* Strict refusals are said too: tools hide the error stack that carries them. */
+    if (say && (count > 0 || oom))
+        say_violations(filename, &rep);
+    if (report_violations(mode, NULL, &rep, rc, 1) < 0) {
+        if (say)
+            jxvol_say("%s: not a valid Jaxon file (layout v%s, %zu violation(s)); refused by "
+                      "validate=strict",
+                      filename, st.version, count);
         JXVOL_PUSH(jxvol_err_min_layout(),
                    "\"%s\" is not a valid Jaxon file (layout v%s, %zu violation(s)); refused "
                    "by validate=strict",
                    filename, st.version, count);
         return -1;
     }
+    if (say && (count > 0 || oom))
+        jxvol_say("%s: not a valid Jaxon file (layout v%s, %zu violation(s)); opened anyway "
+                  "(validate=warn)",
+                  filename, st.version, count);
     return 0;
 }

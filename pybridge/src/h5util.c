@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,6 +40,56 @@ hid_t jx_vol_id(JxState *st)
     return st->vol_id;
 }
 
+/* Info for the bridge's own files: report=none, because the Python library reports through
+ * its exceptions only (the connector's stderr lines are for people running HDF5 tools). When
+ * HDF5_VOL_CONNECTOR already selects jaxon, its info (e.g. validate=warn) is kept with
+ * report=none put in front; otherwise jaxon is stacked on native with validate=strict. The
+ * connector writes report only when it is none, so the prefix never repeats the key. */
+static herr_t set_silent_vol(hid_t fapl, hid_t vol, int env_is_jaxon, int for_load)
+{
+    char own[64];
+    char *env_str = NULL, *text = own;
+    if (env_is_jaxon) {
+        void *env_info = NULL;
+        if (H5Pget_vol_info(fapl, &env_info) < 0)
+            return -1;
+        herr_t rc = env_info ? H5VLconnector_info_to_str(env_info, vol, &env_str) : 0;
+        if (env_info)
+            H5VLfree_connector_info(vol, env_info);
+        if (rc < 0)
+            return -1;
+        const char *s = env_str ? env_str : "";
+        const char *r = strstr(s, "report=none;"), *u = strstr(s, "under_vol=");
+        if (r && (!u || r < u)) {
+            H5free_memory(env_str);
+            return 0; /* already silent */
+        }
+        size_t n = strlen(s) + sizeof "report=none;";
+        if (!(text = malloc(n))) {
+            H5free_memory(env_str);
+            return -1;
+        }
+        snprintf(text, n, "report=none;%s", s);
+        H5free_memory(env_str);
+    } else {
+        /* Loads skip the connector's whole-file check at open: the loader checks every
+         * name and value it reads and names the location of what it rejects, and a
+         * second full walk would cost more than the load itself. Writes stay strict. */
+        snprintf(own, sizeof own, "%s",
+                 for_load ? "validate=strict;open_check=off;report=none"
+                          : "validate=strict;report=none");
+    }
+    void *info = NULL;
+    herr_t rc = H5VLconnector_str_to_info(text, vol, &info);
+    if (text != own)
+        free(text);
+    if (rc < 0)
+        return -1;
+    rc = H5Pset_vol(fapl, vol, info);
+    H5VLfree_connector_info(vol, info);
+    return rc;
+}
+
 hid_t jx_make_fapl(JxState *st, int for_load, int in_memory, const void *image,
                    size_t image_len)
 {
@@ -46,8 +97,6 @@ hid_t jx_make_fapl(JxState *st, int for_load, int in_memory, const void *image,
     if (vol < 0)
         return -1;
     hid_t fapl = -1, def_vol = -1;
-    /* If HDF5_VOL_CONNECTOR already selects jaxon, the default fapl carries its info string
-     * (e.g. validate=warn): start from it; otherwise stack jaxon on native with defaults. */
     fapl = H5Pcreate(H5P_FILE_ACCESS);
     if (fapl < 0)
         goto error;
@@ -57,19 +106,8 @@ hid_t jx_make_fapl(JxState *st, int for_load, int in_memory, const void *image,
         int cmp = 1;
         if (H5VLcmp_connector_cls(&cmp, def_vol, vol) < 0)
             goto error;
-        if (cmp != 0) {
-            /* Loads skip the connector's whole-file check at open: the loader checks every
-             * name and value it reads and names the location of what it rejects, and a
-             * second full walk would cost more than the load itself. Writes stay strict. */
-            void *info = NULL;
-            const char *text = for_load ? "validate=strict;open_check=off" : "validate=strict";
-            if (H5VLconnector_str_to_info(text, vol, &info) < 0)
-                goto error;
-            herr_t rc = H5Pset_vol(fapl, vol, info);
-            H5VLfree_connector_info(vol, info);
-            if (rc < 0)
-                goto error;
-        }
+        if (set_silent_vol(fapl, vol, cmp == 0, for_load) < 0)
+            goto error;
     }
     H5VLclose(def_vol);
     def_vol = -1;
