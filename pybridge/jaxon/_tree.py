@@ -179,7 +179,8 @@ def _class_name(tag: str) -> Tuple[str, str]:
             return what, tag[len(prefix):-1]
     if tag == "dill":
         return "dill", ""
-    return "custom", tag
+    # layout v1.2.0 (and v2 custom marshaler tags) do not say which mechanism made it
+    return "class", tag
 
 
 def describe(n: TreeNode) -> str:
@@ -196,7 +197,8 @@ def describe(n: TreeNode) -> str:
         if n.classes:
             what, name = _class_name(n.classes[-1])
             chain = " <- ".join(reversed(n.classes[:-1]))
-            fields = _plural(count, "field", "fields") if n.kind == "dict" else size
+            fields = (_plural(count, "field", "fields") if n.kind == "dict"
+                      and what == "dataclass" else size)
             extra = f", via {chain}" if chain else ""
             return f"{what} {name} ({n.kind}, {fields}{extra})"
         return f"{n.kind}, {size}"
