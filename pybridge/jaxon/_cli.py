@@ -65,7 +65,7 @@ def _cmd_tree(args: argparse.Namespace) -> int:
         msg = e.args[0] if isinstance(e, KeyError) and e.args else e
         print(f"jaxon tree: error: {msg}", file=sys.stderr)
         return 2
-    root_layout = node.layout if node.layout is not None else _tree.tree(args.file).layout
+    root_layout = node.layout
     invalid = sum(1 for n in node.walk() if n.kind == "invalid")
     if args.json:
         doc = {"file": os.fspath(args.file), "layout": root_layout,
@@ -76,8 +76,8 @@ def _cmd_tree(args: argparse.Namespace) -> int:
         sys.stdout.write(_tree.render_text(node) + "\n")
     sys.stdout.flush()
     if invalid:
-        print(f"jaxon tree: {args.file}: {invalid} node{'s' if invalid != 1 else ''} break "
-              f"the layout (shown as INVALID; `jaxon validate` lists every violation)",
+        print(f"jaxon tree: {args.file}: {invalid} node{'s break' if invalid != 1 else ' breaks'}"
+              f" the layout (shown as INVALID; `jaxon validate` lists every violation)",
               file=sys.stderr)
         return 1
     return 0

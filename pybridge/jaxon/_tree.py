@@ -48,7 +48,8 @@ class TreeNode:
       shared_id numbers shared nodes 1, 2, ... in printing order, and a reference carries
       the id of its target. same_as: a reference's target path.
     error: for kind "invalid", "[rule] message: «text»".
-    layout: the file's layout version ("1.2.0", "2.1.0") on the root node, else None.
+    layout: the file's layout version ("1.2.0", "2.1.0") on the node tree() returned (the
+      root, or the node PATH selected), else None.
     """
 
     __slots__ = (
@@ -127,7 +128,11 @@ def tree(path_or_file: Union[str, "os.PathLike[str]", IO[bytes]],
     """
     root, version = _jaxon._tree(path_or_file, TreeNode)
     root.layout = version
-    return _select(root, path) if path else root
+    if not path:
+        return root
+    node = _select(root, path)
+    node.layout = version
+    return node
 
 
 def _normalise(path: str) -> str:
@@ -232,8 +237,8 @@ def describe(n: TreeNode) -> str:
     return " ".join(parts)
 
 
-def _label(n: TreeNode, is_key: bool) -> str:
-    if n.key is None:
+def _label(n: TreeNode, is_key: bool, top: bool = False) -> str:
+    if n.key is None or top:
         return n.path
     if isinstance(n.key, int):
         return f"[{n.key}]"
@@ -247,7 +252,7 @@ def render_text(root: TreeNode, indent: str = "  ") -> str:
     stack: List[Tuple[TreeNode, int, bool]] = [(root, 0, False)]
     while stack:
         n, depth, is_key = stack.pop()
-        line = f"{indent * depth}{_label(n, is_key)}: {describe(n)}"
+        line = f"{indent * depth}{_label(n, is_key, n is root)}: {describe(n)}"
         if n.shared_with:
             where = ", ".join(n.shared_with[:3])
             more = f" and {len(n.shared_with) - 3} more" if len(n.shared_with) > 3 else ""

@@ -119,8 +119,11 @@ static int take_violation(Tw *t, PyObject *node)
         msg = PyUnicode_FromString("[validator] out of memory");
     } else {
         const jxv_violation *v = &t->rep.items[0];
-        msg = PyUnicode_FromFormat("[%s] %s: \xC2\xAB%s\xC2\xBB", jxv_rule_name(v->rule),
-                                   v->message, v->text ? v->text : "");
+        /* the format string must be ASCII: the guillemets go in as %s arguments */
+        int has_text = v->text && v->text[0];
+        msg = PyUnicode_FromFormat("[%s] %s%s%s%s", jxv_rule_name(v->rule), v->message,
+                                   has_text ? ": \xC2\xAB" : "", has_text ? v->text : "",
+                                   has_text ? "\xC2\xBB" : "");
         if (msg && set(t, node, F_LOCATION, str_or_none(v->path)) < 0)
             Py_CLEAR(msg);
     }
