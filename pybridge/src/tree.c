@@ -1356,6 +1356,7 @@ PyObject *jx_tree(PyObject *module, PyObject *args, PyObject *kwargs)
     hid_t fapl = H5I_INVALID_HID, fid = H5I_INVALID_HID;
     char image_name[64];
     const char *name = NULL;
+    int gc_was_enabled = 0;
     for (int f = 0; f < F__COUNT; f++)
         if (!(t.names[f] = PyUnicode_InternFromString(field_names[f])))
             goto done;
@@ -1417,6 +1418,9 @@ PyObject *jx_tree(PyObject *module, PyObject *args, PyObject *kwargs)
         jx_raise_h5(st->JaxonError, "cannot set up HDF5 file access");
         goto done;
     }
+    /* the walk makes a few container objects per node and frees none: the cyclic GC
+     * would rescan the growing tree again and again for nothing */
+    gc_was_enabled = PyGC_Disable();
     fid = H5Fopen(name, H5F_ACC_RDONLY, fapl);
     if (fid < 0) {
         PyErr_Clear();
@@ -1427,6 +1431,8 @@ PyObject *jx_tree(PyObject *module, PyObject *args, PyObject *kwargs)
     }
     result = tree_of_file(&t, fid, source);
 done:
+    if (gc_was_enabled)
+        PyGC_Enable();
     if (fid >= 0)
         H5Fclose(fid);
     if (fapl >= 0)
