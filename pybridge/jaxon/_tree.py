@@ -237,17 +237,39 @@ def describe(n: TreeNode) -> str:
     return " ".join(parts)
 
 
+def _pretty_key(k: TreeNode) -> Optional[str]:
+    """A dict key stored as its own node, as Python shows it when it is short: a value, or
+    a tuple or frozenset of a few values. None otherwise (the key is then printed as its own
+    subtree)."""
+    if k.kind in ("atom", "scalar"):
+        return k.value
+    if (k.kind in ("tuple", "frozenset") and len(k.children) <= 8
+            and all(c.kind in ("atom", "scalar") and c.value is not None for c in k.children)):
+        inner = ", ".join(str(c.value) for c in k.children)
+        if k.kind == "tuple":
+            return f"({inner}{',' if len(k.children) == 1 else ''})"
+        return f"frozenset({{{inner}}})" if k.children else "frozenset()"
+    return None
+
+
 def _label(n: TreeNode, is_key: bool, top: bool = False) -> str:
     if n.key is None or top:
         return n.path
     if isinstance(n.key, int):
         return f"[{n.key}]"
-    return f"key {n.key}" if is_key else str(n.key)
+    if is_key:
+        return f"key {n.key}"
+    if n.key_node is not None:
+        pretty = _pretty_key(n.key_node)
+        if pretty is not None:
+            return pretty
+    return str(n.key)
 
 
 def render_text(root: TreeNode, indent: str = "  ") -> str:
-    """The tree as indented text, one line per node. A dict key that is not a simple value
-    (a tuple, say) is shown as its own subtree, "key <key i>", before its value."""
+    """The tree as indented text, one line per node. A dict key stored as its own node is
+    shown as Python would show it when it is short ((0, 'fold')), else as its own subtree,
+    "key <key i>", before its value "<key i>"."""
     out: List[str] = []
     stack: List[Tuple[TreeNode, int, bool]] = [(root, 0, False)]
     while stack:
@@ -260,7 +282,7 @@ def render_text(root: TreeNode, indent: str = "  ") -> str:
         out.append(line)
         kids: List[Tuple[TreeNode, int, bool]] = []
         for c in n.children:
-            if c.key_node is not None and c.key_node.kind not in ("atom", "scalar"):
+            if c.key_node is not None and _pretty_key(c.key_node) is None:
                 kids.append((c.key_node, depth + 1, True))
             kids.append((c, depth + 1, False))
         stack.extend(reversed(kids))
