@@ -66,7 +66,7 @@ def _cmd_tree(args: argparse.Namespace) -> int:
         print(f"jaxon tree: error: {msg}", file=sys.stderr)
         return 2
     root_layout = node.layout
-    invalid = sum(1 for n in node.walk() if n.kind == "invalid")
+    invalid = sum(1 for n in node.walk() if n.error is not None)
     if args.json:
         doc = {"file": os.fspath(args.file), "layout": root_layout,
                "root": _tree.to_json_dict(node)}

@@ -47,7 +47,9 @@ class TreeNode:
     shared_with: paths of the references to this node (empty when it is not shared);
       shared_id numbers shared nodes 1, 2, ... in printing order, and a reference carries
       the id of its target. same_as: a reference's target path.
-    error: for kind "invalid", "[rule] message: «text»".
+    error: "[rule] message: «text»" when the node breaks a layout rule: for kind "invalid"
+      its content could not be read; other kinds are readable but misplaced (e.g. list
+      items out of order, a key(i) without its value(i)).
     layout: the file's layout version ("1.2.0", "2.1.0") on the node tree() returned (the
       root, or the node PATH selected), else None.
     """
@@ -275,6 +277,8 @@ def render_text(root: TreeNode, indent: str = "  ") -> str:
     while stack:
         n, depth, is_key = stack.pop()
         line = f"{indent * depth}{_label(n, is_key, n is root)}: {describe(n)}"
+        if n.error and n.kind != "invalid":
+            line += f"  INVALID {n.error}"
         if n.shared_with:
             where = ", ".join(n.shared_with[:3])
             more = f" and {len(n.shared_with) - 3} more" if len(n.shared_with) > 3 else ""

@@ -106,13 +106,24 @@ static PyObject *get(Tw *t, PyObject *node, int f)
     return PyObject_GetAttr(node, t->names[f]);
 }
 
-/* The first violation of t->rep becomes the node's error ("[rule] message: «text»") and
- * the node's kind "invalid"; the report is emptied. */
-static int take_violation(Tw *t, PyObject *node)
+/* The first violation of t->rep becomes the node's error ("[rule] message: «text»"); the
+ * node's kind becomes "invalid" when its own content could not be read (mark_invalid), and
+ * stays what it is for a rule about its place (order of the children of a group). The
+ * report is emptied. */
+static int note_violation(Tw *t, PyObject *node, int mark_invalid)
 {
     if (t->rep.count == 0 && !t->rep.out_of_memory) {
         jxv_report_clear(&t->rep);
         return 0;
+    }
+    if (!mark_invalid) { /* a node already invalid keeps the reason its content failed */
+        PyObject *had = get(t, node, F_ERROR);
+        int keep = had && had != Py_None;
+        Py_XDECREF(had);
+        if (!had || keep) {
+            jxv_report_clear(&t->rep);
+            return had ? 0 : -1;
+        }
     }
     PyObject *msg;
     if (t->rep.count == 0) {
@@ -124,13 +135,18 @@ static int take_violation(Tw *t, PyObject *node)
         msg = PyUnicode_FromFormat("[%s] %s%s%s%s", jxv_rule_name(v->rule), v->message,
                                    has_text ? ": \xC2\xAB" : "", has_text ? v->text : "",
                                    has_text ? "\xC2\xBB" : "");
-        if (msg && set(t, node, F_LOCATION, str_or_none(v->path)) < 0)
+        if (msg && mark_invalid && set(t, node, F_LOCATION, str_or_none(v->path)) < 0)
             Py_CLEAR(msg);
     }
     jxv_report_clear(&t->rep);
     if (set(t, node, F_ERROR, msg) < 0)
         return -1;
-    return set(t, node, F_KIND, PyUnicode_FromString("invalid"));
+    return mark_invalid ? set(t, node, F_KIND, PyUnicode_FromString("invalid")) : 0;
+}
+
+static int take_violation(Tw *t, PyObject *node)
+{
+    return note_violation(t, node, 1);
 }
 
 /* ---- text shown ------------------------------------------------------------------------ */
@@ -599,6 +615,8 @@ typedef struct Gw {
     Pending *items;
     size_t n, cap;
     int failed;
+    jxv_order order;    /* the validator's order rules for the children (index, key/value) */
+    jxv_report order_rep;
 } Gw;
 
 static int walk_group(Tw *t, hid_t gid, const char *gpath, PyObject *parent, jxv_ctag tag,
@@ -893,7 +911,7 @@ static herr_t attr_cb(hid_t loc, const char *name, const H5A_info_t *ainfo, void
     PyObject *node = new_node(t, "invalid", Py_None, where);
     jxv_name nm;
     int ret = node ? 0 : -1;
-    int parsed = 0;
+    int parsed = 0, order_error = 0;
     if (node) {
         parsed = jxv_parse_attr_name(t->layout, name, len, &nm, where, &t->rep) == 0;
         if (parsed && g->is_root && nm.slot_kind != JXV_SLOT_ROOT) {
@@ -919,6 +937,14 @@ static herr_t attr_cb(hid_t loc, const char *name, const H5A_info_t *ainfo, void
     }
     if (ret == 0 && parsed) {
         hid_t aid = H5Aopen(loc, name, H5P_DEFAULT);
+        if (!g->is_root && !g->order.reported &&
+            jxv__order_add(&g->order, t->layout, &nm, g->tag, name, len, where,
+                           &g->order_rep) < 0) {
+            /* the first break only: after it every later child would be reported. The
+             * violation waits in order_rep while read_node uses t->rep. */
+            g->order.reported = 1;
+            order_error = 1;
+        }
         if (aid < 0) {
             jxv_fail(&t->rep, JXV_RULE_VALUE_TYPE, where, name, len,
                      "HDF5 cannot open this attribute");
@@ -926,6 +952,12 @@ static herr_t attr_cb(hid_t loc, const char *name, const H5A_info_t *ainfo, void
         } else {
             ret = read_node(g, aid, name, len, where, node, &nm);
             H5Aclose(aid);
+        }
+        if (ret == 0 && order_error) {
+            jxv_report_clear(&t->rep);
+            t->rep = g->order_rep;
+            jxv_report_init(&g->order_rep);
+            ret = note_violation(t, node, 0);
         }
     }
     if (ret == 0) {
@@ -935,6 +967,11 @@ static herr_t attr_cb(hid_t loc, const char *name, const H5A_info_t *ainfo, void
             if (g->open_key) { /* key(i) without its value(i): show it on its own */
                 PyObject *ch = get(t, g->parent, F_CHILDREN);
                 ret = ch ? PyList_Append(ch, g->open_key) : -1;
+                if (ret == 0 && !order_error) {
+                    jxv_fail(&t->rep, JXV_RULE_KEY_VALUE, where, name, len,
+                             "a key(i) is immediately followed by its value(i)");
+                    ret = note_violation(t, g->open_key, 0);
+                }
                 Py_XDECREF(ch);
                 Py_CLEAR(g->open_key);
             }
@@ -1091,6 +1128,8 @@ static int walk_group(Tw *t, hid_t gid, const char *gpath, PyObject *parent, jxv
     g.parent = parent;
     g.tag = tag;
     g.is_root = parent == NULL;
+    jxv__order_init(&g.order);
+    jxv_report_init(&g.order_rep);
     int ret = 0;
     if (parent) {
         g.ppath = get(t, parent, F_PATH);
@@ -1119,10 +1158,11 @@ static int walk_group(Tw *t, hid_t gid, const char *gpath, PyObject *parent, jxv
         PyObject *ch = get(t, parent, F_CHILDREN);
         jxv_fail(&t->rep, JXV_RULE_KEY_VALUE, gpath, "", 0,
                  "a key(i) is not followed by its value(i)");
-        ret = ch && take_violation(t, g.open_key) == 0 ? PyList_Append(ch, g.open_key) : -1;
+        ret = ch && note_violation(t, g.open_key, 0) == 0 ? PyList_Append(ch, g.open_key) : -1;
         Py_XDECREF(ch);
     }
     Py_CLEAR(g.open_key);
+    jxv_report_clear(&g.order_rep);
     for (size_t i = 0; i < g.n; i++) {
         if (ret == 0)
             ret = descend(t, gid, gpath, &g.items[i], depth);

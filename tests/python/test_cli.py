@@ -406,6 +406,31 @@ def test_plain_hdf5_and_broken_nodes(tmp_path):
     assert {n.location for n in bad} == {"/JAXON_ROOT@'bad", "/JAXON_ROOT@'r':ref"}
 
 
+def test_misplaced_children_are_flagged_in_place(tmp_path):
+    h5py = pytest.importorskip("h5py")
+
+    def text(v):
+        return np.array(v.encode(), dtype=h5py.string_dtype("utf-8", len(v.encode())))
+
+    f = tmp_path / "order.h5"
+    with h5py.File(f, "w", track_order=True) as h:
+        g = h.create_group("JAXON_ROOT", track_order=True)
+        for name, value in (("0", "int(1)"), ("2", "int(2)"), ("1", "int(3)")):
+            g.attrs.create(name, text(value))
+        d = h.create_group("JAXON_ROOT/3", track_order=True)
+        d.attrs.create("key(0)", text("'k'"))
+        g.attrs.create("3", text("dict"))
+        h.attrs.create("JAXON_ROOT", text("list"))
+    p = run_cli("tree", f)
+    assert p.returncode == 1
+    lines = p.stdout.splitlines()
+    assert lines[2:4] == ["  [0]: int 1", "  [1]: int 2  INVALID [index-order] list-like "
+                          "children are numbered 0, 1, 2, … in creation order; expected 1: «2»"]
+    assert lines[5].startswith("  [3]: dict, 1 entry")
+    assert lines[6] == ("    <key 0>: str 'k'  INVALID [key-value] a key(i) is not followed by its "
+                        "value(i)")
+
+
 def test_corrupted_files_never_crash(tmp_path):
     src = tmp_path / "src.h5"
     jaxon.save(src, {"a": [1, "two", {"three": np.arange(3)}], "b": (None, 2.5)})
