@@ -770,7 +770,8 @@ static int read_node(Gw *g, hid_t aid, const char *name, size_t len, const char 
     size_t tlen = 0;
     int ret = 0;
     hid_t ft = H5Aget_type(aid), sp = H5Aget_space(aid);
-    if (ft < 0 || sp < 0 || jxv_describe(ft, sp, &ty) < 0) {
+    /* fresh ids from H5Aget_type/space, and HDF5 prints nothing here (H5Eset_auto2) */
+    if (ft < 0 || sp < 0 || jxv_describe_valid(ft, sp, &ty) < 0) {
         jxv_fail(&t->rep, JXV_RULE_VALUE_TYPE, where, name, len,
                  "HDF5 cannot describe this attribute's datatype or dataspace");
         goto invalid;
@@ -998,6 +999,59 @@ static herr_t attr_cb(hid_t loc, const char *name, const H5A_info_t *ainfo, void
     return 0;
 }
 
+/* The attribute names of a group, in iteration order, NUL-separated in one buffer. */
+typedef struct Names {
+    char *buf;
+    size_t len, cap;
+    size_t *off;
+    size_t n, ncap;
+    int64_t last_corder;
+    int unordered; /* a creation order did not increase */
+    int oom;
+} Names;
+
+static herr_t names_cb(hid_t loc, const char *name, const H5A_info_t *info, void *ud)
+{
+    (void)loc;
+    Names *nl = ud;
+    size_t n = strlen(name) + 1;
+    if (nl->len + n > nl->cap) {
+        size_t cap = (nl->len + n) * 2 + 256;
+        char *b = realloc(nl->buf, cap);
+        if (!b)
+            goto nomem;
+        nl->buf = b;
+        nl->cap = cap;
+    }
+    if (nl->n == nl->ncap) {
+        size_t ncap = nl->ncap * 2 + 16;
+        size_t *o = realloc(nl->off, ncap * sizeof *o);
+        if (!o)
+            goto nomem;
+        nl->off = o;
+        nl->ncap = ncap;
+    }
+    if (info->corder_valid) {
+        if (nl->n > 0 && info->corder <= nl->last_corder)
+            nl->unordered = 1;
+        nl->last_corder = info->corder;
+    }
+    memcpy(nl->buf + nl->len, name, n);
+    nl->off[nl->n++] = nl->len;
+    nl->len += n;
+    return 0;
+nomem:
+    nl->oom = 1;
+    return -1;
+}
+
+static void names_free(Names *nl)
+{
+    free(nl->buf);
+    free(nl->off);
+    memset(nl, 0, sizeof *nl);
+}
+
 /* Opens a child object by its link name (no external links), checking its type. */
 static hid_t open_child(Tw *t, hid_t gid, const char *slot, H5O_type_t want, H5O_info2_t *oi)
 {
@@ -1144,9 +1198,22 @@ static int walk_group(Tw *t, hid_t gid, const char *gpath, PyObject *parent, jxv
             idx = H5_INDEX_CRT_ORDER;
         H5Pclose(gcpl);
     }
+    /* Names first, then one node per name: H5_ITER_INC makes HDF5 decode and sort every
+     * attribute of the group into a table before the first callback, while native order
+     * walks the creation-order index directly (the loader measured 25-30% on wide groups).
+     * The names are taken again in increasing order if native order was not increasing. */
+    Names nl;
+    memset(&nl, 0, sizeof nl);
     hsize_t pos = 0;
-    if (H5Aiterate2(gid, idx, H5_ITER_INC, &pos, attr_cb, &g) < 0) {
-        if (g.failed || PyErr_Occurred()) {
+    herr_t it = H5Aiterate2(gid, idx, H5_ITER_NATIVE, &pos, names_cb, &nl);
+    if (it >= 0 && nl.unordered) {
+        names_free(&nl);
+        pos = 0;
+        it = H5Aiterate2(gid, idx, H5_ITER_INC, &pos, names_cb, &nl);
+    }
+    if (it < 0) {
+        if (nl.oom) {
+            PyErr_NoMemory();
             ret = -1;
         } else if (parent) {
             jxv_fail(&t->rep, JXV_RULE_STRAY_OBJECT, gpath, "", 0,
@@ -1154,6 +1221,10 @@ static int walk_group(Tw *t, hid_t gid, const char *gpath, PyObject *parent, jxv
             ret = take_violation(t, parent);
         }
     }
+    for (size_t i = 0; ret == 0 && it >= 0 && i < nl.n; i++)
+        if (attr_cb(gid, nl.buf + nl.off[i], NULL, &g) < 0)
+            ret = -1;
+    names_free(&nl);
     if (ret == 0 && g.open_key) { /* a trailing key(i) without value(i) */
         PyObject *ch = get(t, parent, F_CHILDREN);
         jxv_fail(&t->rep, JXV_RULE_KEY_VALUE, gpath, "", 0,
