@@ -70,7 +70,15 @@ def _cmd_tree(args: argparse.Namespace) -> int:
     if args.json:
         doc = {"file": os.fspath(args.file), "layout": root_layout,
                "root": _tree.to_json_dict(node)}
-        sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=1) + "\n")
+        # the encoder recurses twice per tree level (node dict, children list), and trees
+        # go 1,000 levels deep (the walk's bound)
+        limit = sys.getrecursionlimit()
+        sys.setrecursionlimit(max(limit, 2500))
+        try:
+            text = json.dumps(doc, ensure_ascii=False, indent=1)
+        finally:
+            sys.setrecursionlimit(limit)
+        sys.stdout.write(text + "\n")
     else:
         sys.stdout.write(f"{args.file}: Jaxon layout v{root_layout}\n")
         sys.stdout.write(_tree.render_text(node) + "\n")

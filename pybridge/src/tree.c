@@ -801,24 +801,25 @@ static int read_node(Gw *g, hid_t aid, const char *name, size_t len, const char 
         jxv_buf b = {0};
         size_t cps = 0;
         const char *type = atom_display(t->layout, text, tlen, &b, PREVIEW_MAX, &cps);
-        PyObject *v = b.oom ? PyErr_NoMemory() : strn(b.data ? b.data : "", b.len);
-        jxv__buf_free(&b);
-        if (set(t, node, F_KIND, PyUnicode_FromString("atom")) < 0 ||
-            set(t, node, F_TYPE, PyUnicode_FromString(type)) < 0 || set(t, node, F_VALUE, v) < 0 ||
+        if (set(t, node, F_VALUE, b.oom ? PyErr_NoMemory() : strn(b.data ? b.data : "", b.len)) < 0 ||
+            set(t, node, F_KIND, PyUnicode_FromString("atom")) < 0 ||
+            set(t, node, F_TYPE, PyUnicode_FromString(type)) < 0 ||
             (info.is_str && set(t, node, F_LENGTH, PyLong_FromSize_t(cps)) < 0))
             ret = -1;
+        jxv__buf_free(&b);
         break;
     }
     case JXV_N_NUMERIC: {
         jxv_buf b = {0};
         dtype_name(ft, &b, 0);
         PyObject *dt = b.oom ? PyErr_NoMemory() : strn(b.data ? b.data : "", b.len);
-        PyObject *type = dt ? PyUnicode_FromFormat("numpy.%U", dt) : NULL;
         jxv__buf_free(&b);
-        if (set(t, node, F_KIND, PyUnicode_FromString("scalar")) < 0 ||
-            set(t, node, F_TYPE, type) < 0 || set(t, node, F_DTYPE, dt) < 0 ||
+        if (!dt || set(t, node, F_TYPE, PyUnicode_FromFormat("numpy.%U", dt)) < 0 ||
+            set(t, node, F_DTYPE, Py_NewRef(dt)) < 0 ||
+            set(t, node, F_KIND, PyUnicode_FromString("scalar")) < 0 ||
             set(t, node, F_VALUE, numeric_text(aid, ft)) < 0)
             ret = -1;
+        Py_XDECREF(dt);
         break;
     }
     case JXV_N_REF: {
@@ -847,15 +848,13 @@ static int read_node(Gw *g, hid_t aid, const char *name, size_t len, const char 
     case JXV_N_DATA_ATTR:
     case JXV_N_DATA_DSET: {
         const char *tn = jxv__dhint_name(info.data);
-        PyObject *classes;
-        if (info.data == JXV_D_DILL && t->layout == JXV_LAYOUT_V1 && nm->hint &&
-            nm->hint_len > 1)
-            classes = class_tags(nm->hint + 1, nm->hint_len - 1); /* "!module.Class" */
-        else
-            classes = class_tags(info.tags, info.tags_len);
-        if (set(t, node, F_KIND, PyUnicode_FromString("data")) < 0 ||
-            set(t, node, F_TYPE, PyUnicode_FromString(tn)) < 0 ||
-            set(t, node, F_CLASSES, classes) < 0) {
+        int v1_dill = info.data == JXV_D_DILL && t->layout == JXV_LAYOUT_V1 && nm->hint &&
+                      nm->hint_len > 1;
+        if (set(t, node, F_CLASSES,
+                v1_dill ? class_tags(nm->hint + 1, nm->hint_len - 1) /* "!module.Class" */
+                        : class_tags(info.tags, info.tags_len)) < 0 ||
+            set(t, node, F_KIND, PyUnicode_FromString("data")) < 0 ||
+            set(t, node, F_TYPE, PyUnicode_FromString(tn)) < 0) {
             ret = -1;
             break;
         }

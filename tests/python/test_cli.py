@@ -434,6 +434,26 @@ def test_misplaced_children_are_flagged_in_place(tmp_path):
                         "value(i)")
 
 
+def test_deep_nesting_in_text_and_json(tmp_path):
+    f = tmp_path / "deep.h5"
+    code = ("import sys, jaxon\nx = 1\nfor _ in range(990): x = [x]\n"
+            "jaxon.save(sys.argv[1], x)")
+    subprocess.run([sys.executable, "-c", code, str(f)], check=True)  # fresh, shallow stack
+    p = run_cli("tree", f)
+    assert p.returncode == 0 and p.stdout.splitlines()[-1] == "  " * 990 + "[0]: int 1"
+    j = run_cli("tree", "--json", f)
+    assert j.returncode == 0, j.stderr[-300:]
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(5000)  # json.loads recurses per level as well
+    try:
+        node = json.loads(j.stdout)["root"]
+    finally:
+        sys.setrecursionlimit(limit)
+    for _ in range(990):
+        node = node["children"][0]
+    assert node["value"] == "1"
+
+
 def test_corrupted_files_never_crash(tmp_path):
     src = tmp_path / "src.h5"
     jaxon.save(src, {"a": [1, "two", {"three": np.arange(3)}], "b": (None, 2.5)})
