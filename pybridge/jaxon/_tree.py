@@ -149,11 +149,22 @@ def _select(root: TreeNode, path: str) -> TreeNode:
     node = root
     while node.path != want:
         nxt = None
-        for c in node.children:
-            for cand in (c, c.key_node):
-                if cand is not None and (want == cand.path or want.startswith(cand.path + "[")
-                                         or want.startswith(cand.path + "<")):
-                    nxt = cand
+        # an exact match first: a key text may be a prefix of another one's
+        for exact in (True, False):
+            for c in node.children:
+                cands = [(c, c.path)]
+                if c.key_node is not None:
+                    cands.append((c.key_node, c.key_node.path))
+                    pretty = _pretty_key(c.key_node)
+                    if pretty is not None:  # the key as the text output shows it
+                        alt = f"{node.path}[{pretty}]"
+                        if want == alt or want.startswith((alt + "[", alt + "<")):
+                            want = c.path + want[len(alt):]
+                for cand, p in cands:
+                    if want == p or (not exact and want.startswith((p + "[", p + "<"))):
+                        nxt = cand
+                        break
+                if nxt is not None:
                     break
             if nxt is not None:
                 break

@@ -254,6 +254,8 @@ def test_fields_of_a_small_tree(tmp_path):
     assert (b.storage, b.shape, b.nbytes, b.dtype) == ("dataset", (300, 300), 360000, "float32")
     assert jaxon.tree(f, "root['a'][1]").length == 100
     assert jaxon.tree(f, "['a']").path == "root['a']"
+    assert jaxon.tree(f, "root[(1, 2)]") is not None  # a composite key as printed
+    assert jaxon.tree(f, "root[(1, 2)]").path == "root[<key 2>]"
     with pytest.raises(KeyError):
         jaxon.tree(f, "root['nope']")
     assert jaxon.tree(io.BytesIO(f.read_bytes())).to_dict() == root.to_dict()
