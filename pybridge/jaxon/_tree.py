@@ -212,6 +212,12 @@ def describe(n: TreeNode) -> str:
         count = n.length or 0
         size = (_plural(count, "entry", "entries") if n.kind == "dict"
                 else _plural(count, "item", "items"))
+        if n.classes == ("jaxon-import",) and n.kind == "tuple" and len(n.children) == 2:
+            # our writer's functions/classes/enum members by name (docs/layout.md)
+            parts = [c.value[1:-1] for c in n.children
+                     if c.type == "str" and c.value and c.value[0] in "'\"" and "…" not in c.value]
+            if len(parts) == 2:
+                return f"object {parts[0]}.{parts[1]}, stored by name (tuple#jaxon-import)"
         if n.classes:
             what, name = _class_name(n.classes[-1])
             chain = " <- ".join(reversed(n.classes[:-1]))

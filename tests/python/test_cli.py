@@ -230,7 +230,10 @@ def test_equinox_module(tmp_path):
     assert layer.classes == ("equinox.nn._linear.Linear",)
     assert (layer["weight"].type, layer["weight"].dtype, layer["weight"].shape) == \
         ("jax.Array", "float32", (8, 4))
-    assert "class equinox.nn._mlp.MLP (dict, 10 entries)" in _tree.render_text(root)
+    text = _tree.render_text(root)
+    assert "class equinox.nn._mlp.MLP (dict, 10 entries)" in text
+    assert ("'activation': object jax._src.nn.functions.relu, stored by name "
+            "(tuple#jaxon-import)") in text
 
 
 # ---- API details ------------------------------------------------------------------------------
