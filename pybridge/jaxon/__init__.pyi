@@ -1,5 +1,5 @@
 import os
-from typing import IO, Any, Callable, Dict, Iterable, Iterator, List, Optional, Tuple, Type, Union
+from typing import IO, Any, Callable, Dict, Iterable, Iterator, Optional, Tuple, Type, Union
 
 import numpy as np
 
@@ -67,8 +67,8 @@ class TreeNode:
     storage: Optional[str]
     value: Optional[str]
     length: Optional[int]
-    children: List[TreeNode]
-    shared_with: List[str]
+    children: Tuple[TreeNode, ...]
+    shared_with: Tuple[str, ...]
     same_as: Optional[str]
     shared_id: Optional[int]
     error: Optional[str]

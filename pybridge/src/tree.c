@@ -88,9 +88,11 @@ static PyObject *new_node(Tw *t, const char *kind, PyObject *path, const char *l
         case F_KIND: v = PyUnicode_FromString(kind); break;
         case F_PATH: v = Py_NewRef(path); break;
         case F_LOCATION: v = str_or_none(location); break;
-        case F_CLASSES: v = PyTuple_New(0); break;
+        /* tuples: the empty one is a shared, untracked singleton, and most nodes are
+         * leaves (one list per leaf would double the objects the cyclic GC tracks) */
+        case F_CLASSES:
         case F_CHILDREN:
-        case F_SHARED_WITH: v = PyList_New(0); break;
+        case F_SHARED_WITH: v = PyTuple_New(0); break;
         default: v = Py_NewRef(Py_None); break;
         }
         if (set(t, n, f, v) < 0) {
@@ -611,6 +613,7 @@ typedef struct Gw {
     int is_root;
     unsigned long long pos;
     PyObject *open_key; /* a key(i) node waiting for its value(i) */
+    PyObject *kids;     /* the children so far (list); the parent gets them as a tuple */
     PyObject *root;     /* "/" only: the root node */
     Pending *items;
     size_t n, cap;
@@ -965,14 +968,12 @@ static herr_t attr_cb(hid_t loc, const char *name, const H5A_info_t *ainfo, void
             g->root = Py_NewRef(node);
         } else if (parsed && g->tag == JXV_TAG_DICT && nm.slot_kind == JXV_SLOT_KEY) {
             if (g->open_key) { /* key(i) without its value(i): show it on its own */
-                PyObject *ch = get(t, g->parent, F_CHILDREN);
-                ret = ch ? PyList_Append(ch, g->open_key) : -1;
+                ret = PyList_Append(g->kids, g->open_key);
                 if (ret == 0 && !order_error) {
                     jxv_fail(&t->rep, JXV_RULE_KEY_VALUE, where, name, len,
                              "a key(i) is immediately followed by its value(i)");
                     ret = note_violation(t, g->open_key, 0);
                 }
-                Py_XDECREF(ch);
                 Py_CLEAR(g->open_key);
             }
             g->open_key = Py_NewRef(node);
@@ -982,10 +983,8 @@ static herr_t attr_cb(hid_t loc, const char *name, const H5A_info_t *ainfo, void
                 ret = set(t, node, F_KEY_NODE, g->open_key);
                 g->open_key = NULL; /* reference moved into the field */
             }
-            PyObject *ch = ret == 0 ? get(t, g->parent, F_CHILDREN) : NULL;
-            if (!ch || PyList_Append(ch, node) < 0)
+            if (ret == 0 && PyList_Append(g->kids, node) < 0)
                 ret = -1;
-            Py_XDECREF(ch);
             g->pos++;
         }
     }
@@ -1184,10 +1183,15 @@ static int walk_group(Tw *t, hid_t gid, const char *gpath, PyObject *parent, jxv
     jxv__order_init(&g.order);
     jxv_report_init(&g.order_rep);
     int ret = 0;
+    g.kids = PyList_New(0);
+    if (!g.kids)
+        return -1;
     if (parent) {
         g.ppath = get(t, parent, F_PATH);
-        if (!g.ppath)
+        if (!g.ppath) {
+            Py_DECREF(g.kids);
             return -1;
+        }
     }
     H5_index_t idx = H5_INDEX_NAME;
     hid_t gcpl = H5Gget_create_plist(gid);
@@ -1225,11 +1229,9 @@ static int walk_group(Tw *t, hid_t gid, const char *gpath, PyObject *parent, jxv
             ret = -1;
     names_free(&nl);
     if (ret == 0 && g.open_key) { /* a trailing key(i) without value(i) */
-        PyObject *ch = get(t, parent, F_CHILDREN);
         jxv_fail(&t->rep, JXV_RULE_KEY_VALUE, gpath, "", 0,
                  "a key(i) is not followed by its value(i)");
-        ret = ch && note_violation(t, g.open_key, 0) == 0 ? PyList_Append(ch, g.open_key) : -1;
-        Py_XDECREF(ch);
+        ret = note_violation(t, g.open_key, 0) == 0 ? PyList_Append(g.kids, g.open_key) : -1;
     }
     Py_CLEAR(g.open_key);
     jxv_report_clear(&g.order_rep);
@@ -1241,10 +1243,11 @@ static int walk_group(Tw *t, hid_t gid, const char *gpath, PyObject *parent, jxv
     }
     free(g.items);
     if (ret == 0 && parent) {
-        PyObject *ch = get(t, parent, F_CHILDREN);
-        ret = set(t, parent, F_LENGTH, ch ? PyLong_FromSsize_t(PyList_GET_SIZE(ch)) : NULL);
-        Py_XDECREF(ch);
+        ret = set(t, parent, F_LENGTH, PyLong_FromSsize_t(PyList_GET_SIZE(g.kids)));
+        if (ret == 0)
+            ret = set(t, parent, F_CHILDREN, PyList_AsTuple(g.kids));
     }
+    Py_XDECREF(g.kids);
     Py_XDECREF(g.ppath);
     if (g.is_root) {
         if (ret == 0)
@@ -1327,8 +1330,8 @@ static int print_order(Tw *t, PyObject *node, PyObject *order)
     if (!ch)
         return -1;
     int r = 0;
-    for (Py_ssize_t i = 0; r == 0 && i < PyList_GET_SIZE(ch); i++) {
-        PyObject *c = PyList_GET_ITEM(ch, i);
+    for (Py_ssize_t i = 0; r == 0 && i < PyTuple_GET_SIZE(ch); i++) {
+        PyObject *c = PyTuple_GET_ITEM(ch, i);
         PyObject *kn = get(t, c, F_KEY_NODE);
         if (!kn)
             r = -1;
@@ -1346,9 +1349,10 @@ static int print_order(Tw *t, PyObject *node, PyObject *order)
  * 1, 2, … in printing order; each reference gets its target's number. */
 static int number_shared(Tw *t, PyObject *root, PyObject *pairs)
 {
-    PyObject *order = PyList_New(0);
-    if (!order || print_order(t, root, order) < 0) {
+    PyObject *order = PyList_New(0), *lists = PyDict_New(); /* target -> list of paths */
+    if (!order || !lists || print_order(t, root, order) < 0) {
         Py_XDECREF(order);
+        Py_XDECREF(lists);
         return -1;
     }
     int r = 0;
@@ -1361,19 +1365,27 @@ static int number_shared(Tw *t, PyObject *root, PyObject *pairs)
             r = PyErr_Occurred() ? -1 : 0;
             continue;
         }
-        PyObject *shared = get(t, target, F_SHARED_WITH), *path = get(t, node, F_PATH);
-        r = shared && path ? PyList_Append(shared, path) : -1;
-        Py_XDECREF(shared);
+        PyObject *list = PyDict_GetItemWithError(lists, target); /* borrowed */
+        if (!list && !PyErr_Occurred()) {
+            list = PyList_New(0);
+            if (list && PyDict_SetItem(lists, target, list) < 0)
+                Py_CLEAR(list);
+            Py_XDECREF(list); /* the dict holds it */
+        }
+        PyObject *path = list ? get(t, node, F_PATH) : NULL;
+        r = path ? PyList_Append(list, path) : -1;
         Py_XDECREF(path);
     }
     for (Py_ssize_t i = 0; r == 0 && i < n; i++) {
         PyObject *node = PyList_GET_ITEM(order, i);
-        PyObject *shared = get(t, node, F_SHARED_WITH);
-        if (!shared)
+        PyObject *list = PyDict_GetItemWithError(lists, node);
+        if (list)
+            r = set(t, node, F_SHARED_WITH, PyList_AsTuple(list)) < 0 ||
+                        set(t, node, F_SHARED_ID, PyLong_FromLong(++next)) < 0
+                    ? -1
+                    : 0;
+        else if (PyErr_Occurred())
             r = -1;
-        else if (PyList_GET_SIZE(shared) > 0)
-            r = set(t, node, F_SHARED_ID, PyLong_FromLong(++next));
-        Py_XDECREF(shared);
     }
     for (Py_ssize_t i = 0; r == 0 && i < n; i++) {
         PyObject *node = PyList_GET_ITEM(order, i);
@@ -1384,6 +1396,7 @@ static int number_shared(Tw *t, PyObject *root, PyObject *pairs)
             r = -1;
     }
     Py_DECREF(order);
+    Py_DECREF(lists);
     return r;
 }
 

@@ -175,7 +175,7 @@ def test_v2_dataclass_tags_and_shared_objects(their_corpus):
     first = root.children[0]
     tag = "dclass[interop_types.Point]" if version.startswith("2") else "interop_types.Point"
     assert first.classes == (tag,)
-    assert first.shared_with == ["root[1]", "root[2]['again']"] and first.shared_id == 1
+    assert first.shared_with == ("root[1]", "root[2]['again']") and first.shared_id == 1
     assert root.children[1].same_as == "root[0]"
     text = _tree.render_text(root)
     assert "dataclass interop_types.Point" in text if version.startswith("2") else \
