@@ -28,6 +28,7 @@ from ._jaxon import (
     load,
     save,
 )
+from ._tree import TreeNode, tree
 
 __version__ = "0.1.0"
 
@@ -60,4 +61,6 @@ __all__ = [
     "has_common_prefix",
     "load",
     "save",
+    "TreeNode",
+    "tree",
 ]

@@ -1,5 +1,5 @@
 import os
-from typing import IO, Any, Callable, Iterable, Optional, Tuple, Type, Union
+from typing import IO, Any, Callable, Dict, Iterable, Iterator, Optional, Tuple, Type, Union
 
 import numpy as np
 
@@ -49,3 +49,37 @@ def load(
     allow_unknown_fields: bool = False,
     load_filter: Optional[LoadFilter] = None,
 ) -> PyTree: ...
+
+class TreeNode:
+    """One node of a file's pytree as stored (jaxon.tree); see jaxon._tree.TreeNode."""
+
+    kind: str
+    type: Optional[str]
+    key: Union[str, int, None]
+    key_node: Optional[TreeNode]
+    path: str
+    location: Optional[str]
+    classes: Tuple[str, ...]
+    dtype: Optional[str]
+    stored_dtype: Optional[str]
+    shape: Optional[Tuple[int, ...]]
+    nbytes: Optional[int]
+    storage: Optional[str]
+    value: Optional[str]
+    length: Optional[int]
+    children: Tuple[TreeNode, ...]
+    shared_with: Tuple[str, ...]
+    same_as: Optional[str]
+    shared_id: Optional[int]
+    error: Optional[str]
+    layout: Optional[str]
+    def __iter__(self) -> Iterator[TreeNode]: ...
+    def __len__(self) -> int: ...
+    def __getitem__(self, key: Union[int, str]) -> TreeNode: ...
+    def walk(self) -> Iterator[TreeNode]: ...
+    def to_dict(self) -> Dict[str, Any]: ...
+
+def tree(
+    path_or_file: Union[str, os.PathLike[str], IO[bytes]],
+    path: Optional[str] = None,
+) -> TreeNode: ...

@@ -3,6 +3,7 @@
 #include "ext.h"
 
 #include "h5util.h"
+#include "tree.h"
 
 #define JX_NUMPY_IMPORT
 #include "npy.h"
@@ -295,6 +296,9 @@ static PyMethodDef jx_methods[] = {
     {"load", (PyCFunction)(void (*)(void))jx_load, METH_VARARGS | METH_KEYWORDS, load_doc},
     {"_configure", (PyCFunction)(void (*)(void))jx_configure, METH_VARARGS | METH_KEYWORDS,
      "Hand the Python layer's objects to the extension."},
+    {"_tree", (PyCFunction)(void (*)(void))jx_tree, METH_VARARGS | METH_KEYWORDS,
+     "_tree(path_or_file, node_class) -> (root node, layout version): the file's pytree "
+     "described from its metadata (jaxon.tree)."},
     {"_connector_name", jx_probe_connector, METH_O,
      "Name of the HDF5 VOL connector load() opens the file at path through."},
     {NULL, NULL, 0, NULL}};
