@@ -518,7 +518,7 @@ def test_dump_runs_h5dump_through_the_connector(tmp_path):
         h["JAXON_ROOT"].create_group("stray")
     p = run_cli("dump", f, "-A")
     assert p.returncode == 0 and 'GROUP "stray"' in p.stdout
-    assert "(rule stray-object)" in p.stderr
+    assert "[stray-object]" in p.stderr
 
 
 def test_usage_errors_exit_2():
