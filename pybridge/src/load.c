@@ -114,6 +114,29 @@ PyObject *jx_ld_format_error(Loader *L, const char *attr, const char *fmt, ...)
     return NULL;
 }
 
+PyObject *jx_ld_rule_error(Loader *L, PyObject *exc, const char *attr, const char *rule,
+                           const char *fmt, ...)
+{
+    va_list ap;
+    PyObject *loc = location(L, attr), *msg = NULL, *full = NULL, *inst = NULL, *r = NULL;
+    va_start(ap, fmt);
+    msg = loc ? PyUnicode_FromFormatV(fmt, ap) : NULL;
+    va_end(ap);
+    full = msg ? PyUnicode_FromFormat("%U: [%s] %U", loc, rule, msg) : NULL;
+    inst = full ? PyObject_CallOneArg(exc ? exc : L->st->JaxonFormatError, full) : NULL;
+    r = inst ? PyUnicode_FromString(rule) : NULL;
+    /* rule and path as attributes: callers can tell refusals apart without parsing text */
+    if (r && PyObject_SetAttrString(inst, "rule", r) == 0 &&
+        PyObject_SetAttrString(inst, "path", loc) == 0)
+        PyErr_SetObject((PyObject *)Py_TYPE(inst), inst);
+    Py_XDECREF(loc);
+    Py_XDECREF(msg);
+    Py_XDECREF(full);
+    Py_XDECREF(inst);
+    Py_XDECREF(r);
+    return NULL;
+}
+
 /* A failed HDF5 call: JaxonFormatError with the location and HDF5's explanation. */
 PyObject *jx_ld_h5_error(Loader *L, const char *attr, const char *what)
 {
@@ -1291,6 +1314,8 @@ done:
     Py_XDECREF(L.skipped);
     Py_XDECREF(L.tag_cache);
     Py_XDECREF(L.dc_missing);
+    Py_XDECREF(L.dc_field_type);
+    Py_XDECREF(L.dc_field_marker);
     PyMem_Free(L.stack);
     PyMem_Free(L.key);
     for (size_t i = 0; i < JX_TEXT_TYPE_MEMO; i++)

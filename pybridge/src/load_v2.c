@@ -980,135 +980,92 @@ done:
 
 /* ---- tags ---------------------------------------------------------------------------- */
 
+/* The class of a jaxon[q]/dclass[q] tag: module before the last dot, under the loading
+ * policy (load_policy.c: no import unless allowed, no getattr hooks). */
 static PyObject *get_class(Loader *L, const char *name, const char *q, size_t qn)
 {
-    const char *dot = NULL;
-    for (size_t i = qn; i > 0; i--)
-        if (q[i - 1] == '.') {
-            dot = q + i - 1;
-            break;
-        }
-    PyObject *mod_name = PyUnicode_DecodeUTF8(q, dot ? (Py_ssize_t)(dot - q) : 0, "strict");
-    PyObject *cls_name = mod_name ? PyUnicode_DecodeUTF8(dot ? dot + 1 : q,
-                                                         (Py_ssize_t)(q + qn - (dot ? dot + 1 : q)),
-                                                         "strict")
-                                  : NULL;
-    PyObject *mod = cls_name ? PyImport_Import(mod_name) : NULL;
-    PyObject *cls = mod ? PyObject_GetAttr(mod, cls_name) : NULL;
-    if (!cls && (PyErr_ExceptionMatches(PyExc_ImportError) ||
-                 PyErr_ExceptionMatches(PyExc_AttributeError) ||
-                 PyErr_ExceptionMatches(PyExc_ValueError))) {
-        PyObject *t, *v, *tb;
-        PyErr_Fetch(&t, &v, &tb);
-        PyErr_NormalizeException(&t, &v, &tb);
-        PyObject *sh = jx_ld_shown(q, qn);
-        if (sh) {
-            jx_ld_format_error(L, name, "cannot find the class %R: %S", sh, v);
-            Py_DECREF(sh);
-        }
-        Py_XDECREF(t);
-        Py_XDECREF(v);
-        Py_XDECREF(tb);
+    PyObject *tag = PyUnicode_DecodeUTF8(q, (Py_ssize_t)qn, "strict"), *cls;
+    if (!tag)
+        return jx_ld_rewrap(L, name, "bad class name in the tag");
+    cls = jx_pol_class(L, name, tag, 0);
+    Py_DECREF(tag);
+    if (cls && !PyType_Check(cls)) {
+        jx_ld_format_error(L, name, "the tag names %R, which is not a class", cls);
+        Py_CLEAR(cls);
     }
-    Py_XDECREF(mod_name);
-    Py_XDECREF(cls_name);
-    Py_XDECREF(mod);
     return cls;
 }
 
-static PyObject *new_instance(PyObject *cls)
-{
-    if (!PyType_Check(cls)) {
-        PyErr_Format(PyExc_TypeError, "%R is not a class", cls);
-        return NULL;
-    }
-    return PyObject_CallMethod(cls, "__new__", "O", cls);
-}
-
+/* Fields are checked against the dict before anything of the class runs (its __new__). */
 static PyObject *restore_dataclass(V2 *V, const char *name, PyObject *cls, PyObject *d)
 {
     Loader *L = V->L;
-    PyObject *dc = PyImport_ImportModule("dataclasses"), *fields = NULL, *inst = NULL;
-    PyObject *names = NULL, *missing_obj = NULL, *r = NULL, *isdc = NULL;
-    if (!dc)
-        return NULL;
-    isdc = PyObject_CallMethod(dc, "is_dataclass", "O", cls);
-    if (!isdc)
-        goto done;
-    if (!PyObject_IsTrue(isdc) || !PyType_Check(cls)) {
+    PyObject *dc = NULL, *fields = NULL, *inst = NULL, *names = NULL, *missing_obj = NULL;
+    PyObject *r = NULL;
+    if (!jx_pol_type_attr(cls, "__dataclass_fields__")) {
         jx_ld_format_error(L, name, "expected that %R is a dataclass", cls);
-        goto done;
+        return NULL;
     }
-    missing_obj = PyObject_GetAttrString(dc, "MISSING");
-    fields = PyObject_CallMethod(dc, "fields", "O", cls);
-    inst = fields ? new_instance(cls) : NULL;
-    names = inst ? PySet_New(NULL) : NULL;
-    if (!names || !missing_obj)
+    dc = PyImport_ImportModule("dataclasses");
+    missing_obj = dc ? PyObject_GetAttrString(dc, "MISSING") : NULL;
+    fields = missing_obj ? jx_pol_fields(L, name, cls) : NULL;
+    names = fields ? PySet_New(NULL) : NULL;
+    if (!names)
         goto done;
-    PyObject *seq = PySequence_Fast(fields, "fields");
-    if (!seq)
-        goto done;
-    Py_ssize_t nf = PySequence_Fast_GET_SIZE(seq);
+    Py_ssize_t nf = PyTuple_GET_SIZE(fields);
     for (Py_ssize_t i = 0; i < nf; i++) {
-        PyObject *fname = PyObject_GetAttrString(PySequence_Fast_GET_ITEM(seq, i), "name");
-        if (!fname || PySet_Add(names, fname) < 0) {
-            Py_XDECREF(fname);
-            Py_DECREF(seq);
+        PyObject *fname = PyObject_GetAttrString(PyTuple_GET_ITEM(fields, i), "name");
+        int rc = fname ? PySet_Add(names, fname) : -1;
+        Py_XDECREF(fname);
+        if (rc < 0)
             goto done;
-        }
-        Py_DECREF(fname);
     }
     /* fields in the file but not in the class */
     PyObject *k, *v;
     Py_ssize_t pos = 0;
     int extra = 0, absent = 0;
-    while (PyDict_Next(d, &pos, &k, &v))
-        if (PySet_Contains(names, k) == 0)
-            extra = 1;
-    for (Py_ssize_t i = 0; i < nf; i++) {
-        PyObject *f = PySequence_Fast_GET_ITEM(seq, i);
-        PyObject *fname = PyObject_GetAttrString(f, "name");
-        if (!fname) {
-            Py_DECREF(seq);
+    while (PyDict_Next(d, &pos, &k, &v)) {
+        int has = PySet_Contains(names, k);
+        if (has < 0)
             goto done;
-        }
+        extra |= !has;
+    }
+    for (Py_ssize_t i = 0; i < nf; i++) {
+        PyObject *fname = PyObject_GetAttrString(PyTuple_GET_ITEM(fields, i), "name");
+        if (!fname)
+            goto done;
         if (!PyDict_GetItemWithError(d, fname) && !PyErr_Occurred())
             absent = 1;
         Py_DECREF(fname);
-    }
-    if (PyErr_Occurred()) {
-        Py_DECREF(seq);
-        goto done;
+        if (PyErr_Occurred())
+            goto done;
     }
     if (extra) {
         if (!L->opts->allow_missing_fields) {
-            Py_DECREF(seq);
             jx_ld_format_error(L, name, "the file has fields that are missing in the class "
                                "definition of %R; run with allow_missing_fields=True to ignore "
                                "them", cls);
             goto done;
         }
         if (PyErr_WarnFormat(L->st->JaxonFormatWarning, 1, "the file has fields that are "
-                             "missing in the class definition of %R", cls) < 0) {
-            Py_DECREF(seq);
+                             "missing in the class definition of %R", cls) < 0)
             goto done;
-        }
     }
     if (absent) {
         if (!L->opts->allow_unknown_fields) {
-            Py_DECREF(seq);
             jx_ld_format_error(L, name, "fields of %R are missing in the file; run with "
                                "allow_unknown_fields=True to use defaults", cls);
             goto done;
         }
         if (PyErr_WarnFormat(L->st->JaxonFormatWarning, 1, "fields of %R are missing in the "
-                             "file", cls) < 0) {
-            Py_DECREF(seq);
+                             "file", cls) < 0)
             goto done;
-        }
     }
+    inst = jx_pol_new(L, name, cls);
+    if (!inst)
+        goto done;
     for (Py_ssize_t i = 0; i < nf; i++) {
-        PyObject *f = PySequence_Fast_GET_ITEM(seq, i);
+        PyObject *f = PyTuple_GET_ITEM(fields, i);
         PyObject *fname = PyObject_GetAttrString(f, "name"), *val = NULL;
         if (!fname)
             break;
@@ -1135,12 +1092,10 @@ static PyObject *restore_dataclass(V2 *V, const char *name, PyObject *cls, PyObj
         if (rc < 0)
             break;
     }
-    Py_DECREF(seq);
     if (!PyErr_Occurred())
         r = Py_NewRef(inst);
 done:
     Py_XDECREF(dc);
-    Py_XDECREF(isdc);
     Py_XDECREF(missing_obj);
     Py_XDECREF(fields);
     Py_XDECREF(inst);
@@ -1206,11 +1161,10 @@ static PyObject *unmarshal(V2 *V, const char *name, const char *p, size_t n, PyO
                     r = restore_dataclass(V, name, cls, obj);
             } else {
                 PyObject *inst = NULL, *rv = NULL;
-                int has = PyObject_HasAttrString(cls, "from_jaxon");
-                if (!has)
+                if (!jx_pol_type_attr(cls, "from_jaxon"))
                     jx_ld_format_error(L, name, "expected that the class %R marshaled via "
                                        "to_jaxon has the from_jaxon method", cls);
-                else if ((inst = new_instance(cls)) &&
+                else if ((inst = jx_pol_new(L, name, cls)) &&
                          (rv = PyObject_CallMethod(inst, "from_jaxon", "O", obj)))
                     r = Py_NewRef(inst);
                 Py_XDECREF(inst);
