@@ -24,9 +24,6 @@
 #include "load_types.h"
 #include "load_v2.h"
 
-/* Absolute nesting cap on top of Py_EnterRecursiveCall, for interpreters whose recursion
- * limit was raised: every level costs C stack in our frames and HDF5's. */
-#define JX_MAX_DEPTH 1000
 
 typedef struct NameList {
     char *buf; /* NUL-terminated names, back to back */
@@ -358,7 +355,12 @@ static PyObject *load_out_of_place(Loader *L, const char *k, size_t klen)
         memcpy(nm, k + last, nlen);
         nm[nlen] = '\0';
         L->oop++;
-        r = load_node(L, g, nm);
+        /* a reference into a skipped subtree may lead to another one: bounded like nesting */
+        r = L->oop > JX_MAX_NESTING
+                ? jx_ld_rule_error(L, NULL, nm, "ref-chain", "more than %d references into "
+                                   "subtrees the load_filter skipped lead to one another",
+                                   JX_MAX_NESTING)
+                : load_node(L, g, nm);
         L->oop--;
         PyMem_Free(nm);
     }
@@ -972,10 +974,13 @@ static PyObject *load_container(Loader *L, hid_t pgid, const char *name, const c
     memset(&nl, 0, sizeof nl);
     if (kind == C_NONE)
         return unknown_typehint(L, name, th, th_len, "");
-    if (L->depth >= JX_MAX_DEPTH)
-        return jx_ld_format_error(L, name, "containers nested deeper than %d levels", JX_MAX_DEPTH);
-    if (Py_EnterRecursiveCall(" while loading a Jaxon file"))
-        return NULL;
+    /* L->depth counts "/" and the open containers: this one is level L->depth. The bound
+     * (shared with save) protects the C stack; the interpreter's recursion limit is not
+     * used, as it depends on the caller's depth and raises RecursionError without a path */
+    if (L->depth > JX_MAX_NESTING)
+        return jx_ld_rule_error(L, NULL, name, "depth-limit", "containers nest more than %d "
+                                "levels deep (the limit shared by save and load)",
+                                JX_MAX_NESTING);
     gid = H5Gopen2(pgid, name, L->gapl);
     if (gid < 0) {
         jx_ld_h5_error(L, name, "cannot open the group of the container");
@@ -999,7 +1004,6 @@ done:
     if (gid >= 0)
         H5Gclose(gid);
     names_free(&nl);
-    Py_LeaveRecursiveCall();
     if (c && hash)
         c = jx_ld_apply_tags(L, name, c, hash + 1, th_len - head - 1);
     return c;
@@ -1277,7 +1281,7 @@ PyObject *jx_load_tree(JxState *st, hid_t file_id, const JxLoadOptions *opts)
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     L.memo = PyDict_New();
     L.visited = PySet_New(NULL);
-    L.stack = PyMem_Malloc((JX_MAX_DEPTH + 1) * sizeof *L.stack);
+    L.stack = PyMem_Malloc((JX_MAX_NESTING + 2) * sizeof *L.stack); /* "/" + containers */
     if (opts->load_filter) {
         L.path = PyList_New(0);
         L.skipped = PySet_New(NULL);

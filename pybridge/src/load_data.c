@@ -45,8 +45,9 @@ static int check_storage(Loader *L, Src *s, const char *name, hsize_t need)
     if (!s->is_dataset) {
         hsize_t have = H5Aget_storage_size(s->id);
         if (need > have) {
-            jx_ld_format_error(L, name, "the attribute claims %llu bytes of data but stores %llu",
-                               (unsigned long long)need, (unsigned long long)have);
+            jx_ld_rule_error(L, NULL, name, "declared-size", "the attribute claims %llu bytes "
+                             "of data but stores %llu", (unsigned long long)need,
+                             (unsigned long long)have);
             return -1;
         }
         return 0;
@@ -73,8 +74,12 @@ static int check_storage(Loader *L, Src *s, const char *name, hsize_t need)
     else if (limit < JX_FILL_SLACK)
         limit = JX_FILL_SLACK;
     if (need > limit) {
-        jx_ld_format_error(L, name, "the dataset claims %llu bytes of data but stores %llu",
-                           (unsigned long long)need, (unsigned long long)have);
+        jx_ld_rule_error(L, NULL, name, "declared-size", "the dataset claims %llu bytes of "
+                         "data but stores %llu (%s; docs/security.md)", (unsigned long long)need,
+                         (unsigned long long)have,
+                         layout == H5D_CHUNKED ? "chunked data may expand at most 1100 times "
+                                                 "its stored size, plus 16 MiB of fill values"
+                                               : "at most 16 MiB may be fill values");
         return -1;
     }
     return 0;
@@ -292,11 +297,17 @@ static PyObject *load_dill(Loader *L, Src *s, const char *name, const char *th, 
     PyObject *blob = NULL, *dill = NULL, *loads = NULL, *args = NULL, *r = NULL;
     PyObject *kw = L->opts->dill_kwargs;
     if (!L->opts->allow_dill)
-        return jx_ld_format_error(L, name,
-                                  "the file contains a dill blob (%.*s); unpickling runs code "
-                                  "from the file, so pass allow_dill=True to load it (trusted "
-                                  "files only)",
-                                  (int)(th_len > 200 ? 200 : th_len), th);
+    {
+        /* PyUnicode_FromFormat has no %.*s: the typehint is passed as a str */
+        PyObject *shown = jx_ld_shown(th, th_len);
+        if (shown)
+            jx_ld_rule_error(L, L->st->JaxonSecurityError, name, "dill-refused",
+                             "the file contains a dill blob (%U); unpickling runs code from "
+                             "the file, so pass allow_dill=True to load it (trusted files "
+                             "only)", shown);
+        Py_XDECREF(shown);
+        return NULL;
+    }
     if (kw && !PyDict_Check(kw)) {
         PyErr_Format(PyExc_TypeError, "dill_kwargs must be a dict, not %.100s",
                      Py_TYPE(kw)->tp_name);
