@@ -301,3 +301,28 @@ def test_equinox_mlp_and_optax_state_load_by_default(h5path):
     assert type(out["s"][0]) is optax.ScaleByAdamState
     x = jax.numpy.arange(3.0)
     assert np.asarray(out["m"](x)).tobytes() == np.asarray(mlp(x)).tobytes()
+
+
+# ---- jaxon-validate output ----------------------------------------------------------------
+
+
+def test_validate_escapes_invalid_utf8_and_control_characters(h5path):
+    import subprocess as sp
+
+    cli = os.environ.get("JAXON_VALIDATE")
+    if not cli or not os.path.exists(cli):
+        pytest.skip("jaxon-validate not built")
+
+    def build(f):
+        import h5py
+
+        _text(f, "JAXON_ROOT", "dict")
+        g = f.create_group("JAXON_ROOT", track_order=True)
+        g.attrs.create(b"\xff\x1b[31mred", data=np.bytes_(b"int(1)"),
+                       dtype=h5py.string_dtype("utf-8", 6))
+
+    _write_v1(h5path, build)
+    r = sp.run([cli, h5path], capture_output=True)
+    assert r.returncode == 1
+    out = r.stdout.decode("utf-8")  # the whole line is valid UTF-8
+    assert "\x1b" not in out and "@\\xFF\\x1B[31mred: [slot-name]" in out
