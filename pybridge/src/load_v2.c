@@ -22,8 +22,10 @@
 
 /* Nested load_node calls, containers and on-demand reference targets together: a chain of
  * forward references may lead from deep inside one subtree into another, so the C stack is
- * bounded by this count, not by the nesting level (JX_MAX_NESTING) alone. */
-#define V2_MAX_FRAMES (3 * JX_MAX_NESTING)
+ * bounded by this count, not by the nesting level (JX_MAX_NESTING) alone. Twice the nesting
+ * limit lets a reference at the deepest level reach a target at the deepest level of
+ * another subtree; measured ~0.9 KB of C stack per frame (docs/security.md). */
+#define V2_MAX_FRAMES (2 * JX_MAX_NESTING + 8)
 
 typedef struct V2 {
     Loader *L;

@@ -103,6 +103,23 @@ def v2_forward_refs(path, n):
             text(t, str(i), str(i))
 
 
+def v2_deep_forward_ref(path, levels=NESTING):
+    """Two subtrees nested `levels` deep; the deepest node of the first is a reference to
+    the deepest node of the second, loaded on demand: the most C stack a valid file needs."""
+    with v2_file(path) as f:
+        root = v2_container(f, "JAXON_ROOT", "dict")
+        deep = []
+        for slot in ("'a'", "'b'"):
+            g, elems = v2_container(root, slot, "list"), [slot]
+            for _ in range(levels - 2):
+                g = v2_container(g, "0", "list")
+                elems.append("0")
+            deep.append((g, elems))
+        (ga, _), (gb, eb) = deep
+        text(ga, "0", "/JAXON_ROOT/" + "/".join(eb) + "/0")
+        text(gb, "0", "'deep'")
+
+
 def v1_forward_ref(path):
     with v1_file(path) as f:
         text(f, "JAXON_ROOT", "dict")

@@ -83,6 +83,20 @@ def test_chain_at_the_limit_loads(h5path):
     assert len(out) == NESTING and all(v == 0 for v in out.values())
 
 
+def test_deepest_reference_to_the_deepest_node_loads(h5path):
+    sys.path.insert(0, HOSTILE)
+    try:
+        import make_corpus
+    finally:
+        sys.path.remove(HOSTILE)
+    make_corpus.v2_deep_forward_ref(h5path)
+    out = jaxon.load(h5path)
+    a, b = out["a"], out["b"]
+    while isinstance(a, list):
+        a, b = a[0], b[0]
+    assert a == b == "deep"
+
+
 # ---- modules and names the file chooses -------------------------------------------------
 
 
