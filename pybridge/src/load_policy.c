@@ -11,7 +11,8 @@
  * Names: qualified names are walked in the module's __dict__ and the classes' MRO dicts
  * (_PyType_Lookup), never with getattr: a metaclass __getattr__/__getattribute__ or a
  * descriptor on the way runs no code. Submodules are not walked into (the longest imported
- * module prefix is the module). trusted=True walks with getattr, as Python jaxon does.
+ * module prefix is the module). trusted=True, and allowed_modules for their modules, walk
+ * with getattr, as Python jaxon does.
  *
  * Objects loaded by name (jaxon-import): enum members (data) always; anything else only
  * from an allowed module, or from the default list below of pure array-math callables, so
@@ -127,10 +128,12 @@ static PyObject *lookup_part(PyObject *cur, PyObject *part, int first)
     return v;
 }
 
-/* Walks parts[k:] from mod. New reference; NULL with no error set when a part is absent
+/* Walks parts[k:] from mod, with getattr when the caller trusts the module (trusted=True
+ * or allowed_modules: then static methods and other class attributes resolve as in Python
+ * jaxon), else by dict lookups. New reference; NULL with no error set when a part is absent
  * (*fail_at: its index), NULL with an error set on a real failure (trusted getattr raising
  * something else). */
-static PyObject *walk(Loader *L, PyObject *mod, PyObject *parts, Py_ssize_t k,
+static PyObject *walk(PyObject *mod, PyObject *parts, Py_ssize_t k, int use_getattr,
                       Py_ssize_t *fail_at)
 {
     PyObject *cur = Py_NewRef(mod);
@@ -138,7 +141,7 @@ static PyObject *walk(Loader *L, PyObject *mod, PyObject *parts, Py_ssize_t k,
     for (Py_ssize_t i = k; i < n && cur; i++) {
         PyObject *part = PyList_GET_ITEM(parts, i);
         *fail_at = i;
-        if (L->opts->trusted) {
+        if (use_getattr) {
             Py_SETREF(cur, PyObject_GetAttr(cur, part));
             if (!cur && PyErr_ExceptionMatches(PyExc_AttributeError))
                 PyErr_Clear();
@@ -214,7 +217,7 @@ static PyObject *resolve(Loader *L, const char *attr, PyObject *parts, Py_ssize_
             refused[k] = 1;
             continue;
         }
-        r = walk(L, mod, parts, k, &fail_at);
+        r = walk(mod, parts, k, may_import(L, modname), &fail_at);
         if (!r && PyErr_Occurred())
             goto done;
         if (!r)

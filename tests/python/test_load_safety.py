@@ -45,10 +45,10 @@ def test_hostile_file_loads_to_its_error(name):
     exp = MANIFEST[name]
     cls = getattr(jaxon, exp["error"])
     before = set(sys.modules)
-    t = time.perf_counter()
+    t = time.process_time()
     with pytest.raises(cls) as e:
         jaxon.load(os.path.join(HOSTILE, name))
-    assert time.perf_counter() - t < 5
+    assert time.process_time() - t < 5
     assert getattr(e.value, "rule", None) == exp["rule"]
     if exp["rule"]:
         assert f"[{exp['rule']}]" in str(e.value) and e.value.path.startswith("group ")
@@ -57,19 +57,19 @@ def test_hostile_file_loads_to_its_error(name):
 
 
 def test_16000_forward_references_load_in_linear_time():
-    t = time.perf_counter()
+    t = time.process_time()
     out = jaxon.load(os.path.join(HOSTILE, "v2_forward_refs_16000.h5"))
-    elapsed = time.perf_counter() - t
+    elapsed = time.process_time() - t
     assert out["r"] == list(range(16000)) == out["t"]
-    # 0.45 s of CPU here (2 shared cores); before one name table per group: minutes
+    # CPU time (robust on a shared machine): 0.5 s here; before one name table per group: minutes
     assert elapsed < 5, elapsed
 
 
 def test_reference_chain_fails_fast():
-    t = time.perf_counter()
+    t = time.process_time()
     with pytest.raises(jaxon.JaxonFormatError) as e:
         jaxon.load(os.path.join(HOSTILE, "v2_ref_chain_10000.h5"))
-    assert e.value.rule == "ref-chain" and time.perf_counter() - t < 2
+    assert e.value.rule == "ref-chain" and time.process_time() - t < 2
 
 
 def test_chain_at_the_limit_loads(h5path):
