@@ -1273,6 +1273,7 @@ PyObject *jx_load_tree(JxState *st, hid_t file_id, const JxLoadOptions *opts)
     L.st = st;
     L.opts = opts;
     L.gapl = L.dapl = L.root = -1;
+    L.fill_budget = JX_FILL_SLACK;
     for (size_t i = 0; i < JX_TEXT_TYPE_MEMO; i++)
         L.text_types[i] = -1;
 

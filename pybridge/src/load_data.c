@@ -10,9 +10,6 @@
 
 /* Dataset reads of at least this many bytes release the GIL. */
 #define JX_NOGIL_BYTES ((hsize_t)1 << 20)
-/* Dataset bytes we accept beyond the stored bytes: unwritten contiguous storage reads as
- * fill values, and filters compress; beyond this a tiny file could demand huge memory. */
-#define JX_FILL_SLACK ((hsize_t)16 << 20)
 #define JX_MAX_COMPRESSION 1100
 
 static hid_t src_type(Src *s)
@@ -59,28 +56,35 @@ static int check_storage(Loader *L, Src *s, const char *name, hsize_t need)
     }
     H5D_layout_t layout = H5Pget_layout(dcpl);
     int external = H5Pget_external_count(dcpl);
+    int filtered = layout == H5D_CHUNKED && H5Pget_nfilters(dcpl) > 0;
     H5Pclose(dcpl);
     if (layout == H5D_VIRTUAL || external != 0) {
         jx_ld_format_error(L, name, "datasets stored outside the file (virtual or external "
                               "storage) are not supported");
         return -1;
     }
+    /* what the stored bytes can hold: themselves, or expanded by a filter (deflate's worst
+     * case is ~1032:1); the rest of the dataset would be fill values (never-written
+     * contiguous storage, unallocated chunks), which the whole load may read at most
+     * JX_FILL_SLACK bytes of: a per-dataset allowance would let a file of many empty
+     * datasets demand memory in proportion to their number */
     hsize_t have = H5Dget_storage_size(s->id);
-    hsize_t limit = have;
-    if (layout == H5D_CHUNKED)
-        limit = have > ((hsize_t)-1 - JX_FILL_SLACK) / JX_MAX_COMPRESSION
-                    ? (hsize_t)-1
-                    : have * JX_MAX_COMPRESSION + JX_FILL_SLACK;
-    else if (limit < JX_FILL_SLACK)
-        limit = JX_FILL_SLACK;
-    if (need > limit) {
-        jx_ld_rule_error(L, NULL, name, "declared-size", "the dataset claims %llu bytes of "
-                         "data but stores %llu (%s; docs/security.md)", (unsigned long long)need,
-                         (unsigned long long)have,
-                         layout == H5D_CHUNKED ? "chunked data may expand at most 1100 times "
-                                                 "its stored size, plus 16 MiB of fill values"
-                                               : "at most 16 MiB may be fill values");
-        return -1;
+    hsize_t ratio = filtered ? JX_MAX_COMPRESSION : 1;
+    hsize_t held = have > (hsize_t)-1 / ratio ? (hsize_t)-1 : have * ratio;
+    if (need > held) {
+        hsize_t fill = need - held;
+        if (fill > L->fill_budget) {
+            jx_ld_rule_error(L, NULL, name, "declared-size", "the dataset claims %llu bytes "
+                             "of data but stores %llu%s; the rest would be fill values, of "
+                             "which a load reads at most %llu bytes in all (%llu left; "
+                             "docs/security.md)", (unsigned long long)need,
+                             (unsigned long long)have,
+                             filtered ? " (filtered chunks expand at most 1100 times)" : "",
+                             (unsigned long long)JX_FILL_SLACK,
+                             (unsigned long long)L->fill_budget);
+            return -1;
+        }
+        L->fill_budget -= fill;
     }
     return 0;
 }

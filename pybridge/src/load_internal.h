@@ -7,6 +7,10 @@
 
 #include "npy.h"
 
+/* Dataset bytes a whole load may read as fill values, beyond what the datasets store
+ * (load_data.c, docs/security.md). */
+#define JX_FILL_SLACK ((hsize_t)16 << 20)
+
 /* Text attributes up to this many bytes are read into a stack buffer. */
 #define JX_SMALL_TEXT 256
 
@@ -39,6 +43,7 @@ typedef struct Loader {
      * of each, so one H5Tequal stands for the class, variable-length and character-set
      * queries (public calls of ~750 instructions each, per text node) */
     hid_t text_types[JX_TEXT_TYPE_MEMO];
+    hsize_t fill_budget; /* fill-value bytes this load may still read (JX_FILL_SLACK) */
 } Loader;
 
 typedef struct Text {

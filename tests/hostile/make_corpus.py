@@ -164,6 +164,28 @@ def sparse_deflate(path):
         d[: 1 << 20] = 0
 
 
+def many_unallocated(path, count=100):
+    """`count` chunked datasets of 8 MiB whose chunks were never written (~100 KB of file):
+    each alone is within the fill-value allowance, all together 800 MiB."""
+    with v1_file(path) as f:
+        text(f, "JAXON_ROOT", "list")
+        root = group(f, "JAXON_ROOT")
+        for i in range(count):
+            text(root, str(i), "numpy.ndarray")
+            root.create_dataset(str(i), shape=(1 << 20,), dtype="f8", chunks=(1 << 16,))
+
+
+def sparse_unfiltered(path):
+    """64 MiB declared, one unfiltered 64 KiB chunk written: chunks without a filter hold
+    exactly their bytes, the rest would be fill values (once accepted as if compressed)."""
+    with v1_file(path) as f:
+        text(f, "JAXON_ROOT", "dict")
+        root = group(f, "JAXON_ROOT")
+        text(root, "'a'", "numpy.ndarray")
+        d = root.create_dataset("'a'", shape=(1 << 26,), dtype="u1", chunks=(1 << 16,))
+        d[: 1 << 16] = 1
+
+
 SEC = "JaxonSecurityError"
 FMT = "JaxonFormatError"
 
@@ -199,6 +221,8 @@ CORPUS = [
     ("v1_unallocated_2g", lambda p: unallocated(p, 1), FMT, "declared-size"),
     ("v2_unallocated_2g", lambda p: unallocated(p, 2), FMT, "declared-size"),
     ("v1_sparse_deflate_1g", sparse_deflate, FMT, "declared-size"),
+    ("v1_sparse_unfiltered_64m", sparse_unfiltered, FMT, "declared-size"),
+    ("v1_many_unallocated_800m", many_unallocated, FMT, "declared-size"),
     # loads (timing tests): None = no error expected
     ("v2_forward_refs_16000", lambda p: v2_forward_refs(p, 16_000), None, None),
 ]
