@@ -161,12 +161,15 @@ def test_v2_module_on_sys_path_is_not_imported(h5path, planted_module):
     def build(f):
         _text(f, "JAXON_VERSION", "2.1.0")
         f.attrs["JAXON_ROOT:dict#dclass[jaxon_planted.Cls]"] = np.array([])
-        f.create_group("JAXON_ROOT", track_order=True)
+        g = f.create_group("JAXON_ROOT", track_order=True)
+        _text(g, "'x'", "7")
 
     _write_v1(h5path, build)
     with pytest.raises(jaxon.JaxonSecurityError) as e:
         jaxon.load(h5path)
     assert e.value.rule == "import-refused" and not planted_module.exists()
+    out = jaxon.load(h5path, allowed_modules=["jaxon_planted"])
+    assert planted_module.exists() and type(out).__name__ == "Cls" and out.x == 7
 
 
 def test_allowed_modules_validation():
