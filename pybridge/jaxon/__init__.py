@@ -25,6 +25,7 @@ from ._jaxon import (
     JaxonError,
     JaxonFormatError,
     JaxonFormatWarning,
+    JaxonSecurityError,
     load,
     save,
 )
@@ -52,6 +53,7 @@ __all__ = [
     "JaxonError",
     "JaxonFormatError",
     "JaxonFormatWarning",
+    "JaxonSecurityError",
     "JaxonNotLoaded",
     "JaxonStorageHints",
     "LoadFilter",

@@ -24,7 +24,16 @@ class JaxonStorageHints:
     def __init__(self, store_in_dataset: bool) -> None: ...
 
 class JaxonError(Exception): ...
-class JaxonFormatError(JaxonError, ValueError): ...
+class JaxonFormatError(JaxonError, ValueError):
+    # set on errors raised with a stable rule name (docs/validation.md, docs/security.md),
+    # e.g. "depth-limit", "ref-chain", "declared-size"; absent on other errors
+    rule: str
+    path: str  # where in the file: "group /JAXON_ROOT/'a', attribute '0'"
+
+class JaxonSecurityError(JaxonFormatError):
+    """load refused to import a module (rule "import-refused") or to return a callable
+    (rule "callable-refused") that the file names; see docs/security.md."""
+
 class CircularPyTreeException(JaxonError, ValueError): ...
 class JaxonFormatWarning(UserWarning): ...
 
@@ -48,7 +57,25 @@ def load(
     allow_missing_fields: bool = False,
     allow_unknown_fields: bool = False,
     load_filter: Optional[LoadFilter] = None,
-) -> PyTree: ...
+    *,
+    allowed_modules: Iterable[str] = (),
+    trusted: bool = False,
+) -> PyTree:
+    """Load the pytree of a Jaxon file (layout v1.2.0 or v2.x).
+
+    Loading runs no code the file chose (docs/security.md): modules the file names are
+    taken from sys.modules and never imported, class attributes are read from the class
+    dicts, and objects stored by name come back only if they are enum members or on the
+    default list of array functions (jax.nn, jax.numpy, jax.lax, numpy, math, ...).
+
+    allowed_modules: names of modules (each covering its submodules) that the file may
+        name anyway: they are imported when needed and any object of theirs loads by name.
+    trusted: behave like the Python jaxon package: import any module and return any
+        object the file names. Only for files you trust as much as code.
+
+    Refusals raise JaxonSecurityError (a JaxonFormatError) naming the module or object,
+    the place in the file and the argument that allows it.
+    """
 
 class TreeNode:
     """One node of a file's pytree as stored (jaxon.tree); see jaxon._tree.TreeNode."""

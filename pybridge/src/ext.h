@@ -15,6 +15,8 @@ typedef struct JxState {
     PyObject *JaxonError;              /* base of every jaxon error */
     PyObject *JaxonFormatError;        /* a file that is not (valid) Jaxon: JaxonError+ValueError */
     PyObject *CircularPyTreeException; /* a cycle in the pytree or the file */
+    PyObject *JaxonSecurityError;      /* load refused to run code the file names (a
+                                          JaxonFormatError, docs/security.md) */
     PyObject *JaxonFormatWarning;      /* UserWarning subclass */
     /* objects handed over by jaxon/__init__.py through _jaxon._configure() */
     PyObject *not_loaded;              /* JAXON_NOT_LOADED */
@@ -37,6 +39,11 @@ int jx_ensure_numpy(JxState *st);
 
 /* ---- options --------------------------------------------------------------------------- */
 
+/* Containers nest at most this many levels (the root container is level 1), on save and on
+ * load alike, so that every tree save writes loads again (issue 14); the validator uses the
+ * same bound. Each level costs a few hundred bytes of C stack in our frames and HDF5's. */
+#define JX_MAX_NESTING 1000
+
 typedef struct JxSaveOptions {
     int exact_python_numeric_types;
     PyObject *downcast_to_base_types; /* tuple of types or NULL */
@@ -55,6 +62,10 @@ typedef struct JxLoadOptions {
     int allow_missing_fields;
     int allow_unknown_fields;
     PyObject *load_filter;            /* callable or NULL */
+    PyObject *allowed_modules;        /* tuple of str (modules and their submodules the file
+                                         may name: imported on demand, any object of them
+                                         may be loaded by name) or NULL */
+    int trusted;                      /* Python jaxon's behaviour: import and getattr freely */
 } JxLoadOptions;
 
 /* ---- parts ----------------------------------------------------------------------------- */

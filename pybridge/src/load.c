@@ -24,9 +24,6 @@
 #include "load_types.h"
 #include "load_v2.h"
 
-/* Absolute nesting cap on top of Py_EnterRecursiveCall, for interpreters whose recursion
- * limit was raised: every level costs C stack in our frames and HDF5's. */
-#define JX_MAX_DEPTH 1000
 
 typedef struct NameList {
     char *buf; /* NUL-terminated names, back to back */
@@ -111,6 +108,29 @@ PyObject *jx_ld_format_error(Loader *L, const char *attr, const char *fmt, ...)
         PyErr_Format(L->st->JaxonFormatError, "%U: %U", loc, msg);
     Py_XDECREF(loc);
     Py_XDECREF(msg);
+    return NULL;
+}
+
+PyObject *jx_ld_rule_error(Loader *L, PyObject *exc, const char *attr, const char *rule,
+                           const char *fmt, ...)
+{
+    va_list ap;
+    PyObject *loc = location(L, attr), *msg = NULL, *full = NULL, *inst = NULL, *r = NULL;
+    va_start(ap, fmt);
+    msg = loc ? PyUnicode_FromFormatV(fmt, ap) : NULL;
+    va_end(ap);
+    full = msg ? PyUnicode_FromFormat("%U: [%s] %U", loc, rule, msg) : NULL;
+    inst = full ? PyObject_CallOneArg(exc ? exc : L->st->JaxonFormatError, full) : NULL;
+    r = inst ? PyUnicode_FromString(rule) : NULL;
+    /* rule and path as attributes: callers can tell refusals apart without parsing text */
+    if (r && PyObject_SetAttrString(inst, "rule", r) == 0 &&
+        PyObject_SetAttrString(inst, "path", loc) == 0)
+        PyErr_SetObject((PyObject *)Py_TYPE(inst), inst);
+    Py_XDECREF(loc);
+    Py_XDECREF(msg);
+    Py_XDECREF(full);
+    Py_XDECREF(inst);
+    Py_XDECREF(r);
     return NULL;
 }
 
@@ -335,7 +355,12 @@ static PyObject *load_out_of_place(Loader *L, const char *k, size_t klen)
         memcpy(nm, k + last, nlen);
         nm[nlen] = '\0';
         L->oop++;
-        r = load_node(L, g, nm);
+        /* a reference into a skipped subtree may lead to another one: bounded like nesting */
+        r = L->oop > JX_MAX_NESTING
+                ? jx_ld_rule_error(L, NULL, nm, "ref-chain", "more than %d references into "
+                                   "subtrees the load_filter skipped lead to one another",
+                                   JX_MAX_NESTING)
+                : load_node(L, g, nm);
         L->oop--;
         PyMem_Free(nm);
     }
@@ -952,10 +977,13 @@ static PyObject *load_container(Loader *L, hid_t pgid, const char *name, const c
     memset(&nl, 0, sizeof nl);
     if (kind == C_NONE)
         return unknown_typehint(L, name, th, th_len, "");
-    if (L->depth >= JX_MAX_DEPTH)
-        return jx_ld_format_error(L, name, "containers nested deeper than %d levels", JX_MAX_DEPTH);
-    if (Py_EnterRecursiveCall(" while loading a Jaxon file"))
-        return NULL;
+    /* L->depth counts "/" and the open containers: this one is level L->depth. The bound
+     * (shared with save) protects the C stack; the interpreter's recursion limit is not
+     * used, as it depends on the caller's depth and raises RecursionError without a path */
+    if (L->depth > JX_MAX_NESTING)
+        return jx_ld_rule_error(L, NULL, name, "depth-limit", "containers nest more than %d "
+                                "levels deep (the limit shared by save and load)",
+                                JX_MAX_NESTING);
     gid = H5Gopen2(pgid, name, L->gapl);
     if (gid < 0) {
         jx_ld_h5_error(L, name, "cannot open the group of the container");
@@ -979,7 +1007,6 @@ done:
     if (gid >= 0)
         H5Gclose(gid);
     names_free(&nl);
-    Py_LeaveRecursiveCall();
     if (c && hash)
         c = jx_ld_apply_tags(L, name, c, hash + 1, th_len - head - 1);
     return c;
@@ -1249,6 +1276,7 @@ PyObject *jx_load_tree(JxState *st, hid_t file_id, const JxLoadOptions *opts)
     L.st = st;
     L.opts = opts;
     L.gapl = L.dapl = L.root = -1;
+    L.fill_budget = JX_FILL_SLACK;
     for (size_t i = 0; i < JX_TEXT_TYPE_MEMO; i++)
         L.text_types[i] = -1;
 
@@ -1257,7 +1285,7 @@ PyObject *jx_load_tree(JxState *st, hid_t file_id, const JxLoadOptions *opts)
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     L.memo = PyDict_New();
     L.visited = PySet_New(NULL);
-    L.stack = PyMem_Malloc((JX_MAX_DEPTH + 1) * sizeof *L.stack);
+    L.stack = PyMem_Malloc((JX_MAX_NESTING + 2) * sizeof *L.stack); /* "/" + containers */
     if (opts->load_filter) {
         L.path = PyList_New(0);
         L.skipped = PySet_New(NULL);
@@ -1294,6 +1322,8 @@ done:
     Py_XDECREF(L.skipped);
     Py_XDECREF(L.tag_cache);
     Py_XDECREF(L.dc_missing);
+    Py_XDECREF(L.dc_field_type);
+    Py_XDECREF(L.dc_field_marker);
     PyMem_Free(L.stack);
     PyMem_Free(L.key);
     for (size_t i = 0; i < JX_TEXT_TYPE_MEMO; i++)

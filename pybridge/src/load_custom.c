@@ -1,17 +1,21 @@
 /* Custom types on the load side (spec §3.8, docs/layout.md "Custom types"): the "#tag"s
  * that follow a container typehint ("dict#a.B#c.D") are applied left to right. For each tag:
  *   1. custom_unmarshalers, in order: f(tag, obj); the first non-None result wins;
- *   2. "jaxon-import": obj is (module, qualname); the object reached by importing module and
- *      walking qualname (functions, classes, builtins, enum members);
- *   3. otherwise the tag is a qualname "module.Outer.Inner": the longest importable module
- *      prefix is imported and the rest walked with getattr (nested classes, spec B1-10), then
+ *   2. "jaxon-import": obj is (module, qualname); the object it names, under the loading
+ *      policy of load_policy.c (enum members, allowed modules, default array functions);
+ *   3. otherwise the tag is a qualname "module.Outer.Inner": the longest imported (or, when
+ *      allowed, importable) module prefix and the rest looked up in class dicts (nested
+ *      classes, spec B1-10; load_policy.c), then
  *        - the class has from_jaxon: inst = cls.__new__(cls); inst.from_jaxon(obj)
  *          (an instance method, as the Python jaxon 1.2.0 reader calls it);
- *        - a dataclass: obj must be a dict; inst = cls.__new__(cls), every field set with
- *          object.__setattr__ (frozen classes work, __init__/__post_init__ do not run);
- *          allow_missing_fields / allow_unknown_fields decide about schema differences;
- *        - a tuple subclass with _fields (namedtuple): cls._make(obj);
+ *        - a dataclass: obj must be a dict whose keys are checked against the fields first;
+ *          inst = cls.__new__(cls), every field set with object.__setattr__ (frozen classes
+ *          work, __init__/__post_init__ do not run); allow_missing_fields /
+ *          allow_unknown_fields decide about schema differences;
+ *        - a tuple subclass with _fields (namedtuple): tuple.__new__(cls, obj);
  *        - anything else: JaxonFormatError.
+ * Class attributes (from_jaxon, __new__, __dataclass_fields__, _fields) are looked up in
+ * the class dicts, so no metaclass __getattr__ runs.
  * Resolved tags are cached per load, so a list of 10,000 dataclass instances imports once. */
 #include "load_internal.h"
 
@@ -28,64 +32,6 @@ static PyObject *call_method(PyObject *obj, const char *method, PyObject *arg)
     return r;
 }
 
-/* "module.a.b" -> the object: import the longest importable prefix, getattr the rest.
- * Returns a new reference, or NULL with JaxonFormatError naming the tag. */
-static PyObject *resolve_qualname(Loader *L, const char *name, PyObject *tag)
-{
-    PyObject *parts = PyObject_CallMethod(tag, "split", "s", "."), *r = NULL, *dot = NULL;
-    if (!parts)
-        return NULL;
-    Py_ssize_t n = PyList_GET_SIZE(parts);
-    dot = PyUnicode_FromString(".");
-    if (!dot)
-        goto done;
-    for (Py_ssize_t k = n - 1; k >= 1 && !r; k--) {
-        PyObject *head = PyList_GetSlice(parts, 0, k), *modname = NULL, *mod = NULL;
-        if (!head)
-            goto done;
-        modname = PyUnicode_Join(dot, head);
-        Py_DECREF(head);
-        if (!modname)
-            goto done;
-        mod = PyImport_Import(modname);
-        Py_DECREF(modname);
-        if (!mod) {
-            if (PyErr_ExceptionMatches(PyExc_ModuleNotFoundError)) {
-                PyErr_Clear();
-                continue; /* try a shorter module prefix */
-            }
-            goto fail; /* the module exists but importing it failed */
-        }
-        PyObject *cur = mod;
-        for (Py_ssize_t i = k; i < n && cur; i++)
-            Py_SETREF(cur, PyObject_GetAttr(cur, PyList_GET_ITEM(parts, i)));
-        if (!cur)
-            goto fail; /* the module is there, the name is not */
-        r = cur;
-    }
-    if (!r) {
-        jx_ld_format_error(L, name, "cannot find the class %R of a custom object: no prefix of "
-                              "the name is an importable module. Import or install the code "
-                              "that defines it, or pass a custom_unmarshaler that handles the "
-                              "tag %R", tag, tag);
-    }
-    goto done;
-fail: {
-        PyObject *t, *v, *tb;
-        PyErr_Fetch(&t, &v, &tb);
-        PyErr_NormalizeException(&t, &v, &tb);
-        jx_ld_format_error(L, name, "cannot find the class %R of a custom object (%S); pass a "
-                              "custom_unmarshaler that handles the tag %R", tag, v, tag);
-        jx_ld_set_cause(v, tb);
-        Py_XDECREF(t);
-        Py_XDECREF(tb);
-    }
-done:
-    Py_XDECREF(parts);
-    Py_XDECREF(dot);
-    return r;
-}
-
 /* The object named by tag, cached per load. Borrowed reference. */
 static PyObject *cached_class(Loader *L, const char *name, PyObject *tag)
 {
@@ -94,7 +40,7 @@ static PyObject *cached_class(Loader *L, const char *name, PyObject *tag)
     PyObject *c = PyDict_GetItemWithError(L->tag_cache, tag);
     if (c || PyErr_Occurred())
         return c;
-    c = resolve_qualname(L, name, tag);
+    c = jx_pol_class(L, name, tag, 1);
     if (!c)
         return NULL;
     int rc = PyDict_SetItem(L->tag_cache, tag, c);
@@ -102,7 +48,7 @@ static PyObject *cached_class(Loader *L, const char *name, PyObject *tag)
     return rc < 0 ? NULL : c;
 }
 
-/* "jaxon-import": (module, qualname) -> the object. */
+/* "jaxon-import": (module, qualname) -> the object, if the policy allows it. */
 static PyObject *import_by_name(Loader *L, const char *name, PyObject *obj)
 {
     if (!PyTuple_CheckExact(obj) || PyTuple_GET_SIZE(obj) != 2 ||
@@ -110,34 +56,7 @@ static PyObject *import_by_name(Loader *L, const char *name, PyObject *obj)
         !PyUnicode_CheckExact(PyTuple_GET_ITEM(obj, 1)))
         return jx_ld_format_error(L, name, "a jaxon-import node must hold a (module, qualname) "
                                      "tuple of two str");
-    PyObject *full = PyUnicode_FromFormat("%U.%U", PyTuple_GET_ITEM(obj, 0),
-                                          PyTuple_GET_ITEM(obj, 1));
-    if (!full)
-        return NULL;
-    /* the module part is known: import it, then walk the qualname */
-    PyObject *mod = PyImport_Import(PyTuple_GET_ITEM(obj, 0)), *r = NULL, *parts = NULL;
-    if (!mod) {
-        PyErr_Clear();
-        jx_ld_format_error(L, name, "cannot import module %R to load %R by name",
-                           PyTuple_GET_ITEM(obj, 0), full);
-        goto done;
-    }
-    parts = PyObject_CallMethod(PyTuple_GET_ITEM(obj, 1), "split", "s", ".");
-    if (!parts)
-        goto done;
-    r = Py_NewRef(mod);
-    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(parts) && r; i++)
-        Py_SETREF(r, PyObject_GetAttr(r, PyList_GET_ITEM(parts, i)));
-    if (!r && PyErr_ExceptionMatches(PyExc_AttributeError)) {
-        PyErr_Clear();
-        jx_ld_format_error(L, name, "cannot find %R: module %R has no such attribute", full,
-                           PyTuple_GET_ITEM(obj, 0));
-    }
-done:
-    Py_XDECREF(mod);
-    Py_XDECREF(parts);
-    Py_DECREF(full);
-    return r;
+    return jx_pol_by_name(L, name, PyTuple_GET_ITEM(obj, 0), PyTuple_GET_ITEM(obj, 1));
 }
 
 /* The names of a list of str as "'a', 'b'". */
@@ -165,7 +84,7 @@ done:
 static int field_mismatch(Loader *L, const char *name, PyObject *cls, PyObject *list, int allowed,
                           const char *what, const char *flag, const char *then)
 {
-    PyObject *names = join_names(list), *qn = PyObject_GetAttrString(cls, "__qualname__");
+    PyObject *names = join_names(list), *qn = PyType_GetQualName((PyTypeObject *)cls);
     int rc = -1;
     if (!names || !qn)
         goto done;
@@ -186,19 +105,9 @@ done:
     return rc;
 }
 
-/* dataclasses.fields / dataclasses.MISSING, imported on first use. */
+/* dataclasses.MISSING, imported on first use. */
 static int dataclass_api(Loader *L)
 {
-    JxState *st = L->st;
-    if (!st->dataclasses_fields) {
-        PyObject *m = PyImport_ImportModule("dataclasses");
-        if (!m)
-            return -1;
-        st->dataclasses_fields = PyObject_GetAttrString(m, "fields");
-        Py_DECREF(m);
-        if (!st->dataclasses_fields)
-            return -1;
-    }
     if (!L->dc_missing) {
         PyObject *m = PyImport_ImportModule("dataclasses");
         if (!m)
@@ -217,7 +126,7 @@ static PyObject *load_dataclass(Loader *L, const char *name, PyObject *cls, PyOb
     PyObject *fields = NULL, *inst = NULL, *names = NULL, *extra = NULL, *missing = NULL;
     PyObject *fname = NULL, *val = NULL;
     if (!PyDict_CheckExact(d)) {
-        PyObject *qn = PyObject_GetAttrString(cls, "__qualname__");
+        PyObject *qn = PyType_GetQualName((PyTypeObject *)cls);
         if (qn)
             jx_ld_format_error(L, name, "dataclass %U must be stored as a dict, found %.100s", qn,
                                Py_TYPE(d)->tp_name);
@@ -226,7 +135,7 @@ static PyObject *load_dataclass(Loader *L, const char *name, PyObject *cls, PyOb
     }
     if (dataclass_api(L) < 0)
         return NULL;
-    fields = PyObject_CallOneArg(L->st->dataclasses_fields, cls);
+    fields = jx_pol_fields(L, name, cls);
     names = PySet_New(NULL);
     extra = PyList_New(0);
     missing = PyList_New(0);
@@ -260,7 +169,7 @@ static PyObject *load_dataclass(Loader *L, const char *name, PyObject *cls, PyOb
                        "give them their default_factory(), default or JAXON_NOT_LOADED; "
                        "__post_init__ is not run") < 0)
         goto error;
-    inst = call_method(cls, "__new__", cls);
+    inst = jx_pol_new(L, name, cls);
     if (!inst)
         goto error;
     for (Py_ssize_t i = 0; i < nf; i++) {
@@ -327,8 +236,8 @@ static PyObject *apply_one(Loader *L, const char *name, PyObject *tag, PyObject 
         return jx_ld_format_error(L, name, "the marshaler tag %R names a %.100s, not a class; "
                                      "pass a custom_unmarshaler that handles it", tag,
                                      Py_TYPE(cls)->tp_name);
-    if (PyObject_HasAttrString(cls, "from_jaxon")) {
-        PyObject *inst = call_method(cls, "__new__", cls), *r;
+    if (jx_pol_type_attr(cls, "from_jaxon")) {
+        PyObject *inst = jx_pol_new(L, name, cls), *r;
         if (!inst)
             return NULL;
         r = call_method(inst, "from_jaxon", obj);
@@ -339,15 +248,10 @@ static PyObject *apply_one(Loader *L, const char *name, PyObject *tag, PyObject 
         Py_DECREF(r);
         return inst;
     }
-    if (PyObject_HasAttrString(cls, "__dataclass_fields__"))
+    if (jx_pol_type_attr(cls, "__dataclass_fields__"))
         return load_dataclass(L, name, cls, obj);
-    if (PyType_IsSubtype((PyTypeObject *)cls, &PyTuple_Type) &&
-        PyObject_HasAttrString(cls, "_fields")) {
-        if (!PyTuple_CheckExact(obj))
-            return jx_ld_format_error(L, name, "the namedtuple %R must be stored as a tuple, "
-                                         "found %.100s", tag, Py_TYPE(obj)->tp_name);
-        return call_method(cls, "_make", obj);
-    }
+    if (jx_pol_is_namedtuple(cls))
+        return jx_pol_namedtuple(L, name, cls, obj);
     return jx_ld_format_error(L, name, "cannot load the custom object %R: the class has no "
                                  "from_jaxon method and is neither a dataclass nor a namedtuple; "
                                  "pass a custom_unmarshaler that handles the tag", tag);

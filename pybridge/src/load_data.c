@@ -39,8 +39,9 @@ static int check_storage(Loader *L, Src *s, const char *name, hsize_t need)
     if (!s->is_dataset) {
         hsize_t have = H5Aget_storage_size(s->id);
         if (need > have) {
-            jx_ld_format_error(L, name, "the attribute claims %llu bytes of data but stores %llu",
-                               (unsigned long long)need, (unsigned long long)have);
+            jx_ld_rule_error(L, NULL, name, "declared-size", "the attribute claims %llu bytes "
+                             "of data but stores %llu", (unsigned long long)need,
+                             (unsigned long long)have);
             return -1;
         }
         return 0;
@@ -52,24 +53,35 @@ static int check_storage(Loader *L, Src *s, const char *name, hsize_t need)
     }
     H5D_layout_t layout = H5Pget_layout(dcpl);
     int external = H5Pget_external_count(dcpl);
+    int filtered = layout == H5D_CHUNKED && H5Pget_nfilters(dcpl) > 0;
     H5Pclose(dcpl);
     if (layout == H5D_VIRTUAL || external != 0) {
         jx_ld_format_error(L, name, "datasets stored outside the file (virtual or external "
                               "storage) are not supported");
         return -1;
     }
+    /* what the stored bytes can hold: themselves, or expanded by a filter (deflate's worst
+     * case is ~1032:1); the rest of the dataset would be fill values (never-written
+     * contiguous storage, unallocated chunks), which the whole load may read at most
+     * JX_FILL_SLACK bytes of: a per-dataset allowance would let a file of many empty
+     * datasets demand memory in proportion to their number */
     hsize_t have = H5Dget_storage_size(s->id);
-    hsize_t limit = have;
-    if (layout == H5D_CHUNKED)
-        limit = have > ((hsize_t)-1 - JX_FILL_SLACK) / JX_MAX_COMPRESSION
-                    ? (hsize_t)-1
-                    : have * JX_MAX_COMPRESSION + JX_FILL_SLACK;
-    else if (limit < JX_FILL_SLACK)
-        limit = JX_FILL_SLACK;
-    if (need > limit) {
-        jx_ld_format_error(L, name, "the dataset claims %llu bytes of data but stores %llu",
-                           (unsigned long long)need, (unsigned long long)have);
-        return -1;
+    hsize_t ratio = filtered ? JX_MAX_COMPRESSION : 1;
+    hsize_t held = have > (hsize_t)-1 / ratio ? (hsize_t)-1 : have * ratio;
+    if (need > held) {
+        hsize_t fill = need - held;
+        if (fill > L->fill_budget) {
+            jx_ld_rule_error(L, NULL, name, "declared-size", "the dataset claims %llu bytes "
+                             "of data but stores %llu%s; the rest would be fill values, of "
+                             "which a load reads at most %llu bytes in all (%llu left; "
+                             "docs/security.md)", (unsigned long long)need,
+                             (unsigned long long)have,
+                             filtered ? " (filtered chunks expand at most 1100 times)" : "",
+                             (unsigned long long)JX_FILL_SLACK,
+                             (unsigned long long)L->fill_budget);
+            return -1;
+        }
+        L->fill_budget -= fill;
     }
     return 0;
 }
@@ -286,11 +298,17 @@ static PyObject *load_dill(Loader *L, Src *s, const char *name, const char *th, 
     PyObject *blob = NULL, *dill = NULL, *loads = NULL, *args = NULL, *r = NULL;
     PyObject *kw = L->opts->dill_kwargs;
     if (!L->opts->allow_dill)
-        return jx_ld_format_error(L, name,
-                                  "the file contains a dill blob (%.*s); unpickling runs code "
-                                  "from the file, so pass allow_dill=True to load it (trusted "
-                                  "files only)",
-                                  (int)(th_len > 200 ? 200 : th_len), th);
+    {
+        /* PyUnicode_FromFormat has no %.*s: the typehint is passed as a str */
+        PyObject *shown = jx_ld_shown(th, th_len);
+        if (shown)
+            jx_ld_rule_error(L, L->st->JaxonSecurityError, name, "dill-refused",
+                             "the file contains a dill blob (%U); unpickling runs code from "
+                             "the file, so pass allow_dill=True to load it (trusted files "
+                             "only)", shown);
+        Py_XDECREF(shown);
+        return NULL;
+    }
     if (kw && !PyDict_Check(kw)) {
         PyErr_Format(PyExc_TypeError, "dill_kwargs must be a dict, not %.100s",
                      Py_TYPE(kw)->tp_name);

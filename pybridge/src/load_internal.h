@@ -7,6 +7,10 @@
 
 #include "npy.h"
 
+/* Dataset bytes a whole load may read as fill values, beyond what the datasets store
+ * (load_data.c, docs/security.md). */
+#define JX_FILL_SLACK ((hsize_t)16 << 20)
+
 /* Text attributes up to this many bytes are read into a stack buffer. */
 #define JX_SMALL_TEXT 256
 
@@ -34,10 +38,12 @@ typedef struct Loader {
     /* custom types (load_custom.c): tag -> resolved class, dataclasses.MISSING */
     PyObject *tag_cache;
     PyObject *dc_missing;
+    PyObject *dc_field_type, *dc_field_marker; /* dataclasses.Field, dataclasses._FIELD */
     /* text attribute types already checked (fixed-length UTF-8 strings), by size: a copy
      * of each, so one H5Tequal stands for the class, variable-length and character-set
      * queries (public calls of ~750 instructions each, per text node) */
     hid_t text_types[JX_TEXT_TYPE_MEMO];
+    hsize_t fill_budget; /* fill-value bytes this load may still read (JX_FILL_SLACK) */
 } Loader;
 
 typedef struct Text {
@@ -68,6 +74,10 @@ PyObject *jx_ld_shown(const char *s, size_t n);
 /* Errors carry "<group path>, attribute <name>: <reason>"; each returns NULL. */
 PyObject *jx_ld_format_error(Loader *L, const char *attr, const char *fmt, ...);
 PyObject *jx_ld_loc_error(Loader *L, PyObject *exc, const char *attr, const char *fmt, ...);
+/* exc (JaxonFormatError when NULL) "<location>: [rule] <message>" with the attributes rule
+ * (a stable name of docs/validation.md or docs/security.md) and path (the location). */
+PyObject *jx_ld_rule_error(Loader *L, PyObject *exc, const char *attr, const char *rule,
+                           const char *fmt, ...);
 /* A failed HDF5 call, with HDF5's explanation; keeps an exception already set. */
 PyObject *jx_ld_h5_error(Loader *L, const char *attr, const char *what);
 /* Makes cause (with its traceback tb, which stays the caller's) the __cause__ of the
@@ -114,5 +124,26 @@ PyObject *jx_ld_load_data(Loader *L, Src *s, const char *name, DataKind kind, co
  * Steals obj; returns the final object (new reference) or NULL. */
 PyObject *jx_ld_apply_tags(Loader *L, const char *name, PyObject *obj, const char *tags,
                            size_t n);
+
+/* load_policy.c (docs/security.md): what names in a file may resolve to, without running
+ * code the file chose. Each returns a new reference, or NULL with JaxonSecurityError
+ * (rules import-refused, callable-refused) or JaxonFormatError naming the path. */
+/* The class a custom-type tag names: module_is_prefix (v1 "module.Outer.Inner") tries every
+ * module prefix, longest first; otherwise (v2 "module.Class") the module is before the last
+ * dot. Modules come from sys.modules unless allowed_modules/trusted permit the import. */
+PyObject *jx_pol_class(Loader *L, const char *attr, PyObject *name, int module_is_prefix);
+/* A jaxon-import node's object: enum members, objects of allowed modules, the default
+ * array-function list; anything else is refused. */
+PyObject *jx_pol_by_name(Loader *L, const char *attr, PyObject *modname, PyObject *qualname);
+/* cls's attribute from its MRO dicts, no hook run; borrowed, NULL (no error) if absent. */
+PyObject *jx_pol_type_attr(PyObject *cls, const char *name);
+/* A new instance: the class's own __new__(cls), found without metaclass hooks. */
+PyObject *jx_pol_new(Loader *L, const char *attr, PyObject *cls);
+/* The dataclass fields (dataclasses.Field, definition order) of cls, read from its
+ * __dataclass_fields__ without calling dataclasses.fields (which getattrs the class). */
+PyObject *jx_pol_fields(Loader *L, const char *attr, PyObject *cls);
+/* Whether cls is a tuple subclass with _fields; the instance from the tuple items. */
+int jx_pol_is_namedtuple(PyObject *cls);
+PyObject *jx_pol_namedtuple(Loader *L, const char *attr, PyObject *cls, PyObject *items);
 
 #endif /* JX_LOAD_INTERNAL_H */

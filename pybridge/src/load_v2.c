@@ -20,13 +20,21 @@
 #include "atoms_parse.h"
 #include "load_types.h"
 
-#define V2_MAX_DEPTH 1000
+/* Nested load_node calls, containers and on-demand reference targets together: a chain of
+ * forward references may lead from deep inside one subtree into another, so the C stack is
+ * bounded by this count, not by the nesting level (JX_MAX_NESTING) alone. Twice the nesting
+ * limit lets a reference at the deepest level reach a target at the deepest level of
+ * another subtree; measured ~0.9 KB of C stack per frame (docs/security.md). */
+#define V2_MAX_FRAMES (2 * JX_MAX_NESTING + 8)
 
 typedef struct V2 {
     Loader *L;
     hid_t root;
     PyObject *loading; /* set of keys being loaded */
-    int depth;
+    PyObject *tables;  /* group key (bytes) -> {stripped slot (bytes): raw name (bytes)} */
+    int frames;        /* load_node calls in progress */
+    int nest;          /* containers enclosing the node being loaded (root container: 1) */
+    int hops;          /* reference targets being loaded on demand */
 } V2;
 
 typedef struct Names {
@@ -434,35 +442,47 @@ static int parse_simple(Loader *L, const char *name, const char *s, size_t n, Py
 
 /* ---- references ---------------------------------------------------------------------- */
 
-/* Finds the attribute of gid whose stripped slot is elem; returns a copy of its raw name
- * (PyMem) or NULL (no exception when simply absent). */
-static char *find_attr(Loader *L, hid_t gid, const char *elem, size_t en, int *err)
+/* The raw attribute name of group gid whose stripped slot is elem (borrowed bytes), or
+ * NULL (no exception when simply absent). Each group's names are listed once per load into
+ * a table keyed by the group's key gkey, so n forward references into one group cost one
+ * listing, not n (before: 16,000 references into a group took minutes). */
+static PyObject *find_attr(V2 *V, hid_t gid, PyObject *gkey, const char *elem, size_t en)
 {
-    Names nl;
-    char *r = NULL;
-    memset(&nl, 0, sizeof nl);
-    *err = 0;
-    if (collect_attrs(L, gid, &nl) < 0) {
-        *err = 1;
-        return NULL;
-    }
-    for (size_t i = nl.n; i > 0 && !r; i--) { /* last one wins, like 2.x's dict */
-        const char *raw = NAME_AT(&nl, i - 1), *slot, *ti;
-        size_t sn, tn;
-        split_name(raw, strlen(raw), &slot, &sn, &ti, &tn);
-        if (sn == en && memcmp(slot, elem, en) == 0) {
-            size_t len = strlen(raw) + 1;
-            r = PyMem_Malloc(len);
-            if (!r) {
-                PyErr_NoMemory();
-                *err = 1;
-            } else {
-                memcpy(r, raw, len);
-            }
+    Loader *L = V->L;
+    PyObject *table = PyDict_GetItemWithError(V->tables, gkey);
+    if (!table) {
+        Names nl;
+        if (PyErr_Occurred())
+            return NULL;
+        memset(&nl, 0, sizeof nl);
+        if (collect_attrs(L, gid, &nl) < 0)
+            return NULL;
+        table = PyDict_New();
+        for (size_t i = 0; table && i < nl.n; i++) { /* the last one wins, like 2.x's dict */
+            const char *raw = NAME_AT(&nl, i), *slot, *ti;
+            size_t sn, tn, rn = strlen(raw);
+            split_name(raw, rn, &slot, &sn, &ti, &tn);
+            PyObject *k = PyBytes_FromStringAndSize(slot, (Py_ssize_t)sn);
+            PyObject *v = k ? PyBytes_FromStringAndSize(raw, (Py_ssize_t)rn) : NULL;
+            if (!v || PyDict_SetItem(table, k, v) < 0)
+                Py_CLEAR(table);
+            Py_XDECREF(k);
+            Py_XDECREF(v);
         }
+        names_free(&nl);
+        if (!table)
+            return NULL;
+        int rc = PyDict_SetItem(V->tables, gkey, table);
+        Py_DECREF(table); /* V->tables holds it */
+        if (rc < 0)
+            return NULL;
     }
-    names_free(&nl);
-    return r;
+    PyObject *k = PyBytes_FromStringAndSize(elem, (Py_ssize_t)en), *raw;
+    if (!k)
+        return NULL;
+    raw = PyDict_GetItemWithError(table, k);
+    Py_DECREF(k);
+    return raw;
 }
 
 /* §4.7: tokenises the path (quote-aware, elements stripped) into a NUL-joined key, finds
@@ -538,10 +558,21 @@ static PyObject *load_ref(V2 *V, const char *name, const char *s, size_t n)
         if (g < 0)
             goto done;
     }
-    int err;
-    raw = find_attr(L, g, k + elem_start, klen - elem_start, &err);
+    if (V->hops >= JX_MAX_NESTING) {
+        jx_ld_rule_error(L, NULL, name, "ref-chain", "more than %d references lead to one "
+                         "another, each target loaded on demand", JX_MAX_NESTING);
+        goto done;
+    }
+    PyObject *gkey = PyBytes_FromStringAndSize(k, (Py_ssize_t)elem_start), *rawb;
+    rawb = gkey ? find_attr(V, g, gkey, k + elem_start, klen - elem_start) : NULL;
+    Py_XDECREF(gkey);
+    raw = rawb ? PyMem_Malloc((size_t)PyBytes_GET_SIZE(rawb) + 1) : NULL;
+    if (rawb && !raw)
+        PyErr_NoMemory();
+    else if (raw)
+        memcpy(raw, PyBytes_AS_STRING(rawb), (size_t)PyBytes_GET_SIZE(rawb) + 1);
     if (!raw) {
-        if (!err) {
+        if (!PyErr_Occurred()) {
             PyObject *t = jx_ld_shown(s, n);
             if (t) {
                 jx_ld_format_error(L, name, "the reference %R points to no attribute", t);
@@ -560,7 +591,15 @@ static PyObject *load_ref(V2 *V, const char *name, const char *s, size_t n)
     memcpy(saved, L->key, saved_len);
     memcpy(L->key, k, elem_start);
     L->key_len = elem_start;
-    r = load_node(V, g, raw);
+    {
+        /* the target sits in the group of nel - 1 path elements */
+        int saved_nest = V->nest;
+        V->nest = (int)nel - 1;
+        V->hops++;
+        r = load_node(V, g, raw);
+        V->hops--;
+        V->nest = saved_nest;
+    }
     if (jx_ld_key_reserve(L, saved_len) < 0) {
         Py_CLEAR(r);
     } else {
@@ -941,6 +980,10 @@ static PyObject *load_container(V2 *V, hid_t pgid, const char *name, const char 
     PyObject *c = NULL, *tok = NULL;
     int pushed = 0;
     memset(&nl, 0, sizeof nl);
+    if (V->nest >= JX_MAX_NESTING)
+        return jx_ld_rule_error(L, NULL, name, "depth-limit", "containers nest more than %d "
+                                "levels deep (the limit shared by save and load)",
+                                JX_MAX_NESTING);
     hid_t gid = open_child(V, pgid, slot, name, 1);
     if (gid < 0)
         return NULL;
@@ -968,7 +1011,9 @@ static PyObject *load_container(V2 *V, hid_t pgid, const char *name, const char 
     pushed = 1;
     if (collect_attrs(L, gid, &nl) < 0)
         goto done;
+    V->nest++;
     c = load_items(V, gid, &nl, k);
+    V->nest--;
 done:
     if (pushed)
         L->key_len -= sn + 1;
@@ -980,135 +1025,92 @@ done:
 
 /* ---- tags ---------------------------------------------------------------------------- */
 
+/* The class of a jaxon[q]/dclass[q] tag: module before the last dot, under the loading
+ * policy (load_policy.c: no import unless allowed, no getattr hooks). */
 static PyObject *get_class(Loader *L, const char *name, const char *q, size_t qn)
 {
-    const char *dot = NULL;
-    for (size_t i = qn; i > 0; i--)
-        if (q[i - 1] == '.') {
-            dot = q + i - 1;
-            break;
-        }
-    PyObject *mod_name = PyUnicode_DecodeUTF8(q, dot ? (Py_ssize_t)(dot - q) : 0, "strict");
-    PyObject *cls_name = mod_name ? PyUnicode_DecodeUTF8(dot ? dot + 1 : q,
-                                                         (Py_ssize_t)(q + qn - (dot ? dot + 1 : q)),
-                                                         "strict")
-                                  : NULL;
-    PyObject *mod = cls_name ? PyImport_Import(mod_name) : NULL;
-    PyObject *cls = mod ? PyObject_GetAttr(mod, cls_name) : NULL;
-    if (!cls && (PyErr_ExceptionMatches(PyExc_ImportError) ||
-                 PyErr_ExceptionMatches(PyExc_AttributeError) ||
-                 PyErr_ExceptionMatches(PyExc_ValueError))) {
-        PyObject *t, *v, *tb;
-        PyErr_Fetch(&t, &v, &tb);
-        PyErr_NormalizeException(&t, &v, &tb);
-        PyObject *sh = jx_ld_shown(q, qn);
-        if (sh) {
-            jx_ld_format_error(L, name, "cannot find the class %R: %S", sh, v);
-            Py_DECREF(sh);
-        }
-        Py_XDECREF(t);
-        Py_XDECREF(v);
-        Py_XDECREF(tb);
+    PyObject *tag = PyUnicode_DecodeUTF8(q, (Py_ssize_t)qn, "strict"), *cls;
+    if (!tag)
+        return jx_ld_rewrap(L, name, "bad class name in the tag");
+    cls = jx_pol_class(L, name, tag, 0);
+    Py_DECREF(tag);
+    if (cls && !PyType_Check(cls)) {
+        jx_ld_format_error(L, name, "the tag names %R, which is not a class", cls);
+        Py_CLEAR(cls);
     }
-    Py_XDECREF(mod_name);
-    Py_XDECREF(cls_name);
-    Py_XDECREF(mod);
     return cls;
 }
 
-static PyObject *new_instance(PyObject *cls)
-{
-    if (!PyType_Check(cls)) {
-        PyErr_Format(PyExc_TypeError, "%R is not a class", cls);
-        return NULL;
-    }
-    return PyObject_CallMethod(cls, "__new__", "O", cls);
-}
-
+/* Fields are checked against the dict before anything of the class runs (its __new__). */
 static PyObject *restore_dataclass(V2 *V, const char *name, PyObject *cls, PyObject *d)
 {
     Loader *L = V->L;
-    PyObject *dc = PyImport_ImportModule("dataclasses"), *fields = NULL, *inst = NULL;
-    PyObject *names = NULL, *missing_obj = NULL, *r = NULL, *isdc = NULL;
-    if (!dc)
-        return NULL;
-    isdc = PyObject_CallMethod(dc, "is_dataclass", "O", cls);
-    if (!isdc)
-        goto done;
-    if (!PyObject_IsTrue(isdc) || !PyType_Check(cls)) {
+    PyObject *dc = NULL, *fields = NULL, *inst = NULL, *names = NULL, *missing_obj = NULL;
+    PyObject *r = NULL;
+    if (!jx_pol_type_attr(cls, "__dataclass_fields__")) {
         jx_ld_format_error(L, name, "expected that %R is a dataclass", cls);
-        goto done;
+        return NULL;
     }
-    missing_obj = PyObject_GetAttrString(dc, "MISSING");
-    fields = PyObject_CallMethod(dc, "fields", "O", cls);
-    inst = fields ? new_instance(cls) : NULL;
-    names = inst ? PySet_New(NULL) : NULL;
-    if (!names || !missing_obj)
+    dc = PyImport_ImportModule("dataclasses");
+    missing_obj = dc ? PyObject_GetAttrString(dc, "MISSING") : NULL;
+    fields = missing_obj ? jx_pol_fields(L, name, cls) : NULL;
+    names = fields ? PySet_New(NULL) : NULL;
+    if (!names)
         goto done;
-    PyObject *seq = PySequence_Fast(fields, "fields");
-    if (!seq)
-        goto done;
-    Py_ssize_t nf = PySequence_Fast_GET_SIZE(seq);
+    Py_ssize_t nf = PyTuple_GET_SIZE(fields);
     for (Py_ssize_t i = 0; i < nf; i++) {
-        PyObject *fname = PyObject_GetAttrString(PySequence_Fast_GET_ITEM(seq, i), "name");
-        if (!fname || PySet_Add(names, fname) < 0) {
-            Py_XDECREF(fname);
-            Py_DECREF(seq);
+        PyObject *fname = PyObject_GetAttrString(PyTuple_GET_ITEM(fields, i), "name");
+        int rc = fname ? PySet_Add(names, fname) : -1;
+        Py_XDECREF(fname);
+        if (rc < 0)
             goto done;
-        }
-        Py_DECREF(fname);
     }
     /* fields in the file but not in the class */
     PyObject *k, *v;
     Py_ssize_t pos = 0;
     int extra = 0, absent = 0;
-    while (PyDict_Next(d, &pos, &k, &v))
-        if (PySet_Contains(names, k) == 0)
-            extra = 1;
-    for (Py_ssize_t i = 0; i < nf; i++) {
-        PyObject *f = PySequence_Fast_GET_ITEM(seq, i);
-        PyObject *fname = PyObject_GetAttrString(f, "name");
-        if (!fname) {
-            Py_DECREF(seq);
+    while (PyDict_Next(d, &pos, &k, &v)) {
+        int has = PySet_Contains(names, k);
+        if (has < 0)
             goto done;
-        }
+        extra |= !has;
+    }
+    for (Py_ssize_t i = 0; i < nf; i++) {
+        PyObject *fname = PyObject_GetAttrString(PyTuple_GET_ITEM(fields, i), "name");
+        if (!fname)
+            goto done;
         if (!PyDict_GetItemWithError(d, fname) && !PyErr_Occurred())
             absent = 1;
         Py_DECREF(fname);
-    }
-    if (PyErr_Occurred()) {
-        Py_DECREF(seq);
-        goto done;
+        if (PyErr_Occurred())
+            goto done;
     }
     if (extra) {
         if (!L->opts->allow_missing_fields) {
-            Py_DECREF(seq);
             jx_ld_format_error(L, name, "the file has fields that are missing in the class "
                                "definition of %R; run with allow_missing_fields=True to ignore "
                                "them", cls);
             goto done;
         }
         if (PyErr_WarnFormat(L->st->JaxonFormatWarning, 1, "the file has fields that are "
-                             "missing in the class definition of %R", cls) < 0) {
-            Py_DECREF(seq);
+                             "missing in the class definition of %R", cls) < 0)
             goto done;
-        }
     }
     if (absent) {
         if (!L->opts->allow_unknown_fields) {
-            Py_DECREF(seq);
             jx_ld_format_error(L, name, "fields of %R are missing in the file; run with "
                                "allow_unknown_fields=True to use defaults", cls);
             goto done;
         }
         if (PyErr_WarnFormat(L->st->JaxonFormatWarning, 1, "fields of %R are missing in the "
-                             "file", cls) < 0) {
-            Py_DECREF(seq);
+                             "file", cls) < 0)
             goto done;
-        }
     }
+    inst = jx_pol_new(L, name, cls);
+    if (!inst)
+        goto done;
     for (Py_ssize_t i = 0; i < nf; i++) {
-        PyObject *f = PySequence_Fast_GET_ITEM(seq, i);
+        PyObject *f = PyTuple_GET_ITEM(fields, i);
         PyObject *fname = PyObject_GetAttrString(f, "name"), *val = NULL;
         if (!fname)
             break;
@@ -1135,12 +1137,10 @@ static PyObject *restore_dataclass(V2 *V, const char *name, PyObject *cls, PyObj
         if (rc < 0)
             break;
     }
-    Py_DECREF(seq);
     if (!PyErr_Occurred())
         r = Py_NewRef(inst);
 done:
     Py_XDECREF(dc);
-    Py_XDECREF(isdc);
     Py_XDECREF(missing_obj);
     Py_XDECREF(fields);
     Py_XDECREF(inst);
@@ -1153,8 +1153,10 @@ static PyObject *load_dill_blob(V2 *V, const char *name, PyObject *blob)
     Loader *L = V->L;
     PyObject *kw = L->opts->dill_kwargs, *dill, *loads, *args, *r = NULL;
     if (!L->opts->allow_dill)
-        return jx_ld_format_error(L, name, "cannot load a dill serialized object as "
-                                  "allow_dill=False (unpickling runs code from the file)");
+        return jx_ld_rule_error(L, L->st->JaxonSecurityError, name, "dill-refused",
+                                "cannot load a dill serialized object as allow_dill=False "
+                                "(unpickling runs code from the file; pass allow_dill=True "
+                                "for a trusted file)");
     if (kw && !PyDict_Check(kw)) {
         PyErr_Format(PyExc_TypeError, "dill_kwargs must be a dict, not %.100s",
                      Py_TYPE(kw)->tp_name);
@@ -1206,11 +1208,10 @@ static PyObject *unmarshal(V2 *V, const char *name, const char *p, size_t n, PyO
                     r = restore_dataclass(V, name, cls, obj);
             } else {
                 PyObject *inst = NULL, *rv = NULL;
-                int has = PyObject_HasAttrString(cls, "from_jaxon");
-                if (!has)
+                if (!jx_pol_type_attr(cls, "from_jaxon"))
                     jx_ld_format_error(L, name, "expected that the class %R marshaled via "
                                        "to_jaxon has the from_jaxon method", cls);
-                else if ((inst = new_instance(cls)) &&
+                else if ((inst = jx_pol_new(L, name, cls)) &&
                          (rv = PyObject_CallMethod(inst, "from_jaxon", "O", obj)))
                     r = Py_NewRef(inst);
                 Py_XDECREF(inst);
@@ -1325,23 +1326,24 @@ static PyObject *load_node(V2 *V, hid_t gid, const char *raw)
         Py_DECREF(key);
         return NULL;
     }
-    if (V->depth >= V2_MAX_DEPTH) {
+    if (V->frames >= V2_MAX_FRAMES) {
+        /* containers alone stop at JX_MAX_NESTING: references taken on demand got here */
         Py_DECREF(key);
-        return jx_ld_format_error(L, raw, "nodes nested deeper than %d levels", V2_MAX_DEPTH);
+        return jx_ld_rule_error(L, NULL, raw, "ref-chain", "loading this node needs more "
+                                "than %d nested steps (references whose targets are loaded "
+                                "on demand, inside containers)", V2_MAX_FRAMES);
     }
-    if (PyErr_CheckSignals() < 0 || Py_EnterRecursiveCall(" while loading a Jaxon file")) {
+    if (PyErr_CheckSignals() < 0) { /* Ctrl-C between nodes */
         Py_DECREF(key);
         return NULL;
     }
     if (PySet_Add(V->loading, key) < 0) {
-        Py_LeaveRecursiveCall();
         Py_DECREF(key);
         return NULL;
     }
-    V->depth++;
+    V->frames++;
     r = load_typed(V, gid, raw, slot, sn, ti, tn);
-    V->depth--;
-    Py_LeaveRecursiveCall();
+    V->frames--;
     if (PySet_Discard(V->loading, key) < 0)
         Py_CLEAR(r);
     if (r && PyDict_SetItem(L->memo, key, r) < 0)
@@ -1368,13 +1370,17 @@ static herr_t root_cb(hid_t loc, const char *name, const H5A_info_t *info, void 
 
 PyObject *jx_load_v2(Loader *L, hid_t root)
 {
-    V2 V = {L, root, NULL, 0};
+    V2 V = {L, root, NULL, NULL, 0, 0, 0};
     Names nl;
     PyObject *r = NULL;
     memset(&nl, 0, sizeof nl);
     V.loading = PySet_New(NULL);
-    if (!V.loading)
+    V.tables = PyDict_New();
+    if (!V.loading || !V.tables) {
+        Py_XDECREF(V.loading);
+        Py_XDECREF(V.tables);
         return NULL;
+    }
     L->key_len = 0;
     unsigned flags = 0;
     hid_t gcpl = H5Gget_create_plist(root);
@@ -1409,5 +1415,6 @@ PyObject *jx_load_v2(Loader *L, hid_t root)
 done:
     names_free(&nl);
     Py_XDECREF(V.loading);
+    Py_XDECREF(V.tables);
     return r;
 }

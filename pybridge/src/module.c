@@ -185,13 +185,47 @@ done:
     return result;
 }
 
+/* allowed_modules: None or an iterable of module names (a lone str is refused: it would
+ * be read as its characters). *out: a tuple of str, or NULL when empty. */
+static int allowed_modules_tuple(PyObject *arg, PyObject **out)
+{
+    *out = NULL;
+    if (!arg || arg == Py_None)
+        return 0;
+    if (PyUnicode_Check(arg) || PyBytes_Check(arg)) {
+        PyErr_SetString(PyExc_TypeError, "allowed_modules must be an iterable of module names "
+                        "(e.g. ['mypackage']), not a single str");
+        return -1;
+    }
+    PyObject *t = PySequence_Tuple(arg);
+    if (!t)
+        return -1;
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(t); i++) {
+        PyObject *m = PyTuple_GET_ITEM(t, i);
+        if (!PyUnicode_Check(m) || PyUnicode_GET_LENGTH(m) == 0) {
+            PyErr_Format(PyExc_TypeError, "allowed_modules must hold non-empty module names "
+                         "(str), found %R", m);
+            Py_DECREF(t);
+            return -1;
+        }
+    }
+    if (PyTuple_GET_SIZE(t) == 0)
+        Py_CLEAR(t);
+    *out = t;
+    return 0;
+}
+
 PyDoc_STRVAR(load_doc,
 "load(path_or_file, allow_dill=False, dill_kwargs=None, custom_unmarshalers=(),\n"
-"     allow_missing_fields=False, allow_unknown_fields=False, load_filter=None)\n--\n\n"
+"     allow_missing_fields=False, allow_unknown_fields=False, load_filter=None, *,\n"
+"     allowed_modules=(), trusted=False)\n--\n\n"
 "Load the pytree stored in a Jaxon HDF5 file (layout v1.2.0 or v2.x).\n\n"
 "Every name and value is checked as it is read: a file that breaks the layout raises\n"
 "JaxonFormatError naming the place in the file and the rule it breaks; a file locked by\n"
-"another process raises BlockingIOError; Ctrl-C interrupts a long load.\n\n"
+"another process raises BlockingIOError; Ctrl-C interrupts a long load. Loading runs no\n"
+"code the file chose (docs/security.md): modules the file names are taken from\n"
+"sys.modules, never imported, and objects stored by name come back only from the default\n"
+"list of array functions; refusals raise JaxonSecurityError.\n\n"
 "path_or_file\n"
 "    A path (str, bytes or os.PathLike) or a binary file object with read/seek (its\n"
 "    bytes are read into memory and opened from there).\n"
@@ -217,22 +251,31 @@ PyDoc_STRVAR(load_doc,
 "    A callable f(path) -> bool asked for each node with its path in the pytree as a\n"
 "    tuple (dict keys, list/tuple/set positions, dataclass field names); False skips the\n"
 "    node (and its children), which loads as JAXON_NOT_LOADED.\n"
-"    Example: load(p, load_filter=lambda path: has_common_prefix(('params',), path)).");
+"    Example: load(p, load_filter=lambda path: has_common_prefix(('params',), path)).\n"
+"allowed_modules=() (keyword-only)\n"
+"    Names of modules (each covering its submodules) the file may name anyway: they are\n"
+"    imported when needed and any object of theirs loads by name.\n"
+"    Example: load(p, allowed_modules=['mypkg']).\n"
+"trusted=False (keyword-only)\n"
+"    True imports any module and returns any object the file names, as the Python jaxon\n"
+"    package does: only for files you trust as much as code. Example: load(p, trusted=True).");
 
 static PyObject *jx_load(PyObject *module, PyObject *args, PyObject *kwargs)
 {
     static char *kwlist[] = {"path_or_file", "allow_dill", "dill_kwargs", "custom_unmarshalers",
-                             "allow_missing_fields", "allow_unknown_fields", "load_filter", NULL};
+                             "allow_missing_fields", "allow_unknown_fields", "load_filter",
+                             "allowed_modules", "trusted", NULL};
     JxState *st = jx_state_from_module(module);
     PyObject *source, *dill_kwargs = Py_None, *unmarshalers = NULL, *filter = Py_None;
-    PyObject *result = NULL;
-    int allow_dill = 0, allow_missing = 0, allow_unknown = 0;
+    PyObject *allowed = NULL, *result = NULL;
+    int allow_dill = 0, allow_missing = 0, allow_unknown = 0, trusted = 0;
     JxLoadOptions opts;
     memset(&opts, 0, sizeof opts);
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O|pOOppO:load", kwlist, &source, &allow_dill,
-                                     &dill_kwargs, &unmarshalers, &allow_missing, &allow_unknown,
-                                     &filter))
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O|pOOppO$Op:load", kwlist, &source,
+                                     &allow_dill, &dill_kwargs, &unmarshalers, &allow_missing,
+                                     &allow_unknown, &filter, &allowed, &trusted))
         return NULL;
+    opts.trusted = trusted;
     opts.allow_dill = allow_dill;
     opts.dill_kwargs = dill_kwargs == Py_None ? NULL : dill_kwargs;
     opts.allow_missing_fields = allow_missing;
@@ -244,10 +287,14 @@ static PyObject *jx_load(PyObject *module, PyObject *args, PyObject *kwargs)
     }
     if (optional_tuple(unmarshalers, &opts.custom_unmarshalers, "custom_unmarshalers") < 0)
         return NULL;
+    if (allowed_modules_tuple(allowed, &opts.allowed_modules) < 0)
+        goto done;
     if (jx_ensure_numpy(st) < 0)
-        return NULL;
+        goto done;
     result = jx_load_entry(st, source, &opts);
+done:
     Py_XDECREF(opts.custom_unmarshalers);
+    Py_XDECREF(opts.allowed_modules);
     return result;
 }
 
@@ -340,6 +387,16 @@ static int jx_exec(PyObject *module)
     Py_DECREF(bases);
     if (!st->CircularPyTreeException)
         return -1;
+    bases = PyTuple_Pack(1, st->JaxonFormatError);
+    if (!bases)
+        return -1;
+    st->JaxonSecurityError = new_exception(
+        module, "jaxon.JaxonSecurityError", bases,
+        "load refused to import a module or return a callable the file names (see "
+        "docs/security.md); pass allowed_modules=[...] or trusted=True for trusted files.");
+    Py_DECREF(bases);
+    if (!st->JaxonSecurityError)
+        return -1;
     st->JaxonFormatWarning = new_exception(module, "jaxon.JaxonFormatWarning",
                                            PyExc_UserWarning,
                                            "A file was loaded with a tolerated deviation.");
@@ -361,6 +418,7 @@ static int jx_traverse(PyObject *module, visitproc visit, void *arg)
     Py_VISIT(st->JaxonError);
     Py_VISIT(st->JaxonFormatError);
     Py_VISIT(st->CircularPyTreeException);
+    Py_VISIT(st->JaxonSecurityError);
     Py_VISIT(st->JaxonFormatWarning);
     Py_VISIT(st->not_loaded);
     Py_VISIT(st->jax_array_type);
@@ -377,6 +435,7 @@ static int jx_clear(PyObject *module)
     Py_CLEAR(st->JaxonError);
     Py_CLEAR(st->JaxonFormatError);
     Py_CLEAR(st->CircularPyTreeException);
+    Py_CLEAR(st->JaxonSecurityError);
     Py_CLEAR(st->JaxonFormatWarning);
     Py_CLEAR(st->not_loaded);
     Py_CLEAR(st->jax_array_type);

@@ -706,6 +706,18 @@ int jx_sv_container(Saver *s, hid_t g, const char *slot, size_t slot_len, PyObje
     PyTypeObject *t = Py_TYPE(obj);
     int is_dict = t == &PyDict_Type;
     int tracked = n <= JX_MAX_TRACKED;
+    if (s->nframes >= JX_MAX_NESTING) {
+        /* the loader's limit too (ext.h): a file it would refuse is not written */
+        PyObject *path = jx_sv_pytree_path(s);
+        if (path)
+            PyErr_Format(s->st->JaxonError,
+                         "cannot save %U: containers nest more than %d levels deep there "
+                         "(the limit shared by save and load, docs/security.md)", path,
+                         JX_MAX_NESTING);
+        Py_XDECREF(path);
+        s->noted = 1;
+        goto done;
+    }
     if (!tracked && is_dict) {
         PyObject *path = jx_sv_pytree_path(s);
         if (path)
@@ -1091,19 +1103,12 @@ int jx_sv_node(Saver *s, hid_t g, const char *slot, size_t slot_len, PyObject *o
                       : t == &PyTuple_Type ? "tuple" : t == &PySet_Type ? "set"
                       : t == &PyFrozenSet_Type ? "frozenset" : NULL;
     if (tag) {
-        /* Ctrl-C is honoured between containers, not only after the whole walk */
-        if (PyErr_CheckSignals() < 0 || Py_EnterRecursiveCall(" while saving a pytree"))
+        /* Ctrl-C is honoured between containers, not only after the whole walk; depth is
+         * bounded by jx_sv_container (JX_MAX_NESTING), not by the interpreter's recursion
+         * limit, which would refuse trees the loader reads */
+        if (PyErr_CheckSignals() < 0)
             return -1;
-        int rc;
-        if (s->nframes >= JX_MAX_DEPTH) {
-            PyErr_Format(PyExc_RecursionError,
-                         "the pytree is nested more than %d levels deep", JX_MAX_DEPTH);
-            rc = -1;
-        } else {
-            rc = jx_sv_container(s, g, slot, slot_len, obj, obj, tag);
-        }
-        Py_LeaveRecursiveCall();
-        return rc;
+        return jx_sv_container(s, g, slot, slot_len, obj, obj, tag);
     }
     if (t == &PyArray_Type)
         return jx_sv_array(s, g, slot, slot_len, "numpy.ndarray", obj, (PyArrayObject *)obj);

@@ -252,10 +252,7 @@ int jx_sv_custom(Saver *s, hid_t g, const char *slot, size_t slot_len, PyObject 
     const char *h = PyUnicode_AsUTF8(hint);
     if (!h)
         goto done;
-    if (Py_EnterRecursiveCall(" while saving a pytree"))
-        goto done;
     rc = jx_sv_container(s, g, slot, slot_len, cur, obj, h) < 0 ? -1 : 1;
-    Py_LeaveRecursiveCall();
 done:
     Py_XDECREF(tags);
     Py_XDECREF(cur);

@@ -9,7 +9,6 @@
 #include "memo.h"
 #include "npy.h"
 
-#define JX_MAX_DEPTH 8000          /* nesting levels; keeps the C stack bounded */
 #define JX_STR_TYPE_CACHE 256      /* fixed-length string types cached by size */
 
 typedef enum FrameKind { FRAME_INDEX, FRAME_SET_ITEM, FRAME_DICT_VALUE, FRAME_DICT_KEY } FrameKind;

@@ -344,9 +344,18 @@ class TestByName:
         assert out["r"] is Color.RED and out["g"][0] is Color.GREEN
 
     def test_functions_and_builtins(self, roundtrip):
-        out = roundtrip([np.sum, len, Point, dataclasses.asdict])
+        # np.sum and len are on the default list (docs/security.md); a class and a function
+        # of other modules come back only from modules the caller allows
+        out = roundtrip([np.sum, len, Point, dataclasses.asdict],
+                        load_kwargs={"allowed_modules": [__name__, "dataclasses"]})
         assert out[0] is np.sum and out[1] is len and out[2] is Point
         assert out[3] is dataclasses.asdict
+
+    def test_functions_of_other_modules_are_refused_by_default(self, h5path):
+        jaxon.save(h5path, [np.sum, dataclasses.asdict])
+        with pytest.raises(jaxon.JaxonSecurityError, match="allowed_modules=.'dataclasses'.") as e:
+            jaxon.load(h5path)
+        assert e.value.rule == "callable-refused" and "'1'" in e.value.path
 
     def test_jax_function(self, roundtrip):
         jax = pytest.importorskip("jax")

@@ -104,6 +104,33 @@ class TestModules:
         same_leaves(net.conv, out.conv)
 
 
+def scaled_tanh(x):
+    return 2.0 * jnp.tanh(x)
+
+
+class TestLoadingPolicy:
+    """Models load with no argument when their activations are on the default list
+    (docs/security.md); a function of the program's own module needs allowed_modules."""
+
+    def test_default_activations_need_no_argument(self, h5path):
+        mlp = eqx.nn.MLP(4, 2, 8, 2, activation=jax.nn.softplus,
+                         final_activation=jnp.tanh, key=jax.random.PRNGKey(8))
+        jaxon.save(h5path, mlp)
+        out = jaxon.load(h5path)
+        assert out.activation is jax.nn.softplus and out.final_activation is jnp.tanh
+
+    def test_own_activation_is_refused_unless_allowed(self, h5path):
+        mlp = eqx.nn.MLP(4, 2, 8, 2, activation=scaled_tanh, key=jax.random.PRNGKey(9))
+        jaxon.save(h5path, mlp)
+        with pytest.raises(jaxon.JaxonSecurityError, match=rf"allowed_modules=\['{__name__}'\]") as e:
+            jaxon.load(h5path)
+        assert e.value.rule == "callable-refused"
+        out = jaxon.load(h5path, allowed_modules=[__name__])
+        assert out.activation is scaled_tanh
+        x = jnp.arange(4.0)
+        assert np.asarray(mlp(x)).tobytes() == np.asarray(out(x)).tobytes()
+
+
 class TestOptax:
     def test_adam_state(self, h5path):
         model = ConvNet(jax.random.PRNGKey(7))
