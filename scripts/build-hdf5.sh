@@ -15,6 +15,20 @@ marker="$JAXON_HDF5_PREFIX/.complete"
 if [ -f "$marker" ]; then
     exit 0
 fi
+# One build at a time per cache (setup.sh, and pip install running CMake, may race): the
+# second waits for the first and then finds its marker.
+mkdir -p "$JAXON_CACHE_DIR"
+exec 9>"$JAXON_CACHE_DIR/hdf5-$JAXON_HDF5_VERSION.lock"
+flock 9
+if [ -f "$marker" ]; then
+    exit 0
+fi
+
+step "check the tools the HDF5 build needs" "install them (scripts/install-system-deps.sh), then run the same command again"
+for tool in apt-get dpkg-source "$CMAKE" make cc; do
+    command -v "$tool" >/dev/null || die "$tool is missing (Debian packages: apt, dpkg-dev, make, gcc; CMake from pip or Debian)"
+done
+[ -f /usr/include/zlib.h ] || die "zlib's header is missing (Debian package zlib1g-dev)"
 
 work="$JAXON_CACHE_DIR/work-hdf5-$JAXON_HDF5_VERSION"
 aptdir="$JAXON_CACHE_DIR/apt-trixie"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Brings a fresh machine (or a warm one, quickly) to a built tree: Debian packages, the
 # virtual environment, HDF5 from Debian's source package, h5py against it, then the CMake
-# build of the connector, the CLI and the Python extension in $JAXON_BUILD_DIR.
+# build of the connector, the CLI and the Python extension in $JAXON_BUILD_DIR (for the C
+# tests), and the jaxon package pip-installed into .venv (what the Python tests import).
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 trap on_err ERR
@@ -21,3 +22,4 @@ step "configure the project (CMake, $JAXON_BUILD_DIR)" "rm -rf $JAXON_BUILD_DIR 
 step "build the project" "fix the compile error shown above, then run the same command again"
 "$JAXON_VENV/bin/cmake" --build "$JAXON_BUILD_DIR" -j "$JAXON_JOBS" 2>&1 \
     | { grep -E "error|warning|Error" || true; }
+"$JAXON_ROOT_DIR/scripts/install-package.sh"

@@ -30,8 +30,7 @@ from ._jaxon import (
     save,
 )
 from ._tree import TreeNode, tree
-
-__version__ = "0.1.0"
+from ._jaxon import __version__  # CMake's project version, compiled into the extension
 
 
 def __getattr__(name: str):

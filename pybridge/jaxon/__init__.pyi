@@ -8,6 +8,8 @@ Marshaler = Callable[[Any], Optional[Tuple[str, Any]]]
 Unmarshaler = Callable[[str, Any], Optional[Any]]
 LoadFilter = Callable[[Tuple[Any, ...]], bool]
 
+__version__: str
+
 JAXON_ROOT_GROUP_KEY: str
 JAXON_DICT_KEY: str
 JAXON_DICT_VALUE: str

@@ -3,11 +3,10 @@ type aliases. Everything that touches a pytree node lives in the C extension."""
 
 from __future__ import annotations
 
-import os as _os
 from dataclasses import dataclass
 from typing import Any, Callable, Optional, Tuple, Union
 
-from . import _jaxon
+from . import _jaxon, _paths
 
 PyTree = Any
 Marshaler = Callable[[Any], Optional[Tuple[str, Any]]]
@@ -78,7 +77,4 @@ def has_common_prefix(prefix: tuple, path: tuple) -> bool:
     return tuple(prefix[:n]) == tuple(path[:n])
 
 
-_jaxon._configure(
-    not_loaded=JAXON_NOT_LOADED,
-    plugin_dir=_os.path.join(_os.path.dirname(_os.path.abspath(__file__)), "_plugins"),
-)
+_jaxon._configure(not_loaded=JAXON_NOT_LOADED, plugin_dir=_paths.plugin_dir())

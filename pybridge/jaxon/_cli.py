@@ -18,34 +18,17 @@ import subprocess
 import sys
 from typing import List, Optional
 
+from . import _paths
+
 # validate=warn: the violations of an invalid file are printed and the file is dumped. In
 # strict mode the connector refuses the file and h5dump silently falls back to the native
 # connector (docs/connector.md): the dump would appear with no word about the violations.
 _CONNECTOR = "jaxon validate=warn;under_vol=0;under_info={}"
 
 
-def _tool(name: str, env_var: str) -> str:
+def _tool(name: str) -> str:
     """Path of a bundled tool (h5dump, jaxon-validate)."""
-    try:
-        from . import _paths  # type: ignore[attr-defined]
-    except ImportError:  # before the tools are installed into the package
-        _paths = None
-    if _paths is not None:
-        return str(_paths.hdf5_bin(name))
-    path = os.environ.get(env_var)
-    if not path:
-        raise FileNotFoundError(f"the bundled {name} was not found (set {env_var})")
-    return path
-
-
-def _plugin_dir() -> str:
-    try:
-        from . import _paths  # type: ignore[attr-defined]
-    except ImportError:
-        _paths = None
-    if _paths is not None:
-        return str(_paths.plugin_dir())
-    return os.path.join(os.path.dirname(os.path.abspath(__file__)), "_plugins")
+    return _paths.hdf5_bin(name)
 
 
 def _run(cmd: List[str], env: Optional[dict] = None) -> int:
@@ -96,7 +79,7 @@ def _cmd_tree(args: argparse.Namespace) -> int:
 
 def _cmd_validate(rest: List[str]) -> int:
     try:
-        exe = _tool("jaxon-validate", "JAXON_VALIDATE")
+        exe = _tool("jaxon-validate")
     except FileNotFoundError as e:
         print(f"jaxon validate: error: {e}", file=sys.stderr)
         return 2
@@ -113,12 +96,12 @@ def _cmd_dump(rest: List[str]) -> int:
               file=sys.stdout if rest else sys.stderr)
         return 0 if rest else 2
     try:
-        exe = _tool("h5dump", "JAXON_H5DUMP")
+        exe = _tool("h5dump")
     except FileNotFoundError as e:
         print(f"jaxon dump: error: {e}", file=sys.stderr)
         return 2
     env = dict(os.environ)
-    env["HDF5_PLUGIN_PATH"] = _plugin_dir()
+    env["HDF5_PLUGIN_PATH"] = _paths.plugin_dir()
     env["HDF5_VOL_CONNECTOR"] = _CONNECTOR
     return _run([exe, *rest[1:], rest[0]], env)
 

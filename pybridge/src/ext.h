@@ -36,6 +36,15 @@ typedef struct JxState {
 JxState *jx_state_from_module(PyObject *module);
 /* Imports NumPy's C API on first use. */
 int jx_ensure_numpy(JxState *st);
+/* Imports module, part of an optional dependency (jax, ml_dtypes, dill). When it is not
+ * installed, raises ModuleNotFoundError("<what> needs <module>, which is not installed (...);
+ * install it with: pip install '<distribution>[<extra>]'"), chained to the original. Returns
+ * a new reference or NULL. */
+PyObject *jx_import_optional(const char *module, const char *extra, const char *what);
+/* The same message for a ModuleNotFoundError pending from importing module, with where (a
+ * str: the place in the file that needs it, or NULL) in front. Returns NULL. */
+PyObject *jx_raise_missing_extra(const char *module, const char *extra, PyObject *where,
+                                 const char *what);
 
 /* ---- options --------------------------------------------------------------------------- */
 

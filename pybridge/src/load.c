@@ -134,6 +134,26 @@ PyObject *jx_ld_rule_error(Loader *L, PyObject *exc, const char *attr, const cha
     return NULL;
 }
 
+PyObject *jx_ld_import(Loader *L, const char *attr, const char *module, const char *extra,
+                       const char *what)
+{
+    PyObject *m = PyImport_ImportModule(module), *t, *v, *tb, *loc;
+    if (m || !PyErr_ExceptionMatches(PyExc_ModuleNotFoundError))
+        return m;
+    PyErr_Fetch(&t, &v, &tb);
+    loc = location(L, attr);
+    if (!loc) {
+        Py_XDECREF(t);
+        Py_XDECREF(v);
+        Py_XDECREF(tb);
+        return NULL;
+    }
+    PyErr_Restore(t, v, tb);
+    jx_raise_missing_extra(module, extra, loc, what);
+    Py_DECREF(loc);
+    return NULL;
+}
+
 /* A failed HDF5 call: JaxonFormatError with the location and HDF5's explanation. */
 PyObject *jx_ld_h5_error(Loader *L, const char *attr, const char *what)
 {

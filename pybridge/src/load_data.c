@@ -225,10 +225,10 @@ done:
 }
 
 /* jax.numpy.asarray, imported on first use (importing jaxon never imports jax). */
-static PyObject *jnp_asarray(Loader *L)
+static PyObject *jnp_asarray(Loader *L, const char *name)
 {
     if (!L->st->jnp_asarray) {
-        PyObject *jnp = PyImport_ImportModule("jax.numpy");
+        PyObject *jnp = jx_ld_import(L, name, "jax.numpy", "jax", "a jax.Array");
         if (!jnp)
             return NULL;
         L->st->jnp_asarray = PyObject_GetAttrString(jnp, "asarray");
@@ -272,7 +272,7 @@ static PyObject *read_exact_data(Loader *L, Src *s, const char *name, const char
     jx_ld_text_free(&t);
     if (!ok)
         return jx_ld_format_error(L, name, "the dataset's JAXON_DTYPE is not a jax dtype name");
-    jnp = PyImport_ImportModule(dtype_module);
+    jnp = jx_ld_import(L, name, dtype_module, "jax", "an array of a JAX dtype");
     scalar_type = jnp ? PyObject_GetAttrString(jnp, dtype_name) : NULL;
     if (!scalar_type) {
         if (jnp && PyErr_ExceptionMatches(PyExc_AttributeError)) {
@@ -317,7 +317,7 @@ static PyObject *load_dill(Loader *L, Src *s, const char *name, const char *th, 
     blob = read_buffer(L, s, name, 0);
     if (!blob)
         return NULL;
-    dill = PyImport_ImportModule("dill");
+    dill = jx_ld_import(L, name, "dill", "dill", "a dill blob");
     if (!dill)
         goto done;
     loads = PyObject_GetAttrString(dill, "loads");
@@ -384,7 +384,7 @@ PyObject *jx_ld_load_data(Loader *L, Src *s, const char *name, DataKind kind, co
         break;
     case DK_JAX:
         arr = read_exact_data(L, s, name, "jax.numpy");
-        f = arr ? jnp_asarray(L) : NULL;
+        f = arr ? jnp_asarray(L, name) : NULL;
         r = f ? PyObject_CallOneArg(f, arr) : NULL;
         break;
     case DK_NONE:

@@ -78,6 +78,9 @@ PyObject *jx_ld_loc_error(Loader *L, PyObject *exc, const char *attr, const char
  * (a stable name of docs/validation.md or docs/security.md) and path (the location). */
 PyObject *jx_ld_rule_error(Loader *L, PyObject *exc, const char *attr, const char *rule,
                            const char *fmt, ...);
+/* jx_import_optional with the location of attribute attr as the place that needs module. */
+PyObject *jx_ld_import(Loader *L, const char *attr, const char *module, const char *extra,
+                       const char *what);
 /* A failed HDF5 call, with HDF5's explanation; keeps an exception already set. */
 PyObject *jx_ld_h5_error(Loader *L, const char *attr, const char *what);
 /* Makes cause (with its traceback tb, which stays the caller's) the __cause__ of the

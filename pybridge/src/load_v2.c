@@ -707,11 +707,11 @@ static PyObject *empty_value(Kind k)
     }
 }
 
-static PyObject *jax_asarray(V2 *V)
+static PyObject *jax_asarray(V2 *V, const char *name)
 {
     JxState *st = V->L->st;
     if (!st->jnp_asarray) {
-        PyObject *jnp = PyImport_ImportModule("jax.numpy");
+        PyObject *jnp = jx_ld_import(V->L, name, "jax.numpy", "jax", "a jax.Array");
         if (!jnp)
             return NULL;
         st->jnp_asarray = PyObject_GetAttrString(jnp, "asarray");
@@ -756,7 +756,7 @@ static PyObject *load_dataset(V2 *V, hid_t gid, const char *name, const char *sl
         break;
     case K_JAX: {
         arr = jx_ld_load_data(L, &src, name, DK_NDARRAY, NULL, 0);
-        PyObject *f = arr ? jax_asarray(V) : NULL;
+        PyObject *f = arr ? jax_asarray(V, name) : NULL;
         PyObject *dt = f ? PyUnicode_DecodeUTF8(ta, (Py_ssize_t)ta_len, "strict") : NULL;
         PyObject *args = dt ? PyTuple_Pack(1, arr) : NULL;
         PyObject *kw = args ? Py_BuildValue("{sO}", "dtype", dt) : NULL;
@@ -1162,7 +1162,7 @@ static PyObject *load_dill_blob(V2 *V, const char *name, PyObject *blob)
                      Py_TYPE(kw)->tp_name);
         return NULL;
     }
-    dill = PyImport_ImportModule("dill");
+    dill = jx_ld_import(L, name, "dill", "dill", "a dill blob");
     loads = dill ? PyObject_GetAttrString(dill, "loads") : NULL;
     args = loads ? PyTuple_Pack(1, blob) : NULL;
     if (args)

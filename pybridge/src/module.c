@@ -27,6 +27,46 @@ int jx_ensure_numpy(JxState *st)
     return 0;
 }
 
+#if !defined(JAXON_DIST_NAME) || !defined(JAXON_VERSION)
+#error "JAXON_DIST_NAME and JAXON_VERSION (pyproject.toml's name, CMake's project version) come from CMake"
+#endif
+
+PyObject *jx_raise_missing_extra(const char *module, const char *extra, PyObject *where,
+                                 const char *what)
+{
+    PyObject *t, *v, *tb, *msg;
+    PyErr_Fetch(&t, &v, &tb);
+    PyErr_NormalizeException(&t, &v, &tb);
+    if (tb)
+        PyException_SetTraceback(v, tb);
+    msg = PyUnicode_FromFormat("%s needs %s, which is not installed (%S); install it with: "
+                               "pip install '" JAXON_DIST_NAME "[%s]'",
+                               what, module, v, extra);
+    if (msg && where)
+        Py_SETREF(msg, PyUnicode_FromFormat("%U: %U", where, msg));
+    if (msg) {
+        PyErr_SetObject(PyExc_ModuleNotFoundError, msg);
+        Py_DECREF(msg);
+        PyObject *t2, *v2, *tb2;
+        PyErr_Fetch(&t2, &v2, &tb2);
+        PyErr_NormalizeException(&t2, &v2, &tb2);
+        PyException_SetCause(v2, Py_NewRef(v));
+        PyErr_Restore(t2, v2, tb2);
+    }
+    Py_XDECREF(t);
+    Py_XDECREF(v);
+    Py_XDECREF(tb);
+    return NULL;
+}
+
+PyObject *jx_import_optional(const char *module, const char *extra, const char *what)
+{
+    PyObject *m = PyImport_ImportModule(module);
+    if (m || !PyErr_ExceptionMatches(PyExc_ModuleNotFoundError))
+        return m;
+    return jx_raise_missing_extra(module, extra, NULL, what);
+}
+
 /* ---- options --------------------------------------------------------------------------- */
 
 /* tuple(x) for an iterable, NULL (no error) for None. */
@@ -366,6 +406,8 @@ static int jx_exec(PyObject *module)
     JxState *st = jx_state_from_module(module);
     PyObject *bases = NULL;
     st->vol_id = -1;
+    if (PyModule_AddStringConstant(module, "__version__", JAXON_VERSION) < 0)
+        return -1;
     if (H5open() < 0) {
         PyErr_SetString(PyExc_ImportError, "HDF5 could not be initialised");
         return -1;

@@ -960,7 +960,7 @@ int jx_sv_dill(Saver *s, hid_t g, const char *slot, size_t slot_len, PyObject *o
     Buf hint;
     int rc = -1;
     buf_init(&hint);
-    dill = PyImport_ImportModule("dill");
+    dill = jx_import_optional("dill", "dill", "saving with allow_dill=True");
     if (!dill)
         goto done;
     dumps = PyObject_GetAttrString(dill, "dumps");

@@ -9,6 +9,13 @@ import sys
 import pytest
 
 import jaxon
+from jaxon import _paths
+
+# The plugin and tools of the jaxon under test (the installed package; the build tree in the
+# sanitizer build), for the tests and the programs they start (h5dump, h5py subprocesses).
+os.environ["HDF5_PLUGIN_PATH"] = _paths.plugin_dir()
+os.environ["JAXON_H5DUMP"] = _paths.hdf5_bin("h5dump")
+os.environ["JAXON_VALIDATE"] = _paths.hdf5_bin("jaxon-validate")
 
 # The strict, type-aware comparison (nan == nan, -0.0 != 0.0, exact types at every level)
 # lives beside the interoperability runner, which runs it inside the Python-jaxon processes

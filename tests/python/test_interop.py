@@ -22,6 +22,7 @@ import numpy as np
 import pytest
 
 import jaxon
+from jaxon import _paths
 from conftest import UNDER_ASAN, assert_same
 
 if UNDER_ASAN:  # Python jaxon imports jax at import, which aborts with libasan preloaded
@@ -31,10 +32,10 @@ REPO = pathlib.Path(__file__).resolve().parents[2]
 COMPAT = REPO / ".compat"
 INTEROP = REPO / "tests" / "interop"
 RUNNER = INTEROP / "run_python_jaxon.py"
-BUILD = pathlib.Path(os.environ.get("JAXON_BUILD_DIR", REPO / "build"))
-VALIDATE = BUILD / "bin" / "jaxon-validate"
-H5DUMP = pathlib.Path.home() / ".cache/jaxon/hdf5-1.14.5+repack-3/bin/h5dump"
-PLUGINS = BUILD / "python" / "jaxon" / "_plugins"
+# The CLI, h5dump and plugin bundled with the jaxon under test.
+VALIDATE = pathlib.Path(_paths.hdf5_bin("jaxon-validate"))
+H5DUMP = pathlib.Path(_paths.hdf5_bin("h5dump"))
+PLUGINS = pathlib.Path(_paths.plugin_dir())
 VERSIONS = ("1.2.0", "2.1.0")
 N_TREES = int(os.environ.get("JAXON_INTEROP_TREES", "500"))
 
