@@ -38,6 +38,10 @@ def __getattr__(name: str):
         from . import _api
 
         return _api.JAXON_NP_NUMERIC_TYPES
+    if name == "LazyArray":  # the proxies of load(lazy=True); imports NumPy
+        from ._lazy import LazyArray
+
+        return LazyArray
     raise AttributeError(f"module 'jaxon' has no attribute {name!r}")
 
 __all__ = [
@@ -55,6 +59,7 @@ __all__ = [
     "JaxonSecurityError",
     "JaxonNotLoaded",
     "JaxonStorageHints",
+    "LazyArray",
     "LoadFilter",
     "Marshaler",
     "PyTree",

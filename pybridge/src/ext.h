@@ -31,6 +31,9 @@ typedef struct JxState {
     int numpy_ready;                   /* NumPy's C API imported (on first save/load) */
     PyObject *plugin_dir;              /* str: directory holding libjaxon_vol.so */
     unsigned long tmp_counter;         /* numbers the temporary names of saves (GIL held) */
+    /* lazy loads and placement (load_lazy.c) */
+    PyObject *lazy_file_type;          /* heap type jaxon._jaxon.LazyFile */
+    PyObject *lazy_array_cls;          /* jaxon._lazy.LazyArray, imported on first lazy load */
 } JxState;
 
 JxState *jx_state_from_module(PyObject *module);
@@ -75,6 +78,9 @@ typedef struct JxLoadOptions {
                                          may name: imported on demand, any object of them
                                          may be loaded by name) or NULL */
     int trusted;                      /* Python jaxon's behaviour: import and getattr freely */
+    int lazy;                         /* load(lazy=True) */
+    PyObject *placer;                 /* jaxon._lazy placer for load(sharding=...), or NULL */
+    PyObject *lazy_file;              /* the LazyFile of this load (lazy or placer), or NULL */
 } JxLoadOptions;
 
 /* ---- parts ----------------------------------------------------------------------------- */
@@ -83,6 +89,12 @@ typedef struct JxLoadOptions {
 int jx_save_tree(JxState *st, hid_t file_id, PyObject *pytree, const JxSaveOptions *opts);
 /* load.c: reads the pytree of the open file. Returns a new reference. */
 PyObject *jx_load_tree(JxState *st, hid_t file_id, const JxLoadOptions *opts);
+
+/* load_lazy.c: the LazyFile type (added to the module), created in module exec. */
+int jx_lazy_init(PyObject *module, JxState *st);
+/* A LazyFile that owns the open file fid (closed when the last proxy of the load dies),
+ * or NULL with an exception (fid is then still the caller's). */
+PyObject *jx_lazy_file_new(JxState *st, hid_t fid, PyObject *shown);
 
 /* files.c: path / file-object handling, atomic replace, in-memory images. */
 PyObject *jx_save_entry(JxState *st, PyObject *target, PyObject *pytree, const JxSaveOptions *opts);

@@ -204,6 +204,18 @@ static PyObject *load_from_file(JxState *st, const char *name, PyObject *shown,
         jx_raise_h5(st->JaxonFormatError, "cannot read %R as an HDF5 file", shown);
         goto done;
     }
+    if ((opts->lazy || opts->placer) && !image) {
+        /* load_lazy.c: the file stays open for the proxies of this load */
+        JxLoadOptions lazy_opts = *opts;
+        lazy_opts.lazy_file = jx_lazy_file_new(st, fid, shown);
+        if (!lazy_opts.lazy_file)
+            goto done;
+        hid_t owned = fid; /* the LazyFile's now; it lives at least as long as this call */
+        fid = -1;
+        result = jx_load_tree(st, owned, &lazy_opts);
+        Py_DECREF(lazy_opts.lazy_file);
+        goto done;
+    }
     result = jx_load_tree(st, fid, opts);
 done:
     if (fid >= 0)
@@ -236,6 +248,12 @@ PyObject *jx_load_entry(JxState *st, PyObject *source, const JxLoadOptions *opts
         PyErr_Format(PyExc_TypeError,
                      "load() needs a path (str or os.PathLike) or a binary file object with "
                      "read/seek, not %.100s", Py_TYPE(source)->tp_name);
+        return NULL;
+    }
+    if (opts->lazy) {
+        /* the proxies read from the open file; a file object's bytes are a copy in memory */
+        PyErr_SetString(PyExc_TypeError, "load(lazy=True) needs a path, not a file object "
+                                         "(its bytes would be read into memory anyway)");
         return NULL;
     }
     r = PyObject_CallMethod(source, "seek", "i", 0);

@@ -247,6 +247,8 @@ static int memo_put(Loader *L, const char *name, PyObject *obj)
 
 int jx_ld_filter_accepts(Loader *L)
 {
+    if (!L->opts->load_filter) /* paths kept for load(sharding=...) only */
+        return 1;
     PyObject *t = PyList_AsTuple(L->path), *r;
     if (!t)
         return -1;
@@ -1306,11 +1308,12 @@ PyObject *jx_load_tree(JxState *st, hid_t file_id, const JxLoadOptions *opts)
     L.memo = PyDict_New();
     L.visited = PySet_New(NULL);
     L.stack = PyMem_Malloc((JX_MAX_NESTING + 2) * sizeof *L.stack); /* "/" + containers */
-    if (opts->load_filter) {
+    if (opts->load_filter || opts->placer) { /* the placer is given each jax leaf's path */
         L.path = PyList_New(0);
         L.skipped = PySet_New(NULL);
     }
-    if (!L.memo || !L.visited || !L.stack || (opts->load_filter && (!L.path || !L.skipped))) {
+    if (!L.memo || !L.visited || !L.stack || (L.path && !L.skipped) ||
+        ((opts->load_filter || opts->placer) && !L.path)) {
         if (!PyErr_Occurred())
             PyErr_NoMemory();
         goto done;

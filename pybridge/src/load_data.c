@@ -96,7 +96,8 @@ static PyObject *read_array(Loader *L, Src *s, const char *name, PyArray_Descr *
     JxReadType rt = {NULL, -1, 0, 0, 0};
     hid_t ftype = -1, space = -1;
     PyObject *arr = NULL;
-    int nd = 0;
+    int nd = 0, lz = s->is_dataset ? L->lazy_next : 0, is_raw = raw != NULL;
+    L->lazy_next = 0; /* for this read only */
     ftype = src_type(s);
     space = src_space(s);
     if (ftype < 0 || space < 0) {
@@ -150,6 +151,12 @@ static PyObject *read_array(Loader *L, Src *s, const char *name, PyArray_Descr *
     }
     if (check_storage(L, s, name, nelem * rt.file_size) < 0)
         goto done;
+    if (lz && nelem > 0) { /* load_lazy.c: a mapped array, a proxy or a placed jax array */
+        arr = jx_ld_lazy_leaf(L, s, name, lz, nd, npdims, rt.descr, ftype, rt.memtype,
+                              is_raw, rt.is_bool, nelem * rt.file_size);
+        rt.descr = NULL; /* stolen */
+        goto done;
+    }
     arr = PyArray_NewFromDescr(&PyArray_Type, rt.descr, nd, npdims, NULL, NULL, 0, NULL);
     rt.descr = NULL; /* stolen, even on failure */
     if (!arr) {
@@ -377,13 +384,28 @@ PyObject *jx_ld_load_data(Loader *L, Src *s, const char *name, DataKind kind, co
     case DK_DILL:
         return load_dill(L, s, name, th, th_len);
     case DK_NDARRAY:
-        return read_exact_data(L, s, name, "ml_dtypes");
+        /* a v1 numpy leaf (th set); v2 callers set lazy_next themselves, since they also
+         * read text and void scalars this way */
+        if (th)
+            L->lazy_next = L->opts->lazy && L->opts->lazy_file ? 1 : 0;
+        r = read_exact_data(L, s, name, "ml_dtypes");
+        L->lazy_next = 0;
+        return r;
     case DK_MEMORYVIEW:
         arr = read_array(L, s, name, NULL);
         r = arr ? PyMemoryView_FromObject(arr) : NULL;
         break;
     case DK_JAX:
+        L->lazy_next = L->opts->lazy_file ? 2 : 0;
+        L->lazy_jax_dtype = NULL;
         arr = read_exact_data(L, s, name, "jax.numpy");
+        L->lazy_next = 0;
+        if (arr && !PyArray_Check(arr)) /* a LazyArray or a placed jax array */
+            return arr;
+        if (arr && L->opts->placer) {
+            r = jx_ld_place(L, arr, NULL);
+            break;
+        }
         f = arr ? jnp_asarray(L, name) : NULL;
         r = f ? PyObject_CallOneArg(f, arr) : NULL;
         break;

@@ -44,6 +44,11 @@ typedef struct Loader {
      * queries (public calls of ~750 instructions each, per text node) */
     hid_t text_types[JX_TEXT_TYPE_MEMO];
     hsize_t fill_budget; /* fill-value bytes this load may still read (JX_FILL_SLACK) */
+    /* lazy loads / placement (load_lazy.c): what the next array read from a dataset
+     * becomes (0 an ndarray, 1 a numpy leaf of a lazy load, 2 a jax leaf of a lazy or
+     * placed load), and the jax dtype name a v2 jax leaf converts to (borrowed, or NULL) */
+    int lazy_next;
+    PyObject *lazy_jax_dtype;
 } Loader;
 
 typedef struct Text {
@@ -121,6 +126,15 @@ void jx_ld_text_free(Text *t);
 DataKind jx_ld_data_kind(const char *th, size_t n);
 PyObject *jx_ld_load_data(Loader *L, Src *s, const char *name, DataKind kind, const char *th,
                           size_t th_len);
+
+/* load_lazy.c: the leaf of a lazy load or a placed jax leaf (lz as Loader.lazy_next) for
+ * dataset s of nd dims and dtype descr (stolen), whose file datatype ftype reads with
+ * memtype (raw: unconverted) into nbytes; a mapped ndarray, a LazyArray or a placed jax
+ * array. jx_ld_place: the placer's jax array for src (a LazyArray or an ndarray). */
+PyObject *jx_ld_lazy_leaf(Loader *L, Src *s, const char *name, int lz, int nd,
+                          npy_intp *dims, PyArray_Descr *descr, hid_t ftype,
+                          hid_t memtype, int raw, int is_bool, hsize_t nbytes);
+PyObject *jx_ld_place(Loader *L, PyObject *src, PyObject *jax_dtype);
 
 /* load_custom.c: applies the "#tag"s tags[0:n] (without the first '#') left to right to
  * obj: custom_unmarshalers, jaxon-import, from_jaxon, dataclasses, namedtuples (§3.8).

@@ -258,7 +258,7 @@ static int allowed_modules_tuple(PyObject *arg, PyObject **out)
 PyDoc_STRVAR(load_doc,
 "load(path_or_file, allow_dill=False, dill_kwargs=None, custom_unmarshalers=(),\n"
 "     allow_missing_fields=False, allow_unknown_fields=False, load_filter=None, *,\n"
-"     allowed_modules=(), trusted=False)\n--\n\n"
+"     allowed_modules=(), trusted=False, lazy=False, sharding=None)\n--\n\n"
 "Load the pytree stored in a Jaxon HDF5 file (layout v1.2.0 or v2.x).\n\n"
 "Every name and value is checked as it is read: a file that breaks the layout raises\n"
 "JaxonFormatError naming the place in the file and the rule it breaks; a file locked by\n"
@@ -298,24 +298,40 @@ PyDoc_STRVAR(load_doc,
 "    Example: load(p, allowed_modules=['mypkg']).\n"
 "trusted=False (keyword-only)\n"
 "    True imports any module and returns any object the file names, as the Python jaxon\n"
-"    package does: only for files you trust as much as code. Example: load(p, trusted=True).");
+"    package does: only for files you trust as much as code. Example: load(p, trusted=True).\n"
+"lazy=False (keyword-only)\n"
+"    True (paths only) reads no array data: numpy leaves in contiguous uncompressed\n"
+"    datasets load as read-only arrays over a memory map of the file, other dataset\n"
+"    leaves and every jax.Array leaf in a dataset as jaxon.LazyArray proxies (slicing\n"
+"    reads only the slice; np.asarray(x) or x.load() reads all). Attribute-held leaves\n"
+"    load eagerly. The file stays open until the last proxy or mapped array of the load\n"
+"    is gone; a jaxon.save over the path does not disturb them (they keep the old file).\n"
+"    Example: load(p, lazy=True)['params']['w'][100:200].\n"
+"sharding=None (keyword-only)\n"
+"    Where jax.Array leaves go: a jax.sharding.Sharding for all of them, a pytree of\n"
+"    shardings (or None) matching a prefix of the loaded tree, or a callable\n"
+"    f(path, shape, dtype) -> Sharding | None. Each device reads only its slice of the\n"
+"    file. None leaves the leaf on the default device; numpy leaves are not placed.\n"
+"    Example: load(p, sharding=NamedSharding(mesh, PartitionSpec('x'))).");
 
 static PyObject *jx_load(PyObject *module, PyObject *args, PyObject *kwargs)
 {
     static char *kwlist[] = {"path_or_file", "allow_dill", "dill_kwargs", "custom_unmarshalers",
                              "allow_missing_fields", "allow_unknown_fields", "load_filter",
-                             "allowed_modules", "trusted", NULL};
+                             "allowed_modules", "trusted", "lazy", "sharding", NULL};
     JxState *st = jx_state_from_module(module);
     PyObject *source, *dill_kwargs = Py_None, *unmarshalers = NULL, *filter = Py_None;
-    PyObject *allowed = NULL, *result = NULL;
-    int allow_dill = 0, allow_missing = 0, allow_unknown = 0, trusted = 0;
+    PyObject *allowed = NULL, *result = NULL, *sharding = Py_None;
+    int allow_dill = 0, allow_missing = 0, allow_unknown = 0, trusted = 0, lazy = 0;
     JxLoadOptions opts;
     memset(&opts, 0, sizeof opts);
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O|pOOppO$Op:load", kwlist, &source,
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O|pOOppO$OppO:load", kwlist, &source,
                                      &allow_dill, &dill_kwargs, &unmarshalers, &allow_missing,
-                                     &allow_unknown, &filter, &allowed, &trusted))
+                                     &allow_unknown, &filter, &allowed, &trusted, &lazy,
+                                     &sharding))
         return NULL;
     opts.trusted = trusted;
+    opts.lazy = lazy;
     opts.allow_dill = allow_dill;
     opts.dill_kwargs = dill_kwargs == Py_None ? NULL : dill_kwargs;
     opts.allow_missing_fields = allow_missing;
@@ -331,8 +347,16 @@ static PyObject *jx_load(PyObject *module, PyObject *args, PyObject *kwargs)
         goto done;
     if (jx_ensure_numpy(st) < 0)
         goto done;
+    if (sharding != Py_None) { /* jaxon/_lazy.py checks it and imports jax */
+        PyObject *m = PyImport_ImportModule("jaxon._lazy");
+        opts.placer = m ? PyObject_CallMethod(m, "_make_placer", "O", sharding) : NULL;
+        Py_XDECREF(m);
+        if (!opts.placer)
+            goto done;
+    }
     result = jx_load_entry(st, source, &opts);
 done:
+    Py_XDECREF(opts.placer);
     Py_XDECREF(opts.custom_unmarshalers);
     Py_XDECREF(opts.allowed_modules);
     return result;
@@ -451,7 +475,7 @@ static int jx_exec(PyObject *module)
     Py_DECREF(os);
     if (!st->os_fspath)
         return -1;
-    return 0;
+    return jx_lazy_init(module, st);
 }
 
 static int jx_traverse(PyObject *module, visitproc visit, void *arg)
@@ -468,6 +492,8 @@ static int jx_traverse(PyObject *module, visitproc visit, void *arg)
     Py_VISIT(st->os_fspath);
     Py_VISIT(st->dataclasses_fields);
     Py_VISIT(st->plugin_dir);
+    Py_VISIT(st->lazy_file_type);
+    Py_VISIT(st->lazy_array_cls);
     return 0;
 }
 
@@ -485,6 +511,8 @@ static int jx_clear(PyObject *module)
     Py_CLEAR(st->os_fspath);
     Py_CLEAR(st->dataclasses_fields);
     Py_CLEAR(st->plugin_dir);
+    Py_CLEAR(st->lazy_file_type);
+    Py_CLEAR(st->lazy_array_cls);
     return 0;
 }
 
