@@ -230,12 +230,17 @@ def _make_placer(spec) -> Callable:
             host = np.asarray(src)
             return jnp.asarray(host, dtype=dtype)
         if not isinstance(sharding, Sharding):
-            raise TypeError(f"the sharding for {path} is {type(sharding).__name__}, not a "
-                            "jax.sharding.Sharding")
+            raise TypeError(f"load(sharding=...): the sharding for the jax array at {path} "
+                            f"is {type(sharding).__name__}, not a jax.sharding.Sharding")
+        try:
+            index_map = sharding.addressable_devices_indices_map(shape)
+        except Exception as e:
+            raise ValueError(f"load(sharding=...): {sharding} does not fit the jax array at "
+                             f"{path} (shape {shape}, dtype {dtype}): {e}") from e
         # each device reads its own slice; replicas of one slice share one host read
         host_slices = {}
         pieces = []
-        for device, index in sharding.addressable_devices_indices_map(shape).items():
+        for device, index in index_map.items():
             key = tuple((s.start, s.stop, s.step) if isinstance(s, slice) else s
                         for s in index)
             host = host_slices.get(key)

@@ -321,9 +321,7 @@ PyObject *jx_ld_place(Loader *L, PyObject *src, PyObject *jax_dtype)
         return NULL;
     PyObject *r = PyObject_CallFunctionObjArgs(L->opts->placer, src, path,
                                                jax_dtype ? jax_dtype : Py_None, NULL);
-    Py_DECREF(path);
-    if (!r)
-        jx_ld_rewrap(L, NULL, "cannot place the jax array with the given sharding");
+    Py_DECREF(path); /* the placer's errors name the path already */
     return r;
 }
 

@@ -489,13 +489,16 @@ int jx_sv_array(Saver *s, hid_t g, const char *slot, size_t slot_len, const char
         }
         if (exact && write_text(s, d, "JAXON_DTYPE", exact, strlen(exact)) < 0)
             goto done;
-        if (nbytes > 0 && jx_dataset_io(d, t, PyArray_DATA(arr), (hsize_t)nbytes, 1) < 0) {
+        if (nbytes > 0 && (s->shards ? jx_sv_write_shards(d, t, arr, s->shards)
+                                     : jx_dataset_io(d, t, PyArray_DATA(arr), (hsize_t)nbytes,
+                                                     1)) < 0) {
             if (!PyErr_Occurred())
                 fail_h5(s, "cannot write dataset", name.p);
             goto done;
         }
     } else {
-        if (attr_name(&name, slot, slot_len, hint) < 0 ||
+        if ((s->shards && jx_sv_fill_shards(arr, s->shards) < 0) ||
+            attr_name(&name, slot, slot_len, hint) < 0 ||
             write_attr(s, g, name.p, t, space, nbytes > 0 ? PyArray_DATA(arr) : NULL) < 0 ||
             register_path(s, key, name.p, name.len) < 0)
             goto done;
@@ -1005,10 +1008,20 @@ static int save_uncommon(Saver *s, hid_t g, const char *slot, size_t slot_len, P
     if (j < 0)
         return -1;
     if (j) {
-        PyArrayObject *arr = (PyArrayObject *)PyArray_FromAny(obj, NULL, 0, 0, 0, NULL);
+        /* a sharded array is written shard by shard (save_shards.c), never gathered */
+        PyArrayObject *arr = NULL;
+        PyObject *shards = NULL;
+        int sh = jx_sv_shards_prepare(obj, &arr, &shards);
+        if (sh < 0)
+            return -1;
+        if (!sh)
+            arr = (PyArrayObject *)PyArray_FromAny(obj, NULL, 0, 0, 0, NULL);
         if (!arr)
             return -1;
+        s->shards = shards;
         int rc = jx_sv_array(s, g, slot, slot_len, "jax.Array", obj, arr);
+        s->shards = NULL;
+        Py_XDECREF(shards);
         Py_DECREF(arr);
         return rc;
     }

@@ -42,6 +42,9 @@ typedef struct Saver {
     Frame *frames;
     Py_ssize_t nframes, frames_cap;
     int noted; /* the pytree path was already attached to the pending exception */
+    /* save_shards.c: the (index, data) shards of the sharded jax.Array jx_sv_array is
+     * writing (its arr is then an untouched template), else NULL */
+    PyObject *shards;
 } Saver;
 
 /* ---- small buffers ---------------------------------------------------------------------- */
@@ -114,6 +117,14 @@ int jx_sv_container(Saver *s, hid_t g, const char *slot, size_t slot_len, PyObje
 int jx_sv_array(Saver *s, hid_t g, const char *slot, size_t slot_len, const char *hint,
                 PyObject *key, PyArrayObject *arr);
 /* Stores obj with dill as "slot:!module.qualname". */
+/* save_shards.c: a sharded jax.Array written shard by shard (see there). prepare: 1 with
+ * *tmpl (uninitialised array of the global shape/dtype) and *shards set, 0 when obj takes
+ * the ordinary np.asarray path, -1 on error. write: the shards into dataset dset (memory
+ * type memtype); -1 with an exception or an HDF5 error. fill: the shards into tmpl. */
+int jx_sv_shards_prepare(PyObject *obj, PyArrayObject **tmpl, PyObject **shards);
+int jx_sv_write_shards(hid_t dset, hid_t memtype, PyArrayObject *like, PyObject *shards);
+int jx_sv_fill_shards(PyArrayObject *tmpl, PyObject *shards);
+
 int jx_sv_dill(Saver *s, hid_t g, const char *slot, size_t slot_len, PyObject *obj);
 /* Custom types (save_custom.c): marshalers, to_jaxon, dataclasses, namedtuples, objects
  * importable by name. Returns 1 if written, 0 if no conversion applies, -1 on error. */
