@@ -100,15 +100,20 @@ class LazyArray:
     change what the proxy reads.
     """
 
-    __slots__ = ("_file", "_token", "shape", "dtype", "_raw", "is_jax", "_jax_dtype",
-                 "_mapped", "__weakref__")
+    __slots__ = ("_file", "_token", "shape", "dtype", "_file_dtype", "_raw", "is_jax",
+                 "_jax_dtype", "_mapped", "__weakref__")
 
     def __init__(self, file, token: bytes, shape: Tuple[int, ...], dtype, raw: bool,
                  is_jax: bool, jax_dtype: Optional[str], mapped: Optional[np.ndarray]):
         self._file = file
         self._token = token
         self.shape = tuple(shape)
-        self.dtype = np.dtype(dtype)
+        self._file_dtype = np.dtype(dtype)  # what the file's bytes read as
+        self.dtype = self._file_dtype
+        if jax_dtype is not None:  # a v2 jax leaf records its jax dtype: reads convert
+            import jax.numpy as jnp
+
+            self.dtype = jnp.dtype(jax_dtype)
         self._raw = raw
         self.is_jax = is_jax
         self._jax_dtype = jax_dtype
@@ -143,9 +148,11 @@ class LazyArray:
         if self._mapped is not None:
             sel = tuple(slice(a, a + (c - 1) * s + 1, s) if c else slice(0, 0)
                         for a, c, s in zip(start, count, step))
-            return np.array(self._mapped[sel])
-        return self._file.read(self._token, self.dtype if self._raw else None, start, count,
-                               step)
+            out = np.array(self._mapped[sel])
+        else:
+            out = self._file.read(self._token, self._file_dtype if self._raw else None, start,
+                                  count, step)
+        return out if out.dtype == self.dtype else out.astype(self.dtype)
 
     def __getitem__(self, key) -> np.ndarray:
         basic = _basic_index(key, self.shape)
@@ -167,8 +174,6 @@ class LazyArray:
             return arr
         import jax.numpy as jnp
 
-        if self._jax_dtype is not None:
-            return jnp.asarray(arr, dtype=self._jax_dtype)
         return jnp.asarray(arr)
 
 
