@@ -62,6 +62,8 @@ def load(
     *,
     allowed_modules: Iterable[str] = (),
     trusted: bool = False,
+    lazy: bool = False,
+    sharding: Any = None,  # jax.sharding.Sharding | pytree of them | (path, shape, dtype) -> ...
 ) -> PyTree:
     """Load the pytree of a Jaxon file (layout v1.2.0 or v2.x).
 
@@ -77,6 +79,11 @@ def load(
 
     Refusals raise JaxonSecurityError (a JaxonFormatError) naming the module or object,
     the place in the file and the argument that allows it.
+
+    lazy: leave array data in the file: contiguous numpy leaves as read-only maps, other
+        dataset leaves and jax leaves as LazyArray proxies (docs/lazy-and-sharding.md).
+    sharding: a jax Sharding, a pytree of them, or f(path, shape, dtype) -> Sharding | None:
+        jax leaves are placed reading each device's slice only.
     """
 
 class TreeNode:
@@ -112,3 +119,18 @@ def tree(
     path_or_file: Union[str, os.PathLike[str], IO[bytes]],
     path: Optional[str] = None,
 ) -> TreeNode: ...
+
+class LazyArray:
+    shape: Tuple[int, ...]
+    dtype: np.dtype
+    is_jax: bool
+    @property
+    def ndim(self) -> int: ...
+    @property
+    def size(self) -> int: ...
+    @property
+    def nbytes(self) -> int: ...
+    def __len__(self) -> int: ...
+    def __getitem__(self, key: Any) -> np.ndarray: ...
+    def __array__(self, dtype: Any = None, copy: Optional[bool] = None) -> np.ndarray: ...
+    def load(self) -> Any: ...

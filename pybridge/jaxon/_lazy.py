@@ -144,8 +144,8 @@ class LazyArray:
         kind = "jax.Array" if self.is_jax else "numpy.ndarray"
         return f"LazyArray(shape={self.shape}, dtype={self.dtype}, {kind})"
 
-    def _read(self, start, count, step) -> np.ndarray:
-        if self._mapped is not None:
+    def _read(self, start, count, step, use_map=True) -> np.ndarray:
+        if self._mapped is not None and use_map:
             sel = tuple(slice(a, a + (c - 1) * s + 1, s) if c else slice(0, 0)
                         for a, c, s in zip(start, count, step))
             out = np.array(self._mapped[sel])
@@ -155,11 +155,17 @@ class LazyArray:
         return out if out.dtype == self.dtype else out.astype(self.dtype)
 
     def __getitem__(self, key) -> np.ndarray:
+        return self._get(key, True)
+
+    def _get(self, key, use_map: bool) -> np.ndarray:
+        # use_map=False reads through HDF5 into a new buffer even when the bytes are mapped:
+        # placement copies slices to devices, and touching the map would add the file's
+        # pages to the process's resident set on top of the device copies
         basic = _basic_index(key, self.shape)
         if basic is None:
             return np.asarray(self)[key]
         start, count, step, post = basic
-        return self._read(start, count, step)[post]
+        return self._read(start, count, step, use_map)[post]
 
     def __array__(self, dtype=None, copy=None):
         out = self._read((0,) * self.ndim, self.shape, (1,) * self.ndim)
@@ -242,20 +248,32 @@ def _make_placer(spec) -> Callable:
         except Exception as e:
             raise ValueError(f"load(sharding=...): {sharding} does not fit the jax array at "
                              f"{path} (shape {shape}, dtype {dtype}): {e}") from e
-        # each device reads its own slice; replicas of one slice share one host read
+        # each device reads its own slice; replicas of one slice share one host read, kept
+        # only until its last replica is placed (peak host memory: about one slice)
+        def key_of(index):
+            return tuple((s.start, s.stop, s.step) if isinstance(s, slice) else s
+                         for s in index)
+
+        uses = {}
+        for index in index_map.values():
+            uses[key_of(index)] = uses.get(key_of(index), 0) + 1
         host_slices = {}
         pieces = []
         for device, index in index_map.items():
-            key = tuple((s.start, s.stop, s.step) if isinstance(s, slice) else s
-                        for s in index)
+            key = key_of(index)
             host = host_slices.get(key)
             if host is None:
-                host = np.asarray(src[index])
+                host = src._get(index, False) if isinstance(src, LazyArray) else src[index]
+                host = np.asarray(host)
                 if host.dtype != dtype:
                     host = host.astype(dtype)
+            uses[key] -= 1
+            if uses[key]:
                 host_slices[key] = host
+            else:
+                host_slices.pop(key, None)
             pieces.append(jax.device_put(host, device))
-        del host_slices
+            del host
         return jax.make_array_from_single_device_arrays(shape, sharding, pieces)
 
     return place

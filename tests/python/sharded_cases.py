@@ -51,9 +51,9 @@ class ReadLog:
     def __enter__(self):
         log = self
 
-        def spy(proxy, start, count, step):
+        def spy(proxy, start, count, step, *rest):
             log.calls.append((tuple(start), tuple(count), tuple(step)))
-            return log._orig(proxy, start, count, step)
+            return log._orig(proxy, start, count, step, *rest)
 
         _lazy.LazyArray._read = spy
         return self
