@@ -34,6 +34,8 @@ typedef struct JxState {
     /* lazy loads and placement (load_lazy.c) */
     PyObject *lazy_file_type;          /* heap type jaxon._jaxon.LazyFile */
     PyObject *lazy_array_cls;          /* jaxon._lazy.LazyArray, imported on first lazy load */
+    struct JxLazyInode *lazy_inodes;   /* files open in live lazy loads (GIL held) */
+    size_t n_lazy_inodes, cap_lazy_inodes;
 } JxState;
 
 JxState *jx_state_from_module(PyObject *module);
@@ -95,6 +97,9 @@ int jx_lazy_init(PyObject *module, JxState *st);
 /* A LazyFile that owns the open file fid (closed when the last proxy of the load dies),
  * or NULL with an exception (fid is then still the caller's). */
 PyObject *jx_lazy_file_new(JxState *st, hid_t fid, PyObject *shown);
+/* 1 if the file with this device/inode is open in a live lazy load (saving into it in
+ * place would change or truncate the bytes under its memory maps), else 0. */
+int jx_lazy_file_busy(JxState *st, unsigned long long dev, unsigned long long ino);
 
 /* files.c: path / file-object handling, atomic replace, in-memory images. */
 PyObject *jx_save_entry(JxState *st, PyObject *target, PyObject *pytree, const JxSaveOptions *opts);

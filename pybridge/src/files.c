@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -132,6 +133,28 @@ static PyObject *save_to_fileobj(JxState *st, PyObject *f, PyObject *pytree,
             PyErr_Format(PyExc_TypeError,
                          "save() needs a path (str or os.PathLike) or a binary file object "
                          "with write/seek/truncate, not %.100s", Py_TYPE(f)->tp_name);
+            return NULL;
+        }
+    }
+    /* A file a live lazy load has open and mapped would be rewritten (and truncated) in
+     * place under its maps: reading them could then crash the process with SIGBUS. */
+    PyObject *fno = PyObject_HasAttrString(f, "fileno") ? PyObject_CallMethod(f, "fileno", NULL)
+                                                        : NULL;
+    if (!fno) {
+        PyErr_Clear(); /* BytesIO and friends: no descriptor, no lazy load of them */
+    } else {
+        long v = PyLong_AsLong(fno);
+        int fdn = v < 0 || v > INT_MAX ? -1 : (int)v;
+        struct stat sb;
+        Py_DECREF(fno);
+        PyErr_Clear();
+        if (fdn >= 0 && fstat(fdn, &sb) == 0 &&
+            jx_lazy_file_busy(st, (unsigned long long)sb.st_dev, (unsigned long long)sb.st_ino)) {
+            PyErr_SetString(PyExc_ValueError,
+                            "save() into this file object would rewrite, in place, a file that "
+                            "a live jaxon.load(..., lazy=True) has open and memory-mapped; save "
+                            "to its path instead (a new file is renamed over it, and the lazy "
+                            "load keeps reading the old one)");
             return NULL;
         }
     }

@@ -20,9 +20,19 @@
 #include "h5util.h"
 #include "load_types.h"
 
+#include <sys/stat.h>
+
+/* A file some live lazy load has open, by device and inode, with the number of loads. */
+struct JxLazyInode {
+    unsigned long long dev, ino;
+    size_t loads;
+};
+
 typedef struct LazyFile {
     PyObject_HEAD
     hid_t fid;       /* open read-only; closed in dealloc */
+    int registered;  /* counted in the state's lazy_inodes under dev/ino */
+    unsigned long long dev, ino;
     PyObject *mm;    /* read-only mmap.mmap of the whole file, or NULL when not mappable */
     hsize_t base;    /* file offset of HDF5 address 0 (the user block size) */
     PyObject *shown; /* the path as given, for messages */
@@ -30,9 +40,56 @@ typedef struct LazyFile {
 
 /* ---- the LazyFile type ------------------------------------------------------------------ */
 
+static struct JxLazyInode *find_inode(JxState *st, unsigned long long dev,
+                                      unsigned long long ino)
+{
+    for (size_t i = 0; i < st->n_lazy_inodes; i++)
+        if (st->lazy_inodes[i].dev == dev && st->lazy_inodes[i].ino == ino)
+            return &st->lazy_inodes[i];
+    return NULL;
+}
+
+int jx_lazy_file_busy(JxState *st, unsigned long long dev, unsigned long long ino)
+{
+    struct JxLazyInode *e = find_inode(st, dev, ino);
+    return e && e->loads > 0;
+}
+
+static void register_inode(JxState *st, LazyFile *self, int fd)
+{
+    struct stat sb;
+    if (fstat(fd, &sb) < 0)
+        return;
+    self->dev = (unsigned long long)sb.st_dev;
+    self->ino = (unsigned long long)sb.st_ino;
+    struct JxLazyInode *e = find_inode(st, self->dev, self->ino);
+    if (!e) {
+        if (st->n_lazy_inodes == st->cap_lazy_inodes) {
+            size_t cap = st->cap_lazy_inodes ? st->cap_lazy_inodes * 2 : 8;
+            struct JxLazyInode *n = PyMem_RawRealloc(st->lazy_inodes, cap * sizeof *n);
+            if (!n)
+                return; /* not registered: only the in-place save check is lost */
+            st->lazy_inodes = n;
+            st->cap_lazy_inodes = cap;
+        }
+        e = &st->lazy_inodes[st->n_lazy_inodes++];
+        e->dev = self->dev;
+        e->ino = self->ino;
+        e->loads = 0;
+    }
+    e->loads++;
+    self->registered = 1;
+}
+
 static void lf_dealloc(LazyFile *self)
 {
     PyTypeObject *tp = Py_TYPE(self);
+    if (self->registered) {
+        JxState *st = PyType_GetModuleState(tp);
+        struct JxLazyInode *e = st ? find_inode(st, self->dev, self->ino) : NULL;
+        if (e && e->loads > 0 && --e->loads == 0)
+            *e = st->lazy_inodes[--st->n_lazy_inodes];
+    }
     if (self->fid >= 0) {
         /* may run in any thread, also after HDF5 shut down at exit: never print */
         H5E_BEGIN_TRY
@@ -213,7 +270,7 @@ int jx_lazy_init(PyObject *module, JxState *st)
 
 /* A read-only mmap of the file behind fid when it is a plain file of the sec2 driver (the
  * default); NULL without an exception when it cannot be mapped (proxies then read). */
-static PyObject *map_file(hid_t fid, hsize_t *base)
+static PyObject *map_file(hid_t fid, hsize_t *base, int *fd)
 {
     hid_t fapl = H5Fget_access_plist(fid), fcpl = H5Fget_create_plist(fid);
     void *handle = NULL;
@@ -222,6 +279,7 @@ static PyObject *map_file(hid_t fid, hsize_t *base)
         H5Pget_userblock(fcpl, base) < 0 || H5Fget_vfd_handle(fid, fapl, &handle) < 0 ||
         !handle)
         goto done;
+    *fd = *(int *)handle;
     mod = PyImport_ImportModule("mmap");
     PyObject *fn = mod ? PyObject_GetAttrString(mod, "mmap") : NULL;
     PyObject *access = mod ? PyObject_GetAttrString(mod, "ACCESS_READ") : NULL;
@@ -253,7 +311,10 @@ PyObject *jx_lazy_file_new(JxState *st, hid_t fid, PyObject *shown)
         return NULL;
     self->fid = -1;
     self->shown = Py_NewRef(shown);
-    self->mm = map_file(fid, &self->base);
+    int fd = -1;
+    self->mm = map_file(fid, &self->base, &fd);
+    if (fd >= 0)
+        register_inode(st, self, fd);
     self->fid = fid; /* owned from here on */
     return (PyObject *)self;
 }

@@ -521,6 +521,10 @@ static void jx_free(void *module)
     /* The connector id stays registered: HDF5 closes it at library shutdown, and another
      * user (h5py, HDF5_VOL_CONNECTOR) may share it. */
     jx_clear((PyObject *)module);
+    JxState *st = jx_state_from_module((PyObject *)module);
+    PyMem_RawFree(st->lazy_inodes);
+    st->lazy_inodes = NULL;
+    st->n_lazy_inodes = st->cap_lazy_inodes = 0;
 }
 
 static PyModuleDef_Slot jx_slots[] = {{Py_mod_exec, jx_exec}, {0, NULL}};

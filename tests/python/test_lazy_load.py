@@ -291,6 +291,21 @@ def test_replacing_the_file_keeps_old_leaves_valid(ours):
     assert mapped_regions_of(path) == 0
 
 
+def test_saving_in_place_under_a_lazy_load_is_refused(ours):
+    """A file-object save rewrites and truncates the file in place: under a live map that
+    would crash readers with SIGBUS, so it is refused while a lazy load has the file open."""
+    path, tree = ours
+    lazy = jaxon.load(path, lazy=True)
+    with open(path, "r+b") as f, pytest.raises(ValueError, match="lazy=True"):
+        jaxon.save(f, {"x": 1})
+    np.testing.assert_array_equal(lazy["f32"], tree["f32"])  # untouched
+    del lazy
+    gc.collect()
+    with open(path, "r+b") as f:  # no lazy load left: allowed again
+        jaxon.save(f, {"x": 1})
+    assert jaxon.load(path) == {"x": 1}
+
+
 def test_file_closes_when_last_leaf_dies(ours):
     path, _ = ours
     lazy = jaxon.load(path, lazy=True)
