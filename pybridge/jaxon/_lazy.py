@@ -7,6 +7,7 @@ hyperslab). Index arithmetic lives here: it runs once per slice, not per element
 
 from __future__ import annotations
 
+import gc
 import operator
 from typing import Any, Callable, Optional, Tuple
 
@@ -272,11 +273,22 @@ def _make_placer(spec) -> Callable:
                 host_slices[key] = host
             else:
                 host_slices.pop(key, None)
-            pieces.append(jax.device_put(host, device))
-            del host
-        return jax.make_array_from_single_device_arrays(shape, sharding, pieces)
+            piece = jax.device_put(host, device)
+            # the copy is asynchronous and keeps host alive until done: wait, so that host
+            # memory holds one slice at a time rather than all of them
+            piece.block_until_ready()
+            pieces.append(piece)
+            del host, piece
+        out = jax.make_array_from_single_device_arrays(shape, sharding, pieces)
+        if src.nbytes >= _RELEASE_BYTES:
+            # XLA keeps the last host buffer it copied from until its garbage collection,
+            # which jax runs from a Python gc callback: a young-generation collection hands
+            # the slice back now instead of at some later collection
+            gc.collect(0)
+        return out
 
     return place
 
 
 _MISS = object()
+_RELEASE_BYTES = 16 << 20

@@ -306,6 +306,23 @@ def test_saving_in_place_under_a_lazy_load_is_refused(ours):
     assert jaxon.load(path) == {"x": 1}
 
 
+def test_hdf5_writers_elsewhere_are_locked_out(ours):
+    """HDF5 keeps its shared lock while the lazy load is alive: h5py "r+" in another process
+    is refused instead of rewriting the mapped bytes."""
+    path, _ = ours
+    code = "import h5py, sys; h5py.File(sys.argv[1], 'r+').close()"
+    env = {k: v for k, v in os.environ.items() if k != "HDF5_VOL_CONNECTOR"}
+    lazy = jaxon.load(path, lazy=True)
+    r = subprocess.run([sys.executable, "-c", code, path], env=env, capture_output=True,
+                       text=True, timeout=120)
+    assert r.returncode != 0 and "unable to lock file" in r.stderr, r.stderr[-1000:]
+    del lazy
+    gc.collect()
+    r = subprocess.run([sys.executable, "-c", code, path], env=env, capture_output=True,
+                       text=True, timeout=120)
+    assert r.returncode == 0, r.stderr[-1000:]
+
+
 def test_file_closes_when_last_leaf_dies(ours):
     path, _ = ours
     lazy = jaxon.load(path, lazy=True)
