@@ -756,22 +756,25 @@ static PyObject *load_dataset(V2 *V, hid_t gid, const char *name, const char *sl
         r = jx_ld_load_data(L, &src, name, DK_NDARRAY, NULL, 0);
         break;
     case K_JAX: {
-        PyObject *jd = PyUnicode_DecodeUTF8(ta, (Py_ssize_t)ta_len, "strict");
-        if (!jd) {
-            jx_ld_rewrap(L, name, "the jax array dtype is not UTF-8");
-            break;
-        }
         /* lazy or placed (load_lazy.c): a LazyArray or a placed jax array comes back */
+        PyObject *jd = NULL;
+        if (L->opts->lazy_file || L->opts->placer) {
+            jd = PyUnicode_DecodeUTF8(ta, (Py_ssize_t)ta_len, "strict");
+            if (!jd) {
+                jx_ld_rewrap(L, name, "cannot restore the jax array dtype");
+                break;
+            }
+        }
         L->lazy_next = L->opts->lazy_file ? 2 : 0;
         L->lazy_jax_dtype = jd;
         arr = jx_ld_load_data(L, &src, name, DK_NDARRAY, NULL, 0);
         L->lazy_jax_dtype = NULL;
-        if ((arr && !PyArray_Check(arr)) || (arr && L->opts->placer)) {
+        if (jd && arr && (!PyArray_Check(arr) || L->opts->placer)) {
             r = PyArray_Check(arr) ? jx_ld_place(L, arr, jd) : Py_NewRef(arr);
             Py_DECREF(jd);
             break;
         }
-        Py_DECREF(jd);
+        Py_XDECREF(jd);
         PyObject *f = arr ? jax_asarray(V, name) : NULL;
         PyObject *dt = f ? PyUnicode_DecodeUTF8(ta, (Py_ssize_t)ta_len, "strict") : NULL;
         PyObject *args = dt ? PyTuple_Pack(1, arr) : NULL;
