@@ -122,13 +122,15 @@ def main():
     for p in (path, chunked):
         os.unlink(p)
     print(f"\nArray: {n / MiB:.0f} MiB float32 (one leaf); jax {jax_version()}\n")
-    print("| operation | time | RSS added (peak) | bytes read (rchar) |")
+    print("| operation | time | RSS added: peak / after | bytes read (rchar) |")
     print("|---|---|---|---|")
     for what, r in rows:
         peak = r.get("peak_added", r.get("rss_added", 0))
+        after = r.get("rss_after", r.get("rss_added"))
         rch = r.get("rchar")
         print(f"| {what} | {r['time_s'] * 1000:.1f} ms | {peak / MiB:.1f} MiB "
-              f"({peak / n:.2f}× the array) | "
+              f"({peak / n:.2f}×)"
+              f"{'' if after is None else f' / {after / MiB:.1f} MiB ({after / n:.2f}×)'} | "
               f"{'' if rch is None else f'{rch / MiB:.2f} MiB'} |")
 
 
