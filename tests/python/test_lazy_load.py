@@ -149,7 +149,7 @@ def ours(tmp_path):
         "c128": big((80, 60), np.complex128, 3),
         "fortran": np.asfortranarray(big((200, 100), np.float32, 4)),
         "boolds": big((200, 400), np.int8, 5) > 0,
-        "bf16": big((64, 64), ml_dtypes.bfloat16 if ml_dtypes else np.float16, 6),
+        "bf16": big((128, 300), ml_dtypes.bfloat16 if ml_dtypes else np.float16, 6),
         "struct": np.zeros(10_000, dtype=[("a", "<i4"), ("b", "<f8")]),
         "small": np.arange(5),
         "three_d": big((20, 30, 60), np.uint16, 7),
