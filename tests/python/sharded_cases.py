@@ -202,7 +202,7 @@ def case_lazy_and_sharding(d):
 
 
 def case_sharded_save(d):
-    for spec in (("x", "y"), ("x",), (None, "y"), ("y", "x")):
+    for spec in (("x", "y"), ("x",), (None, "y"), ("y", "x"), ()):  # () replicated: old path
         sh = named(*spec)
         for dtype in (jnp.float32, jnp.bfloat16, jnp.int8):
             big = jax.device_put(jnp.arange(256 * 128).astype(dtype).reshape(256, 128), sh)
