@@ -1018,8 +1018,12 @@ static PyObject *load_container(Loader *L, hid_t pgid, const char *name, const c
         goto done;
     /* a function/class/enum member stored by name: its (module, qualname) pair is not
      * pytree data, the filter is not asked about it */
-    int by_name = hash && (size_t)(th + th_len - hash) > 12 && memcmp(hash, "#jaxon-import", 13) == 0 &&
-                  (hash + 13 == th + th_len || hash[13] == '#');
+    int by_name = (hash && (size_t)(th + th_len - hash) > 12 && memcmp(hash, "#jaxon-import", 13) == 0 &&
+                   (hash + 13 == th + th_len || hash[13] == '#')) ||
+                  /* nor are the (impl, data) items of a typed PRNG key */
+                  (hash && (size_t)(th + th_len - hash) > 14 &&
+                   memcmp(hash, "#jaxon-prng-key", 15) == 0 &&
+                   (hash + 15 == th + th_len || hash[15] == '#'));
     L->in_key += by_name;
     c = load_items(L, gid, &nl, kind);
     L->in_key -= by_name;

@@ -48,6 +48,44 @@ static PyObject *cached_class(Loader *L, const char *name, PyObject *tag)
     return rc < 0 ? NULL : c;
 }
 
+/* "jaxon-prng-key": (impl name, key data) -> jax.random.wrap_key_data(data, impl=name), the
+ * typed PRNG key array that was saved (save_custom.c). */
+static PyObject *wrap_prng_key(Loader *L, const char *name, PyObject *obj)
+{
+    if (!PyTuple_CheckExact(obj) || PyTuple_GET_SIZE(obj) != 2 ||
+        !PyUnicode_CheckExact(PyTuple_GET_ITEM(obj, 0)))
+        return jx_ld_format_error(L, name, "a jaxon-prng-key node must hold an (impl name, "
+                                     "key data) tuple");
+    PyObject *random = PyImport_ImportModule("jax.random"), *wrap = NULL, *args = NULL;
+    PyObject *kw = NULL, *r = NULL;
+    if (!random) {
+        PyErr_Clear();
+        return jx_ld_format_error(L, name, "loading a typed PRNG key needs jax, which cannot "
+                                     "be imported");
+    }
+    wrap = PyObject_GetAttrString(random, "wrap_key_data");
+    args = wrap ? PyTuple_Pack(1, PyTuple_GET_ITEM(obj, 1)) : NULL;
+    kw = args ? Py_BuildValue("{sO}", "impl", PyTuple_GET_ITEM(obj, 0)) : NULL;
+    r = kw ? PyObject_Call(wrap, args, kw) : NULL;
+    if (!r && kw && (PyErr_ExceptionMatches(PyExc_TypeError) ||
+                     PyErr_ExceptionMatches(PyExc_ValueError) ||
+                     PyErr_ExceptionMatches(PyExc_KeyError))) {
+        PyObject *et, *ev, *tb; /* PyErr_GetRaisedException is 3.12+ */
+        PyErr_Fetch(&et, &ev, &tb);
+        PyErr_NormalizeException(&et, &ev, &tb);
+        jx_ld_format_error(L, name, "cannot rebuild the PRNG key of implementation %R: %S",
+                           PyTuple_GET_ITEM(obj, 0), ev ? ev : Py_None);
+        Py_XDECREF(et);
+        Py_XDECREF(ev);
+        Py_XDECREF(tb);
+    }
+    Py_DECREF(random);
+    Py_XDECREF(wrap);
+    Py_XDECREF(args);
+    Py_XDECREF(kw);
+    return r;
+}
+
 /* "jaxon-import": (module, qualname) -> the object, if the policy allows it. */
 static PyObject *import_by_name(Loader *L, const char *name, PyObject *obj)
 {
@@ -229,6 +267,8 @@ static PyObject *apply_one(Loader *L, const char *name, PyObject *tag, PyObject 
     }
     if (PyUnicode_CompareWithASCIIString(tag, "jaxon-import") == 0)
         return import_by_name(L, name, obj);
+    if (PyUnicode_CompareWithASCIIString(tag, "jaxon-prng-key") == 0)
+        return wrap_prng_key(L, name, obj);
     PyObject *cls = cached_class(L, name, tag); /* borrowed */
     if (!cls)
         return NULL;

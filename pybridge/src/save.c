@@ -1008,6 +1008,14 @@ static int save_uncommon(Saver *s, hid_t g, const char *slot, size_t slot_len, P
     if (j < 0)
         return -1;
     if (j) {
+        /* JAX's extended dtypes (typed PRNG keys) are no NumPy dtype: no array conversion */
+        PyObject *dt = PyObject_GetAttrString(obj, "dtype");
+        if (!dt)
+            return -1;
+        int numpy_dtype = PyArray_DescrCheck(dt);
+        Py_DECREF(dt);
+        if (!numpy_dtype)
+            return jx_sv_prng_key(s, g, slot, slot_len, obj);
         /* a sharded array is written shard by shard (save_shards.c), never gathered */
         PyArrayObject *arr = NULL;
         PyObject *shards = NULL;

@@ -261,3 +261,43 @@ done:
     Py_XDECREF(hint);
     return rc;
 }
+
+/* A typed PRNG key array (jax.random.key(...), dtype key<impl>): NumPy has no such dtype.
+ * Stored as the extension node "tuple#jaxon-prng-key" holding (impl name, key data): the
+ * uint32 data of jax.random.key_data and the name that jax.random.wrap_key_data(data,
+ * impl=name) takes back, so the key loads bit-exact with its implementation. */
+int jx_sv_prng_key(Saver *s, hid_t g, const char *slot, size_t slot_len, PyObject *obj)
+{
+    PyObject *random = NULL, *impl = NULL, *name = NULL, *data = NULL, *pair = NULL;
+    int rc = -1;
+    random = PyImport_ImportModule("jax.random");
+    if (!random)
+        goto done;
+    impl = PyObject_CallMethod(random, "key_impl", "O", obj);
+    /* key_impl gives a str in current jax and a PRNGSpec (whose str is the name) before */
+    name = impl ? PyObject_Str(impl) : NULL;
+    data = name ? PyObject_CallMethod(random, "key_data", "O", obj) : NULL;
+    if (!data) {
+        /* not a key after all (another extended dtype): say where, not a raw jax error */
+        if (PyErr_ExceptionMatches(PyExc_TypeError) || PyErr_ExceptionMatches(PyExc_ValueError)) {
+            PyErr_Clear();
+            rc = jx_sv_fail_type(s, obj, "with this dtype are not supported (only typed PRNG "
+                                         "keys among JAX's extended dtypes)");
+        }
+        goto done;
+    }
+    pair = PyTuple_Pack(2, name, data);
+    if (!pair)
+        goto done;
+    if (Py_EnterRecursiveCall(" while saving a pytree"))
+        goto done;
+    rc = jx_sv_container(s, g, slot, slot_len, pair, obj, "tuple#jaxon-prng-key");
+    Py_LeaveRecursiveCall();
+done:
+    Py_XDECREF(random);
+    Py_XDECREF(impl);
+    Py_XDECREF(name);
+    Py_XDECREF(data);
+    Py_XDECREF(pair);
+    return rc;
+}

@@ -129,6 +129,8 @@ int jx_sv_dill(Saver *s, hid_t g, const char *slot, size_t slot_len, PyObject *o
 /* Custom types (save_custom.c): marshalers, to_jaxon, dataclasses, namedtuples, objects
  * importable by name. Returns 1 if written, 0 if no conversion applies, -1 on error. */
 int jx_sv_custom(Saver *s, hid_t g, const char *slot, size_t slot_len, PyObject *obj);
+/* A typed PRNG key array as "tuple#jaxon-prng-key" = (impl name, key data). */
+int jx_sv_prng_key(Saver *s, hid_t g, const char *slot, size_t slot_len, PyObject *obj);
 /* "root['a'][3]" for the node being written (new str). */
 PyObject *jx_sv_pytree_path(Saver *s);
 /* Raises TypeError "cannot save <path>: objects of type T <why>". Returns -1. */
