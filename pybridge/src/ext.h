@@ -67,6 +67,7 @@ typedef struct JxSaveOptions {
     PyObject *storage_hints;          /* dict id(obj)->store_in_dataset (bool) or NULL */
     PyObject *custom_marshalers;      /* tuple */
     Py_ssize_t dataset_threshold;     /* arrays/bytes of at least this many bytes go to datasets */
+    PyObject *default_spec;           /* save(compression=...): (True, chunks, filters) or NULL */
 } JxSaveOptions;
 
 typedef struct JxLoadOptions {
@@ -84,6 +85,10 @@ typedef struct JxLoadOptions {
     PyObject *placer;                 /* jaxon._lazy placer for load(sharding=...), or NULL */
     PyObject *lazy_file;              /* the LazyFile of this load (lazy or placer), or NULL */
 } JxLoadOptions;
+
+/* save_storage.c: module functions _filter_available(id), _add_filter_plugins(dir). */
+PyObject *jx_filter_available(PyObject *module, PyObject *arg);
+PyObject *jx_add_filter_plugins(PyObject *module, PyObject *arg);
 
 /* ---- parts ----------------------------------------------------------------------------- */
 

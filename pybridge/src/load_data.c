@@ -10,7 +10,8 @@
 #include "load_types.h"
 
 /* Dataset bytes we accept beyond the stored bytes: unwritten contiguous storage reads as
- * fill values, and filters compress; beyond this a tiny file could demand huge memory. */
+ * fill values, and filters compress; beyond this a tiny file could demand huge memory.
+ * The ratio bounds only chunked datasets with unwritten chunks (see chunks_all_written). */
 #define JX_FILL_SLACK ((hsize_t)16 << 20)
 #define JX_MAX_COMPRESSION 1100
 
@@ -30,6 +31,33 @@ static int src_read(Src *s, hid_t memtype, void *buf, hsize_t nbytes)
     if (!s->is_dataset)
         return H5Aread(s->id, memtype, buf) < 0 ? -1 : 0;
     return jx_dataset_io(s->id, memtype, buf, nbytes, 0);
+}
+
+/* Whether every chunk of a chunked dataset is allocated in the file. Then each byte the
+ * dataset claims is the output of the filter pipeline on a chunk the file stores, so no
+ * ratio bound applies: zstd, lz4 and blosc legitimately exceed JX_MAX_COMPRESSION (a
+ * 1 MiB chunk of zeros is a few dozen bytes in zstd), and save(compression=...) writes
+ * such files. Unwritten chunks cost no storage at all and read as fill values: only
+ * those are what a small hostile file could claim without bound. */
+static int chunks_all_written(hid_t dset, hid_t dcpl)
+{
+    hsize_t dims[H5S_MAX_RANK], chunk[H5S_MAX_RANK], expected = 1, have = 0;
+    hid_t space = H5Dget_space(dset);
+    int nd = space >= 0 ? H5Sget_simple_extent_dims(space, dims, NULL) : -1;
+    if (space >= 0)
+        H5Sclose(space);
+    if (nd <= 0 || H5Pget_chunk(dcpl, nd, chunk) != nd)
+        return 0;
+    for (int i = 0; i < nd; i++) {
+        if (chunk[i] == 0)
+            return 0;
+        expected *= (dims[i] + chunk[i] - 1) / chunk[i];
+    }
+    if (H5Dget_num_chunks(dset, H5S_ALL, &have) < 0) {
+        H5Eclear2(H5E_DEFAULT);
+        return 0;
+    }
+    return have >= expected;
 }
 
 /* Refuses data a hostile file could use to make us allocate far more than it stores, and
@@ -54,20 +82,24 @@ static int check_storage(Loader *L, Src *s, const char *name, hsize_t need)
     H5D_layout_t layout = H5Pget_layout(dcpl);
     int external = H5Pget_external_count(dcpl);
     int filtered = layout == H5D_CHUNKED && H5Pget_nfilters(dcpl) > 0;
+    int all_written = layout == H5D_CHUNKED && chunks_all_written(s->id, dcpl);
     H5Pclose(dcpl);
     if (layout == H5D_VIRTUAL || external != 0) {
         jx_ld_format_error(L, name, "datasets stored outside the file (virtual or external "
                               "storage) are not supported");
         return -1;
     }
-    /* what the stored bytes can hold: themselves, or expanded by a filter (deflate's worst
-     * case is ~1032:1); the rest of the dataset would be fill values (never-written
+    /* what the stored bytes can hold: all that is claimed when every chunk is stored (the
+     * filters' real output, see chunks_all_written), else themselves, or expanded by a filter
+     * (deflate's worst case is ~1032:1); the rest of the dataset would be fill values (never-written
      * contiguous storage, unallocated chunks), which the whole load may read at most
      * JX_FILL_SLACK bytes of: a per-dataset allowance would let a file of many empty
      * datasets demand memory in proportion to their number */
     hsize_t have = H5Dget_storage_size(s->id);
     hsize_t ratio = filtered ? JX_MAX_COMPRESSION : 1;
     hsize_t held = have > (hsize_t)-1 / ratio ? (hsize_t)-1 : have * ratio;
+    if (all_written) /* every byte claimed is a stored chunk's filter output */
+        held = need;
     if (need > held) {
         hsize_t fill = need - held;
         if (fill > L->fill_budget) {

@@ -87,7 +87,66 @@ static int optional_tuple(PyObject *x, PyObject **out, const char *what)
     return 0;
 }
 
-/* storage_hints: iterable of (obj, hints) pairs -> {id(obj): bool(hints.store_in_dataset)}. */
+/* A hint's storage spec: None (plain) or (store_in_dataset, chunks, filters) for
+ * save_storage.c, from JaxonStorageHints._jaxon_spec() (absent on foreign hint objects). */
+static PyObject *hint_spec(PyObject *hint, int truth)
+{
+    if (!PyObject_HasAttrString(hint, "_jaxon_spec"))
+        Py_RETURN_NONE;
+    PyObject *spec = PyObject_CallMethod(hint, "_jaxon_spec", NULL);
+    if (!spec || spec == Py_None)
+        return spec;
+    if (!PyTuple_Check(spec) || PyTuple_GET_SIZE(spec) != 2) {
+        Py_DECREF(spec);
+        PyErr_SetString(PyExc_TypeError, "_jaxon_spec() must return None or (chunks, filters)");
+        return NULL;
+    }
+    PyObject *r = PyTuple_Pack(3, truth ? Py_True : Py_False, PyTuple_GET_ITEM(spec, 0),
+                               PyTuple_GET_ITEM(spec, 1));
+    Py_DECREF(spec);
+    return r;
+}
+
+/* save(compression=...): a JaxonStorageHints, or what its compression field takes (a name,
+ * an hdf5plugin filter object), for every dataset without its own hint. */
+static int default_spec(PyObject *compression, PyObject **out)
+{
+    *out = NULL;
+    if (!compression || compression == Py_None)
+        return 0;
+    PyObject *hint = NULL;
+    if (PyObject_HasAttrString(compression, "_jaxon_spec")) {
+        hint = Py_NewRef(compression);
+    } else {
+        PyObject *api = PyImport_ImportModule("jaxon._api");
+        PyObject *cls = api ? PyObject_GetAttrString(api, "JaxonStorageHints") : NULL;
+        PyObject *args = cls ? PyTuple_New(0) : NULL;
+        PyObject *kw = args ? Py_BuildValue("{sO}", "compression", compression) : NULL;
+        hint = kw ? PyObject_Call(cls, args, kw) : NULL;
+        Py_XDECREF(api);
+        Py_XDECREF(cls);
+        Py_XDECREF(args);
+        Py_XDECREF(kw);
+        if (!hint)
+            return -1;
+    }
+    PyObject *flag = PyObject_GetAttrString(hint, "store_in_dataset");
+    int truth = flag ? PyObject_IsTrue(flag) : -1;
+    Py_XDECREF(flag);
+    if (truth == 0)
+        PyErr_SetString(PyExc_ValueError, "save(compression=...) needs store_in_dataset=True");
+    PyObject *spec = truth > 0 ? hint_spec(hint, 1) : NULL;
+    Py_DECREF(hint);
+    if (!spec)
+        return -1;
+    if (spec == Py_None)
+        Py_CLEAR(spec);
+    *out = spec;
+    return 0;
+}
+
+/* storage_hints: iterable of (obj, hints) pairs -> {id(obj): bool(hints.store_in_dataset)},
+ * or {id(obj): (bool, chunks, filters)} for hints with chunks or filters. */
 static int storage_hint_map(PyObject *hints, PyObject **out)
 {
     PyObject *iter = NULL, *item = NULL, *flag = NULL, *key = NULL;
@@ -112,8 +171,15 @@ static int storage_hint_map(PyObject *hints, PyObject **out)
         int truth = PyObject_IsTrue(flag);
         if (truth < 0)
             goto error;
+        PyObject *spec = hint_spec(PyTuple_GET_ITEM(item, 1), truth);
+        if (!spec)
+            goto error;
         key = PyLong_FromVoidPtr(PyTuple_GET_ITEM(item, 0));
-        if (!key || PyDict_SetItem(*out, key, truth ? Py_True : Py_False) < 0)
+        int set = key ? PyDict_SetItem(*out, key, spec != Py_None ? spec
+                                                                   : truth ? Py_True : Py_False)
+                      : -1;
+        Py_DECREF(spec);
+        if (set < 0)
             goto error;
         Py_CLEAR(key);
         Py_CLEAR(flag);
@@ -137,7 +203,7 @@ error:
 PyDoc_STRVAR(save_doc,
 "save(path_or_file, pytree, exact_python_numeric_types=True, downcast_to_base_types=None,\n"
 "     py_to_np_types=None, allow_dill=False, dill_kwargs=None, storage_hints=None,\n"
-"     custom_marshalers=())\n--\n\n"
+"     custom_marshalers=(), compression=None)\n--\n\n"
 "Save a pytree to an HDF5 file in the Jaxon layout, through the jaxon VOL connector.\n\n"
 "Shared objects are stored once and load as one object; a cycle raises\n"
 "CircularPyTreeException; an unsupported object raises TypeError naming its path.\n\n"
@@ -167,34 +233,41 @@ PyDoc_STRVAR(save_doc,
 "dill_kwargs=None\n"
 "    Keyword arguments for dill.dumps when allow_dill is used, e.g. {'recurse': True}.\n"
 "storage_hints=None\n"
-"    Iterable of (obj, JaxonStorageHints(store_in_dataset=...)) pairs for arrays, bytes,\n"
+"    Iterable of (obj, JaxonStorageHints(store_in_dataset=..., compression=None,\n"
+"    compression_opts=None, chunks=None, shuffle=False)) pairs for arrays, bytes,\n"
 "    bytearray and memoryview objects of the pytree (matched by identity): True puts the\n"
-"    data in an HDF5 dataset (partially readable, compressible by h5repack), False in an\n"
-"    attribute. Without a hint, data of 64 KiB or more goes to a dataset.\n"
-"    Example: save(p, {'w': w}, storage_hints=[(w, JaxonStorageHints(True))]).\n"
+"    data in an HDF5 dataset (partially readable, compressible), False in an attribute.\n"
+"    Without a hint, data of 64 KiB or more goes to a contiguous, uncompressed dataset.\n"
+"    Example: save(p, {'w': w}, storage_hints=[(w, JaxonStorageHints(compression='gzip'))]).\n"
 "custom_marshalers=()\n"
 "    Callables tried in order for each object that is not a supported type: f(obj)\n"
 "    returns None (not handled) or a (qualified_name, pytree) pair to store in its place;\n"
 "    load's custom_unmarshalers turn it back. Example:\n"
 "    save(p, tree, custom_marshalers=[lambda o: ('my.Point', [o.x, o.y])\n"
-"                                     if isinstance(o, Point) else None]).");
+"                                     if isinstance(o, Point) else None]).\n"
+"compression=None\n"
+"    Storage for every array and bytes-like of 64 KiB or more that has no storage hint of\n"
+"    its own: a compression name ('gzip', or 'zstd', 'lz4', 'blosc' from the hdf5plugin\n"
+"    package), an hdf5plugin filter object, or a JaxonStorageHints (for compression_opts,\n"
+"    chunks, shuffle). Smaller data stays in attributes, uncompressed.\n"
+"    Example: save(p, checkpoint, compression='zstd').");
 
 static PyObject *jx_save(PyObject *module, PyObject *args, PyObject *kwargs)
 {
     static char *kwlist[] = {"path_or_file", "pytree", "exact_python_numeric_types",
                              "downcast_to_base_types", "py_to_np_types", "allow_dill",
                              "dill_kwargs", "storage_hints", "custom_marshalers",
-                             "_dataset_threshold", NULL};
+                             "compression", "_dataset_threshold", NULL};
     JxState *st = jx_state_from_module(module);
     PyObject *target, *pytree, *downcast = NULL, *py2np = NULL, *dill_kwargs = Py_None;
-    PyObject *hints = NULL, *marshalers = NULL, *result = NULL;
+    PyObject *hints = NULL, *marshalers = NULL, *result = NULL, *compression = NULL;
     int exact = 1, allow_dill = 0;
     Py_ssize_t threshold = 64 * 1024;
     JxSaveOptions opts;
     memset(&opts, 0, sizeof opts);
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OO|pOOpOOOn:save", kwlist, &target, &pytree,
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OO|pOOpOOOOn:save", kwlist, &target, &pytree,
                                      &exact, &downcast, &py2np, &allow_dill, &dill_kwargs,
-                                     &hints, &marshalers, &threshold))
+                                     &hints, &marshalers, &compression, &threshold))
         return NULL;
     opts.exact_python_numeric_types = exact;
     opts.allow_dill = allow_dill;
@@ -214,6 +287,8 @@ static PyObject *jx_save(PyObject *module, PyObject *args, PyObject *kwargs)
         goto done;
     if (storage_hint_map(hints, &opts.storage_hints) < 0)
         goto done;
+    if (default_spec(compression, &opts.default_spec) < 0)
+        goto done;
     if (jx_ensure_numpy(st) < 0)
         goto done;
     result = jx_save_entry(st, target, pytree, &opts);
@@ -222,6 +297,7 @@ done:
     Py_XDECREF(opts.py_to_np_types);
     Py_XDECREF(opts.custom_marshalers);
     Py_XDECREF(opts.storage_hints);
+    Py_XDECREF(opts.default_spec);
     return result;
 }
 
@@ -405,6 +481,10 @@ done:
 static PyMethodDef jx_methods[] = {
     {"save", (PyCFunction)(void (*)(void))jx_save, METH_VARARGS | METH_KEYWORDS, save_doc},
     {"load", (PyCFunction)(void (*)(void))jx_load, METH_VARARGS | METH_KEYWORDS, load_doc},
+    {"_filter_available", jx_filter_available, METH_O,
+     "Whether jaxon's libhdf5 has the HDF5 filter of this id (loading it from the plugin path)."},
+    {"_add_filter_plugins", jx_add_filter_plugins, METH_O,
+     "Load a directory of HDF5 filter plugins (hdf5plugin.PLUGIN_PATH) into jaxon's libhdf5."},
     {"_configure", (PyCFunction)(void (*)(void))jx_configure, METH_VARARGS | METH_KEYWORDS,
      "Hand the Python layer's objects to the extension."},
     {"_tree", (PyCFunction)(void (*)(void))jx_tree, METH_VARARGS | METH_KEYWORDS,

@@ -423,30 +423,13 @@ done:
     return rc;
 }
 
-/* Whether the node's data goes to a dataset: a storage hint decides, else its size. */
-static int wants_dataset(Saver *s, PyObject *orig, Py_ssize_t nbytes)
-{
-    if (s->o->storage_hints) {
-        PyObject *k = PyLong_FromVoidPtr(orig);
-        if (!k)
-            return -1;
-        PyObject *v = PyDict_GetItemWithError(s->o->storage_hints, k);
-        Py_DECREF(k);
-        if (v)
-            return v == Py_True;
-        if (PyErr_Occurred())
-            return -1;
-    }
-    return nbytes >= s->o->dataset_threshold;
-}
-
 /* An array-like node: attribute "slot:hint" holding the data, or attribute "slot" = hint
  * plus dataset "slot" (storage hint or large data). key is the memo key (original object). */
 int jx_sv_array(Saver *s, hid_t g, const char *slot, size_t slot_len, const char *hint,
                       PyObject *key, PyArrayObject *arr)
 {
     PyArrayObject *c = NULL;
-    hid_t t = -1, t_cached = -1, space = -1, d = -1;
+    hid_t t = -1, t_cached = -1, space = -1, d = -1, dcpl = -1;
     Buf name;
     int rc = -1;
     buf_init(&name);
@@ -474,15 +457,21 @@ int jx_sv_array(Saver *s, hid_t g, const char *slot, size_t slot_len, const char
     Py_ssize_t nbytes = PyArray_NBYTES(arr);
     /* exact dtypes always live in datasets, with their name on the dataset (readers of the
      * plain layout never look at dataset attributes) */
-    int to_ds = exact ? 1 : wants_dataset(s, key, nbytes);
+    PyObject *spec = NULL;
+    int to_ds = jx_sv_storage(s, key, nbytes, &spec);
     if (to_ds < 0)
         goto done;
+    to_ds |= exact != NULL;
     if (to_ds) {
         if (attr_name(&name, slot, slot_len, NULL) < 0 ||
             write_text(s, g, name.p, hint, strlen(hint)) < 0 ||
             register_path(s, key, slot, slot_len) < 0)
             goto done;
-        d = H5Dcreate2(g, name.p, t, space, s->lcpl_ascii, s->dcpl, H5P_DEFAULT);
+        dcpl = jx_sv_dcpl(s, spec, PyArray_NDIM(arr), PyArray_DIMS(arr),
+                          (size_t)PyArray_ITEMSIZE(arr), name.p);
+        if (dcpl < 0)
+            goto done;
+        d = H5Dcreate2(g, name.p, t, space, s->lcpl_ascii, dcpl, H5P_DEFAULT);
         if (d < 0) {
             fail_h5(s, "cannot create dataset", name.p);
             goto done;
@@ -507,6 +496,8 @@ int jx_sv_array(Saver *s, hid_t g, const char *slot, size_t slot_len, const char
 done:
     if (d >= 0 && H5Dclose(d) < 0 && rc == 0)
         rc = fail_h5(s, "cannot close dataset", name.p);
+    if (dcpl >= 0 && dcpl != s->dcpl)
+        H5Pclose(dcpl);
     if (t >= 0 && t != t_cached) /* the space always belongs to the save (array_space) */
         H5Tclose(t);
     Py_XDECREF(c);

@@ -129,6 +129,13 @@ int jx_sv_dill(Saver *s, hid_t g, const char *slot, size_t slot_len, PyObject *o
 /* Custom types (save_custom.c): marshalers, to_jaxon, dataclasses, namedtuples, objects
  * importable by name. Returns 1 if written, 0 if no conversion applies, -1 on error. */
 int jx_sv_custom(Saver *s, hid_t g, const char *slot, size_t slot_len, PyObject *obj);
+/* save_storage.c: whether the data of orig (nbytes) goes to a dataset (1/0, -1 error), and
+ * the storage spec (borrowed, NULL: contiguous) from its hint or save(compression=...). */
+int jx_sv_storage(Saver *s, PyObject *orig, Py_ssize_t nbytes, PyObject **spec);
+/* The dataset creation property list for spec and this shape: s->dcpl itself when nothing
+ * changes, else a new list the caller closes. -1 with an exception. */
+hid_t jx_sv_dcpl(Saver *s, PyObject *spec, int nd, const npy_intp *dims, size_t itemsize,
+                 const char *slot);
 /* A typed PRNG key array as "tuple#jaxon-prng-key" = (impl name, key data). */
 int jx_sv_prng_key(Saver *s, hid_t g, const char *slot, size_t slot_len, PyObject *obj);
 /* "root['a'][3]" for the node being written (new str). */
