@@ -177,6 +177,8 @@ class JaxonStorageHints:
                                           or self.shuffle):
             raise ValueError("compression, chunks and shuffle need store_in_dataset=True "
                              "(attributes cannot be chunked or compressed)")
+        if self.compression is None and self.compression_opts is not None:
+            raise ValueError("compression_opts needs a compression")
         # checked now (names, options, filter availability), not in the middle of a save
         object.__setattr__(self, "_spec", None if (self.compression is None and
                                                    self.chunks is None and not self.shuffle)
