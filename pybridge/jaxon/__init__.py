@@ -20,6 +20,7 @@ from ._api import (
     Unmarshaler,
     has_common_prefix,
 )
+from ._async import SaveFuture, save_async
 from ._jaxon import (
     CircularPyTreeException,
     JaxonError,
@@ -69,4 +70,6 @@ __all__ = [
     "save",
     "TreeNode",
     "tree",
+    "save_async",
+    "SaveFuture",
 ]

@@ -191,6 +191,29 @@ class JaxonStorageHints:
         return self._spec
 
 
+class _TqdmProgress:
+    """save(progress=True): a tqdm bar in bytes, closed when the save's data is written."""
+
+    def __init__(self, total: int, tqdm) -> None:
+        self.bar = tqdm(total=total, unit="B", unit_scale=True, unit_divisor=1024,
+                        desc="jaxon.save")
+
+    def __call__(self, done: int, total: int) -> None:
+        self.bar.update(done - self.bar.n)
+        if done >= total:
+            self.bar.close()
+
+
+def _tqdm_progress(total: int):
+    """The progress=True callback, or None when tqdm is not installed (no bar, no error:
+    a missing progress display must not fail a save)."""
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        return None
+    return _TqdmProgress(total, tqdm)
+
+
 def has_common_prefix(prefix: tuple, path: tuple) -> bool:
     """True when one of the two paths is a prefix of the other (for load filters)."""
     n = min(len(prefix), len(path))

@@ -36,6 +36,7 @@ typedef struct JxState {
     PyObject *lazy_array_cls;          /* jaxon._lazy.LazyArray, imported on first lazy load */
     struct JxLazyInode *lazy_inodes;   /* files open in live lazy loads (GIL held) */
     size_t n_lazy_inodes, cap_lazy_inodes;
+    PyObject *save_job_type;           /* _jaxon.SaveJob */
 } JxState;
 
 JxState *jx_state_from_module(PyObject *module);
@@ -58,6 +59,14 @@ PyObject *jx_raise_missing_extra(const char *module, const char *extra, PyObject
  * same bound. Each level costs a few hundred bytes of C stack in our frames and HDF5's. */
 #define JX_MAX_NESTING 1000
 
+/* Dataset writes left for the second phase of a save (save_job.c). */
+typedef struct JxPendingWrite JxPendingWrite;
+typedef struct JxPending {
+    JxPendingWrite *w;
+    Py_ssize_t n, cap;
+    unsigned long long total; /* bytes */
+} JxPending;
+
 typedef struct JxSaveOptions {
     int exact_python_numeric_types;
     PyObject *downcast_to_base_types; /* tuple of types or NULL */
@@ -68,6 +77,9 @@ typedef struct JxSaveOptions {
     PyObject *custom_marshalers;      /* tuple */
     Py_ssize_t dataset_threshold;     /* arrays/bytes of at least this many bytes go to datasets */
     PyObject *default_spec;           /* save(compression=...): (True, chunks, filters) or NULL */
+    PyObject *progress;               /* save(progress=...): None, True or a callable */
+    JxPending *pending;               /* non-NULL: dataset data is written after the walk */
+    int copy_arrays;                  /* pending data gets private copies (save_async) */
 } JxSaveOptions;
 
 typedef struct JxLoadOptions {
@@ -89,6 +101,16 @@ typedef struct JxLoadOptions {
 /* save_storage.c: module functions _filter_available(id), _add_filter_plugins(dir). */
 PyObject *jx_filter_available(PyObject *module, PyObject *arg);
 PyObject *jx_add_filter_plugins(PyObject *module, PyObject *arg);
+
+/* save_job.c: the pending dataset writes of a two-phase save. */
+int jx_pending_add(JxPending *p, hid_t dset, hid_t type, PyObject *arr_obj, PyObject *key,
+                   int copy);
+/* Writes every pending dataset (GIL released per piece), reporting progress; 0 or -1. */
+int jx_pending_write(JxPending *p, PyObject *progress, const char *shown);
+void jx_pending_clear(JxPending *p);
+/* files.c: save_async's first phase; returns a SaveJob whose run() does the rest. */
+PyObject *jx_save_begin(JxState *st, PyObject *target, PyObject *pytree, JxSaveOptions *opts);
+int jx_save_job_type_init(PyObject *module, JxState *st);
 
 /* ---- parts ----------------------------------------------------------------------------- */
 

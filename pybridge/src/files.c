@@ -32,10 +32,11 @@ static PyObject *as_path_bytes(JxState *st, PyObject *x)
     return b;
 }
 
-/* Writes the pytree into a new HDF5 file at path (must not exist); shown: the name used in
- * error messages. */
-static int save_to_new_file(JxState *st, const char *path, const char *shown,
-                            PyObject *pytree, const JxSaveOptions *opts)
+/* Phase 1: creates the HDF5 file at path (must not exist) and writes the pytree into it;
+ * with opts->pending the data of datasets is left pending. *fid is the open file (also on
+ * failure, when it could be created). shown: the name used in error messages. */
+static int new_file_begin(JxState *st, const char *path, const char *shown, PyObject *pytree,
+                          const JxSaveOptions *opts, hid_t *fid_out)
 {
     hid_t fapl = -1, fcpl = -1, fid = -1;
     int status = -1;
@@ -54,25 +55,56 @@ static int save_to_new_file(JxState *st, const char *path, const char *shown,
     }
     if (jx_save_tree(st, fid, pytree, opts) < 0)
         goto done;
-    if (H5Fflush(fid, H5F_SCOPE_GLOBAL) < 0) {
-        jx_raise_h5(st->JaxonError, "cannot flush the new file for %s", shown);
-        goto done;
-    }
     status = 0;
 done:
-    if (fid >= 0) {
-        /* The connector checks the whole tree at the root attribute write and the flush above
-         * (strict refusals fail those calls); close itself always succeeds. */
-        if (H5Fclose(fid) < 0 && status == 0) {
-            jx_raise_h5(st->JaxonError, "the new file for %s did not close cleanly", shown);
-            status = -1;
-        }
-    }
+    *fid_out = fid;
     if (fcpl >= 0)
         H5Pclose(fcpl);
     if (fapl >= 0)
         H5Pclose(fapl);
     return status;
+}
+
+/* Phase 2: the pending data (if any; progress reported), flush, close. status: phase 1's. */
+static int new_file_end(JxState *st, hid_t fid, const char *shown, JxPending *pending,
+                        PyObject *progress, int status)
+{
+    if (status == 0 && pending && jx_pending_write(pending, progress, shown) < 0)
+        status = -1;
+    if (pending)
+        jx_pending_clear(pending); /* closes what is left open after a failure */
+    if (fid < 0)
+        return status;
+    herr_t flushed = 0, closed;
+    /* The connector checks the whole tree at the root attribute write and the flush
+     * (strict refusals fail those calls); close itself always succeeds. */
+    Py_BEGIN_ALLOW_THREADS
+    if (status == 0)
+        flushed = H5Fflush(fid, H5F_SCOPE_GLOBAL);
+    closed = H5Fclose(fid);
+    Py_END_ALLOW_THREADS
+    if (status == 0 && flushed < 0) {
+        jx_raise_h5(st->JaxonError, "cannot flush the new file for %s", shown);
+        status = -1;
+    } else if (status == 0 && closed < 0) {
+        jx_raise_h5(st->JaxonError, "the new file for %s did not close cleanly", shown);
+        status = -1;
+    }
+    return status;
+}
+
+/* Writes the pytree into a new HDF5 file at path, in two phases when progress is asked. */
+static int save_to_new_file(JxState *st, const char *path, const char *shown,
+                            PyObject *pytree, const JxSaveOptions *opts)
+{
+    JxPending pending = {0};
+    JxSaveOptions o = *opts;
+    int two_phase = opts->progress && opts->progress != Py_None && opts->progress != Py_False;
+    if (two_phase)
+        o.pending = &pending;
+    hid_t fid = -1;
+    int status = new_file_begin(st, path, shown, pytree, &o, &fid);
+    return new_file_end(st, fid, shown, two_phase ? &pending : NULL, opts->progress, status);
 }
 
 static PyObject *save_to_path(JxState *st, PyObject *path_bytes, PyObject *pytree,
@@ -210,6 +242,135 @@ PyObject *jx_save_entry(JxState *st, PyObject *target, PyObject *pytree,
     if (PyErr_Occurred())
         return NULL;
     return save_to_fileobj(st, target, pytree, opts);
+}
+
+/* ---- save_async: the job of the second phase ------------------------------------------ */
+
+typedef struct SaveJob {
+    PyObject_HEAD
+    JxState *st;
+    PyObject *module; /* keeps st alive */
+    JxReplace r;
+    hid_t fid;
+    JxPending pending;
+    PyObject *progress;
+    PyObject *shown;  /* the target path (str) */
+    int state;        /* 0 ready, 1 run started */
+} SaveJob;
+
+static void job_discard(SaveJob *j)
+{
+    if (j->fid >= 0 || j->pending.n) {
+        new_file_end(j->st, j->fid, "", &j->pending, NULL, -1);
+        j->fid = -1;
+    }
+    jx_replace_finish(&j->r); /* removes the uncommitted temporary file */
+}
+
+static void job_dealloc(SaveJob *j)
+{
+    PyObject *et, *ev, *tb;
+    PyErr_Fetch(&et, &ev, &tb);
+    if (j->st)
+        job_discard(j);
+    PyErr_Restore(et, ev, tb);
+    Py_XDECREF(j->progress);
+    Py_XDECREF(j->shown);
+    Py_XDECREF(j->module);
+    PyTypeObject *tp = Py_TYPE(j);
+    tp->tp_free((PyObject *)j);
+    Py_DECREF(tp);
+}
+
+/* run(): writes the pending data, then the durable replace. Once. */
+static PyObject *job_run(SaveJob *j, PyObject *unused)
+{
+    (void)unused;
+    if (j->state) {
+        PyErr_SetString(PyExc_RuntimeError, "this save job has already run");
+        return NULL;
+    }
+    j->state = 1;
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL); /* this thread's error stack: never printed */
+    const char *shown = PyUnicode_AsUTF8(j->shown);
+    if (!shown)
+        return NULL;
+    hid_t fid = j->fid;
+    j->fid = -1;
+    int status = new_file_end(j->st, fid, shown, &j->pending, j->progress, 0);
+    if (status == 0)
+        status = jx_replace_commit(&j->r);
+    jx_replace_finish(&j->r);
+    if (status < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+static PyObject *job_total(SaveJob *j, void *unused)
+{
+    (void)unused;
+    return PyLong_FromUnsignedLongLong(j->pending.total);
+}
+
+static PyMethodDef job_methods[] = {
+    {"run", (PyCFunction)job_run, METH_NOARGS,
+     "Write the pending data and replace the target (releases the GIL while writing)."},
+    {NULL, NULL, 0, NULL}};
+
+static PyGetSetDef job_getset[] = {
+    {"bytes_total", (getter)job_total, NULL, "Bytes of dataset data the job writes.", NULL},
+    {NULL, NULL, NULL, NULL, NULL}};
+
+static PyType_Slot job_slots[] = {
+    {Py_tp_dealloc, job_dealloc},
+    {Py_tp_methods, job_methods},
+    {Py_tp_getset, job_getset},
+    {Py_tp_doc, "The second phase of a jaxon.save_async (internal)."},
+    {0, NULL}};
+
+static PyType_Spec job_spec = {"jaxon._jaxon.SaveJob", sizeof(SaveJob), 0,
+                               Py_TPFLAGS_DEFAULT, job_slots};
+
+int jx_save_job_type_init(PyObject *module, JxState *st)
+{
+    st->save_job_type = PyType_FromModuleAndSpec(module, &job_spec, NULL);
+    return st->save_job_type ? 0 : -1;
+}
+
+PyObject *jx_save_begin(JxState *st, PyObject *target, PyObject *pytree, JxSaveOptions *opts)
+{
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    PyObject *path = as_path_bytes(st, target);
+    if (!path) {
+        if (!PyErr_Occurred())
+            PyErr_Format(PyExc_TypeError, "save_async() needs a path (str, bytes or "
+                                          "os.PathLike), not %.100s", Py_TYPE(target)->tp_name);
+        return NULL;
+    }
+    PyTypeObject *tp = (PyTypeObject *)st->save_job_type;
+    SaveJob *j = (SaveJob *)tp->tp_alloc(tp, 0);
+    if (!j) {
+        Py_DECREF(path);
+        return NULL;
+    }
+    jx_replace_init(&j->r);
+    j->fid = -1;
+    j->shown = PyUnicode_DecodeFSDefault(PyBytes_AS_STRING(path));
+    j->progress = opts->progress ? Py_NewRef(opts->progress) : NULL;
+    PyObject *mod = PyType_GetModule(tp);
+    j->module = mod ? Py_NewRef(mod) : NULL;
+    j->st = st;
+    opts->pending = &j->pending;
+    opts->copy_arrays = 1;
+    int ok = j->shown && j->module && jx_replace_begin(&j->r, st, PyBytes_AS_STRING(path)) == 0 &&
+             new_file_begin(st, j->r.named, PyBytes_AS_STRING(path), pytree, opts, &j->fid) == 0;
+    opts->pending = NULL;
+    Py_DECREF(path);
+    if (!ok) {
+        Py_DECREF(j); /* dealloc discards the file */
+        return NULL;
+    }
+    return (PyObject *)j;
 }
 
 /* ---- load ---------------------------------------------------------------------------- */

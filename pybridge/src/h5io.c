@@ -34,11 +34,20 @@ static herr_t transfer_nogil(hid_t dset, hid_t memtype, hid_t mspace, hid_t fspa
 
 int jx_dataset_io(hid_t dset, hid_t memtype, void *buf, hsize_t nbytes, int writing)
 {
+    return jx_dataset_io_cb(dset, memtype, buf, nbytes, writing, NULL, NULL);
+}
+
+int jx_dataset_io_cb(hid_t dset, hid_t memtype, void *buf, hsize_t nbytes, int writing,
+                     int (*cb)(void *ctx, hsize_t bytes), void *ctx)
+{
     hsize_t dims[H5S_MAX_RANK], start[H5S_MAX_RANK], count[H5S_MAX_RANK];
     hid_t fspace = -1, mspace = -1;
     int rc = -1;
-    if (nbytes < JX_IO_NOGIL_BYTES)
-        return transfer(dset, memtype, H5S_ALL, H5S_ALL, buf, writing) < 0 ? -1 : 0;
+    if (nbytes < JX_IO_NOGIL_BYTES) {
+        if (transfer(dset, memtype, H5S_ALL, H5S_ALL, buf, writing) < 0)
+            return -1;
+        return cb ? cb(ctx, nbytes) : 0;
+    }
     size_t elem = H5Tget_size(memtype);
     fspace = H5Dget_space(dset);
     if (elem == 0 || fspace < 0)
@@ -48,6 +57,8 @@ int jx_dataset_io(hid_t dset, hid_t memtype, void *buf, hsize_t nbytes, int writ
         goto done;
     if (nd == 0) {
         rc = transfer_nogil(dset, memtype, H5S_ALL, H5S_ALL, buf, writing) < 0 ? -1 : 0;
+        if (rc == 0 && cb)
+            rc = cb(ctx, nbytes);
         goto done;
     }
     /* inner = bytes of one index step along axis k; k = the outermost axis whose step fits
@@ -94,6 +105,8 @@ int jx_dataset_io(hid_t dset, hid_t memtype, void *buf, hsize_t nbytes, int writ
             if (transfer_nogil(dset, memtype, mspace, fspace, at, writing) < 0)
                 goto done;
             if (PyErr_CheckSignals() < 0)
+                goto done;
+            if (cb && cb(ctx, n * inner) < 0)
                 goto done;
         }
     }

@@ -31,5 +31,9 @@ PyObject *jx_connector_name(hid_t obj_id);
  * or -1 with either a Python exception set (a signal handler raised, e.g. Ctrl-C) or an
  * HDF5 error on the stack (check PyErr_Occurred). */
 int jx_dataset_io(hid_t dset, hid_t memtype, void *buf, hsize_t nbytes, int writing);
+/* Same, calling cb(ctx, bytes) with the GIL held after each piece; cb returning -1 (with a
+ * Python exception) stops the transfer. */
+int jx_dataset_io_cb(hid_t dset, hid_t memtype, void *buf, hsize_t nbytes, int writing,
+                     int (*cb)(void *ctx, hsize_t bytes), void *ctx);
 
 #endif /* JX_H5UTIL_H */

@@ -203,7 +203,7 @@ error:
 PyDoc_STRVAR(save_doc,
 "save(path_or_file, pytree, exact_python_numeric_types=True, downcast_to_base_types=None,\n"
 "     py_to_np_types=None, allow_dill=False, dill_kwargs=None, storage_hints=None,\n"
-"     custom_marshalers=(), compression=None)\n--\n\n"
+"     custom_marshalers=(), compression=None, progress=None)\n--\n\n"
 "Save a pytree to an HDF5 file in the Jaxon layout, through the jaxon VOL connector.\n\n"
 "Shared objects are stored once and load as one object; a cycle raises\n"
 "CircularPyTreeException; an unsupported object raises TypeError naming its path.\n\n"
@@ -250,24 +250,31 @@ PyDoc_STRVAR(save_doc,
 "    its own: a compression name ('gzip', or 'zstd', 'lz4', 'blosc' from the hdf5plugin\n"
 "    package), an hdf5plugin filter object, or a JaxonStorageHints (for compression_opts,\n"
 "    chunks, shuffle). Smaller data stays in attributes, uncompressed.\n"
-"    Example: save(p, checkpoint, compression='zstd').");
+"    Example: save(p, checkpoint, compression='zstd').\n"
+"progress=None\n"
+"    A callable f(bytes_done, bytes_total) called as the data of datasets is written\n"
+"    (once at 0, every 64 MiB, and at the end; bytes_total is known from the start), or\n"
+"    True for a tqdm progress bar (no bar, and no error, when tqdm is not installed).\n"
+"    Example: save(p, checkpoint, progress=True).");
 
 static PyObject *jx_save(PyObject *module, PyObject *args, PyObject *kwargs)
 {
     static char *kwlist[] = {"path_or_file", "pytree", "exact_python_numeric_types",
                              "downcast_to_base_types", "py_to_np_types", "allow_dill",
                              "dill_kwargs", "storage_hints", "custom_marshalers",
-                             "compression", "_dataset_threshold", NULL};
+                             "compression", "progress", "_dataset_threshold", "_begin", NULL};
     JxState *st = jx_state_from_module(module);
     PyObject *target, *pytree, *downcast = NULL, *py2np = NULL, *dill_kwargs = Py_None;
     PyObject *hints = NULL, *marshalers = NULL, *result = NULL, *compression = NULL;
-    int exact = 1, allow_dill = 0;
+    PyObject *progress = Py_None;
+    int exact = 1, allow_dill = 0, begin = 0;
     Py_ssize_t threshold = 64 * 1024;
     JxSaveOptions opts;
     memset(&opts, 0, sizeof opts);
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OO|pOOpOOOOn:save", kwlist, &target, &pytree,
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OO|pOOpOOOOOnp:save", kwlist, &target, &pytree,
                                      &exact, &downcast, &py2np, &allow_dill, &dill_kwargs,
-                                     &hints, &marshalers, &compression, &threshold))
+                                     &hints, &marshalers, &compression, &progress,
+                                     &threshold, &begin))
         return NULL;
     opts.exact_python_numeric_types = exact;
     opts.allow_dill = allow_dill;
@@ -291,7 +298,17 @@ static PyObject *jx_save(PyObject *module, PyObject *args, PyObject *kwargs)
         goto done;
     if (jx_ensure_numpy(st) < 0)
         goto done;
-    result = jx_save_entry(st, target, pytree, &opts);
+    opts.progress = progress;
+    if (progress != Py_None && progress != Py_True && progress != Py_False &&
+        !PyCallable_Check(progress)) {
+        PyErr_Format(PyExc_TypeError, "progress must be None, True or a callable "
+                                      "f(bytes_done, bytes_total), not %.100s",
+                     Py_TYPE(progress)->tp_name);
+        goto done;
+    }
+    /* _begin: save_async's first phase (jaxon/_async.py runs the returned job) */
+    result = begin ? jx_save_begin(st, target, pytree, &opts)
+                   : jx_save_entry(st, target, pytree, &opts);
 done:
     Py_XDECREF(opts.downcast_to_base_types);
     Py_XDECREF(opts.py_to_np_types);
@@ -555,7 +572,9 @@ static int jx_exec(PyObject *module)
     Py_DECREF(os);
     if (!st->os_fspath)
         return -1;
-    return jx_lazy_init(module, st);
+    if (jx_lazy_init(module, st) < 0)
+        return -1;
+    return jx_save_job_type_init(module, st);
 }
 
 static int jx_traverse(PyObject *module, visitproc visit, void *arg)
@@ -574,6 +593,7 @@ static int jx_traverse(PyObject *module, visitproc visit, void *arg)
     Py_VISIT(st->plugin_dir);
     Py_VISIT(st->lazy_file_type);
     Py_VISIT(st->lazy_array_cls);
+    Py_VISIT(st->save_job_type);
     return 0;
 }
 
@@ -593,6 +613,7 @@ static int jx_clear(PyObject *module)
     Py_CLEAR(st->plugin_dir);
     Py_CLEAR(st->lazy_file_type);
     Py_CLEAR(st->lazy_array_cls);
+    Py_CLEAR(st->save_job_type);
     return 0;
 }
 

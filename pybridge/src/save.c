@@ -478,9 +478,15 @@ int jx_sv_array(Saver *s, hid_t g, const char *slot, size_t slot_len, const char
         }
         if (exact && write_text(s, d, "JAXON_DTYPE", exact, strlen(exact)) < 0)
             goto done;
-        if (nbytes > 0 && (s->shards ? jx_sv_write_shards(d, t, arr, s->shards)
-                                     : jx_dataset_io(d, t, PyArray_DATA(arr), (hsize_t)nbytes,
-                                                     1)) < 0) {
+        if (nbytes > 0 && s->o->pending && !s->shards) {
+            /* written after the walk (save_job.c); the pending list owns the dataset. A
+             * sharded array is written here, shard by shard, in either mode. */
+            if (jx_pending_add(s->o->pending, d, t, (PyObject *)arr, key, s->o->copy_arrays) < 0)
+                goto done;
+            d = -1;
+        } else if (nbytes > 0 && (s->shards ? jx_sv_write_shards(d, t, arr, s->shards)
+                                            : jx_dataset_io(d, t, PyArray_DATA(arr),
+                                                            (hsize_t)nbytes, 1)) < 0) {
             if (!PyErr_Occurred())
                 fail_h5(s, "cannot write dataset", name.p);
             goto done;
