@@ -113,6 +113,14 @@ def contender(name):
     raise SystemExit(f"unknown contender {name}")
 
 
+def path_size(path):
+    """Bytes of a file, or of every file under a directory (orbax writes a directory)."""
+    if not os.path.isdir(path):
+        return os.path.getsize(path)
+    return sum(os.path.getsize(os.path.join(d, f)) for d, _, files in os.walk(path)
+               for f in files)
+
+
 def main():
     name, wl, scale, runs, outdir = sys.argv[1:6]
     phase = sys.argv[7] if len(sys.argv) > 7 else "both"
@@ -129,7 +137,7 @@ def main():
             result["save"].append(time.perf_counter() - t0)
         result["rss_save"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
         result["rss_base"] = base * 1024
-        result["size"] = os.path.getsize(path)
+        result["size"] = path_size(path)
         del tree
     if phase in ("load", "both"):
         for _ in range(runs):
