@@ -28,10 +28,17 @@ int jx_pending_add(JxPending *p, hid_t dset, hid_t type, PyObject *arr_obj, PyOb
                    int copy)
 {
     PyArrayObject *arr = (PyArrayObject *)arr_obj;
-    /* a fresh array made by the walk (contiguous copy, marshaler result) owning its data
-     * is private to the save; anything else may change before phase 2 */
+    /* Private to the save, so not copied: a fresh array the walk made (a contiguous copy, a
+     * dill blob) and read-only views of immutable objects: bytes, and the host view of a
+     * jax array (immutable; jax keeps its buffer alive while the view exists and does not
+     * donate it to a computation meanwhile, checked on CPU with donate_argnums). Copied:
+     * the caller's NumPy arrays, bytearrays and memoryviews, which it may change. */
+    int private_ = (PyObject *)arr != key &&
+                   (PyArray_CHKFLAGS(arr, NPY_ARRAY_OWNDATA) ||
+                    (!PyArray_ISWRITEABLE(arr) && !PyArray_Check(key) &&
+                     !PyByteArray_Check(key) && !PyMemoryView_Check(key)));
     PyArrayObject *own;
-    if (copy && ((PyObject *)arr == key || !PyArray_CHKFLAGS(arr, NPY_ARRAY_OWNDATA))) {
+    if (copy && !private_) {
         own = (PyArrayObject *)PyArray_NewCopy(arr, NPY_CORDER);
         if (!own)
             return -1;

@@ -182,3 +182,34 @@ def test_progress_true_shows_a_tqdm_bar_or_nothing(tmp_path):
         assert r.stderr == ""  # no tqdm: no bar and no complaint
     else:
         assert "jaxon.save" in r.stderr and "7.63M" in r.stderr  # 8,000,000 B in KiB units
+
+
+def test_jax_arrays_are_not_copied_again_and_stay_safe(tmp_path):
+    # the host view of a jax array is private to the save (jax arrays are immutable), and
+    # jax does not donate a buffer whose view the pending save holds
+    jax = pytest.importorskip("jax")
+    import tracemalloc
+
+    p = tmp_path / "j.h5"
+    x = jax.numpy.ones((2048, 1024), jax.numpy.float32)  # 8 MiB
+    tracemalloc.start()
+    fut = jaxon.save_async(p, {"x": x})
+    copied = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    y = jax.jit(lambda a: a * 0 + 5, donate_argnums=0)(x)  # tries to reuse x's buffer
+    fut.wait()
+    assert copied < x.nbytes / 2  # NumPy copies are traced by tracemalloc; none of 8 MiB
+    assert np.array_equal(np.asarray(jaxon.load(p)["x"]), np.ones((2048, 1024), np.float32))
+    assert float(y[0, 0]) == 5.0
+
+
+def test_numpy_arrays_are_copied(tmp_path):
+    import tracemalloc
+
+    a = np.ones((1024, 1024))  # 8 MiB
+    tracemalloc.start()
+    fut = jaxon.save_async(tmp_path / "n.h5", {"a": a})
+    copied = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    fut.wait()
+    assert copied >= a.nbytes
