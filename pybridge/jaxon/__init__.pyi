@@ -1,4 +1,5 @@
 import os
+from concurrent.futures import Future
 from typing import IO, Any, Callable, Dict, Iterable, Iterator, Optional, Tuple, Type, Union
 
 import numpy as np
@@ -23,7 +24,24 @@ JAXON_NOT_LOADED: JaxonNotLoaded
 
 class JaxonStorageHints:
     store_in_dataset: bool
-    def __init__(self, store_in_dataset: bool) -> None: ...
+    compression: Any
+    compression_opts: Any
+    chunks: Optional[Tuple[int, ...]]
+    shuffle: bool
+    def __init__(
+        self,
+        store_in_dataset: bool = True,
+        compression: Any = None,
+        compression_opts: Any = None,
+        chunks: Optional[Tuple[int, ...]] = None,
+        shuffle: bool = False,
+    ) -> None: ...
+
+Progress = Union[None, bool, Callable[[int, int], Any]]
+
+class SaveFuture(Future[None]):
+    path: str
+    def wait(self, timeout: Optional[float] = None) -> None: ...
 
 class JaxonError(Exception): ...
 class JaxonFormatError(JaxonError, ValueError):
@@ -50,7 +68,22 @@ def save(
     dill_kwargs: Optional[dict] = None,
     storage_hints: Optional[Iterable[Tuple[Any, JaxonStorageHints]]] = None,
     custom_marshalers: Iterable[Marshaler] = (),
+    compression: Any = None,
+    progress: Progress = None,
 ) -> None: ...
+def save_async(
+    path: Union[str, os.PathLike[str]],
+    pytree: PyTree,
+    exact_python_numeric_types: bool = True,
+    downcast_to_base_types: Optional[Iterable[type]] = None,
+    py_to_np_types: Optional[Iterable[type]] = None,
+    allow_dill: bool = False,
+    dill_kwargs: Optional[dict] = None,
+    storage_hints: Optional[Iterable[Tuple[Any, JaxonStorageHints]]] = None,
+    custom_marshalers: Iterable[Marshaler] = (),
+    compression: Any = None,
+    progress: Progress = None,
+) -> SaveFuture: ...
 def load(
     path_or_file: Union[str, os.PathLike[str], IO[bytes]],
     allow_dill: bool = False,
