@@ -235,6 +235,7 @@ def test_their_files_h5dump_strict(their_files):
 def test_known_exceptions_our_save(version, tmp_path):
     """Each case docs/compatibility.md lists for our writer -> their reader, run for real:
     the result records whether their reader fails or returns something different."""
+    import jax
     import jax.numpy as jnp
     from interop_types import Pair
 
@@ -245,11 +246,13 @@ def test_known_exceptions_our_save(version, tmp_path):
         "namedtuple": Pair(1, 2),
         "zero_real": [2j, 0j, 1.5j],
         "big_list": list(range(70_000)),
+        "prng_key": jax.random.key(0),
+        "gzip": {"z": np.zeros((300, 300))},  # compressed: readable, not an exception
     }
     files = []
     for name, tree in cases.items():
         p = str(tmp_path / f"k_{name}.h5")
-        jaxon.save(p, tree)
+        jaxon.save(p, tree, compression="gzip" if name == "gzip" else None)
         files.append(p)
     code = ("import sys, jaxon, json, numpy as np\n"
             "for f in sys.argv[1:]:\n"
@@ -272,6 +275,8 @@ def test_known_exceptions_our_save(version, tmp_path):
     assert "dtype=float32" in got["bfloat16"], got["bfloat16"]  # data kept, dtype lost
     assert got["jaxon_import"].startswith("ERROR"), got["jaxon_import"]
     assert got["namedtuple"].startswith("ERROR"), got["namedtuple"]
+    assert got["prng_key"].startswith("ERROR ValueError"), got["prng_key"]
+    assert got["gzip"].startswith("{'z': array([[0., 0., 0., ..., 0., 0., 0.],"), got["gzip"]
     # > 65,535 items: zero-padded names without creation order; h5py iterates by name
     assert got["big_list"] == "ordered", got["big_list"]
     # complex with zero real part: we write complex(2j), which 1.2.0's reader parses
