@@ -115,9 +115,11 @@ def test_the_background_thread_lets_the_caller_run(tmp_path):
         ticks += 1
         threading.Event().wait(0.001)
     fut.wait()
-    assert ticks > 0
-    assert threading.active_count() == 1 or all(
-        not t.name.startswith("jaxon.save_async") for t in threading.enumerate())
+    # 128 MiB written and fsynced take hundreds of 1 ms ticks; a thread holding the GIL
+    # through its C calls would leave the loop one or two
+    assert ticks >= 5, ticks
+    threading.Event().wait(0.5)
+    assert all(not t.name.startswith("jaxon.save_async") for t in threading.enumerate())
 
 
 # ---- progress ----------------------------------------------------------------------------
