@@ -6,7 +6,7 @@
 #      as scripts/build-hdf5.sh leaves it (<version> is JAXON_HDF5_VERSION in scripts/common.sh);
 #   4. otherwise scripts/build-hdf5.sh builds it there (once: every later build finds it in 3).
 # Sets JAXON_HDF5_PREFIX, JAXON_H5DUMP, and JAXON_HDF5_BUNDLE_LIBS / JAXON_HDF5_BUNDLE_TOOLS: the
-# real files of libhdf5, libhdf5_tools, h5dump, h5ls and h5stat that the Python package ships
+# real files of libhdf5, libhdf5_tools, h5dump, h5ls, h5stat and h5diff that the Python package ships
 # (libraries under their SONAME, see jaxon_hdf5_bundle_name).
 
 file(STRINGS "${PROJECT_SOURCE_DIR}/scripts/common.sh" _jaxon_v REGEX "^JAXON_HDF5_VERSION=")
@@ -112,7 +112,7 @@ if(TARGET hdf5_tools-shared)
   jaxon_imported_file(hdf5_tools-shared lib)
   list(APPEND JAXON_HDF5_BUNDLE_LIBS "${lib}")
 endif()
-foreach(tool IN ITEMS h5dump h5ls h5stat)
+foreach(tool IN ITEMS h5dump h5ls h5stat h5diff)
   set(path "")
   if(TARGET ${tool})
     jaxon_imported_file(${tool} path)

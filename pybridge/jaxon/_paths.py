@@ -6,7 +6,7 @@ build/python/jaxon/, have the same layout)::
     _jaxon.<soabi>.so
     _plugins/libjaxon_vol.so     the VOL connector (a directory for HDF5_PLUGIN_PATH)
     _hdf5/lib/                   libhdf5 and libhdf5_tools
-    _hdf5/bin/                   h5dump, h5ls, h5stat, jaxon-validate
+    _hdf5/bin/                   h5dump, h5ls, h5stat, h5diff, jaxon-validate
 
 Paths come from the extension's location, not from this file's: an editable install keeps
 the .py files in the source tree and the built files in site-packages.
@@ -30,7 +30,8 @@ def plugin_dir() -> str:
 
 
 def hdf5_bin(name: str) -> str:
-    """The path of a bundled tool: "h5dump", "h5ls", "h5stat" or "jaxon-validate".
+    """The path of a bundled tool: "h5dump", "h5ls", "h5stat", "h5diff" or
+    "jaxon-validate".
 
     Raises FileNotFoundError when this build of jaxon does not bundle it.
     """

@@ -14,6 +14,7 @@
  * reference whose target is not loaded yet loads it on demand (as 2.x does). Keys being
  * loaded are kept in a set: meeting one again is a cycle. */
 #include "load_v2.h"
+#include "names.h"
 
 #include <string.h>
 
@@ -37,12 +38,6 @@ typedef struct V2 {
     int hops;          /* reference targets being loaded on demand */
 } V2;
 
-typedef struct Names {
-    char *buf;
-    size_t len, cap;
-    size_t *off;
-    size_t n, ncap;
-} Names;
 
 typedef enum Kind {
     K_BAD, K_ATOM, K_JAX, K_BYTES, K_BYTEARRAY, K_NDARRAY, K_STR, K_BYTES_, K_VOID,
@@ -185,71 +180,18 @@ static Kind kind_of(const char *th, size_t n)
 
 /* ---- attribute and link names -------------------------------------------------------- */
 
-static int names_add(Names *nl, const char *name)
+/* Attribute names of gid in the layout's order (names.c). */
+static int collect_attrs(Loader *L, hid_t gid, JxNames *nl)
 {
-    size_t n = strlen(name) + 1;
-    if (nl->len + n > nl->cap) {
-        size_t cap = (nl->len + n) * 2 + 256;
-        char *b = PyMem_Realloc(nl->buf, cap);
-        if (!b)
-            return -1;
-        nl->buf = b;
-        nl->cap = cap;
-    }
-    if (nl->n == nl->ncap) {
-        size_t ncap = nl->ncap * 2 + 16;
-        size_t *o = PyMem_Realloc(nl->off, ncap * sizeof *o);
-        if (!o)
-            return -1;
-        nl->off = o;
-        nl->ncap = ncap;
-    }
-    memcpy(nl->buf + nl->len, name, n);
-    nl->off[nl->n++] = nl->len;
-    nl->len += n;
-    return 0;
-}
-
-static herr_t attr_cb(hid_t loc, const char *name, const H5A_info_t *info, void *data)
-{
-    if (names_add(data, name) < 0) {
+    if (jx_names_collect(gid, nl) == 0)
+        return 0;
+    if (nl->oom) {
+        H5Eclear2(H5E_DEFAULT);
         PyErr_NoMemory();
         return -1;
     }
-    return 0;
-}
-
-static herr_t link_cb(hid_t loc, const char *name, const H5L_info2_t *info, void *data)
-{
-    if (names_add(data, name) < 0) {
-        PyErr_NoMemory();
-        return -1;
-    }
-    return 0;
-}
-
-static void names_free(Names *nl)
-{
-    PyMem_Free(nl->buf);
-    PyMem_Free(nl->off);
-    memset(nl, 0, sizeof *nl);
-}
-
-#define NAME_AT(nl, i) ((nl)->buf + (nl)->off[i])
-
-/* Attribute names of gid in creation order (name order when not tracked, as h5py). */
-static int collect_attrs(Loader *L, hid_t gid, Names *nl)
-{
-    int tracked = jx_ld_crt_order_tracked(L, gid, NULL);
-    if (tracked < 0)
-        return -1;
-    hsize_t pos = 0;
-    H5_index_t idx = tracked ? H5_INDEX_CRT_ORDER : H5_INDEX_NAME;
-    if (H5Aiterate2(gid, idx, H5_ITER_INC, &pos, attr_cb, nl) < 0) {
-        jx_ld_h5_error(L, NULL, "cannot list the group's attributes");
-        return -1;
-    }
-    return 0;
+    jx_ld_h5_error(L, NULL, "cannot list the group's attributes");
+    return -1;
 }
 
 /* Opens the group (want_group) or dataset named by the stripped slot: as a relative path
@@ -261,29 +203,30 @@ static hid_t open_child(V2 *V, hid_t gid, const char *slot, const char *attr, in
     if (id >= 0)
         return id;
     H5Eclear2(H5E_DEFAULT);
-    Names nl;
+    JxNames nl;
     memset(&nl, 0, sizeof nl);
-    hsize_t pos = 0;
-    if (H5Literate2(gid, H5_INDEX_NAME, H5_ITER_INC, &pos, link_cb, &nl) < 0) {
-        names_free(&nl);
-        if (PyErr_Occurred())
-            return -1;
+    if (jx_names_collect_links(gid, &nl) < 0) {
+        int oom = nl.oom;
+        jx_names_free(&nl);
         H5Eclear2(H5E_DEFAULT);
-        memset(&nl, 0, sizeof nl);
+        if (oom) {
+            PyErr_NoMemory();
+            return -1;
+        }
     }
     size_t sl = strlen(slot);
     for (size_t i = 0; i < nl.n && id < 0; i++) {
-        const char *s = NAME_AT(&nl, i);
+        const char *s = jx_names_at(&nl, i);
         size_t n = strlen(s);
         strip(&s, &n);
-        if (n == sl && memcmp(s, slot, n) == 0 && strcmp(NAME_AT(&nl, i), slot) != 0) {
-            const char *raw = NAME_AT(&nl, i);
+        if (n == sl && memcmp(s, slot, n) == 0 && strcmp(jx_names_at(&nl, i), slot) != 0) {
+            const char *raw = jx_names_at(&nl, i);
             id = want_group ? H5Gopen2(gid, raw, L->gapl) : H5Dopen2(gid, raw, L->dapl);
             if (id < 0)
                 H5Eclear2(H5E_DEFAULT);
         }
     }
-    names_free(&nl);
+    jx_names_free(&nl);
     if (id < 0) {
         PyObject *s = jx_ld_shown(slot, sl);
         if (s) {
@@ -451,7 +394,7 @@ static PyObject *find_attr(V2 *V, hid_t gid, PyObject *gkey, const char *elem, s
     Loader *L = V->L;
     PyObject *table = PyDict_GetItemWithError(V->tables, gkey);
     if (!table) {
-        Names nl;
+        JxNames nl;
         if (PyErr_Occurred())
             return NULL;
         memset(&nl, 0, sizeof nl);
@@ -459,7 +402,7 @@ static PyObject *find_attr(V2 *V, hid_t gid, PyObject *gkey, const char *elem, s
             return NULL;
         table = PyDict_New();
         for (size_t i = 0; table && i < nl.n; i++) { /* the last one wins, like 2.x's dict */
-            const char *raw = NAME_AT(&nl, i), *slot, *ti;
+            const char *raw = jx_names_at(&nl, i), *slot, *ti;
             size_t sn, tn, rn = strlen(raw);
             split_name(raw, rn, &slot, &sn, &ti, &tn);
             PyObject *k = PyBytes_FromStringAndSize(slot, (Py_ssize_t)sn);
@@ -469,7 +412,7 @@ static PyObject *find_attr(V2 *V, hid_t gid, PyObject *gkey, const char *elem, s
             Py_XDECREF(k);
             Py_XDECREF(v);
         }
-        names_free(&nl);
+        jx_names_free(&nl);
         if (!table)
             return NULL;
         int rc = PyDict_SetItem(V->tables, gkey, table);
@@ -864,13 +807,13 @@ static PyObject *load_child(V2 *V, hid_t gid, const char *raw, PyObject *elem)
     return r;
 }
 
-static int load_dict(V2 *V, hid_t gid, const Names *nl, PyObject *d)
+static int load_dict(V2 *V, hid_t gid, const JxNames *nl, PyObject *d)
 {
     Loader *L = V->L;
     PyObject *key = NULL, *value = NULL;
     Py_ssize_t in_key = -1;
     for (size_t i = 0; i < nl->n; i++) {
-        const char *raw = NAME_AT(nl, i), *slot, *ti;
+        const char *raw = jx_names_at(nl, i), *slot, *ti;
         size_t sn, tn;
         split_name(raw, strlen(raw), &slot, &sn, &ti, &tn);
         if (sn >= 3 && memcmp(slot, "key", 3) == 0) {
@@ -946,7 +889,7 @@ error:
     return -1;
 }
 
-static PyObject *load_items(V2 *V, hid_t gid, const Names *nl, Kind k)
+static PyObject *load_items(V2 *V, hid_t gid, const JxNames *nl, Kind k)
 {
     PyObject *c = NULL;
     Py_ssize_t n = (Py_ssize_t)nl->n;
@@ -961,7 +904,7 @@ static PyObject *load_items(V2 *V, hid_t gid, const Names *nl, Kind k)
     if (!c)
         return NULL;
     for (Py_ssize_t i = 0; i < n; i++) {
-        const char *raw = NAME_AT(nl, (size_t)i);
+        const char *raw = jx_names_at(nl, (size_t)i);
         PyObject *item;
         if (V->L->path && !V->L->in_key) {
             PyObject *pos = PyLong_FromSsize_t(i);
@@ -995,7 +938,7 @@ static PyObject *load_container(V2 *V, hid_t pgid, const char *name, const char 
                                 size_t sn, Kind k)
 {
     Loader *L = V->L;
-    Names nl;
+    JxNames nl;
     PyObject *c = NULL, *tok = NULL;
     int pushed = 0;
     memset(&nl, 0, sizeof nl);
@@ -1037,7 +980,7 @@ done:
     if (pushed)
         L->key_len -= sn + 1;
     Py_XDECREF(tok);
-    names_free(&nl);
+    jx_names_free(&nl);
     H5Gclose(gid);
     return c;
 }
@@ -1373,12 +1316,12 @@ static PyObject *load_node(V2 *V, hid_t gid, const char *raw)
 
 static herr_t root_cb(hid_t loc, const char *name, const H5A_info_t *info, void *data)
 {
-    Names *nl = data;
+    JxNames *nl = data;
     const char *s = name;
     size_t n = strlen(name);
     lstrip(&s, &n);
     if (n >= 10 && memcmp(s, "JAXON_ROOT", 10) == 0) {
-        if (names_add(nl, name) < 0) {
+        if (jx_names_add(nl, name) < 0) {
             PyErr_NoMemory();
             return -1;
         }
@@ -1390,7 +1333,7 @@ static herr_t root_cb(hid_t loc, const char *name, const H5A_info_t *info, void 
 PyObject *jx_load_v2(Loader *L, hid_t root)
 {
     V2 V = {L, root, NULL, NULL, 0, 0, 0};
-    Names nl;
+    JxNames nl;
     PyObject *r = NULL;
     memset(&nl, 0, sizeof nl);
     V.loading = PySet_New(NULL);
@@ -1423,16 +1366,16 @@ PyObject *jx_load_v2(Loader *L, hid_t root)
     }
     const char *slot, *ti;
     size_t sn, tn;
-    split_name(NAME_AT(&nl, 0), strlen(NAME_AT(&nl, 0)), &slot, &sn, &ti, &tn);
+    split_name(jx_names_at(&nl, 0), strlen(jx_names_at(&nl, 0)), &slot, &sn, &ti, &tn);
     if (!eq(slot, sn, "JAXON_ROOT")) {
-        jx_ld_format_error(L, NAME_AT(&nl, 0), "the root attribute must be named "
+        jx_ld_format_error(L, jx_names_at(&nl, 0), "the root attribute must be named "
                            "JAXON_ROOT[:typeinfo]");
         goto done;
     }
     if (jx_ld_filter_root(L, &r) > 0)
-        r = load_node(&V, root, NAME_AT(&nl, 0));
+        r = load_node(&V, root, jx_names_at(&nl, 0));
 done:
-    names_free(&nl);
+    jx_names_free(&nl);
     Py_XDECREF(V.loading);
     Py_XDECREF(V.tables);
     return r;

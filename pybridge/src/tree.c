@@ -23,6 +23,7 @@
 
 #include "h5util.h"
 #include "jxv_internal.h"
+#include "names.h"
 #include "tree_show.h"
 
 #define TREE_MAX_DEPTH 1000
@@ -596,58 +597,6 @@ static herr_t attr_cb(hid_t loc, const char *name, const H5A_info_t *ainfo, void
 }
 
 /* The attribute names of a group, in iteration order, NUL-separated in one buffer. */
-typedef struct Names {
-    char *buf;
-    size_t len, cap;
-    size_t *off;
-    size_t n, ncap;
-    int64_t last_corder;
-    int unordered; /* a creation order did not increase */
-    int oom;
-} Names;
-
-static herr_t names_cb(hid_t loc, const char *name, const H5A_info_t *info, void *ud)
-{
-    (void)loc;
-    Names *nl = ud;
-    size_t n = strlen(name) + 1;
-    if (nl->len + n > nl->cap) {
-        size_t cap = (nl->len + n) * 2 + 256;
-        char *b = realloc(nl->buf, cap);
-        if (!b)
-            goto nomem;
-        nl->buf = b;
-        nl->cap = cap;
-    }
-    if (nl->n == nl->ncap) {
-        size_t ncap = nl->ncap * 2 + 16;
-        size_t *o = realloc(nl->off, ncap * sizeof *o);
-        if (!o)
-            goto nomem;
-        nl->off = o;
-        nl->ncap = ncap;
-    }
-    if (info->corder_valid) {
-        if (nl->n > 0 && info->corder <= nl->last_corder)
-            nl->unordered = 1;
-        nl->last_corder = info->corder;
-    }
-    memcpy(nl->buf + nl->len, name, n);
-    nl->off[nl->n++] = nl->len;
-    nl->len += n;
-    return 0;
-nomem:
-    nl->oom = 1;
-    return -1;
-}
-
-static void names_free(Names *nl)
-{
-    free(nl->buf);
-    free(nl->off);
-    memset(nl, 0, sizeof *nl);
-}
-
 /* Opens a child object by its link name (no external links), checking its type. */
 static hid_t open_child(Tw *t, hid_t gid, const char *slot, H5O_type_t want, H5O_info2_t *oi)
 {
@@ -791,28 +740,12 @@ static int walk_group(Tw *t, hid_t gid, const char *gpath, PyObject *parent, jxv
             return -1;
         }
     }
-    H5_index_t idx = H5_INDEX_NAME;
-    hid_t gcpl = H5Gget_create_plist(gid);
-    unsigned flags = 0;
-    if (gcpl >= 0) {
-        if (H5Pget_attr_creation_order(gcpl, &flags) >= 0 && (flags & H5P_CRT_ORDER_TRACKED))
-            idx = H5_INDEX_CRT_ORDER;
-        H5Pclose(gcpl);
-    }
-    /* Names first, then one node per name: H5_ITER_INC makes HDF5 decode and sort every
-     * attribute of the group into a table before the first callback, while native order
-     * walks the creation-order index directly (the loader measured 25-30% on wide groups).
-     * The names are taken again in increasing order if native order was not increasing. */
-    Names nl;
+    /* names first, then one node per name, in the order the loader and the validator use */
+    JxNames nl;
     memset(&nl, 0, sizeof nl);
-    hsize_t pos = 0;
-    herr_t it = H5Aiterate2(gid, idx, H5_ITER_NATIVE, &pos, names_cb, &nl);
-    if (it >= 0 && nl.unordered) {
-        names_free(&nl);
-        pos = 0;
-        it = H5Aiterate2(gid, idx, H5_ITER_INC, &pos, names_cb, &nl);
-    }
+    int it = jx_names_collect(gid, &nl);
     if (it < 0) {
+        H5Eclear2(H5E_DEFAULT);
         if (nl.oom) {
             PyErr_NoMemory();
             ret = -1;
@@ -823,9 +756,9 @@ static int walk_group(Tw *t, hid_t gid, const char *gpath, PyObject *parent, jxv
         }
     }
     for (size_t i = 0; ret == 0 && it >= 0 && i < nl.n; i++)
-        if (attr_cb(gid, nl.buf + nl.off[i], NULL, &g) < 0)
+        if (attr_cb(gid, jx_names_at(&nl, i), NULL, &g) < 0)
             ret = -1;
-    names_free(&nl);
+    jx_names_free(&nl);
     if (ret == 0 && g.open_key) { /* a trailing key(i) without value(i) */
         jxv_fail(&t->rep, JXV_RULE_KEY_VALUE, gpath, "", 0,
                  "a key(i) is not followed by its value(i)");

@@ -52,7 +52,8 @@ env = dict(os.environ, HDF5_PLUGIN_PATH=_paths.plugin_dir(),
            HDF5_VOL_CONNECTOR="jaxon under_vol=0;under_info={}")
 tools = {}
 for name, args, e in (("h5dump", ["-A", path], env), ("h5ls", ["-r", path], None),
-                      ("h5stat", [path], None), ("jaxon-validate", [path], None)):
+                      ("h5stat", [path], None), ("h5diff", [path, path], None),
+                      ("jaxon-validate", [path], None)):
     r = subprocess.run([_paths.hdf5_bin(name), *args], env=e, capture_output=True, text=True)
     tools[name] = [r.returncode, r.stdout, r.stderr]
 with open("/proc/self/maps") as f:
@@ -165,7 +166,8 @@ def test_every_elf_in_the_wheel_finds_its_libraries_inside_the_package(wheel, tm
                 assert lib in bundled or SYSTEM_LIBS.match(lib), f"{n} needs {lib}"
     layout = {"jaxon/_plugins/libjaxon_vol.so", "jaxon/_hdf5/lib/libhdf5.so.310",
               "jaxon/_hdf5/lib/libhdf5_tools.so.310", "jaxon/_hdf5/bin/h5dump",
-              "jaxon/_hdf5/bin/h5ls", "jaxon/_hdf5/bin/h5stat", "jaxon/_hdf5/bin/jaxon-validate",
+              "jaxon/_hdf5/bin/h5ls", "jaxon/_hdf5/bin/h5stat", "jaxon/_hdf5/bin/h5diff",
+              "jaxon/_hdf5/bin/jaxon-validate",
               "jaxon/__init__.py", "jaxon/_paths.py"}
     assert layout <= set(names), layout - set(names)
     assert any(re.fullmatch(r"jaxon/_jaxon\.cpython-[^/]+\.so", n) for n in names)

@@ -308,7 +308,8 @@ def test_tree_imports_no_module_the_file_names(tmp_path):
             x: int
         """))
     f = tmp_path / "p.h5"
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(mod), os.environ["PYTHONPATH"]]))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        p for p in (str(mod), os.environ.get("PYTHONPATH")) if p))
     save = ("import sys, jaxon, jaxon_tree_probe_mod as m; "
             "jaxon.save(sys.argv[1], {'p': m.Probe(3)})")
     assert subprocess.run([sys.executable, "-c", save, str(f)], env=env).returncode == 0
