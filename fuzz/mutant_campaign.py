@@ -118,6 +118,7 @@ def campaign(args) -> dict:
     if save:
         save.mkdir(parents=True, exist_ok=True)
     counts = {t: collections.Counter() for t in targets}
+    done_count = 0
     finds = []
     running: dict[int, tuple[int, str]] = {}
     pending_files: dict[int, int] = {}
@@ -144,6 +145,9 @@ def campaign(args) -> dict:
 
     try:
         for i in range(args.start, args.start + args.count):
+            if args.deadline and time.time() > args.deadline:
+                break
+            done_count = i - args.start + 1
             k = i % len(seeds)
             data = make_mutant(lib, seed_bytes[k], (args.rng << 32) + i, flags)
             path = work / f"m{i}.h5"
@@ -165,10 +169,10 @@ def campaign(args) -> dict:
     finally:
         shutil.rmtree(work, ignore_errors=True)
     elapsed = time.monotonic() - t0
-    return {"corpus": str(args.corpus), "seeds": len(seeds), "count": args.count,
+    return {"corpus": str(args.corpus), "seeds": len(seeds), "count": done_count,
             "start": args.start, "rng": args.rng, "kinds": args.kinds,
             "poison": args.poison, "timeout": args.timeout, "elapsed_s": round(elapsed, 1),
-            "mutants_per_s": round(args.count / elapsed, 1) if elapsed else None,
+            "mutants_per_s": round(done_count / elapsed, 1) if elapsed else None,
             "hdf5": hdf5_version(),
             "counts": {t: dict(c) for t, c in counts.items()}, "finds": finds}
 
@@ -228,6 +232,8 @@ def main() -> None:
     ap.add_argument("--save", help="directory for the files of bad outcomes")
     ap.add_argument("--json", help="write the summary here")
     ap.add_argument("--progress", type=int, default=0, help="report every N mutants")
+    ap.add_argument("--deadline", type=float, default=0,
+                    help="start no mutant after this time (seconds since the epoch)")
     ap.add_argument("--skip", default="", help="print this reason and exit 77 (CTest: skipped)")
     ap.add_argument("--fail-on-bad", action="store_true",
                     help="exit 1 if any mutant crashed, hung, poisoned or raised unexpectedly")

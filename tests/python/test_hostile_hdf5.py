@@ -1,0 +1,102 @@
+"""Files that crashed libhdf5 (issue 15) load to a clean error, and the library stays usable.
+
+tests/hostile/hdf5/ holds one file per crash class found by fuzzing (make_hostile.py writes them,
+MANIFEST.json says what each one crashed in unpatched HDF5 and which patch of patches/hdf5/
+fixes it). Each is loaded, and validated with jaxon-validate, in a child process, so that a
+crash fails one test instead of the run. The poisoning pair checks that after HDF5 reports an
+allocation failure the same process still loads valid files.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import subprocess
+import sys
+
+import pytest
+
+HOSTILE = pathlib.Path(__file__).resolve().parent.parent / "hostile" / "hdf5"
+MANIFEST = json.loads((HOSTILE / "MANIFEST.json").read_text())
+CRASH_FILES = sorted(MANIFEST["files"])
+POISON, PARTNER = MANIFEST["poisoning_pair"]
+UNDER_ASAN = "libasan" in os.environ.get("LD_PRELOAD", "")
+# The poisoning bug needs an allocation to fail; a 3 GiB address-space limit makes the 8 GiB
+# one of the poisoning file fail on every machine. (ASan reserves terabytes of address space, so
+# its build runs without the limit: the patched library refuses that file before allocating.)
+ADDRESS_SPACE = 3 << 30
+
+CHILD = r"""
+import json, resource, sys
+limit = int(sys.argv[1])
+if limit:
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+import jaxon
+out = []
+for path in sys.argv[2:]:
+    try:
+        tree = jaxon.load(path)
+        out.append({"file": path, "ok": True, "keys": len(tree)})
+    except Exception as e:
+        out.append({"file": path, "ok": False, "type": type(e).__name__,
+                    "bases": [c.__name__ for c in type(e).__mro__], "message": str(e)})
+    print(json.dumps(out[-1]), flush=True)
+"""
+
+
+def run_loads(*files: pathlib.Path) -> tuple[list[dict], subprocess.CompletedProcess]:
+    limit = 0 if UNDER_ASAN else ADDRESS_SPACE
+    p = subprocess.run([sys.executable, "-c", CHILD, str(limit), *map(str, files)],
+                       capture_output=True, text=True, timeout=120)
+    results = [json.loads(line) for line in p.stdout.splitlines() if line.startswith("{")]
+    return results, p
+
+
+def assert_alive(p: subprocess.CompletedProcess, results: list[dict], expected: int) -> None:
+    assert p.returncode == 0 and len(results) == expected, (
+        f"the loading process died (status {p.returncode}) after {len(results)} of {expected} "
+        f"files; stderr: {p.stderr[-2000:]}")
+
+
+@pytest.mark.parametrize("name", CRASH_FILES)
+def test_crash_class_file_loads_to_a_format_error_naming_the_file(name):
+    results, p = run_loads(HOSTILE / name)
+    assert_alive(p, results, 1)
+    r = results[0]
+    assert not r["ok"], f"{name} loaded although its B-tree/heap metadata is corrupt"
+    assert "JaxonFormatError" in r["bases"], r
+    assert name in r["message"], r["message"]
+    assert p.stderr == "", f"stray stderr output: {p.stderr[-2000:]}"
+
+
+@pytest.mark.parametrize("name", CRASH_FILES)
+def test_validator_reports_crash_class_file_as_unreadable(name):
+    validate = os.environ.get("JAXON_VALIDATE")
+    if not validate:
+        pytest.skip("JAXON_VALIDATE (the jaxon-validate binary) is not set; CTest sets it")
+    p = subprocess.run([validate, str(HOSTILE / name)], capture_output=True, text=True,
+                       timeout=120)
+    assert p.returncode in (1, 2), f"jaxon-validate exited {p.returncode}: {p.stderr[-2000:]}"
+    assert name in p.stderr + p.stdout
+
+
+def test_valid_files_still_load_after_an_allocation_failure_in_the_same_process():
+    # partner, poison, partner, poison, partner: the valid file must load every time with the
+    # same content, and the poisoning file must fail cleanly every time
+    seq = [HOSTILE / PARTNER, HOSTILE / POISON] * 2 + [HOSTILE / PARTNER]
+    results, p = run_loads(*seq)
+    assert_alive(p, results, len(seq))
+    valid = [r for r in results if r["file"].endswith(PARTNER)]
+    bad = [r for r in results if r["file"].endswith(POISON)]
+    assert all(r["ok"] and r["keys"] == valid[0]["keys"] for r in valid), valid
+    assert all(not r["ok"] and "JaxonFormatError" in r["bases"] for r in bad), bad
+    assert p.stderr == "", p.stderr[-2000:]
+
+
+def test_every_crash_class_in_one_process_leaves_valid_loads_working():
+    seq = [HOSTILE / n for n in CRASH_FILES] + [HOSTILE / PARTNER]
+    results, p = run_loads(*seq)
+    assert_alive(p, results, len(seq))
+    assert results[-1]["ok"], results[-1]
+    assert not any(r["ok"] for r in results[:-1]), results
