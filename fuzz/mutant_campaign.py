@@ -14,6 +14,7 @@ its own forked child with a timeout (an alarm, so a hang is SIGALRM) and is clas
   unexpected  (load) an exception of another type (SystemError, MemoryError, RecursionError...)
   poisoned    (load, --poison) the mutant failed cleanly, then a valid file failed or crashed
               in the same process: the library kept broken state from the failure
+  leaked      (load) the load returned or failed but left HDF5 objects open (H5Fget_obj_count)
   crash       killed by a signal other than the alarm
   hang        killed by the alarm (--timeout seconds)
 
@@ -37,7 +38,7 @@ import sys
 import tempfile
 import time
 
-BAD = ("unexpected", "poisoned", "crash", "hang")
+BAD = ("unexpected", "poisoned", "leaked", "crash", "hang")
 
 
 def load_mutator(lib_path: str):
@@ -55,19 +56,33 @@ def make_mutant(lib, seed_bytes: bytes, seed: int, flags: int) -> bytes:
     return buf.raw[:n]
 
 
+def open_hdf5_objects() -> int:
+    """Identifiers of HDF5 files, groups, datasets, datatypes and attributes still open."""
+    import jaxon._jaxon as ext
+
+    lib = ctypes.CDLL(ext.__file__)  # resolves H5Fget_obj_count in the libhdf5 it links
+    lib.H5Fget_obj_count.restype = ctypes.c_ssize_t
+    lib.H5Fget_obj_count.argtypes = [ctypes.c_int64, ctypes.c_uint]
+    return lib.H5Fget_obj_count(0x1F, 0x1F)  # H5F_OBJ_ALL for any file, every kind
+
+
 def child_load(path: str, valid: str | None) -> int:
-    """In the forked child: 0 ok, 1 clean error, 3 unexpected exception, 4 poisoned."""
+    """In the forked child: 0 ok, 1 clean error, 3 unexpected exception, 4 poisoned, 6 leaked."""
     import jaxon
 
     clean = (jaxon.JaxonError, OSError, ValueError, TypeError, LookupError, OverflowError)
     keep = [lambda name, data: ("custom", name, data)]
     try:
         jaxon.load(path, custom_unmarshalers=keep)
-        return 0
+        code = 0
     except clean:
         code = 1
     except BaseException:  # noqa: BLE001 - the point is to catch every other kind
         return 3
+    if open_hdf5_objects() != 0:
+        return 6
+    if code == 0:
+        return 0
     if valid is not None:
         try:
             jaxon.load(valid, custom_unmarshalers=keep)
@@ -99,7 +114,8 @@ def classify(target: str, status: int) -> str:
     code = os.WEXITSTATUS(status)
     if target == "validate":
         return {0: "ok", 1: "error", 2: "error"}.get(code, "unexpected")
-    return {0: "ok", 1: "error", 3: "unexpected", 4: "poisoned"}.get(code, "unexpected")
+    return {0: "ok", 1: "error", 3: "unexpected", 4: "poisoned", 6: "leaked"}.get(code,
+                                                                             "unexpected")
 
 
 def campaign(args) -> dict:
