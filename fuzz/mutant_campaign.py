@@ -100,6 +100,7 @@ def spawn(target: str, path: str, valid: str | None, timeout: int, validate: str
         os.dup2(devnull, 1)
         os.dup2(devnull, 2)
         signal.signal(signal.SIGALRM, signal.SIG_DFL)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
         signal.alarm(timeout)
         if target == "validate":
             os.execv(validate, [validate, "--quiet", path])
@@ -159,27 +160,34 @@ def campaign(args) -> dict:
             del pending_files[i]
             path.unlink()
 
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)  # a stopped run still reports what it ran
     try:
-        for i in range(args.start, args.start + args.count):
-            if args.deadline and time.time() > args.deadline:
-                break
-            done_count = i - args.start + 1
-            k = i % len(seeds)
-            data = make_mutant(lib, seed_bytes[k], (args.rng << 32) + i, flags)
-            path = work / f"m{i}.h5"
-            path.write_bytes(data)
-            pending_files[i] = len(targets)
-            for target in targets:
-                while len(running) >= args.jobs:
-                    reap(True)
-                valid = str(seeds[k]) if args.poison else None
-                pid = spawn(target, str(path), valid, args.timeout, args.validate)
-                running[pid] = (i, target)
-            if args.progress and (i - args.start + 1) % args.progress == 0:
-                el = time.monotonic() - t0
-                print(f"{i - args.start + 1} mutants, {el:.0f} s, "
-                      + "; ".join(f"{t}: {dict(c)}" for t, c in counts.items()),
-                      file=sys.stderr, flush=True)
+        try:
+            for i in range(args.start, args.start + args.count):
+                if args.deadline and time.time() > args.deadline:
+                    break
+                done_count = i - args.start + 1
+                k = i % len(seeds)
+                data = make_mutant(lib, seed_bytes[k], (args.rng << 32) + i, flags)
+                path = work / f"m{i}.h5"
+                path.write_bytes(data)
+                pending_files[i] = len(targets)
+                for target in targets:
+                    while len(running) >= args.jobs:
+                        reap(True)
+                    valid = str(seeds[k]) if args.poison else None
+                    pid = spawn(target, str(path), valid, args.timeout, args.validate)
+                    running[pid] = (i, target)
+                if args.progress and (i - args.start + 1) % args.progress == 0:
+                    el = time.monotonic() - t0
+                    print(f"{i - args.start + 1} mutants, {el:.0f} s, "
+                          + "; ".join(f"{t}: {dict(c)}" for t, c in counts.items()),
+                          file=sys.stderr, flush=True)
+        except KeyboardInterrupt:
+            print("stopped: reporting the mutants run so far", file=sys.stderr)
         while running:
             reap(True)
     finally:
