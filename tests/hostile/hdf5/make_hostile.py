@@ -104,6 +104,15 @@ CASES = {
         "SIGSEGV in H5HF_op: the record's 'shared' flag selects the shared-message heap, which "
         "this file does not have (NULL)",
         "0004-dense-attribute-record-without-its-heap.patch"),
+    # fractal heap header (FRHP): doubling table width @110 (2 bytes), starting block size @112 (8)
+    "fheap_table_width_zero": (
+        b"FRHP", 0, {110: (2, 0)},
+        "SIGSEGV in H5HF__hdr_finish_init_phase2: row tables derived from a width of 0",
+        "0007-fractal-heap-doubling-table-checked.patch"),
+    "fheap_start_block_size_3": (
+        b"FRHP", 0, {112: (8, 3)},
+        "SIGSEGV in H5HF__dtable_lookup: log2 of a starting block size that is no power of two",
+        "0007-fractal-heap-doubling-table-checked.patch"),
     "poison_b2_alloc_failure": (
         b"BTHD", 0, {6: (4, 0x40000000), 10: (2, 1)},
         "with an address-space limit (the test sets 3 GiB) the 8 GiB offset table of a 1 GiB "
