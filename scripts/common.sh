@@ -4,9 +4,9 @@
 JAXON_ROOT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 JAXON_CACHE_DIR=${JAXON_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/jaxon}
 # The Debian source package HDF5 is built from, and the Debian suite that carries it.
-# Overridable so that a second HDF5 can be built for comparisons (fuzz/README.md).
-JAXON_HDF5_VERSION=${JAXON_HDF5_VERSION:-1.14.5+repack-3}
-JAXON_HDF5_SUITE=${JAXON_HDF5_SUITE:-trixie}
+# Overridable so that a second HDF5 can be built for comparisons (docs/security-fuzzing.md).
+JAXON_HDF5_VERSION=${JAXON_HDF5_VERSION:-1.14.6+repack-2}
+JAXON_HDF5_SUITE=${JAXON_HDF5_SUITE:-sid}
 # Our own fixes on top of Debian's source (patches/hdf5/NNNN-name.patch, applied in order).
 # The prefix name carries a hash of the patch set, so changing a patch builds a new prefix
 # instead of reusing one built without it. JAXON_HDF5_PATCHES=none builds Debian's source as is.

@@ -33,7 +33,9 @@ INTEROP = REPO / "tests" / "interop"
 RUNNER = INTEROP / "run_python_jaxon.py"
 BUILD = pathlib.Path(os.environ.get("JAXON_BUILD_DIR", REPO / "build"))
 VALIDATE = BUILD / "bin" / "jaxon-validate"
-H5DUMP = pathlib.Path.home() / ".cache/jaxon/hdf5-1.14.5+repack-3/bin/h5dump"
+# the h5dump of the HDF5 the build uses (CTest sets JAXON_H5DUMP; the prefix name carries the
+# HDF5 version and patch set, scripts/common.sh)
+H5DUMP = pathlib.Path(os.environ.get("JAXON_H5DUMP", "h5dump-not-configured"))
 PLUGINS = BUILD / "python" / "jaxon" / "_plugins"
 VERSIONS = ("1.2.0", "2.1.0")
 N_TREES = int(os.environ.get("JAXON_INTEROP_TREES", "500"))
