@@ -100,3 +100,28 @@ def test_every_crash_class_in_one_process_leaves_valid_loads_working():
     assert_alive(p, results, len(seq))
     assert results[-1]["ok"], results[-1]
     assert not any(r["ok"] for r in results[:-1]), results
+
+
+FOUND = sorted((HOSTILE / "found").glob("*.h5"))
+CLEAN = ("JaxonError", "OSError", "ValueError", "TypeError", "LookupError", "OverflowError")
+
+
+def test_every_input_the_fuzzers_found_loads_or_fails_cleanly_in_one_process():
+    # found/FOUND.json: each crashed or hung unpatched HDF5; one process loads them all, then a
+    # valid file
+    assert len(FOUND) >= 20
+    results, p = run_loads(*FOUND, HOSTILE / PARTNER)
+    assert_alive(p, results, len(FOUND) + 1)
+    unclean = [r for r in results[:-1] if not r["ok"] and not set(CLEAN) & set(r["bases"])]
+    assert not unclean, unclean
+    assert results[-1]["ok"], results[-1]
+    assert p.stderr == "", p.stderr[-2000:]
+
+
+def test_validator_survives_every_input_the_fuzzers_found():
+    validate = os.environ.get("JAXON_VALIDATE")
+    if not validate:
+        pytest.skip("JAXON_VALIDATE (the jaxon-validate binary) is not set; CTest sets it")
+    p = subprocess.run([validate, "--quiet", *map(str, FOUND)], capture_output=True, text=True,
+                       timeout=300)
+    assert p.returncode in (0, 1, 2), f"jaxon-validate exited {p.returncode}: {p.stderr[-2000:]}"
