@@ -103,6 +103,12 @@ CASES = {
         "SIGSEGV in H5F_get_checksums: the checksum of a node of 65535 records is read past the "
         "512-byte node",
         "0002-v2-btree-node-record-count-checked.patch"),
+    "b2_total_records_4g": (
+        "B-tree record count larger than the file can hold",
+        b"BTHD", 0, {26: (8, 1 << 32)},
+        "a 32 GiB attribute table allocated (and cleared) from the header's total record count: "
+        "'memory allocation failed', or tens of GB resident for a smaller count",
+        "0010-v2-btree-total-record-count-fits-the-file.patch"),
     "dense_attr_record_claims_shared": (
         "attribute record refers to a missing heap",
         b"BTLF", 0, {6 + 8: (1, 0x02)},
