@@ -5,6 +5,7 @@
 #
 #   scripts/fuzz.sh --hours 2                 # all three, split over the machine's cores
 #   scripts/fuzz.sh --minutes 30 --only campaign
+#   JAXON_BUILD_DIR=build-other JAXON_FUZZ_PYTHON=/path/python-with-atheris scripts/fuzz.sh ...
 #
 #   campaign   fuzz/mutant_campaign.py: attacker-style mutants, one forked child each, both
 #              jaxon.load and jaxon-validate, classified (clean error / crash / hang / poisoned);
@@ -61,7 +62,7 @@ if [[ " $only " == *" validate "* ]]; then
     pids+=($!)
 fi
 if [[ " $only " == *" load "* ]]; then
-    nice -n 19 "$py" "$JAXON_ROOT_DIR/fuzz/smoke.py" atheris "$py" --seconds "$seconds" \
+    nice -n 19 "$py" "$JAXON_ROOT_DIR/fuzz/smoke.py" atheris "${JAXON_FUZZ_PYTHON:-$py}" --seconds "$seconds" \
         --work "$out/load" --jobs "$jobs" -max_len=131072 >"$out/load.log" 2>&1 &
     pids+=($!)
 fi
