@@ -45,7 +45,7 @@ def main() -> None:
     # more than any seed needs is a finding too (it was the "hang" class of issue 15).
     opts = [f"-max_total_time={args.seconds}", "-timeout=10", "-rss_limit_mb=2048",
             f"-dict={FUZZ / 'jaxon.dict'}", f"-artifact_prefix={artifacts}/",
-            "-print_final_stats=1", "-detect_leaks=0"]
+            "-print_final_stats=1"]
     if args.jobs > 1:
         opts += [f"-fork={args.jobs}", "-ignore_crashes=1", "-ignore_timeouts=1",
                  "-ignore_ooms=1"]
@@ -64,7 +64,10 @@ def main() -> None:
     # then reports an error, which is the behaviour under test (memory actually used above
     # -rss_limit_mb is still a finding)
     env = dict(os.environ)
-    env["ASAN_OPTIONS"] = "allocator_may_return_null=1:" + env.get("ASAN_OPTIONS", "")
+    # Leaks: libhdf5 leaks a few kilobytes on some error paths of malformed files (76 blocks,
+    # 7 KB after 1,559 inputs, reported at exit); a DoS-relevant leak shows up in -rss_limit_mb.
+    env["ASAN_OPTIONS"] = ("allocator_may_return_null=1:detect_leaks=0:"
+                           + env.get("ASAN_OPTIONS", ""))
     print(" ".join(cmd), flush=True)
     rc = subprocess.run(cmd, env=env).returncode
     found = sorted(artifacts.iterdir())
