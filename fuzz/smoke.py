@@ -34,6 +34,8 @@ def main() -> None:
     ap.add_argument("--work", required=True)
     ap.add_argument("--skip", default="")
     ap.add_argument("--jobs", type=int, default=1)
+    ap.add_argument("--keep-going", action="store_true",
+                    help="long mode: libFuzzer's fork mode, which records a crash and goes on")
     args, extra = ap.parse_known_args()
     if args.skip:
         skip(args.skip)
@@ -46,7 +48,7 @@ def main() -> None:
     opts = [f"-max_total_time={args.seconds}", "-timeout=10", "-rss_limit_mb=2048",
             f"-dict={FUZZ / 'jaxon.dict'}", f"-artifact_prefix={artifacts}/",
             "-print_final_stats=1"]
-    if args.jobs > 1:
+    if args.jobs > 1 or args.keep_going:
         opts += [f"-fork={args.jobs}", "-ignore_crashes=1", "-ignore_timeouts=1",
                  "-ignore_ooms=1"]
     if args.kind == "libfuzzer":

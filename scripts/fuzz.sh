@@ -58,12 +58,12 @@ if [[ " $only " == *" campaign "* ]]; then
 fi
 if [[ " $only " == *" validate "* ]]; then
     nice -n 19 "$py" "$JAXON_ROOT_DIR/fuzz/smoke.py" libfuzzer "$b/fuzz/libfuzzer/fuzz_validate" \
-        --seconds "$seconds" --work "$out/validate" --jobs "$jobs" >"$out/validate.log" 2>&1 &
+        --seconds "$seconds" --work "$out/validate" --jobs "$jobs" --keep-going >"$out/validate.log" 2>&1 &
     pids+=($!)
 fi
 if [[ " $only " == *" load "* ]]; then
     nice -n 19 "$py" "$JAXON_ROOT_DIR/fuzz/smoke.py" atheris "${JAXON_FUZZ_PYTHON:-$py}" --seconds "$seconds" \
-        --work "$out/load" --jobs "$jobs" -max_len=131072 >"$out/load.log" 2>&1 &
+        --work "$out/load" --jobs "$jobs" --keep-going -max_len=131072 >"$out/load.log" 2>&1 &
     pids+=($!)
 fi
 for p in "${pids[@]}"; do wait "$p" || true; done
