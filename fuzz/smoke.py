@@ -16,6 +16,7 @@ import os
 import pathlib
 import subprocess
 import sys
+import time
 
 FUZZ = pathlib.Path(__file__).resolve().parent
 SKIP = 77
@@ -48,7 +49,10 @@ def main() -> None:
     opts = [f"-max_total_time={args.seconds}", "-timeout=10", "-rss_limit_mb=2048",
             f"-dict={FUZZ / 'jaxon.dict'}", f"-artifact_prefix={artifacts}/",
             "-print_final_stats=1"]
-    if args.jobs > 1 or args.keep_going:
+    # atheris' children cannot re-run the target script, so its long runs restart after a
+    # finding instead of using fork mode
+    fork = args.kind == "libfuzzer" and (args.jobs > 1 or args.keep_going)
+    if fork:
         opts += [f"-fork={args.jobs}", "-ignore_crashes=1", "-ignore_timeouts=1",
                  "-ignore_ooms=1"]
     if args.kind == "libfuzzer":
@@ -61,7 +65,7 @@ def main() -> None:
             skip(f"atheris is not installed for {args.runner} "
                  "(scripts/setup-fuzz.sh installs requirements-fuzz.txt)")
         cmd = [args.runner, str(FUZZ / "fuzz_load.py")]
-    cmd += opts + extra + [str(corpus), str(FUZZ / "corpus")]
+    cmd += extra + [str(corpus), str(FUZZ / "corpus")]
     # a request for more memory than exists gets NULL, as malloc gives it outside ASan; HDF5
     # then reports an error, which is the behaviour under test (memory actually used above
     # -rss_limit_mb is still a finding)
@@ -70,8 +74,17 @@ def main() -> None:
     # 7 KB after 1,559 inputs, reported at exit); a DoS-relevant leak shows up in -rss_limit_mb.
     env["ASAN_OPTIONS"] = ("allocator_may_return_null=1:detect_leaks=0:"
                            + env.get("ASAN_OPTIONS", ""))
-    print(" ".join(cmd), flush=True)
-    rc = subprocess.run(cmd, env=env).returncode
+    deadline = time.monotonic() + args.seconds
+    rc = 0
+    while True:
+        left = int(deadline - time.monotonic())
+        run = cmd[:1 if args.kind == "libfuzzer" else 2] + [f"-max_total_time={max(left, 1)}"] + \
+            opts[1:] + cmd[1 if args.kind == "libfuzzer" else 2:]
+        print(" ".join(run), flush=True)
+        r = subprocess.run(run, env=env).returncode
+        rc = rc or r
+        if not (args.keep_going and not fork and r != 0 and deadline - time.monotonic() > 5):
+            break
     found = sorted(artifacts.iterdir())
     if rc != 0 or found:
         print(f"FAILED (exit {rc}); inputs kept in {artifacts}:", *found, sep="\n  ")
