@@ -21,9 +21,11 @@ def libfuzzer(out: pathlib.Path, name: str) -> dict | None:
     if not log.exists():
         return None
     text = log.read_text(errors="replace")
+    # one final-stats line per run (atheris restarts after a finding); fork mode prints none,
+    # its last "#N:" status line holds the total
     execs = [int(n) for n in re.findall(r"stat::number_of_executed_units:\s*(\d+)", text)]
     if not execs:
-        execs = [int(n) for n in re.findall(r"^#(\d+)\s", text, re.M)[-1:]]
+        execs = [int(n) for n in re.findall(r"^#(\d+)[:\s]", text, re.M)[-1:]]
     art = out / name / "artifacts"
     kinds = collections.Counter(f.name.split("-")[0] for f in art.iterdir()) if art.exists() else {}
     return {"executions": sum(execs), "artifacts": dict(kinds),
