@@ -2,15 +2,13 @@
 #   1. HDF5_DIR, hdf5_DIR or HDF5_ROOT (a CMake variable, else the environment): an HDF5 install
 #      prefix or the directory holding hdf5-config.cmake; nothing else is tried then;
 #   2. find_package(hdf5 1.14 CONFIG) on CMake's usual search path (CMAKE_PREFIX_PATH, PATH ...);
-#   3. the project's cache, ${JAXON_CACHE_DIR:-${XDG_CACHE_HOME:-~/.cache}/jaxon}/hdf5-<version>,
-#      as scripts/build-hdf5.sh leaves it (<version> is JAXON_HDF5_VERSION in scripts/common.sh);
+#   3. the project's cache, ${JAXON_CACHE_DIR:-${XDG_CACHE_HOME:-~/.cache}/jaxon}/hdf5-<version>-jx<patches>,
+#      as scripts/build-hdf5.sh leaves it (scripts/hdf5-prefix.sh prints it);
 #   4. otherwise scripts/build-hdf5.sh builds it there (once: every later build finds it in 3).
 # Sets JAXON_HDF5_PREFIX, JAXON_H5DUMP, and JAXON_HDF5_BUNDLE_LIBS / JAXON_HDF5_BUNDLE_TOOLS: the
 # real files of libhdf5, libhdf5_tools, h5dump, h5ls, h5stat and h5diff that the Python package ships
 # (libraries under their SONAME, see jaxon_hdf5_bundle_name).
 
-file(STRINGS "${PROJECT_SOURCE_DIR}/scripts/common.sh" _jaxon_v REGEX "^JAXON_HDF5_VERSION=")
-string(REGEX REPLACE "^JAXON_HDF5_VERSION=" "" JAXON_HDF5_BUILD_VERSION "${_jaxon_v}")
 if(DEFINED ENV{JAXON_CACHE_DIR} AND NOT "$ENV{JAXON_CACHE_DIR}" STREQUAL "")
   set(_jaxon_cache "$ENV{JAXON_CACHE_DIR}")
 elseif(DEFINED ENV{XDG_CACHE_HOME} AND NOT "$ENV{XDG_CACHE_HOME}" STREQUAL "")
@@ -18,7 +16,18 @@ elseif(DEFINED ENV{XDG_CACHE_HOME} AND NOT "$ENV{XDG_CACHE_HOME}" STREQUAL "")
 else()
   set(_jaxon_cache "$ENV{HOME}/.cache/jaxon")
 endif()
-set(JAXON_HDF5_CACHE_PREFIX "${_jaxon_cache}/hdf5-${JAXON_HDF5_BUILD_VERSION}")
+# The cache prefix carries the version, the suite and a hash of patches/hdf5: scripts/common.sh
+# computes it, and CMake asks it rather than computing it a second time.
+find_program(JAXON_BASH bash)
+execute_process(
+  COMMAND "${CMAKE_COMMAND}" -E env "JAXON_CACHE_DIR=${_jaxon_cache}"
+          "${JAXON_BASH}" "${PROJECT_SOURCE_DIR}/scripts/hdf5-prefix.sh"
+  OUTPUT_VARIABLE JAXON_HDF5_CACHE_PREFIX OUTPUT_STRIP_TRAILING_WHITESPACE
+  RESULT_VARIABLE _jaxon_rc)
+if(NOT _jaxon_rc EQUAL 0 OR JAXON_HDF5_CACHE_PREFIX STREQUAL "")
+  message(FATAL_ERROR "scripts/hdf5-prefix.sh failed (exit ${_jaxon_rc}): bash is needed")
+endif()
+get_filename_component(JAXON_HDF5_BUILD_VERSION "${JAXON_HDF5_CACHE_PREFIX}" NAME)
 
 set(_jaxon_hints "")
 foreach(var IN ITEMS HDF5_DIR hdf5_DIR HDF5_ROOT hdf5_ROOT)
@@ -44,7 +53,6 @@ else()
   find_package(hdf5 1.14 CONFIG QUIET)
   if(NOT hdf5_FOUND)
     if(NOT EXISTS "${JAXON_HDF5_CACHE_PREFIX}/.complete")
-      find_program(JAXON_BASH bash)
       find_program(JAXON_APT_GET apt-get)
       find_program(JAXON_DPKG_SOURCE dpkg-source)
       if(NOT JAXON_BASH OR NOT JAXON_APT_GET OR NOT JAXON_DPKG_SOURCE)

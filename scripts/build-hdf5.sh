@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Builds HDF5 from Debian's trixie source package into a per-version cache directory.
+# Builds HDF5 from Debian's source package ($JAXON_HDF5_SUITE, trixie by default) into a
+# per-version cache directory, with our patches (patches/hdf5/*.patch) applied on top.
 #
-# Debian 12 ships HDF5 1.10, which lacks the stable VOL API, and trixie's binaries need a newer
-# libc, so we compile the trixie *source* package. The source comes through a private apt
+# Debian 12 ships HDF5 1.10, which lacks the stable VOL API, and newer suites' binaries need a
+# newer libc, so we compile the *source* package. The source comes through a private apt
 # configuration (own lists and source list) whose deb-src entry reuses the mirror URI already
 # configured on this machine, with only the suite changed. A build is taken as usable only when
 # its ".complete" marker exists; anything else in the prefix is discarded and rebuilt.
@@ -30,8 +31,8 @@ for tool in apt-get dpkg-source "$CMAKE" make cc; do
 done
 [ -f /usr/include/zlib.h ] || die "zlib's header is missing (Debian package zlib1g-dev)"
 
-work="$JAXON_CACHE_DIR/work-hdf5-$JAXON_HDF5_VERSION"
-aptdir="$JAXON_CACHE_DIR/apt-trixie"
+work="$JAXON_CACHE_DIR/work-hdf5-$JAXON_HDF5_VERSION$jaxon_hdf5_patch_tag"
+aptdir="$JAXON_CACHE_DIR/apt-$JAXON_HDF5_SUITE"
 upstream=${JAXON_HDF5_VERSION%-*}      # 1.14.5+repack
 upstream=${upstream#*:}
 
@@ -51,11 +52,11 @@ fi
 keyring=/usr/share/keyrings/debian-archive-keyring.gpg
 [ -f "$keyring" ] || die "missing $keyring (install debian-archive-keyring)"
 
-step "fetch the hdf5 $JAXON_HDF5_VERSION source package (trixie)" \
+step "fetch the hdf5 $JAXON_HDF5_VERSION source package ($JAXON_HDF5_SUITE)" \
      "check network access to the Debian mirror, then run the same command again"
 rm -rf "$work"
 mkdir -p "$work/src" "$aptdir/lists/partial" "$aptdir/parts" "$aptdir/cache/archives/partial"
-echo "deb-src [signed-by=$keyring] $mirror trixie main" > "$aptdir/sources.list"
+echo "deb-src [signed-by=$keyring] $mirror $JAXON_HDF5_SUITE main" > "$aptdir/sources.list"
 aptopts=(-o "Dir::Etc::sourcelist=$aptdir/sources.list" -o "Dir::Etc::sourceparts=$aptdir/parts"
          -o "Dir::State::Lists=$aptdir/lists" -o "Dir::Cache=$aptdir/cache"
          -o "APT::Get::List-Cleanup=0" -o "Debug::NoLocking=1" -o "APT::Sandbox::User=root")
@@ -78,6 +79,12 @@ done < <(awk '/^Checksums-Sha256:/{f=1; next} /^[^ ]/{f=0} f{print $1, $2, $3}' 
 
 step "unpack the source package" "delete $work and run the same command again"
 (cd "$work" && dpkg-source --no-check -x "$dsc" hdf5 >/dev/null)
+if [ -n "$jaxon_hdf5_patch_tag" ]; then
+    for p in "$JAXON_HDF5_PATCHES"/*.patch; do
+        step "apply $(basename "$p")" "the patch no longer applies to $JAXON_HDF5_VERSION: refresh it"
+        patch -d "$work/hdf5" -p1 --forward --quiet < "$p" || die "patch $p failed"
+    done
+fi
 
 step "configure HDF5 with CMake" "see the CMake output above, then run the same command again"
 rm -rf "$JAXON_HDF5_PREFIX"

@@ -3,8 +3,19 @@
 
 JAXON_ROOT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 JAXON_CACHE_DIR=${JAXON_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/jaxon}
-JAXON_HDF5_VERSION=1.14.5+repack-3
-JAXON_HDF5_PREFIX="$JAXON_CACHE_DIR/hdf5-$JAXON_HDF5_VERSION"
+# The Debian source package HDF5 is built from, and the Debian suite that carries it.
+# Overridable so that a second HDF5 can be built for comparisons (docs/security-fuzzing.md).
+JAXON_HDF5_VERSION=${JAXON_HDF5_VERSION:-1.14.6+repack-2}
+JAXON_HDF5_SUITE=${JAXON_HDF5_SUITE:-sid}
+# Our own fixes on top of Debian's source (patches/hdf5/NNNN-name.patch, applied in order).
+# The prefix name carries a hash of the patch set, so changing a patch builds a new prefix
+# instead of reusing one built without it. JAXON_HDF5_PATCHES=none builds Debian's source as is.
+JAXON_HDF5_PATCHES=${JAXON_HDF5_PATCHES:-$JAXON_ROOT_DIR/patches/hdf5}
+jaxon_hdf5_patch_tag=""
+if [ "$JAXON_HDF5_PATCHES" != none ] && compgen -G "$JAXON_HDF5_PATCHES/*.patch" >/dev/null; then
+    jaxon_hdf5_patch_tag=-jx$(cat "$JAXON_HDF5_PATCHES"/*.patch | sha256sum | cut -c1-8)
+fi
+JAXON_HDF5_PREFIX="$JAXON_CACHE_DIR/hdf5-$JAXON_HDF5_VERSION$jaxon_hdf5_patch_tag"
 JAXON_VENV="$JAXON_ROOT_DIR/.venv"
 JAXON_BUILD_DIR=${JAXON_BUILD_DIR:-$JAXON_ROOT_DIR/build}
 JAXON_JOBS=${JAXON_JOBS:-$(nproc 2>/dev/null || echo 2)}

@@ -4,7 +4,9 @@ set -euo pipefail
 . "$(dirname "$0")/common.sh"
 trap on_err ERR
 
-needed=(gcc g++ make zlib1g-dev dpkg-dev pkg-config)
+# clang-14 + libclang-rt-14-dev: libFuzzer (-fsanitize=fuzzer) for the fuzz targets (fuzz/);
+# patch: our HDF5 patches (patches/hdf5/) applied by build-hdf5.sh.
+needed=(gcc g++ make zlib1g-dev dpkg-dev pkg-config patch clang-14 libclang-rt-14-dev)
 missing=()
 for p in "${needed[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

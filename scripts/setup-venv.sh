@@ -41,14 +41,16 @@ h5py)
     [ -f "$JAXON_HDF5_PREFIX/.complete" ] || die "HDF5 is not built yet (scripts/build-hdf5.sh)"
     # Never a wheel (or pip's cached wheel) built against another libhdf5; the rpath lets it
     # find ours without LD_LIBRARY_PATH.
-    HDF5_DIR="$JAXON_HDF5_PREFIX" HDF5_VERSION=1.14.5 \
+    h5ver=${JAXON_HDF5_VERSION#*:}
+    h5ver=${h5ver%%+*}          # 1.14.6+repack-2 -> 1.14.6
+    HDF5_DIR="$JAXON_HDF5_PREFIX" HDF5_VERSION=$h5ver \
     LDFLAGS="-Wl,-rpath,$JAXON_HDF5_PREFIX/lib ${LDFLAGS:-}" \
         "$JAXON_VENV/bin/python" -m pip install -q --disable-pip-version-check --no-binary h5py \
         --no-cache-dir --force-reinstall --no-deps \
         "$(grep -E '^h5py==' "$JAXON_ROOT_DIR/requirements.txt")" 2>&1 \
         | { grep -v "^WARNING: Location" || true; }
     got=$("$JAXON_VENV/bin/python" -c 'import h5py; print(h5py.version.hdf5_version)')
-    [ "$got" = "1.14.5" ] || die "h5py reports HDF5 $got instead of 1.14.5"
+    [ "$got" = "$h5ver" ] || die "h5py reports HDF5 $got instead of $h5ver"
     printf '%s\n' "$want" > "$stamp"
     ;;
 *) die "unknown phase $phase" ;;

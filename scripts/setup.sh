@@ -12,6 +12,7 @@ trap on_err ERR
 CMAKE="$JAXON_VENV/bin/cmake" "$JAXON_ROOT_DIR/scripts/build-hdf5.sh"
 "$JAXON_ROOT_DIR/scripts/setup-venv.sh" h5py
 "$JAXON_ROOT_DIR/scripts/setup-compat.sh"
+"$JAXON_ROOT_DIR/scripts/setup-fuzz.sh"
 
 step "configure the project (CMake, $JAXON_BUILD_DIR)" "rm -rf $JAXON_BUILD_DIR and run the same command again"
 "$JAXON_VENV/bin/cmake" -S "$JAXON_ROOT_DIR" -B "$JAXON_BUILD_DIR" \
