@@ -95,8 +95,10 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--gib", type=float, default=1.0)
     ap.add_argument("--dir", default=".")
-    ap.add_argument("--h5repack", default=os.path.expanduser(
-        "~/.cache/jaxon/hdf5-1.14.5+repack-3/bin/h5repack"))
+    prefix = subprocess.run(["bash", os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                                  "..", "scripts", "hdf5-prefix.sh")],
+                            capture_output=True, text=True).stdout.strip()
+    ap.add_argument("--h5repack", default=os.path.join(prefix, "bin", "h5repack"))
     a = ap.parse_args()
     n = int(a.gib * (1 << 30))
     MiB = 1 << 20

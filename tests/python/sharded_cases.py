@@ -94,7 +94,7 @@ def case_replicated_reads_once(d):
 def case_chunked_file(d):
     """Placement from a proxy that is not memory-mapped (a chunked, compressed dataset)."""
     import subprocess
-    h5repack = os.path.expanduser("~/.cache/jaxon/hdf5-1.14.5+repack-3/bin/h5repack")
+    h5repack = os.path.join(os.environ["JAXON_HDF5_PREFIX"], "bin", "h5repack")
     w = jnp.arange(256 * 128, dtype=jnp.float32).reshape(256, 128)
     p, q = os.path.join(d, "a.h5"), os.path.join(d, "gz.h5")
     jaxon.save(p, {"w": w})

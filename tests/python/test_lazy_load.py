@@ -24,7 +24,10 @@ import jaxon
 from conftest import UNDER_ASAN, assert_same
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
-H5REPACK = pathlib.Path.home() / ".cache/jaxon/hdf5-1.14.5+repack-3/bin/h5repack"
+# h5repack of the HDF5 build (CTest sets JAXON_HDF5_PREFIX; scripts/hdf5-prefix.sh otherwise)
+H5REPACK = pathlib.Path(os.environ.get("JAXON_HDF5_PREFIX") or subprocess.run(
+    ["bash", str(REPO / "scripts" / "hdf5-prefix.sh")], capture_output=True, text=True
+).stdout.strip()) / "bin" / "h5repack"
 
 
 def is_obj(x):
