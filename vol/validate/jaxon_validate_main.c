@@ -31,34 +31,6 @@ static void usage(FILE *out)
           out);
 }
 
-/* Length of the valid UTF-8 character at s[0] (n bytes left), or 0: overlong forms,
- * surrogates and code points past U+10FFFF are invalid. */
-static size_t utf8_char(const unsigned char *s, size_t n)
-{
-    unsigned char c = s[0];
-    size_t len;
-    unsigned long v, min;
-    if (c < 0x80)
-        return 1;
-    if ((c & 0xE0) == 0xC0) {
-        len = 2; v = c & 0x1F; min = 0x80;
-    } else if ((c & 0xF0) == 0xE0) {
-        len = 3; v = c & 0x0F; min = 0x800;
-    } else if ((c & 0xF8) == 0xF0) {
-        len = 4; v = c & 0x07; min = 0x10000;
-    } else {
-        return 0;
-    }
-    if (n < len)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        v = (v << 6) | (s[i] & 0x3F);
-    }
-    return v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF) ? 0 : len;
-}
-
 /* Writes s with every byte that is not part of a valid UTF-8 character, and every control
  * character, as \xNN: names and texts come from the file, and raw bytes would garble the
  * terminal (or inject escape sequences) and make the line invalid UTF-8 for tools. */
@@ -67,7 +39,7 @@ static void put_escaped(const char *s, FILE *out)
     const unsigned char *p = (const unsigned char *)s;
     size_t n = strlen(s);
     for (size_t i = 0; i < n;) {
-        size_t len = utf8_char(p + i, n - i);
+        size_t len = jxv_utf8_char_len(p + i, n - i);
         if (len == 0 || (len == 1 && (p[i] < 0x20 || p[i] == 0x7F))) {
             fprintf(out, "\\x%02X", p[i]);
             i++;

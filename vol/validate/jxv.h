@@ -60,6 +60,10 @@ typedef struct jxv_report {
 void jxv_report_init(jxv_report *rep);
 void jxv_report_clear(jxv_report *rep); /* frees every item; the report can be reused */
 /* Appends a violation (copies the strings); returns -1 (always, for "return jxv_fail(...)"). */
+/* Length of the valid UTF-8 character at s (at most n bytes), 0 if it is invalid: overlong
+ * forms, surrogates and code points past U+10FFFF are invalid. */
+size_t jxv_utf8_char_len(const unsigned char *s, size_t n);
+
 int jxv_fail(jxv_report *rep, jxv_rule rule, const char *path, const char *text, size_t text_len,
              const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 

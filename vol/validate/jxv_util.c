@@ -376,6 +376,14 @@ int jxv__starts(const char *s, size_t len, const char *lit)
 }
 
 /* Decodes one UTF-8 character; returns its length or 0 if invalid. */
+static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp);
+
+size_t jxv_utf8_char_len(const unsigned char *s, size_t n)
+{
+    uint32_t cp;
+    return utf8_decode(s, n, &cp);
+}
+
 static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
 {
     if (n == 0)
