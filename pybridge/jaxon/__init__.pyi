@@ -70,7 +70,28 @@ def save(
     custom_marshalers: Iterable[Marshaler] = (),
     compression: Any = None,
     progress: Progress = None,
-) -> None: ...
+) -> None:
+    """Save a pytree to an HDF5 file in the Jaxon layout (help(jaxon.save) has examples).
+
+    path_or_file: a path, replaced atomically (a failed or interrupted save keeps the
+        previous file; a symlink keeps pointing at the replaced file), or a binary file
+        object that receives the whole file from offset 0.
+    exact_python_numeric_types=True: False stores int/float/bool/complex as np.int64,
+        np.float64, np.bool_, np.complex128 (they load as those).
+    downcast_to_base_types=None: subclasses of supported types stored as their base type,
+        e.g. [OrderedDict].
+    py_to_np_types=None: the conversion above for these Python types only, e.g. [float].
+    allow_dill=False: store unsupported objects as dill blobs.
+    dill_kwargs=None: keywords for dill.dumps.
+    storage_hints=None: (obj, JaxonStorageHints(...)) pairs, matched by identity: dataset or
+        attribute, compression, chunks, shuffle. Without a hint, data of 64 KiB or more goes
+        to a dataset.
+    custom_marshalers=(): f(obj) -> None | (qualified_name, pytree), tried in order.
+    compression=None: a compressor ("gzip", "zstd", "lz4", "blosc", an hdf5plugin filter or
+        a JaxonStorageHints) for all data of 64 KiB or more without a hint of its own.
+    progress=None: f(bytes_done, bytes_total), or True for a tqdm bar.
+    """
+
 def save_async(
     path: Union[str, os.PathLike[str]],
     pytree: PyTree,
@@ -98,7 +119,16 @@ def load(
     lazy: bool = False,
     sharding: Any = None,  # jax.sharding.Sharding | pytree of them | (path, shape, dtype) -> ...
 ) -> PyTree:
-    """Load the pytree of a Jaxon file (layout v1.2.0 or v2.x).
+    """Load the pytree of a Jaxon file (layout v1.2.0 or v2.x) (help(jaxon.load) has examples).
+
+    path_or_file: a path or a binary file object with read/seek.
+    allow_dill=False: unpickle dill blobs (runs code the file chose: trusted files only).
+    dill_kwargs=None: keywords for dill.loads.
+    custom_unmarshalers=(): f(qualified_name, data) -> None | object, tried in order.
+    allow_missing_fields=False: drop fields the file stores that the dataclass lacks.
+    allow_unknown_fields=False: fields the file lacks get their default_factory(), default
+        or JAXON_NOT_LOADED.
+    load_filter=None: f(path) -> bool per node; False loads the node as JAXON_NOT_LOADED.
 
     Loading runs no code the file chose (docs/security.md): modules the file names are
     taken from sys.modules and never imported, class attributes are read from the class
