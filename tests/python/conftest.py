@@ -68,3 +68,25 @@ def validate(path: str) -> None:
         return
     r = subprocess.run([cli, path], capture_output=True, text=True)
     assert r.returncode == 0, f"jaxon-validate {path}:\n{r.stdout}{r.stderr}"
+
+
+# A private 1 MiB tmpfs for full-disk tests: root and unshare(1) are needed to mount one.
+needs_tiny_disk = pytest.mark.skipif(
+    os.geteuid() != 0 or not os.path.exists("/usr/bin/unshare"),
+    reason="needs root and unshare to mount a private 1 MiB tmpfs")
+
+
+def run_on_tiny_disk(tmp_path, code: str) -> subprocess.CompletedProcess:
+    """Runs code (dedented) in a new interpreter whose argv[1] is a 1 MiB tmpfs mounted in
+    a private mount namespace (nothing outside the process sees it)."""
+    import textwrap
+
+    script = tmp_path / "full_disk.py"
+    script.write_text(textwrap.dedent(code))
+    mnt = tmp_path / "mnt"
+    mnt.mkdir()
+    return subprocess.run(
+        ["unshare", "--mount", "sh", "-c",
+         'mount -t tmpfs -o size=1m tmpfs "$1" && exec "$2" "$3" "$1"', "sh",
+         str(mnt), sys.executable, str(script)],
+        capture_output=True, text=True, timeout=300)

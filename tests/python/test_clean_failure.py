@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 import jaxon
+from conftest import needs_tiny_disk, run_on_tiny_disk
 
 GIB = 1 << 30
 
@@ -202,20 +203,11 @@ FULL_DISK = """
 """
 
 
-@pytest.mark.skipif(os.geteuid() != 0 or not os.path.exists("/usr/bin/unshare"),
-                    reason="needs root and unshare to mount a private 1 MiB tmpfs")
+@needs_tiny_disk
 def test_a_save_to_a_full_disk_raises_enospc_and_exits_cleanly(tmp_path):
     # The connector used to annotate the half-closed file again at interpreter exit
     # (HDF5 retries a failed close at shutdown): a segfault after the exception.
-    script = tmp_path / "full_disk.py"
-    script.write_text(textwrap.dedent(FULL_DISK))
-    mnt = tmp_path / "mnt"
-    mnt.mkdir()
-    r = subprocess.run(
-        ["unshare", "--mount", "sh", "-c",
-         'mount -t tmpfs -o size=1m tmpfs "$1" && exec "$2" "$3" "$1"', "sh",
-         str(mnt), sys.executable, str(script)],
-        capture_output=True, text=True, timeout=300)
+    r = run_on_tiny_disk(tmp_path, FULL_DISK)
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "raised True []"
     assert r.stderr == ""

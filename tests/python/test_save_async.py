@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import jaxon
-from conftest import UNDER_ASAN, assert_same, validate
+from conftest import needs_tiny_disk, run_on_tiny_disk, UNDER_ASAN, assert_same, validate
 
 
 def tree_of(n_mib=8):
@@ -90,18 +90,9 @@ FULL_DISK = """
 """
 
 
-@pytest.mark.skipif(os.geteuid() != 0 or not os.path.exists("/usr/bin/unshare"),
-                    reason="needs root and unshare to mount a private 1 MiB tmpfs")
+@needs_tiny_disk
 def test_a_full_disk_in_the_background_raises_from_wait_and_keeps_the_previous_file(tmp_path):
-    script = tmp_path / "full_disk.py"
-    script.write_text(textwrap.dedent(FULL_DISK))
-    mnt = tmp_path / "mnt"
-    mnt.mkdir()
-    r = subprocess.run(
-        ["unshare", "--mount", "sh", "-c",
-         'mount -t tmpfs -o size=1m tmpfs "$1" && exec "$2" "$3" "$1"', "sh",
-         str(mnt), sys.executable, str(script)],
-        capture_output=True, text=True, timeout=300)
+    r = run_on_tiny_disk(tmp_path, FULL_DISK)
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "raised True True {'previous': 1} ['x.h5']", r.stdout + r.stderr
 
