@@ -34,6 +34,7 @@ typedef enum jxv_rule {
     JXV_RULE_STRAY_OBJECT,    /* "stray-object": group/dataset/attr with no Jaxon node */
     JXV_RULE_DUPLICATE_SLOT,  /* "duplicate-slot": two nodes with the same slot in one group */
     JXV_RULE_COMPLETE_TREE,   /* "complete-tree": a change to the tree of a file opened for writing */
+    JXV_RULE_CHECKSUM,        /* "checksum": an object does not match its CRC-32C record (spec §12) */
     JXV_RULE__COUNT
 } jxv_rule;
 
