@@ -65,6 +65,7 @@ typedef struct JxPending {
     JxPendingWrite *w;
     Py_ssize_t n, cap;
     unsigned long long total; /* bytes */
+    int checksums;            /* integrity: record the CRC of each dataset written */
 } JxPending;
 
 typedef struct JxSaveOptions {
@@ -80,6 +81,7 @@ typedef struct JxSaveOptions {
     PyObject *progress;               /* save(progress=...): None, True or a callable */
     JxPending *pending;               /* non-NULL: dataset data is written after the walk */
     int copy_arrays;                  /* pending data gets private copies (save_async) */
+    int checksums;                    /* save(checksums=True): integrity records (spec §12) */
 } JxSaveOptions;
 
 typedef struct JxLoadOptions {
@@ -96,6 +98,7 @@ typedef struct JxLoadOptions {
     int lazy;                         /* load(lazy=True) */
     PyObject *placer;                 /* jaxon._lazy placer for load(sharding=...), or NULL */
     PyObject *lazy_file;              /* the LazyFile of this load (lazy or placer), or NULL */
+    int verify;                       /* load(verify=True): check integrity records (spec §12) */
 } JxLoadOptions;
 
 /* save_storage.c: module functions _filter_available(id), _add_filter_plugins(dir). */

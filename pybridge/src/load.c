@@ -20,6 +20,7 @@
 
 #include "atoms_parse.h"
 #include "h5util.h"
+#include "integrity.h"
 #include "load_internal.h"
 #include "load_types.h"
 #include "load_v2.h"
@@ -155,6 +156,10 @@ PyObject *jx_ld_h5_error(Loader *L, const char *attr, const char *what)
         H5Eclear2(H5E_DEFAULT);
         return NULL;
     }
+    char desc[256];
+    if (jx_h5_checksum_failure(desc, sizeof desc)) /* integrity hook: HDF5's own checksums */
+        return jx_ld_rule_error(L, NULL, attr, "checksum", "%s: %s (HDF5 found damaged "
+                                "metadata: the file was damaged after it was saved)", what, desc);
     PyObject *loc = location(L, attr);
     if (!loc) {
         H5Eclear2(H5E_DEFAULT);
@@ -500,6 +505,7 @@ static int read_text(Loader *L, hid_t aid, hid_t ftype, hid_t space, const char 
         jx_ld_h5_error(L, name, "cannot read the attribute");
         return -1;
     }
+    jx_verify_text(L, name, t->p, size); /* integrity hook */
     t->n = size;
     while (t->n > 0 && t->p[t->n - 1] == '\0')
         t->n--;
@@ -563,6 +569,7 @@ PyObject *jx_ld_numeric_scalar(Loader *L, hid_t aid, hid_t ftype, const char *na
         jx_ld_h5_error(L, name, "cannot read the attribute");
         goto done;
     }
+    jx_verify_attr(L, name, ftype, rt.file_size, 0, NULL, buf.b, rt.file_size); /* integrity */
     if (rt.is_bool)
         buf.b[0] = buf.b[0] != 0;
     r = PyArray_Scalar(buf.b, rt.descr, NULL);
@@ -922,7 +929,7 @@ static PyObject *load_container(Loader *L, hid_t pgid, const char *name, const c
     JxNames nl;
     PyObject *c = NULL;
     hid_t gid = -1;
-    int entered = 0;
+    int entered = 0, verifying = 0;
     memset(&nl, 0, sizeof nl);
     if (kind == C_NONE)
         return unknown_typehint(L, name, th, th_len, "");
@@ -943,6 +950,9 @@ static PyObject *load_container(Loader *L, hid_t pgid, const char *name, const c
     entered = 1;
     if (collect_names(L, gid, NULL, &nl) < 0)
         goto done;
+    if (jx_verify_enter(L, gid, &nl) < 0) /* integrity hook */
+        goto done;
+    verifying = 1;
     /* a function/class/enum member stored by name: its (module, qualname) pair is not
      * pytree data, the filter is not asked about it */
     int by_name = (hash && (size_t)(th + th_len - hash) > 12 && memcmp(hash, "#jaxon-import", 13) == 0 &&
@@ -955,6 +965,8 @@ static PyObject *load_container(Loader *L, hid_t pgid, const char *name, const c
     c = load_items(L, gid, &nl, kind);
     L->in_key -= by_name;
 done:
+    if (verifying && jx_verify_leave(L, gid, c != NULL) < 0) /* integrity hook */
+        Py_CLEAR(c);
     if (entered)
         leave_group(L, name);
     if (gid >= 0)
@@ -1121,6 +1133,7 @@ static PyObject *load_node(Loader *L, hid_t gid, const char *name)
     const char *th;
     if (split_name(L, name, strlen(name), &slot_len, &th, &th_len) < 0)
         return NULL;
+    jx_verify_node(L, gid); /* integrity hook: the value read next is this node's */
     if (L->oop) {
         /* out of place (a reference into a skipped subtree): parts of it may be loaded */
         PyObject *k = jx_ld_key(L, name, strlen(name)), *hit;
@@ -1188,6 +1201,7 @@ static PyObject *load_root(Loader *L, hid_t root)
     JxNames nl;
     PyObject *r = NULL;
     const char *root_name = NULL;
+    int verifying = 0;
     memset(&nl, 0, sizeof nl);
     htri_t v2 = H5Aexists(root, "JAXON_VERSION");
     if (v2 < 0)
@@ -1199,6 +1213,9 @@ static PyObject *load_root(Loader *L, hid_t root)
     L->key_len = 0; /* "/" has no name: keys start with the root attribute's name */
     if (collect_names(L, root, NULL, &nl) < 0)
         goto done;
+    if (jx_verify_enter(L, root, &nl) < 0) /* integrity hook */
+        goto done;
+    verifying = 1;
     for (size_t i = 0; i < nl.n && !root_name; i++)
         if (strncmp(jx_names_at(&nl, i), "JAXON_ROOT", 10) == 0)
             root_name = jx_names_at(&nl, i);
@@ -1214,6 +1231,8 @@ static PyObject *load_root(Loader *L, hid_t root)
     if (jx_ld_filter_root(L, &r) > 0)
         r = load_node(L, root, root_name);
 done:
+    if (verifying && jx_verify_leave(L, root, r != NULL) < 0) /* integrity hook */
+        Py_CLEAR(r);
     jx_names_free(&nl);
     return r;
 }
@@ -1249,6 +1268,8 @@ PyObject *jx_load_tree(JxState *st, hid_t file_id, const JxLoadOptions *opts)
             PyErr_NoMemory();
         goto done;
     }
+    if (opts->verify && !(L.verify = jx_verify_new())) /* integrity hook */
+        goto done;
     L.gapl = access_list(H5P_GROUP_ACCESS);
     L.dapl = access_list(H5P_DATASET_ACCESS);
     if (L.gapl < 0 || L.dapl < 0) {
@@ -1258,7 +1279,11 @@ PyObject *jx_load_tree(JxState *st, hid_t file_id, const JxLoadOptions *opts)
     raise_metadata_cache(file_id);
     root = H5Gopen2(file_id, "/", L.gapl);
     if (root < 0) {
-        jx_raise_h5(st->JaxonFormatError, "cannot open the root group");
+        PyObject *where = PyUnicode_FromString("group /"); /* integrity hook */
+        if (where && !jx_raise_checksum_failure(st->JaxonFormatError, where,
+                                                "cannot open the root group"))
+            jx_raise_h5(st->JaxonFormatError, "cannot open the root group");
+        Py_XDECREF(where);
         goto done;
     }
     L.root = root;
@@ -1280,6 +1305,7 @@ done:
     Py_XDECREF(L.dc_field_marker);
     PyMem_Free(L.stack);
     PyMem_Free(L.key);
+    jx_verify_free(L.verify);
     for (size_t i = 0; i < JX_TEXT_TYPE_MEMO; i++)
         if (L.text_types[i] >= 0)
             H5Tclose(L.text_types[i]);

@@ -49,6 +49,7 @@ typedef struct Loader {
      * placed load), and the jax dtype name a v2 jax leaf converts to (borrowed, or NULL) */
     int lazy_next;
     PyObject *lazy_jax_dtype;
+    struct JxVerify *verify; /* integrity.c: checksum checks (NULL: load(verify=False)) */
 } Loader;
 
 typedef struct Text {

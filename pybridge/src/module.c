@@ -203,7 +203,7 @@ error:
 PyDoc_STRVAR(save_doc,
 "save(path_or_file, pytree, exact_python_numeric_types=True, downcast_to_base_types=None,\n"
 "     py_to_np_types=None, allow_dill=False, dill_kwargs=None, storage_hints=None,\n"
-"     custom_marshalers=(), compression=None, progress=None)\n--\n\n"
+"     custom_marshalers=(), compression=None, progress=None, checksums=True)\n--\n\n"
 "Save a pytree to an HDF5 file in the Jaxon layout, through the jaxon VOL connector.\n\n"
 "Shared objects are stored once and load as one object; a cycle raises\n"
 "CircularPyTreeException; an unsupported object raises TypeError naming its path.\n\n"
@@ -255,27 +255,34 @@ PyDoc_STRVAR(save_doc,
 "    A callable f(bytes_done, bytes_total) called as the data of datasets is written\n"
 "    (once at 0, every 64 MiB, and at the end; bytes_total is known from the start), or\n"
 "    True for a tqdm progress bar (no bar, and no error, when tqdm is not installed).\n"
-"    Example: save(p, checkpoint, progress=True).");
+"    Example: save(p, checkpoint, progress=True).\n"
+"checksums=True\n"
+"    Record a CRC-32C of every group's attributes and every dataset's data in its HDF5\n"
+"    object comment (readers that do not know them ignore them), so that load finds a\n"
+"    damaged file instead of returning different data. False writes none.\n"
+"    Example: save(p, tree, checksums=False).");
 
 static PyObject *jx_save(PyObject *module, PyObject *args, PyObject *kwargs)
 {
     static char *kwlist[] = {"path_or_file", "pytree", "exact_python_numeric_types",
                              "downcast_to_base_types", "py_to_np_types", "allow_dill",
                              "dill_kwargs", "storage_hints", "custom_marshalers",
-                             "compression", "progress", "_dataset_threshold", "_begin", NULL};
+                             "compression", "progress", "checksums", "_dataset_threshold",
+                             "_begin", NULL};
     JxState *st = jx_state_from_module(module);
     PyObject *target, *pytree, *downcast = NULL, *py2np = NULL, *dill_kwargs = Py_None;
     PyObject *hints = NULL, *marshalers = NULL, *result = NULL, *compression = NULL;
     PyObject *progress = Py_None;
-    int exact = 1, allow_dill = 0, begin = 0;
+    int exact = 1, allow_dill = 0, begin = 0, checksums = 1;
     Py_ssize_t threshold = 64 * 1024;
     JxSaveOptions opts;
     memset(&opts, 0, sizeof opts);
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OO|pOOpOOOOOnp:save", kwlist, &target, &pytree,
-                                     &exact, &downcast, &py2np, &allow_dill, &dill_kwargs,
-                                     &hints, &marshalers, &compression, &progress,
-                                     &threshold, &begin))
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OO|pOOpOOOOOpnp:save", kwlist, &target,
+                                     &pytree, &exact, &downcast, &py2np, &allow_dill,
+                                     &dill_kwargs, &hints, &marshalers, &compression, &progress,
+                                     &checksums, &threshold, &begin))
         return NULL;
+    opts.checksums = checksums;
     opts.exact_python_numeric_types = exact;
     opts.allow_dill = allow_dill;
     opts.dill_kwargs = dill_kwargs == Py_None ? NULL : dill_kwargs;
@@ -351,7 +358,7 @@ static int allowed_modules_tuple(PyObject *arg, PyObject **out)
 PyDoc_STRVAR(load_doc,
 "load(path_or_file, allow_dill=False, dill_kwargs=None, custom_unmarshalers=(),\n"
 "     allow_missing_fields=False, allow_unknown_fields=False, load_filter=None, *,\n"
-"     allowed_modules=(), trusted=False, lazy=False, sharding=None)\n--\n\n"
+"     allowed_modules=(), trusted=False, lazy=False, sharding=None, verify=True)\n--\n\n"
 "Load the pytree stored in a Jaxon HDF5 file (layout v1.2.0 or v2.x).\n\n"
 "Every name and value is checked as it is read: a file that breaks the layout raises\n"
 "JaxonFormatError naming the place in the file and the rule it breaks; a file locked by\n"
@@ -405,24 +412,31 @@ PyDoc_STRVAR(load_doc,
 "    shardings (or None) matching a prefix of the loaded tree, or a callable\n"
 "    f(path, shape, dtype) -> Sharding | None. Each device reads only its slice of the\n"
 "    file. None leaves the leaf on the default device; numpy leaves are not placed.\n"
-"    Example: load(p, sharding=NamedSharding(mesh, PartitionSpec('x'))).");
+"    Example: load(p, sharding=NamedSharding(mesh, PartitionSpec('x'))).\n"
+"verify=True (keyword-only)\n"
+"    Check the checksums our save records (spec §12): a group or dataset that does not\n"
+"    match raises JaxonFormatError with rule 'checksum' naming it. Files without them\n"
+"    (Python jaxon's, older ones) load unchecked; so do memory-mapped and sliced lazy\n"
+"    leaves and the slices a sharded load reads. False skips every check.\n"
+"    Example: load(p, verify=False).");
 
 static PyObject *jx_load(PyObject *module, PyObject *args, PyObject *kwargs)
 {
     static char *kwlist[] = {"path_or_file", "allow_dill", "dill_kwargs", "custom_unmarshalers",
                              "allow_missing_fields", "allow_unknown_fields", "load_filter",
-                             "allowed_modules", "trusted", "lazy", "sharding", NULL};
+                             "allowed_modules", "trusted", "lazy", "sharding", "verify", NULL};
     JxState *st = jx_state_from_module(module);
     PyObject *source, *dill_kwargs = Py_None, *unmarshalers = NULL, *filter = Py_None;
     PyObject *allowed = NULL, *result = NULL, *sharding = Py_None;
-    int allow_dill = 0, allow_missing = 0, allow_unknown = 0, trusted = 0, lazy = 0;
+    int allow_dill = 0, allow_missing = 0, allow_unknown = 0, trusted = 0, lazy = 0, verify = 1;
     JxLoadOptions opts;
     memset(&opts, 0, sizeof opts);
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O|pOOppO$OppO:load", kwlist, &source,
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O|pOOppO$OppOp:load", kwlist, &source,
                                      &allow_dill, &dill_kwargs, &unmarshalers, &allow_missing,
                                      &allow_unknown, &filter, &allowed, &trusted, &lazy,
-                                     &sharding))
+                                     &sharding, &verify))
         return NULL;
+    opts.verify = verify;
     opts.trusted = trusted;
     opts.lazy = lazy;
     opts.allow_dill = allow_dill;

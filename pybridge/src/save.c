@@ -169,6 +169,8 @@ static int write_text(Saver *s, hid_t g, const char *name, const char *text, siz
     int rc = write_attr(s, g, name, t, s->scalar_space, text);
     if (len >= JX_STR_TYPE_CACHE)
         H5Tclose(t);
+    if (rc == 0)
+        jx_seal_text(s->seal, g, name, text, len); /* integrity hook */
     return rc;
 }
 
@@ -414,6 +416,9 @@ static int save_numeric_scalar(Saver *s, hid_t g, const char *slot, PyObject *ob
     if (t < 0)
         goto done;
     rc = write_attr(s, g, slot, t, s->scalar_space, data);
+    if (rc == 0) /* integrity hook */
+        jx_seal_data(s->seal, g, slot, t, (size_t)PyDataType_ELSIZE(d), 0, NULL, data,
+                     (size_t)PyDataType_ELSIZE(d));
     if (!owned)
         t = -1;
 done:
@@ -490,6 +495,11 @@ int jx_sv_array(Saver *s, hid_t g, const char *slot, size_t slot_len, const char
             if (!PyErr_Occurred())
                 fail_h5(s, "cannot write dataset", name.p);
             goto done;
+        } else if ((s->shards ? jx_seal_dataset_unchecked(s->seal != NULL, d) /* integrity */
+                              : jx_seal_dataset(s->seal != NULL, d, PyArray_DATA(arr),
+                                                (size_t)nbytes)) < 0) {
+            fail_h5(s, "cannot record the checksum of dataset", name.p);
+            goto done;
         }
     } else {
         if ((s->shards && jx_sv_fill_shards(arr, s->shards) < 0) ||
@@ -497,6 +507,8 @@ int jx_sv_array(Saver *s, hid_t g, const char *slot, size_t slot_len, const char
             write_attr(s, g, name.p, t, space, nbytes > 0 ? PyArray_DATA(arr) : NULL) < 0 ||
             register_path(s, key, name.p, name.len) < 0)
             goto done;
+        jx_seal_data(s->seal, g, name.p, t, (size_t)PyArray_ITEMSIZE(arr), PyArray_NDIM(arr),
+                     PyArray_DIMS(arr), PyArray_DATA(arr), (size_t)nbytes); /* integrity */
     }
     rc = 0;
 done:
@@ -738,6 +750,8 @@ int jx_sv_container(Saver *s, hid_t g, const char *slot, size_t slot_len, PyObje
         fail_h5(s, "cannot create group", name.p);
         goto done;
     }
+    if (jx_seal_push(s->seal, child) < 0) /* integrity hook */
+        goto done;
     if (path_push(s, slot, slot_len, &saved_path) < 0)
         goto done;
     pushed = 1;
@@ -812,6 +826,10 @@ int jx_sv_container(Saver *s, hid_t g, const char *slot, size_t slot_len, PyObje
     }
     s->path_len = saved_path;
     pushed = 0;
+    if (jx_seal_pop(s->seal, child) < 0) { /* integrity hook: the group's record */
+        fail_h5(s, "cannot record the checksum of group", name.p);
+        goto done;
+    }
     herr_t cr = H5Gclose(child);
     child = -1;
     if (cr < 0) {
@@ -1204,12 +1222,20 @@ int jx_save_tree(JxState *st, hid_t file_id, PyObject *pytree, const JxSaveOptio
         jx_raise_h5(st->JaxonError, "cannot open the root group");
         goto done;
     }
+    /* integrity hooks: "/" is the bottom frame; its record says the file has checksums */
+    if (opts->pending)
+        opts->pending->checksums = opts->checksums;
+    if (opts->checksums && (!(s.seal = jx_seal_new()) || jx_seal_push(s.seal, root) < 0))
+        goto done;
     rc = jx_sv_node(&s, root, "JAXON_ROOT", 10, pytree);
     if (rc < 0)
         note_path(&s);
+    else if (jx_seal_pop(s.seal, root) < 0)
+        rc = jx_raise_h5_int(st->JaxonError, "cannot record the checksum of the root group");
 done:
     if (root >= 0)
         H5Gclose(root);
+    jx_seal_free(s.seal);
     saver_close(&s);
     return rc;
 }

@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "integrity.h"
 #include "memo.h"
 #include "npy.h"
 
@@ -45,6 +46,7 @@ typedef struct Saver {
     /* save_shards.c: the (index, data) shards of the sharded jax.Array jx_sv_array is
      * writing (its arr is then an untouched template), else NULL */
     PyObject *shards;
+    JxSeal *seal; /* integrity.c: checksums of groups (NULL: save(checksums=False)) */
 } Saver;
 
 /* ---- small buffers ---------------------------------------------------------------------- */

@@ -153,6 +153,10 @@ int jx_pending_write(JxPending *p, PyObject *progress, const char *shown)
                 jx_raise_h5(PyExc_OSError, "cannot write the data of %s", shown);
             goto done;
         }
+        if (jx_seal_dataset(p->checksums, w->dset, PyArray_DATA(w->arr), (size_t)w->nbytes) < 0) {
+            jx_raise_h5(PyExc_OSError, "cannot record a dataset checksum in %s", shown);
+            goto done; /* integrity hook (above) */
+        }
         herr_t closed;
         Py_BEGIN_ALLOW_THREADS
         closed = H5Dclose(w->dset);

@@ -260,6 +260,42 @@ void jxv_record_format(char *out, uint32_t value)
     out[JXV_RECORD_PREFIX_LEN + 8] = '\0';
 }
 
+char *jxv_record_merge(const char *with_record, const char *with_annotation)
+{
+    uint32_t v;
+    size_t rl = 0, al = 0, skip = 0;
+    if (with_record &&
+        jxv_record_parse(with_record, strlen(with_record), &v, &rl) != JXV_RECORD_ABSENT &&
+        rl > 0) {
+        /* the record itself, without the separator that may follow it */
+        if (rl >= 2 && memcmp(with_record + rl - 2, JXV_RECORD_SEP, 2) == 0)
+            rl -= 2;
+    } else {
+        rl = 0;
+    }
+    if (with_annotation) {
+        if (jxv_record_parse(with_annotation, strlen(with_annotation), &v, &skip) ==
+            JXV_RECORD_MALFORMED)
+            skip = 0; /* not a record: all of it is the annotation */
+        al = strlen(with_annotation + skip);
+    }
+    char *out = malloc(rl + 2 + al + 1);
+    if (!out)
+        return NULL;
+    size_t n = 0;
+    if (rl)
+        memcpy(out, with_record, rl);
+    n += rl;
+    if (rl && al) {
+        memcpy(out + n, JXV_RECORD_SEP, 2);
+        n += 2;
+    }
+    if (al)
+        memcpy(out + n, with_annotation + skip, al);
+    out[n + al] = '\0';
+    return out;
+}
+
 /* ---- group checksums ----------------------------------------------------------------- */
 
 static void put_le64(unsigned char *p, uint64_t v)

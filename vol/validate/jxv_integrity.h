@@ -61,6 +61,12 @@ jxv_record_kind jxv_record_parse(const char *comment, size_t len, uint32_t *valu
                                  size_t *rec_len);
 /* "jaxon-crc32c=%08x" into out (JXV_RECORD_CAP bytes). */
 void jxv_record_format(char *out, uint32_t value);
+/* The comment that keeps the record at the start of with_record (if it has one) and the
+ * annotation of with_annotation (its text after its own record, if any): "<record>",
+ * "<annotation>" or "<record>; <annotation>". Either may be NULL. For the connector, which
+ * writes annotations over comments our saver wrote and vice versa. malloc'd (NULL: out of
+ * memory). */
+char *jxv_record_merge(const char *with_record, const char *with_annotation);
 
 /* ---- group checksums ----------------------------------------------------------------- */
 

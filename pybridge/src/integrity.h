@@ -1,0 +1,92 @@
+/* End-to-end integrity for save and load (spec §12; the CRC, the records and the group
+ * checksum rules are vol/validate/jxv_integrity.h, shared with the checker and the
+ * connector).
+ *
+ * Saving (JxSeal): every group of the tree gets the checksum of its attributes, every
+ * dataset the CRC-32C of its data, as the record at the start of its object comment. The
+ * saver pushes a frame when it creates a group, feeds each attribute it writes there, and
+ * pops the frame (which writes the comment) before closing the group; "/" is the bottom
+ * frame. A disabled save (save(..., checksums=False)) passes NULL: every call is a no-op.
+ *
+ * Loading (JxVerify, Loader.verify): a group's record is read when the v1 loader enters
+ * it; each attribute value read there is added (jx_verify_node arms the next read for the
+ * group the node is in), and leaving the group compares. Groups whose children were not
+ * all read (a load_filter skipped some) are re-read whole at that point. Datasets are
+ * checked when read whole. A mismatch raises JaxonFormatError, rule "checksum", naming the
+ * group or the node. NULL (load(..., verify=False)) disables every check. */
+#ifndef JX_INTEGRITY_H
+#define JX_INTEGRITY_H
+
+#include "ext.h"
+
+#include <stdint.h>
+
+#include "names.h"
+#include "npy.h"
+
+/* ---- saving --------------------------------------------------------------------------- */
+
+typedef struct JxSeal JxSeal;
+
+/* A new sealing state (MemoryError: NULL). */
+JxSeal *jx_seal_new(void);
+void jx_seal_free(JxSeal *s);
+/* Group gid's attributes are written from now on. -1 with MemoryError. */
+int jx_seal_push(JxSeal *s, hid_t gid);
+/* Every attribute of gid is written: its record becomes gid's comment. -1 with the HDF5
+ * error on the stack. */
+int jx_seal_pop(JxSeal *s, hid_t gid);
+/* An attribute written to loc: a text (fixed-length string of len bytes), or data of the
+ * datatype type with item size itemsize, shape dims[0:nd] (nd 0: scalar) and nbytes bytes
+ * (NULL for none). Attributes of other objects than the innermost open group are ignored. */
+void jx_seal_text(JxSeal *s, hid_t loc, const char *name, const char *text, size_t len);
+void jx_seal_data(JxSeal *s, hid_t loc, const char *name, hid_t type, size_t itemsize, int nd,
+                  const npy_intp *dims, const void *data, size_t nbytes);
+/* Dataset dset holds data[0:nbytes] (as stored: C order, the file datatype's bytes): its
+ * comment gets the CRC. jx_seal_dataset_unchecked records that it has none (data written
+ * piecewise out of order). 0, or -1 with the HDF5 error on the stack. Both no-ops when
+ * enabled is 0. */
+int jx_seal_dataset(int enabled, hid_t dset, const void *data, size_t nbytes);
+int jx_seal_dataset_unchecked(int enabled, hid_t dset);
+
+/* ---- loading -------------------------------------------------------------------------- */
+
+struct Loader;
+typedef struct JxVerify JxVerify;
+
+/* A new verification state (MemoryError: NULL). */
+JxVerify *jx_verify_new(void);
+void jx_verify_free(JxVerify *v);
+/* The loader entered group gid, whose attribute names are nl. -1 with JaxonFormatError when
+ * the group's record is malformed or missing where the file requires records. */
+int jx_verify_enter(struct Loader *L, hid_t gid, const JxNames *nl);
+/* The loader leaves gid (before its key is popped, so errors name it). ok: it loaded the
+ * group; then every digest must be in and match (else the group is re-read whole). Not ok:
+ * when the group's record does not match either, the pending error becomes a checksum
+ * error (the damage explains it). -1 with an exception set. */
+int jx_verify_leave(struct Loader *L, hid_t gid, int ok);
+/* The next attribute value read is the node's in group gid. */
+void jx_verify_node(struct Loader *L, hid_t gid);
+/* An attribute value just read, as stored (see jx_seal_data; dims hsize_t here), of file
+ * datatype ftype: its class is asked only when the value is checked. */
+void jx_verify_attr(struct Loader *L, const char *name, hid_t ftype, size_t size, int rank,
+                    const hsize_t *dims, const void *data, size_t nbytes);
+/* The same for a text attribute (a fixed-length string of size bytes). */
+void jx_verify_text(struct Loader *L, const char *name, const void *data, size_t size);
+/* The whole data of dataset did, just read (as stored) for the node attr: compared with the
+ * dataset's record. -1 with JaxonFormatError (rule checksum) on a mismatch. */
+int jx_verify_dataset(struct Loader *L, hid_t did, const char *attr, const void *data,
+                      size_t nbytes);
+/* The same without a loader (LazyArray.load(), whose file stays open after the load):
+ * shown names the dataset. Raises exc (JaxonFormatError) with rule and path attributes. */
+int jx_verify_dataset_standalone(PyObject *exc, hid_t did, PyObject *shown, const void *data,
+                                 size_t nbytes);
+/* Whether the HDF5 error stack says that HDF5 found a metadata checksum mismatch (its own
+ * checksums of object headers, B-trees and heaps): then 1, with HDF5's description in
+ * desc and the stack cleared; else 0 with the stack as it was. */
+int jx_h5_checksum_failure(char *desc, size_t cap);
+/* When it does: raises exc("<where>: [checksum] <what>: <HDF5's description> ...") with the
+ * attributes rule and path (where) and returns 1; else 0, nothing raised, stack kept. */
+int jx_raise_checksum_failure(PyObject *exc, PyObject *where, const char *what);
+
+#endif /* JX_INTEGRITY_H */
