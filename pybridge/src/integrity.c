@@ -124,6 +124,71 @@ int jx_seal_dataset_unchecked(int enabled, hid_t dset)
     return H5Oset_comment(dset, JXV_RECORD_NONE) < 0 ? -1 : 0;
 }
 
+/* Runs of more than this many are not hashed piecewise (each costs two GF(2) powers); the
+ * dataset is then recorded as unchecked. Shards split along leading axes give one run each. */
+#define JX_MAX_RUNS ((uint64_t)1 << 16)
+
+void jx_crc_pieces_init(JxCrcPieces *c, uint64_t total)
+{
+    memset(c, 0, sizeof *c);
+    c->total = total;
+}
+
+/* One contiguous run of len bytes at byte offset off of the whole: its raw register (the
+ * CRC without zlib's inversions: ~crc ^ the inversion's own contribution), moved to the end
+ * by the bytes that follow it. XOR of these over runs tiling the whole is its raw CRC. */
+static void add_run(JxCrcPieces *c, const unsigned char *p, uint64_t len, uint64_t off)
+{
+    uint32_t raw = ~jxv_crc32c(0, p, (size_t)len) ^ jxv_crc32c_shift(0xFFFFFFFFu, len);
+    c->acc ^= jxv_crc32c_shift(raw, c->total - off - len);
+    c->covered += len;
+    c->runs++;
+}
+
+void jx_crc_pieces_add_box(JxCrcPieces *c, const void *data, int nd, const npy_intp *dims,
+                           const hsize_t *start, const hsize_t *count, size_t itemsize)
+{
+    /* k: the outermost axis below which the box spans whole rows, so that a run is count[k]
+     * rows of the trailing axes; the runs are indexed by the axes before k */
+    int k = nd - 1;
+    while (k > 0 && start[k] == 0 && count[k] == (hsize_t)dims[k])
+        k--;
+    uint64_t tail = itemsize, runs = 1;
+    for (int i = nd - 1; i > k; i--)
+        tail *= (uint64_t)dims[i];
+    for (int i = 0; i < k; i++)
+        runs *= count[i];
+    if (nd == 0 || c->runs + runs > JX_MAX_RUNS) {
+        if (nd == 0)
+            add_run(c, data, itemsize, 0);
+        else
+            c->runs = JX_MAX_RUNS + 1; /* too many: the record says unchecked */
+        return;
+    }
+    uint64_t len = count[k] * tail;
+    hsize_t idx[H5S_MAX_RANK] = {0};
+    const unsigned char *p = data;
+    for (uint64_t r = 0; r < runs; r++, p += len) {
+        uint64_t off = 0; /* element offset of the run in the whole array, C order */
+        for (int i = 0; i < nd; i++)
+            off = off * (uint64_t)dims[i] + (i < k ? start[i] + idx[i] : i == k ? start[k] : 0);
+        add_run(c, p, len, off * itemsize);
+        for (int i = k - 1; i >= 0 && ++idx[i] == count[i]; i--)
+            idx[i] = 0; /* the next multi-index over the axes before k */
+    }
+}
+
+int jx_seal_dataset_pieces(int enabled, hid_t dset, const JxCrcPieces *c)
+{
+    if (!enabled)
+        return 0;
+    if (c->runs > JX_MAX_RUNS || c->covered != c->total)
+        return jx_seal_dataset_unchecked(enabled, dset);
+    char rec[JXV_RECORD_CAP];
+    jxv_record_format(rec, ~(jxv_crc32c_shift(0xFFFFFFFFu, c->total) ^ c->acc));
+    return H5Oset_comment(dset, rec) < 0 ? -1 : 0;
+}
+
 /* ---- loading -------------------------------------------------------------------------- */
 
 typedef struct VerifyFrame {
@@ -376,6 +441,7 @@ static void raise_checksum(PyObject *exc, PyObject *where, PyObject *msg)
 int jx_verify_dataset_standalone(PyObject *exc, hid_t did, PyObject *shown, const void *data,
                                  size_t nbytes)
 {
+    char h5path[512];
     uint32_t want = 0;
     jxv_record_kind kind = read_record(did, &want);
     const char *why = NULL;
@@ -389,9 +455,16 @@ int jx_verify_dataset_standalone(PyObject *exc, hid_t did, PyObject *shown, cons
     }
     if (!why)
         return 0;
-    raise_checksum(exc, shown, PyUnicode_FromFormat("%s (stored %08x, computed %08x): the file "
+    /* where: the file and the dataset's HDF5 path */
+    if (H5Iget_name(did, h5path, sizeof h5path) <= 0)
+        snprintf(h5path, sizeof h5path, "?");
+    PyObject *where = PyUnicode_FromFormat("%S, dataset %s", shown, h5path);
+    if (!where)
+        return -1;
+    raise_checksum(exc, where, PyUnicode_FromFormat("%s (stored %08x, computed %08x): the file "
                                                     "was damaged or changed after it was saved",
                                                     why, (unsigned)want, (unsigned)got));
+    Py_DECREF(where);
     return -1;
 }
 

@@ -49,6 +49,23 @@ void jx_seal_data(JxSeal *s, hid_t loc, const char *name, hid_t type, size_t ite
 int jx_seal_dataset(int enabled, hid_t dset, const void *data, size_t nbytes);
 int jx_seal_dataset_unchecked(int enabled, hid_t dset);
 
+/* The CRC of a dataset written as boxes in any order (the shards of a sharded jax.Array):
+ * each box's bytes are hashed where they lie in C order and the pieces combined. */
+typedef struct JxCrcPieces {
+    uint32_t acc;       /* XOR of the raw registers of the runs, shifted to the end */
+    uint64_t total;     /* bytes of the whole dataset */
+    uint64_t covered;   /* bytes of the runs added */
+    uint64_t runs;      /* runs added (bounded: each costs a few microseconds) */
+} JxCrcPieces;
+void jx_crc_pieces_init(JxCrcPieces *c, uint64_t total);
+/* Adds a box of the array of shape dims[0:nd] (item size itemsize): start/count per axis,
+ * data its C-contiguous bytes. */
+void jx_crc_pieces_add_box(JxCrcPieces *c, const void *data, int nd, const npy_intp *dims,
+                           const hsize_t *start, const hsize_t *count, size_t itemsize);
+/* dset's record from the pieces: their CRC when they covered every byte exactly once (by
+ * count), else "none". 0, or -1 with the HDF5 error on the stack; no-op when not enabled. */
+int jx_seal_dataset_pieces(int enabled, hid_t dset, const JxCrcPieces *c);
+
 /* ---- loading -------------------------------------------------------------------------- */
 
 struct Loader;

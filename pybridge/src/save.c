@@ -435,6 +435,7 @@ int jx_sv_array(Saver *s, hid_t g, const char *slot, size_t slot_len, const char
 {
     PyArrayObject *c = NULL;
     hid_t t = -1, t_cached = -1, space = -1, d = -1, dcpl = -1;
+    JxCrcPieces pieces; /* integrity: the CRC of a sharded write */
     Buf name;
     int rc = -1;
     buf_init(&name);
@@ -460,6 +461,7 @@ int jx_sv_array(Saver *s, hid_t g, const char *slot, size_t slot_len, const char
         goto done;
     }
     Py_ssize_t nbytes = PyArray_NBYTES(arr);
+    jx_crc_pieces_init(&pieces, (uint64_t)nbytes);
     /* exact dtypes always live in datasets, with their name on the dataset (readers of the
      * plain layout never look at dataset attributes) */
     PyObject *spec = NULL;
@@ -489,13 +491,13 @@ int jx_sv_array(Saver *s, hid_t g, const char *slot, size_t slot_len, const char
             if (jx_pending_add(s->o->pending, d, t, (PyObject *)arr, key, s->o->copy_arrays) < 0)
                 goto done;
             d = -1;
-        } else if (nbytes > 0 && (s->shards ? jx_sv_write_shards(d, t, arr, s->shards)
+        } else if (nbytes > 0 && (s->shards ? jx_sv_write_shards(d, t, arr, s->shards, &pieces)
                                             : jx_dataset_io(d, t, PyArray_DATA(arr),
                                                             (hsize_t)nbytes, 1)) < 0) {
             if (!PyErr_Occurred())
                 fail_h5(s, "cannot write dataset", name.p);
             goto done;
-        } else if ((s->shards ? jx_seal_dataset_unchecked(s->seal != NULL, d) /* integrity */
+        } else if ((s->shards ? jx_seal_dataset_pieces(s->seal != NULL, d, &pieces) /* integrity */
                               : jx_seal_dataset(s->seal != NULL, d, PyArray_DATA(arr),
                                                 (size_t)nbytes)) < 0) {
             fail_h5(s, "cannot record the checksum of dataset", name.p);

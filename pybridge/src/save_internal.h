@@ -122,9 +122,11 @@ int jx_sv_array(Saver *s, hid_t g, const char *slot, size_t slot_len, const char
 /* save_shards.c: a sharded jax.Array written shard by shard (see there). prepare: 1 with
  * *tmpl (uninitialised array of the global shape/dtype) and *shards set, 0 when obj takes
  * the ordinary np.asarray path, -1 on error. write: the shards into dataset dset (memory
- * type memtype); -1 with an exception or an HDF5 error. fill: the shards into tmpl. */
+ * type memtype), each also hashed into crc unless it is NULL (integrity.c); -1 with an
+ * exception or an HDF5 error. fill: the shards into tmpl. */
 int jx_sv_shards_prepare(PyObject *obj, PyArrayObject **tmpl, PyObject **shards);
-int jx_sv_write_shards(hid_t dset, hid_t memtype, PyArrayObject *like, PyObject *shards);
+int jx_sv_write_shards(hid_t dset, hid_t memtype, PyArrayObject *like, PyObject *shards,
+                       JxCrcPieces *crc);
 int jx_sv_fill_shards(PyArrayObject *tmpl, PyObject *shards);
 
 int jx_sv_dill(Saver *s, hid_t g, const char *slot, size_t slot_len, PyObject *obj);

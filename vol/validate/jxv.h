@@ -268,6 +268,10 @@ typedef struct jxv_check_stats {
 
 /* jxv_check_file that also fills *stats (may be NULL). */
 int jxv_check_file_ex(hid_t file_id, jxv_report *rep, jxv_check_stats *stats);
+/* With flags: JXV_CHECK_CHECKSUMS also verifies the integrity records (spec §12, rule
+ * checksum): every group's attributes are read whole and every dataset's data. */
+#define JXV_CHECK_CHECKSUMS 1u
+int jxv_check_file_opts(hid_t file_id, jxv_report *rep, jxv_check_stats *stats, unsigned flags);
 
 /* Only whether the file holds a Jaxon tree, and which layout, from "/" alone (JAXON_VERSION,
  * a JAXON_ROOT link or a JAXON_ROOT[:hint] attribute): stats->is_jaxon, layout and version;

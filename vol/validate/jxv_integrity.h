@@ -33,6 +33,9 @@ uint32_t jxv_crc32c(uint32_t crc, const void *buf, size_t len);
 /* The CRC of a followed by b from crc_a, crc_b and b's length (as zlib's crc32_combine):
  * pieces hashed out of order or in parallel combine into the CRC of the whole. */
 uint32_t jxv_crc32c_combine(uint32_t crc_a, uint32_t crc_b, uint64_t len_b);
+/* The raw CRC register c after n more zero bytes (multiplication by x^(8n) modulo the
+ * polynomial): the algebra behind combining pieces hashed out of order. */
+uint32_t jxv_crc32c_shift(uint32_t c, uint64_t n);
 /* Which implementation jxv_crc32c uses: "sse4.2", "table" (for tests and the docs). */
 const char *jxv_crc32c_impl(void);
 /* The portable table implementation alone (tests compare the fast paths with it). */

@@ -267,7 +267,7 @@ static void checker_should_report_changed_dataset_data(void)
     ASSERT_EQ_INT(check_sample(path, &rep), 1);
     ASSERT_STREQ(rep.items[0].path, "/d");
     ASSERT_STREQ(jxv_rule_name(rep.items[0].rule), "checksum");
-    ASSERT_CONTAINS(rep.items[0].message, "does not match its checksum");
+    ASSERT_CONTAINS(rep.items[0].message, "does not match the checksum");
     jxv_report_clear(&rep);
 }
 
