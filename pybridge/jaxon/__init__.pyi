@@ -70,6 +70,7 @@ def save(
     custom_marshalers: Iterable[Marshaler] = (),
     compression: Any = None,
     progress: Progress = None,
+    checksums: bool = True,
 ) -> None:
     """Save a pytree to an HDF5 file in the Jaxon layout (help(jaxon.save) has examples).
 
@@ -90,6 +91,8 @@ def save(
     compression=None: a compressor ("gzip", "zstd", "lz4", "blosc", an hdf5plugin filter or
         a JaxonStorageHints) for all data of 64 KiB or more without a hint of its own.
     progress=None: f(bytes_done, bytes_total), or True for a tqdm bar.
+    checksums=True: record a CRC-32C of every group's attributes and every dataset's data in
+        its object comment, which load checks (docs/spec.md §12); False records none.
     """
 
 def save_async(
@@ -104,6 +107,7 @@ def save_async(
     custom_marshalers: Iterable[Marshaler] = (),
     compression: Any = None,
     progress: Progress = None,
+    checksums: bool = True,
 ) -> SaveFuture: ...
 def load(
     path_or_file: Union[str, os.PathLike[str], IO[bytes]],
@@ -118,6 +122,7 @@ def load(
     trusted: bool = False,
     lazy: bool = False,
     sharding: Any = None,  # jax.sharding.Sharding | pytree of them | (path, shape, dtype) -> ...
+    verify: bool = True,
 ) -> PyTree:
     """Load the pytree of a Jaxon file (layout v1.2.0 or v2.x) (help(jaxon.load) has examples).
 
@@ -147,6 +152,9 @@ def load(
         dataset leaves and jax leaves as LazyArray proxies (docs/lazy-and-sharding.md).
     sharding: a jax Sharding, a pytree of them, or f(path, shape, dtype) -> Sharding | None:
         jax leaves are placed reading each device's slice only.
+    verify: check the checksums save recorded (docs/spec.md §12): a damaged group or dataset
+        raises JaxonFormatError with rule "checksum"; False skips the checks. Files without
+        records load unchecked, and so do mapped or sliced lazy leaves and sharded reads.
     """
 
 class TreeNode:

@@ -104,24 +104,17 @@ void jx_seal_data(JxSeal *s, hid_t loc, const char *name, hid_t type, size_t ite
                                           data, data ? nbytes : 0));
 }
 
-int jx_seal_dataset(int enabled, hid_t dset, const void *data, size_t nbytes)
+int jx_seal_dataset_finish(int enabled, JxHashJob *job, hid_t dset, const void *data,
+                           size_t nbytes, int ok)
 {
     if (!enabled)
         return 0;
-    uint32_t crc;
-    Py_BEGIN_ALLOW_THREADS /* about 0.1 s per GiB: others may run meanwhile */
-    crc = jxv_crc32c(0, data, nbytes);
-    Py_END_ALLOW_THREADS
+    uint32_t crc = jx_hash_finish(job, data, nbytes);
+    if (!ok)
+        return 0;
     char rec[JXV_RECORD_CAP];
     jxv_record_format(rec, crc);
     return H5Oset_comment(dset, rec) < 0 ? -1 : 0;
-}
-
-int jx_seal_dataset_unchecked(int enabled, hid_t dset)
-{
-    if (!enabled)
-        return 0;
-    return H5Oset_comment(dset, JXV_RECORD_NONE) < 0 ? -1 : 0;
 }
 
 /* Runs of more than this many are not hashed piecewise (each costs two GF(2) powers); the
@@ -183,7 +176,7 @@ int jx_seal_dataset_pieces(int enabled, hid_t dset, const JxCrcPieces *c)
     if (!enabled)
         return 0;
     if (c->runs > JX_MAX_RUNS || c->covered != c->total)
-        return jx_seal_dataset_unchecked(enabled, dset);
+        return H5Oset_comment(dset, JXV_RECORD_NONE) < 0 ? -1 : 0;
     char rec[JXV_RECORD_CAP];
     jxv_record_format(rec, ~(jxv_crc32c_shift(0xFFFFFFFFu, c->total) ^ c->acc));
     return H5Oset_comment(dset, rec) < 0 ? -1 : 0;
@@ -388,17 +381,6 @@ void jx_verify_text(Loader *L, const char *name, const void *data, size_t size)
         add_digest(L, name, H5T_STRING, size, 0, NULL, data, size);
 }
 
-/* The CRC of data[0:nbytes], with the GIL released for large data. */
-static uint32_t crc_of(const void *data, size_t nbytes)
-{
-    uint32_t crc;
-    if (nbytes < ((size_t)1 << 20))
-        return jxv_crc32c(0, data, nbytes);
-    Py_BEGIN_ALLOW_THREADS
-    crc = jxv_crc32c(0, data, nbytes);
-    Py_END_ALLOW_THREADS
-    return crc;
-}
 
 int jx_verify_dataset(Loader *L, hid_t did, const char *attr, const void *data, size_t nbytes)
 {
@@ -413,7 +395,7 @@ int jx_verify_dataset(Loader *L, hid_t did, const char *attr, const void *data, 
     }
     if (kind != JXV_RECORD_VALUE)
         return 0;
-    uint32_t got = crc_of(data, nbytes);
+    uint32_t got = jx_crc_parallel(data, nbytes);
     if (got == want)
         return 0;
     jx_ld_rule_error(L, NULL, attr, "checksum", "the data of the node's dataset does not match "
@@ -449,7 +431,7 @@ int jx_verify_dataset_standalone(PyObject *exc, hid_t did, PyObject *shown, cons
     if (kind == JXV_RECORD_MALFORMED) {
         why = "the dataset's comment starts with " JXV_RECORD_PREFIX " but holds no checksum";
     } else if (kind == JXV_RECORD_VALUE) {
-        got = crc_of(data, nbytes);
+        got = jx_crc_parallel(data, nbytes);
         if (got != want)
             why = "the data does not match its checksum";
     }

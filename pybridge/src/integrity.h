@@ -42,12 +42,19 @@ int jx_seal_pop(JxSeal *s, hid_t gid);
 void jx_seal_text(JxSeal *s, hid_t loc, const char *name, const char *text, size_t len);
 void jx_seal_data(JxSeal *s, hid_t loc, const char *name, hid_t type, size_t itemsize, int nd,
                   const npy_intp *dims, const void *data, size_t nbytes);
-/* Dataset dset holds data[0:nbytes] (as stored: C order, the file datatype's bytes): its
- * comment gets the CRC. jx_seal_dataset_unchecked records that it has none (data written
- * piecewise out of order). 0, or -1 with the HDF5 error on the stack. Both no-ops when
- * enabled is 0. */
-int jx_seal_dataset(int enabled, hid_t dset, const void *data, size_t nbytes);
-int jx_seal_dataset_unchecked(int enabled, hid_t dset);
+/* Dataset dset receives data[0:nbytes] (as stored: C order, the file datatype's bytes):
+ * jx_hash_start begins its CRC (on a helper thread when large, hash_threads.c) before the
+ * caller writes the data; jx_seal_dataset_finish, called exactly once after every start
+ * (also after a failed write: it joins the helper, which reads the buffer), makes the CRC
+ * dset's record when written (ok) and enabled. 0, or -1 with the HDF5 error on the stack. */
+typedef struct JxHashJob JxHashJob;
+JxHashJob *jx_hash_start(int enabled, const void *data, size_t nbytes);
+int jx_seal_dataset_finish(int enabled, JxHashJob *job, hid_t dset, const void *data,
+                           size_t nbytes, int ok);
+/* The CRC of data[0:nbytes], split among threads when large (GIL released). */
+uint32_t jx_crc_parallel(const void *data, size_t nbytes);
+/* hash_threads.c: the helper's CRC (or data's, hashed now when there is no helper). */
+uint32_t jx_hash_finish(JxHashJob *job, const void *data, size_t nbytes);
 
 /* The CRC of a dataset written as boxes in any order (the shards of a sharded jax.Array):
  * each box's bytes are hashed where they lie in C order and the pieces combined. */

@@ -491,17 +491,28 @@ int jx_sv_array(Saver *s, hid_t g, const char *slot, size_t slot_len, const char
             if (jx_pending_add(s->o->pending, d, t, (PyObject *)arr, key, s->o->copy_arrays) < 0)
                 goto done;
             d = -1;
-        } else if (nbytes > 0 && (s->shards ? jx_sv_write_shards(d, t, arr, s->shards, &pieces)
+        } else {
+            /* integrity hook: the CRC is computed on a helper thread while the data is
+             * written (sharded writes hash each shard as it goes) */
+            JxHashJob *job = s->shards ? NULL : jx_hash_start(s->seal != NULL, PyArray_DATA(arr),
+                                                              (size_t)nbytes);
+            int w = nbytes > 0 ? (s->shards ? jx_sv_write_shards(d, t, arr, s->shards, &pieces)
                                             : jx_dataset_io(d, t, PyArray_DATA(arr),
-                                                            (hsize_t)nbytes, 1)) < 0) {
-            if (!PyErr_Occurred())
-                fail_h5(s, "cannot write dataset", name.p);
-            goto done;
-        } else if ((s->shards ? jx_seal_dataset_pieces(s->seal != NULL, d, &pieces) /* integrity */
-                              : jx_seal_dataset(s->seal != NULL, d, PyArray_DATA(arr),
-                                                (size_t)nbytes)) < 0) {
-            fail_h5(s, "cannot record the checksum of dataset", name.p);
-            goto done;
+                                                            (hsize_t)nbytes, 1))
+                               : 0;
+            int sealed = s->shards ? (w == 0 ? jx_seal_dataset_pieces(s->seal != NULL, d, &pieces) : 0)
+                                   : jx_seal_dataset_finish(s->seal != NULL, job, d,
+                                                            PyArray_DATA(arr), (size_t)nbytes,
+                                                            w == 0);
+            if (w < 0) {
+                if (!PyErr_Occurred())
+                    fail_h5(s, "cannot write dataset", name.p);
+                goto done;
+            }
+            if (sealed < 0) {
+                fail_h5(s, "cannot record the checksum of dataset", name.p);
+                goto done;
+            }
         }
     } else {
         if ((s->shards && jx_sv_fill_shards(arr, s->shards) < 0) ||

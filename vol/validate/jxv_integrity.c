@@ -325,11 +325,19 @@ uint32_t jxv_attr_digest(const char *name, size_t name_len, int h5class, uint64_
                          int rank, const hsize_t *dims, const void *data, uint64_t nbytes)
 {
     /* name NUL class rank size dims... nbytes, then the bytes: a fixed header, so that no
-     * two different descriptions hash the same prefix */
-    unsigned char head[2 + 8 + 8 * H5S_MAX_RANK + 8];
+     * two different descriptions hash the same prefix. Most attributes are short texts:
+     * they are hashed from one stack buffer in one call (the same CRC as piece by piece). */
+    unsigned char buf[512];
+    unsigned char *head = buf;
     size_t h = 0;
+    int small = name_len + 1 + 2 + 8 + 8 * H5S_MAX_RANK + 8 + nbytes <= sizeof buf;
     if (rank > H5S_MAX_RANK)
         rank = H5S_MAX_RANK;
+    if (small) {
+        memcpy(buf, name, name_len);
+        buf[name_len] = '\0';
+        head = buf + name_len + 1;
+    }
     head[h++] = (unsigned char)h5class;
     head[h++] = (unsigned char)(rank < 0 ? 0xff : rank);
     put_le64(head + h, type_size);
@@ -338,6 +346,11 @@ uint32_t jxv_attr_digest(const char *name, size_t name_len, int h5class, uint64_
         put_le64(head + h, dims[i]);
     put_le64(head + h, nbytes);
     h += 8;
+    if (small) {
+        if (nbytes)
+            memcpy(head + h, data, (size_t)nbytes);
+        return jxv_crc32c(0, buf, name_len + 1 + h + (size_t)nbytes);
+    }
     uint32_t c = jxv_crc32c(0, name, name_len);
     c = jxv_crc32c(c, "", 1);
     c = jxv_crc32c(c, head, h);
