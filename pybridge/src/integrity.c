@@ -79,6 +79,18 @@ int jx_seal_pop(JxSeal *s, hid_t gid)
     return H5Oset_comment(gid, rec) < 0 ? -1 : 0;
 }
 
+/* NumPy's byte order with "native" made explicit, as jxv_attr_digest takes it. */
+static char order_of(PyArray_Descr *d)
+{
+    if (d->byteorder != '=')
+        return d->byteorder;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    return '>';
+#else
+    return '<';
+#endif
+}
+
 void jx_seal_text(JxSeal *s, hid_t loc, const char *name, const char *text, size_t len)
 {
     SealFrame *f = seal_frame(s, loc);
@@ -86,11 +98,11 @@ void jx_seal_text(JxSeal *s, hid_t loc, const char *name, const char *text, size
         return;
     size_t n = strlen(name);
     jxv_gsum_names(&f->sum, name, n + 1, 1);
-    jxv_gsum_add(&f->sum, jxv_attr_digest(name, n, H5T_STRING, len, 0, NULL, text, len));
+    jxv_gsum_add(&f->sum, jxv_attr_digest(name, n, 'T', '|', len, 0, 0, NULL, text, len));
 }
 
-void jx_seal_data(JxSeal *s, hid_t loc, const char *name, hid_t type, size_t itemsize, int nd,
-                  const npy_intp *dims, const void *data, size_t nbytes)
+void jx_seal_data(JxSeal *s, hid_t loc, const char *name, PyArray_Descr *descr, hid_t type,
+                  int nd, const npy_intp *dims, const void *data, size_t nbytes)
 {
     SealFrame *f = seal_frame(s, loc);
     if (!f)
@@ -100,8 +112,10 @@ void jx_seal_data(JxSeal *s, hid_t loc, const char *name, hid_t type, size_t ite
         hd[i] = (hsize_t)dims[i];
     size_t n = strlen(name);
     jxv_gsum_names(&f->sum, name, n + 1, 1);
-    jxv_gsum_add(&f->sum, jxv_attr_digest(name, n, (int)H5Tget_class(type), itemsize, nd, hd,
-                                          data, data ? nbytes : 0));
+    jxv_gsum_add(&f->sum, jxv_attr_digest(name, n, descr->kind, order_of(descr),
+                                          (size_t)PyDataType_ELSIZE(descr),
+                                          jxv__type_signature(type, descr->kind), nd, hd, data,
+                                          data ? nbytes : 0));
 }
 
 int jx_seal_dataset_finish(int enabled, JxHashJob *job, hid_t dset, const void *data,
@@ -358,27 +372,29 @@ void jx_verify_node(Loader *L, hid_t gid)
                v->frames[v->depth - 1].checked;
 }
 
-static void add_digest(Loader *L, const char *name, int h5class, size_t size, int rank,
-                       const hsize_t *dims, const void *data, size_t nbytes)
+static void add_digest(Loader *L, const char *name, char kind, char order, size_t size,
+                       uint32_t typesig, int rank, const hsize_t *dims, const void *data,
+                       size_t nbytes)
 {
     JxVerify *v = L->verify;
     v->armed = 0; /* one value per node; later reads (JAXON_DTYPE, children) are not it */
     VerifyFrame *f = &v->frames[v->depth - 1];
-    jxv_gsum_add(&f->sum, jxv_attr_digest(name, strlen(name), h5class, size, rank, dims, data,
-                                          nbytes));
+    jxv_gsum_add(&f->sum, jxv_attr_digest(name, strlen(name), kind, order, size, typesig, rank,
+                                          dims, data, nbytes));
 }
 
-void jx_verify_attr(Loader *L, const char *name, hid_t ftype, size_t size, int rank,
-                    const hsize_t *dims, const void *data, size_t nbytes)
+void jx_verify_attr(Loader *L, const char *name, PyArray_Descr *descr, hid_t ftype,
+                    size_t size, int rank, const hsize_t *dims, const void *data, size_t nbytes)
 {
     if (L->verify && L->verify->armed)
-        add_digest(L, name, (int)H5Tget_class(ftype), size, rank, dims, data, nbytes);
+        add_digest(L, name, descr->kind, order_of(descr), size,
+                   jxv__type_signature(ftype, descr->kind), rank, dims, data, nbytes);
 }
 
 void jx_verify_text(Loader *L, const char *name, const void *data, size_t size)
 {
     if (L->verify && L->verify->armed)
-        add_digest(L, name, H5T_STRING, size, 0, NULL, data, size);
+        add_digest(L, name, 'T', '|', size, 0, 0, NULL, data, size);
 }
 
 

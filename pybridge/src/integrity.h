@@ -36,12 +36,13 @@ int jx_seal_push(JxSeal *s, hid_t gid);
 /* Every attribute of gid is written: its record becomes gid's comment. -1 with the HDF5
  * error on the stack. */
 int jx_seal_pop(JxSeal *s, hid_t gid);
-/* An attribute written to loc: a text (fixed-length string of len bytes), or data of the
- * datatype type with item size itemsize, shape dims[0:nd] (nd 0: scalar) and nbytes bytes
- * (NULL for none). Attributes of other objects than the innermost open group are ignored. */
+/* An attribute written to loc: a text (fixed-length UTF-8 string of len bytes), or data of
+ * NumPy dtype descr written with HDF5 datatype type (which has descr's item size and
+ * bytes), shape dims[0:nd] (nd 0: scalar) and nbytes bytes (NULL for none). Attributes of
+ * other objects than the innermost open group are ignored. */
 void jx_seal_text(JxSeal *s, hid_t loc, const char *name, const char *text, size_t len);
-void jx_seal_data(JxSeal *s, hid_t loc, const char *name, hid_t type, size_t itemsize, int nd,
-                  const npy_intp *dims, const void *data, size_t nbytes);
+void jx_seal_data(JxSeal *s, hid_t loc, const char *name, PyArray_Descr *descr, hid_t type,
+                  int nd, const npy_intp *dims, const void *data, size_t nbytes);
 /* Dataset dset receives data[0:nbytes] (as stored: C order, the file datatype's bytes):
  * jx_hash_start begins its CRC (on a helper thread when large, hash_threads.c) before the
  * caller writes the data; jx_seal_dataset_finish, called exactly once after every start
@@ -91,10 +92,10 @@ int jx_verify_enter(struct Loader *L, hid_t gid, const JxNames *nl);
 int jx_verify_leave(struct Loader *L, hid_t gid, int ok);
 /* The next attribute value read is the node's in group gid. */
 void jx_verify_node(struct Loader *L, hid_t gid);
-/* An attribute value just read, as stored (see jx_seal_data; dims hsize_t here), of file
- * datatype ftype: its class is asked only when the value is checked. */
-void jx_verify_attr(struct Loader *L, const char *name, hid_t ftype, size_t size, int rank,
-                    const hsize_t *dims, const void *data, size_t nbytes);
+/* An attribute value just read, as stored, of NumPy dtype descr (what it loads as), file
+ * datatype ftype and item size size in the file (see jx_seal_data; dims hsize_t here). */
+void jx_verify_attr(struct Loader *L, const char *name, PyArray_Descr *descr, hid_t ftype,
+                    size_t size, int rank, const hsize_t *dims, const void *data, size_t nbytes);
 /* The same for a text attribute (a fixed-length string of size bytes). */
 void jx_verify_text(struct Loader *L, const char *name, const void *data, size_t size);
 /* The whole data of dataset did, just read (as stored) for the node attr: compared with the

@@ -569,7 +569,8 @@ PyObject *jx_ld_numeric_scalar(Loader *L, hid_t aid, hid_t ftype, const char *na
         jx_ld_h5_error(L, name, "cannot read the attribute");
         goto done;
     }
-    jx_verify_attr(L, name, ftype, rt.file_size, 0, NULL, buf.b, rt.file_size); /* integrity */
+    jx_verify_attr(L, name, rt.descr, ftype, rt.file_size, 0, NULL, buf.b, /* integrity */
+                   rt.file_size);
     if (rt.is_bool)
         buf.b[0] = buf.b[0] != 0;
     r = PyArray_Scalar(buf.b, rt.descr, NULL);

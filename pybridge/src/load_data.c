@@ -205,7 +205,8 @@ static PyObject *read_array(Loader *L, Src *s, const char *name, PyArray_Descr *
     /* integrity hook: the bytes as stored, before bools are normalised */
     if (s->is_dataset ? jx_verify_dataset(L, s->id, name, PyArray_DATA((PyArrayObject *)arr),
                                           (size_t)(nelem * elsize)) < 0
-                      : (jx_verify_attr(L, name, ftype, rt.file_size, nd, dims,
+                      : (jx_verify_attr(L, name, PyArray_DESCR((PyArrayObject *)arr), ftype,
+                                        rt.file_size, nd, dims,
                                         PyArray_DATA((PyArrayObject *)arr),
                                         (size_t)(nelem * elsize)), 0)) {
         Py_CLEAR(arr);
@@ -259,10 +260,13 @@ static PyObject *read_buffer(Loader *L, Src *s, const char *name, int bytearray)
             goto done;
         }
         hsize_t len = (hsize_t)n; /* integrity hook: a rank-0 or rank-1 uint8 buffer */
+        PyArray_Descr *u8 = PyArray_DescrFromType(NPY_UINT8); /* never fails for a builtin */
         if (s->is_dataset ? jx_verify_dataset(L, s->id, name, p, (size_t)n) < 0
-                          : (jx_verify_attr(L, name, ftype, 1, sc == H5S_SCALAR ? 0 : 1, &len, p,
-                                            (size_t)n), 0))
+                          : (u8 && (jx_verify_attr(L, name, u8, ftype, 1,
+                                                   sc == H5S_SCALAR ? 0 : 1, &len, p,
+                                                   (size_t)n), 0)))
             Py_CLEAR(r);
+        Py_XDECREF(u8);
         goto done;
     }
     arr = read_array(L, s, name, NULL);

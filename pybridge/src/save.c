@@ -417,8 +417,7 @@ static int save_numeric_scalar(Saver *s, hid_t g, const char *slot, PyObject *ob
         goto done;
     rc = write_attr(s, g, slot, t, s->scalar_space, data);
     if (rc == 0) /* integrity hook */
-        jx_seal_data(s->seal, g, slot, t, (size_t)PyDataType_ELSIZE(d), 0, NULL, data,
-                     (size_t)PyDataType_ELSIZE(d));
+        jx_seal_data(s->seal, g, slot, d, t, 0, NULL, data, (size_t)PyDataType_ELSIZE(d));
     if (!owned)
         t = -1;
 done:
@@ -520,7 +519,7 @@ int jx_sv_array(Saver *s, hid_t g, const char *slot, size_t slot_len, const char
             write_attr(s, g, name.p, t, space, nbytes > 0 ? PyArray_DATA(arr) : NULL) < 0 ||
             register_path(s, key, name.p, name.len) < 0)
             goto done;
-        jx_seal_data(s->seal, g, name.p, t, (size_t)PyArray_ITEMSIZE(arr), PyArray_NDIM(arr),
+        jx_seal_data(s->seal, g, name.p, PyArray_DESCR(arr), t, PyArray_NDIM(arr),
                      PyArray_DIMS(arr), PyArray_DATA(arr), (size_t)nbytes); /* integrity */
     }
     rc = 0;

@@ -321,16 +321,17 @@ void jxv_gsum_names(jxv_gsum *g, const char *names, size_t len, uint64_t n)
     g->count += n;
 }
 
-uint32_t jxv_attr_digest(const char *name, size_t name_len, int h5class, uint64_t type_size,
-                         int rank, const hsize_t *dims, const void *data, uint64_t nbytes)
+uint32_t jxv_attr_digest(const char *name, size_t name_len, char kind, char order,
+                         uint64_t type_size, uint32_t typesig, int rank, const hsize_t *dims,
+                         const void *data, uint64_t nbytes)
 {
-    /* name NUL class rank size dims... nbytes, then the bytes: a fixed header, so that no
-     * two different descriptions hash the same prefix. Most attributes are short texts:
+    /* name NUL kind order rank size dims... nbytes, then the bytes: a fixed header, so that
+     * no two different descriptions hash the same prefix. Most attributes are short texts:
      * they are hashed from one stack buffer in one call (the same CRC as piece by piece). */
     unsigned char buf[512];
     unsigned char *head = buf;
     size_t h = 0;
-    int small = name_len + 1 + 2 + 8 + 8 * H5S_MAX_RANK + 8 + nbytes <= sizeof buf;
+    int small = name_len + 1 + 3 + 12 + 8 * H5S_MAX_RANK + 8 + nbytes <= sizeof buf;
     if (rank > H5S_MAX_RANK)
         rank = H5S_MAX_RANK;
     if (small) {
@@ -338,10 +339,13 @@ uint32_t jxv_attr_digest(const char *name, size_t name_len, int h5class, uint64_
         buf[name_len] = '\0';
         head = buf + name_len + 1;
     }
-    head[h++] = (unsigned char)h5class;
+    head[h++] = (unsigned char)kind;
+    head[h++] = (unsigned char)order;
     head[h++] = (unsigned char)(rank < 0 ? 0xff : rank);
     put_le64(head + h, type_size);
     h += 8;
+    for (int i = 0; i < 4; i++)
+        head[h++] = (unsigned char)(typesig >> (8 * i));
     for (int i = 0; i < rank; i++, h += 8)
         put_le64(head + h, dims[i]);
     put_le64(head + h, nbytes);
@@ -374,7 +378,162 @@ uint32_t jxv_gsum_value(const jxv_gsum *g)
     return jxv_crc32c(0, b, sizeof b);
 }
 
+/* One datatype's description into the CRC c, recursively (bounded: hostile files may
+ * nest types deeply). */
+static uint32_t describe(uint32_t c, hid_t t, int depth)
+{
+    unsigned char b[24];
+    H5T_class_t cls = H5Tget_class(t);
+    put_le64(b, H5Tget_size(t));
+    b[8] = (unsigned char)cls;
+    b[9] = (unsigned char)(cls == H5T_INTEGER || cls == H5T_FLOAT || cls == H5T_BITFIELD
+                               ? H5Tget_order(t) : 0);
+    b[10] = (unsigned char)(cls == H5T_INTEGER ? H5Tget_sign(t) : 0);
+    b[11] = (unsigned char)depth;
+    c = jxv_crc32c(c, b, 12);
+    if (depth >= 16)
+        return c;
+    if (cls == H5T_FLOAT) {
+        size_t spos, epos, esize, mpos, msize;
+        if (H5Tget_fields(t, &spos, &epos, &esize, &mpos, &msize) >= 0) {
+            size_t f[6] = {spos, epos, esize, mpos, msize, H5Tget_ebias(t)};
+            for (int i = 0; i < 6; i++) {
+                put_le64(b, f[i]);
+                c = jxv_crc32c(c, b, 8);
+            }
+        }
+    } else if (cls == H5T_COMPOUND || cls == H5T_ENUM) {
+        int n = H5Tget_nmembers(t);
+        for (int i = 0; i < n; i++) {
+            char *name = H5Tget_member_name(t, (unsigned)i);
+            if (name) {
+                c = jxv_crc32c(c, name, strlen(name) + 1);
+                H5free_memory(name);
+            }
+            if (cls == H5T_COMPOUND) {
+                put_le64(b, H5Tget_member_offset(t, (unsigned)i));
+                c = jxv_crc32c(c, b, 8);
+                hid_t m = H5Tget_member_type(t, (unsigned)i);
+                if (m >= 0) {
+                    c = describe(c, m, depth + 1);
+                    H5Tclose(m);
+                }
+            } else {
+                unsigned char v[16] = {0};
+                size_t vs = H5Tget_size(t);
+                if (vs <= sizeof v && H5Tget_member_value(t, (unsigned)i, v) >= 0)
+                    c = jxv_crc32c(c, v, vs);
+            }
+        }
+    } else if (cls == H5T_OPAQUE) {
+        char *tag = H5Tget_tag(t);
+        if (tag) {
+            c = jxv_crc32c(c, tag, strlen(tag) + 1);
+            H5free_memory(tag);
+        }
+    } else if (cls == H5T_ARRAY) {
+        hsize_t dims[H5S_MAX_RANK];
+        int nd = H5Tget_array_ndims(t);
+        if (nd > 0 && nd <= H5S_MAX_RANK && H5Tget_array_dims2(t, dims) == nd)
+            for (int i = 0; i < nd; i++) {
+                put_le64(b, dims[i]);
+                c = jxv_crc32c(c, b, 8);
+            }
+    }
+    if (cls == H5T_ENUM || cls == H5T_ARRAY) {
+        hid_t super = H5Tget_super(t);
+        if (super >= 0) {
+            c = describe(c, super, depth + 1);
+            H5Tclose(super);
+        }
+    }
+    return c;
+}
+
+uint32_t jxv__type_signature(hid_t t, char kind)
+{
+    if (kind != 'V')
+        return 0;
+    hid_t err = H5Eget_current_stack(); /* describing is best effort: keep the caller's stack */
+    uint32_t c = describe(0, t, 0);
+    if (err >= 0)
+        H5Eset_current_stack(err);
+    return c;
+}
+
 /* ---- checker ------------------------------------------------------------------------- */
+
+static char order_of(hid_t t, size_t size)
+{
+    if (size <= 1)
+        return '|';
+    H5T_order_t o = H5Tget_order(t);
+    return o == H5T_ORDER_BE ? '>' : o == H5T_ORDER_LE ? '<' : '|';
+}
+
+/* Whether a 2-member type's member i is named want. */
+static int member_is(hid_t t, unsigned i, const char *want)
+{
+    char *name = H5Tget_member_name(t, i);
+    int ok = name && strcmp(name, want) == 0;
+    if (name)
+        H5free_memory(name);
+    return ok;
+}
+
+void jxv__integrity_kind(hid_t ft, char *kind, char *order)
+{
+    size_t size = H5Tget_size(ft);
+    *kind = 'V';
+    *order = '|';
+    switch (H5Tget_class(ft)) {
+    case H5T_STRING:
+        *kind = H5Tget_cset(ft) == H5T_CSET_UTF8 ? 'T' : 'S';
+        break;
+    case H5T_INTEGER:
+        *kind = H5Tget_sign(ft) == H5T_SGN_2 ? 'i' : 'u';
+        *order = order_of(ft, size);
+        break;
+    case H5T_FLOAT:
+        *kind = 'f';
+        /* a long double reads as the native one: NumPy's native order */
+        *order = size > 8 ? '<' : order_of(ft, size);
+        break;
+    case H5T_ENUM: {
+        signed char v0 = -1, v1 = -1;
+        if (H5Tget_nmembers(ft) == 2 && size == 1 && member_is(ft, 0, "FALSE") &&
+            member_is(ft, 1, "TRUE") && H5Tget_member_value(ft, 0, &v0) >= 0 &&
+            H5Tget_member_value(ft, 1, &v1) >= 0 && v0 == 0 && v1 == 1) {
+            *kind = 'b'; /* the bool enum; any other enum reads as its base integer */
+        } else {
+            hid_t super = H5Tget_super(ft);
+            if (super >= 0) {
+                jxv__integrity_kind(super, kind, order);
+                H5Tclose(super);
+            }
+        }
+        break;
+    }
+    case H5T_COMPOUND:
+        if (H5Tget_nmembers(ft) == 2 && member_is(ft, 0, "r") && member_is(ft, 1, "i")) {
+            hid_t m0 = H5Tget_member_type(ft, 0), m1 = H5Tget_member_type(ft, 1);
+            size_t ms = m0 >= 0 ? H5Tget_size(m0) : 0;
+            if (m0 >= 0 && m1 >= 0 && H5Tget_class(m0) == H5T_FLOAT && H5Tequal(m0, m1) > 0 &&
+                H5Tget_member_offset(ft, 1) == ms && size == 2 * ms &&
+                (ms == 4 || ms == 8 || ms == 16)) {
+                *kind = 'c';
+                *order = ms > 8 ? '<' : order_of(m0, ms);
+            }
+            if (m0 >= 0)
+                H5Tclose(m0);
+            if (m1 >= 0)
+                H5Tclose(m1);
+        }
+        break;
+    default:
+        break;
+    }
+}
 
 jxv_record_kind jxv__integrity_read_record(hid_t obj, uint32_t *value)
 {
@@ -438,6 +597,8 @@ static herr_t digest_cb(hid_t loc, const char *name, const H5A_info_t *ainfo, vo
     /* an attribute that cannot be read leaves its digest out: the sum then cannot match */
     if (ft >= 0 && sp >= 0) {
         H5T_class_t cls = H5Tget_class(ft);
+        char kind, order;
+        jxv__integrity_kind(ft, &kind, &order);
         size_t size = H5Tget_size(ft);
         H5S_class_t sc = H5Sget_simple_extent_type(sp);
         int rank = sc == H5S_NULL ? -1 : H5Sget_simple_extent_dims(sp, dims, NULL);
@@ -453,8 +614,9 @@ static herr_t digest_cb(hid_t loc, const char *name, const H5A_info_t *ainfo, vo
             if (!buf) {
                 w->failed = 1;
             } else if (nbytes == 0 || H5Aread(aid, ft, buf) >= 0) {
-                jxv_gsum_add(&w->sum, jxv_attr_digest(name, len, (int)cls, size, rank, dims, buf,
-                                                      nbytes));
+                jxv_gsum_add(&w->sum, jxv_attr_digest(name, len, kind, order, size,
+                                                      jxv__type_signature(ft, kind), rank,
+                                                      dims, buf, nbytes));
             }
         }
     }

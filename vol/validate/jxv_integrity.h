@@ -87,11 +87,23 @@ void jxv_gsum_init(jxv_gsum *g);
 /* Adds n names given back to back, each followed by its NUL (the whole buffer of a name
  * list, or one name with its terminator). */
 void jxv_gsum_names(jxv_gsum *g, const char *names, size_t len, uint64_t n);
-/* The digest of one attribute: its name, the HDF5 class (H5T_class_t) and size of its
- * datatype, its shape (rank -1 for a NULL dataspace, 0 for a scalar) and its raw bytes as
- * stored (read with the file datatype). */
-uint32_t jxv_attr_digest(const char *name, size_t name_len, int h5class, uint64_t type_size,
-                         int rank, const hsize_t *dims, const void *data, uint64_t nbytes);
+/* The digest of one attribute: its name, what its value is (kind: 'T' for a text, i.e. a
+ * fixed-length UTF-8 string, else the NumPy dtype kind the value reads as: b i u f c S V;
+ * order: '<', '>' or '|', NumPy's byte order with native made explicit), its item size, its
+ * shape (rank -1 for a NULL dataspace, 0 for a scalar) and its raw bytes as stored (read
+ * with the file datatype). The writer and the loader take kind and order from the NumPy
+ * dtype they hold, the checker from the HDF5 datatype (jxv__integrity_kind). */
+uint32_t jxv_attr_digest(const char *name, size_t name_len, char kind, char order,
+                         uint64_t type_size, uint32_t typesig, int rank, const hsize_t *dims,
+                         const void *data, uint64_t nbytes);
+/* typesig of jxv_attr_digest: for kind 'V' (structured and opaque data, whose NumPy kind
+ * says nothing of their fields) a CRC of the datatype's description, recursively (class,
+ * size, order, sign, member names, offsets and types, array dimensions, enum members,
+ * opaque tags); 0 for every other kind. Every party computes it from the HDF5 datatype. */
+uint32_t jxv__type_signature(hid_t t, char kind);
+/* kind and order (see jxv_attr_digest) of the value an attribute of datatype ft reads as,
+ * mapped the way the loader maps HDF5 types to NumPy (spec §2.5). */
+void jxv__integrity_kind(hid_t ft, char *kind, char *order);
 void jxv_gsum_add(jxv_gsum *g, uint32_t digest);
 /* The group's checksum: valid once every name and every digest is in. */
 uint32_t jxv_gsum_value(const jxv_gsum *g);
