@@ -949,11 +949,11 @@ static PyObject *load_container(Loader *L, hid_t pgid, const char *name, const c
     if (enter_group(L, gid, name) < 0)
         goto done;
     entered = 1;
-    if (collect_names(L, gid, NULL, &nl) < 0)
-        goto done;
     if (jx_verify_enter(L, gid, &nl) < 0) /* integrity hook */
         goto done;
     verifying = 1;
+    if (collect_names(L, gid, NULL, &nl) < 0)
+        goto done;
     /* a function/class/enum member stored by name: its (module, qualname) pair is not
      * pytree data, the filter is not asked about it */
     int by_name = (hash && (size_t)(th + th_len - hash) > 12 && memcmp(hash, "#jaxon-import", 13) == 0 &&
@@ -1212,11 +1212,11 @@ static PyObject *load_root(Loader *L, hid_t root)
     if (enter_group(L, root, "") < 0)
         return NULL;
     L->key_len = 0; /* "/" has no name: keys start with the root attribute's name */
-    if (collect_names(L, root, NULL, &nl) < 0)
-        goto done;
     if (jx_verify_enter(L, root, &nl) < 0) /* integrity hook */
         goto done;
     verifying = 1;
+    if (collect_names(L, root, NULL, &nl) < 0)
+        goto done;
     for (size_t i = 0; i < nl.n && !root_name; i++)
         if (strncmp(jx_names_at(&nl, i), "JAXON_ROOT", 10) == 0)
             root_name = jx_names_at(&nl, i);
