@@ -4,7 +4,7 @@
  * (datasets, array-valued attributes) is described by its shape, dtype and size, never
  * read. It imports nothing: class tags are shown as the text the file holds.
  *
- * The layout knowledge is the validator's (vol/validate, linked in as jaxon_validate_core):
+ * The layout knowledge is the validator's (layout, linked in as jaxon_layout):
  * attribute names are split and classified by jxv_parse_attr_name / jxv__classify_attr /
  * jxv__classify_text, reference paths by jxv__ref_resolve_split, so this file holds no
  * copy of the tag table or of the name and path grammars. What the validator rejects

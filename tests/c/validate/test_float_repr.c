@@ -2,7 +2,7 @@
  * at most 15 significant digits) must agree with the full shortest-repr search
  * (py_float_repr of the parsed value) on every text it decides. The grammar's static
  * functions are reached by compiling jxv_grammar.c into this test. */
-#include "../../../vol/validate/jxv_grammar.c"
+#include "../../../layout/jxv_grammar.c"
 
 #include "test.h"
 #include "float_repr_cases.h"
