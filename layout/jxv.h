@@ -15,6 +15,7 @@
 #include <hdf5.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "jxv_limits.h"
 
 /* ---- rules --------------------------------------------------------------------------- */
 

@@ -2,10 +2,10 @@
  * every layout violation of v1.2.0 or v2.x (chosen by JAXON_VERSION on "/", spec §10.2).
  *
  * Hostile files: attributes are read with H5Aiterate2 (never by index, which is quadratic,
- * spec §11); recursion is bounded by MAX_DEPTH; every object reached as a node's group is
+ * spec §11); recursion is bounded by JXV_MAX_NESTING; every object reached as a node's group is
  * remembered by its token, so hard-link cycles and shared groups are reported instead of
  * walked twice; external links are never followed (the link access list refuses them);
- * string values are read only up to MAX_TEXT bytes. References are resolved after the walk
+ * string values are read only up to JXV_MAX_TEXT bytes. References are resolved after the walk
  * against the table of every node seen, so they cost O(1) each. */
 #include "jxv_internal.h"
 
@@ -13,8 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_DEPTH 1000               /* deeper than CPython's default recursion limit */
-#define MAX_TEXT ((size_t)1 << 28)   /* 256 MiB: larger text attributes are not read */
 
 /* Strings that live until the end of the check (map keys, pending references). */
 typedef struct arena_chunk {
@@ -124,14 +122,11 @@ typedef struct gctx {
     const char *gpath;
     jxv_ctag tag;
     int is_root;
-    jxv_order order;
-    jxv_map slots;       /* slot -> marker, duplicate detection */
+    jxv_group_names names; /* the rules of the group's names together (jxv_names.c) */
     jxv_map owned;       /* normalised relative path of a node's object */
     jxv_map prefixes;    /* proper prefixes of owned paths (intermediate groups) */
     descend *items;
     size_t nitems, capitems;
-    int root_found;
-    int untracked;       /* container group without creation-order tracking, >1 attribute */
 } gctx;
 
 static int check_group(chk *c, hid_t gid, const char *gpath, jxv_ctag tag, int depth);
@@ -205,7 +200,7 @@ static int read_text_as(hid_t aid, hid_t ft, size_t size, char *stack, size_t st
 {
     *out = NULL;
     *len = 0;
-    if (size > MAX_TEXT)
+    if (size > JXV_MAX_TEXT)
         return 1;
     char *buf = stack && size + 1 <= stack_cap ? stack : malloc(size + 1);
     if (!buf)
@@ -228,7 +223,7 @@ static int read_text(hid_t aid, size_t size, char **out, size_t *len)
 {
     *out = NULL;
     *len = 0;
-    if (size > MAX_TEXT)
+    if (size > JXV_MAX_TEXT)
         return 1;
     hid_t ft = H5Aget_type(aid);
     if (ft < 0)
@@ -288,28 +283,9 @@ static int register_node(gctx *g, const jxv_name *nm, const char *name, size_t l
     return jxv__map_put(&c->nodes, k, gl + 1 + kl, n);
 }
 
-/* Length of the slot part of an attribute name by the layout's splitting rule alone. */
-static size_t slot_part(jxv_layout layout, const char *name, size_t len)
-{
-    if (layout == JXV_LAYOUT_V1) {
-        if (len && name[len - 1] == '\'')
-            return len;
-        for (size_t i = len; i-- > 0;)
-            if (name[i] == ':')
-                return i;
-        return len;
-    }
-    for (size_t i = len; i-- > 0;) {
-        if (name[i] == '\'')
-            break;
-        if (name[i] == ':')
-            return i;
-    }
-    return len;
-}
-
 static int check_node_typed(gctx *g, hid_t aid, hid_t ft, const jxv_type *ty,
-                            const char *name, size_t len, const char *where);
+                            const jxv_name *nm, const char *name, size_t len,
+                            const char *where);
 
 /* The description of ft, an attribute's datatype with that data size and character set
  * (from its H5A_info_t), through c->seen; dataspace fields from sp. -1 if HDF5 cannot
@@ -343,8 +319,8 @@ static int describe_attr(chk *c, hid_t ft, hid_t sp, const H5A_info_t *ainfo, jx
 }
 
 /* Checks one attribute of a group as a node. */
-static int check_node(gctx *g, hid_t aid, const H5A_info_t *ainfo, const char *name,
-                      size_t len, const char *where)
+static int check_node(gctx *g, hid_t aid, const H5A_info_t *ainfo, const jxv_name *nm,
+                      const char *name, size_t len, const char *where)
 {
     chk *c = g->c;
     jxv_type ty;
@@ -358,63 +334,19 @@ static int check_node(gctx *g, hid_t aid, const H5A_info_t *ainfo, const char *n
         return jxv_fail(c->rep, JXV_RULE_VALUE_TYPE, where, name, len,
                         "HDF5 cannot describe this attribute's datatype or dataspace");
     }
-    int ret = check_node_typed(g, aid, ft, &ty, name, len, where);
+    int ret = check_node_typed(g, aid, ft, &ty, nm, name, len, where);
     H5Tclose(ft);
     return ret;
 }
 
 /* check_node once the attribute's type is known; ft stays open for reading the text. */
 static int check_node_typed(gctx *g, hid_t aid, hid_t ft, const jxv_type *tyin,
-                            const char *name, size_t len, const char *where)
+                            const jxv_name *nmin, const char *name, size_t len,
+                            const char *where)
 {
     chk *c = g->c;
     jxv_type ty = *tyin;
-    jxv_name nm;
-    if (jxv_parse_attr_name(c->layout, name, len, &nm, where, c->rep) < 0) {
-        g->order.reported = 1; /* order rules make no sense with a broken slot */
-        /* the object named like the slot part is not a stray object on top of this */
-        size_t sl = slot_part(c->layout, name, len);
-        const char *slot = name;
-        if (c->layout == JXV_LAYOUT_V2)
-            jxv__strip(&slot, &sl);
-        if (sl && add_owned(g, slot, sl) < 0)
-            return oom(c, where);
-        return -1;
-    }
-    if (g->is_root) {
-        if (nm.slot_kind != JXV_SLOT_ROOT)
-            return jxv_fail(c->rep, JXV_RULE_ROOT, where, name, len,
-                            "the root attribute is named JAXON_ROOT with an optional "
-                            "typehint");
-    } else {
-        if (nm.slot_kind == JXV_SLOT_ROOT)
-            return jxv_fail(c->rep, JXV_RULE_SLOT_NAME, where, name, len,
-                            "JAXON_ROOT is the slot of the root node only");
-        char *slot = arena_dup(c, nm.slot, nm.slot_len);
-        if (!slot)
-            return oom(c, where);
-        if (jxv__map_get(&g->slots, slot, nm.slot_len))
-            return jxv_fail(c->rep, JXV_RULE_DUPLICATE_SLOT, where, name, len,
-                            "another node of this group already uses the slot %.*s",
-                            (int)(nm.slot_len > 200 ? 200 : nm.slot_len), nm.slot);
-        if (jxv__map_put(&g->slots, slot, nm.slot_len, slot) < 0)
-            return oom(c, where);
-        if (g->untracked && g->order.n == 0 && !g->order.reported &&
-            !(nm.slot_kind == JXV_SLOT_INDEX && nm.index_width)) {
-            /* name order is index order only with zero-padded names (lists > 65,535) */
-            jxv_fail(c->rep, JXV_RULE_INDEX_ORDER, g->gpath, "", 0,
-                     "the group does not track attribute creation order, so the order of its "
-                     "children cannot be recovered");
-            g->order.reported = 1;
-        }
-        char *cname = arena_dup(c, name, len);
-        if (!cname)
-            return oom(c, where);
-        if (jxv__order_add(&g->order, c->layout, &nm, g->tag, cname, len, where, c->rep) < 0) {
-            g->order.reported = 1;
-            jxv__order_add(&g->order, c->layout, &nm, g->tag, cname, len, where, c->rep);
-        }
-    }
+    jxv_name nm = *nmin;
     c->nnodes++;
     jxv_nodeinfo info;
     if (jxv__classify_attr(c->layout, &nm, &ty, &info, where, c->rep) < 0) {
@@ -441,16 +373,9 @@ static int check_node_typed(gctx *g, hid_t aid, hid_t ft, const jxv_type *tyin,
         }
     }
     int ret = 0;
-    /* the name and text die with this callback: copy what outlives it */
-    char *cname = arena_dup(c, name, len);
-    if (!cname) {
-        FREE_TEXT(text, tbuf);
-        return oom(c, where);
-    }
+    /* name is the walk's own copy (attr_cb): nm points into it and outlives this callback */
+    const char *cname = name;
     jxv_name cnm = nm;
-    cnm.slot = cname + (nm.slot - name);
-    if (nm.hint)
-        cnm.hint = cname + (nm.hint - name);
     if (register_node(g, &cnm, cname, len, &info) < 0)
         ret = oom(c, where);
     if (ret == 0 && info.kind == JXV_N_REF) {
@@ -485,42 +410,37 @@ static herr_t attr_cb(hid_t loc, const char *name, const H5A_info_t *ainfo, void
     gctx *g = ud;
     chk *c = g->c;
     size_t len = strlen(name);
+    /* the walk's copy: slots and node names point into it until the end of the check */
+    char *cname = arena_dup(c, name, len);
+    if (!cname)
+        return oom(c, g->gpath);
+    jxv_name nm;
+    int r = jxv_group_names_add(&g->names, cname, len, &nm, c->rep);
+    if (r == JXV_NAMES_NO_NODE || r == JXV_NAMES_REFUSED)
+        return c->failed ? -1 : 0;
+    if (r == JXV_NAMES_BAD_SLOT) {
+        /* the object named like the slot part is not a stray object on top of this */
+        const char *slot, *hint;
+        size_t sl, hl;
+        jxv__split_attr_name(c->layout, cname, len, &slot, &sl, &hint, &hl);
+        if (c->layout == JXV_LAYOUT_V2)
+            jxv__strip(&slot, &sl);
+        if (sl && add_owned(g, slot, sl) < 0)
+            return oom(c, g->gpath);
+        return c->failed ? -1 : 0;
+    }
     char wbuf[JXV_WHERE_CAP];
     char *where = jxv__attr_where_in(wbuf, sizeof wbuf, g->gpath, name, len);
     if (!where) {
         oom(c, g->gpath);
         return -1;
     }
-    if (g->is_root) {
-        const char *s = name;
-        size_t sl = len;
-        if (c->layout == JXV_LAYOUT_V2)
-            jxv__strip(&s, &sl);
-        if (c->layout == JXV_LAYOUT_V2 && jxv__eq(name, len, "JAXON_VERSION")) {
-            JXV_WHERE_FREE(where, wbuf);
-            return 0;
-        }
-        if (!jxv__starts(s, sl, "JAXON_ROOT")) {
-            jxv_fail(c->rep, JXV_RULE_STRAY_OBJECT, where, name, len,
-                     "the root group of a Jaxon file carries only the root attribute%s",
-                     c->layout == JXV_LAYOUT_V2 ? " and JAXON_VERSION" : "");
-            JXV_WHERE_FREE(where, wbuf);
-            return 0;
-        }
-        if (g->root_found) {
-            jxv_fail(c->rep, JXV_RULE_ROOT, where, name, len,
-                     "the root group carries exactly one root attribute");
-            JXV_WHERE_FREE(where, wbuf);
-            return 0;
-        }
-        g->root_found = 1;
-    }
     hid_t aid = H5Aopen(loc, name, H5P_DEFAULT);
     if (aid < 0) {
         jxv_fail(c->rep, JXV_RULE_VALUE_TYPE, where, name, len,
                  "HDF5 cannot open this attribute");
     } else {
-        check_node(g, aid, ainfo, name, len, where);
+        check_node(g, aid, ainfo, &nm, cname, len, where);
         H5Aclose(aid);
     }
     JXV_WHERE_FREE(where, wbuf);
@@ -682,11 +602,11 @@ static void descend_into(chk *c, hid_t gid, const char *gpath, const descend *d,
         goto out;
     }
     if (container) {
-        if (depth + 1 > MAX_DEPTH) {
+        if (depth + 1 > JXV_MAX_NESTING) {
             if (!c->depth_reported)
                 jxv_fail(c->rep, JXV_RULE_CONTAINER_GROUP, path, d->slot, d->slot_len,
                          "containers nested deeper than %d levels are not checked further",
-                         MAX_DEPTH);
+                         JXV_MAX_NESTING);
             c->depth_reported = 1;
             goto out;
         }
@@ -726,7 +646,6 @@ static int check_group(chk *c, hid_t gid, const char *gpath, jxv_ctag tag, int d
     g.gpath = gpath;
     g.tag = tag;
     g.is_root = depth == 0;
-    jxv__order_init(&g.order);
 
     H5_index_t idx = H5_INDEX_NAME;
     hid_t gcpl = H5Gget_create_plist(gid);
@@ -737,18 +656,14 @@ static int check_group(chk *c, hid_t gid, const char *gpath, jxv_ctag tag, int d
         H5Pclose(gcpl);
     }
     H5O_info2_t oi;
-    g.untracked = !g.is_root && idx == H5_INDEX_NAME &&
-                  H5Oget_info3(gid, &oi, H5O_INFO_NUM_ATTRS) >= 0 && oi.num_attrs > 1;
+    uint64_t nattrs = H5Oget_info3(gid, &oi, H5O_INFO_NUM_ATTRS) >= 0 ? oi.num_attrs : 0;
+    jxv_group_names_begin(&g.names, c->layout, tag, g.is_root, idx == H5_INDEX_NAME, nattrs,
+                          gpath);
     hsize_t pos = 0;
     if (H5Aiterate2(gid, idx, H5_ITER_INC, &pos, attr_cb, &g) < 0 && !c->failed)
         jxv_fail(c->rep, JXV_RULE_STRAY_OBJECT, gpath, "", 0,
                  "HDF5 failed while iterating the attributes of this group");
-    if (g.is_root && !g.root_found)
-        jxv_fail(c->rep, JXV_RULE_ROOT, "/", "", 0,
-                 "no JAXON_ROOT attribute on /: a Jaxon file has exactly one root attribute "
-                 "JAXON_ROOT[:typehint]");
-    if (!g.is_root)
-        jxv__order_close(&g.order, tag, gpath, c->rep);
+    jxv_group_names_end(&g.names, c->rep);
     if (!c->failed) {
         lctx l = {&g, gid, NULL};
         hsize_t lpos = 0;
@@ -757,7 +672,7 @@ static int check_group(chk *c, hid_t gid, const char *gpath, jxv_ctag tag, int d
     for (size_t i = 0; i < g.nitems && !c->failed; i++)
         descend_into(c, gid, gpath, &g.items[i], depth);
     free(g.items);
-    jxv__map_free(&g.slots);
+    jxv_group_names_free(&g.names);
     jxv__map_free(&g.owned);
     jxv__map_free(&g.prefixes);
     return c->failed ? -1 : 0;

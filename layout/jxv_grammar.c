@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_INT_DIGITS 4300 /* CPython's int->str limit: longer ints cannot be written */
 
 static int is_digit(char c)
 {
@@ -55,7 +54,7 @@ static const char *check_int_repr(const char *s, size_t len)
         return "Python's repr of an int has no leading zeros";
     if (i == 1 && len == 2 && s[1] == '0')
         return "Python's repr of zero is 0, not -0";
-    if (len - i > MAX_INT_DIGITS)
+    if (len - i > JXV_MAX_INT_DIGITS)
         return "an int with more than 4300 digits cannot be written by CPython's repr";
     return NULL;
 }

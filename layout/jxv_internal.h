@@ -173,6 +173,48 @@ int jxv__order_add(jxv_order *o, jxv_layout layout, const jxv_name *nm, jxv_ctag
  * (and an unpaired trailing key(i) for dicts). */
 int jxv__order_close(const jxv_order *o, jxv_ctag tag, const char *where, jxv_report *rep);
 
+/* ---- the names of one group (jxv_names.c): checker and readers alike ----------------- */
+
+/* The rules that the attribute names of one group obey together: one root attribute on "/",
+ * the slot grammar (jxv_parse_attr_name), no slot twice, list-like indices 0, 1, 2, … and
+ * dict key(i)/value(i) pairs in order, and an order that survives (creation order tracked,
+ * or names whose order is the children's). Feed every attribute name in the layout's
+ * iteration order (creation order when tracked, else increasing name order). */
+typedef struct jxv_group_names {
+    jxv_layout layout;
+    jxv_ctag tag;      /* the group's container tag; JXV_TAG_NONE for "/" */
+    int is_root;       /* the attributes of "/" */
+    int untracked;     /* the group does not track attribute creation order */
+    uint64_t total;    /* attributes of the group */
+    const char *gpath; /* HDF5 path of the group, for violations */
+    int root_found;
+    jxv_order order;
+    jxv_map slots;     /* slot -> slot, keys point into the caller's names */
+} jxv_group_names;
+
+void jxv_group_names_begin(jxv_group_names *g, jxv_layout layout, jxv_ctag tag, int is_root,
+                           int untracked, uint64_t total, const char *gpath);
+/* What jxv_group_names_add found. Readers refuse every negative result; the checker goes on
+ * to report every violation of the file. */
+enum {
+    JXV_NAMES_NODE = 0,       /* a node's name, nm filled */
+    JXV_NAMES_NO_NODE = 1,    /* a name that is no node (v2 JAXON_VERSION on "/") */
+    JXV_NAMES_BAD_SLOT = -1,  /* the name breaks the slot grammar (the object named like its
+                                 slot part is still that name's, not a stray one) */
+    JXV_NAMES_REFUSED = -2,   /* a well-formed name that may not be there (a second root
+                                 attribute, a slot used twice, …): no node */
+    JXV_NAMES_BAD_ORDER = -3  /* the group's order breaks here; nm is filled and the node
+                                 itself may be checked further */
+};
+/* One attribute name; violations are appended to rep (may be NULL). The name must stay
+ * valid until jxv_group_names_free (slots point into it). */
+int jxv_group_names_add(jxv_group_names *g, const char *name, size_t len, jxv_name *nm,
+                        jxv_report *rep);
+/* After the last name: a trailing key(i) without value(i), zero padding where the group is
+ * small enough to track creation order, no root attribute on "/". 0 or -1 as above. */
+int jxv_group_names_end(jxv_group_names *g, jxv_report *rep);
+void jxv_group_names_free(jxv_group_names *g);
+
 /* ---- reference paths ------------------------------------------------------------------ */
 
 /* Joins the elements of a reference path into (group path, last element) as the tracker and

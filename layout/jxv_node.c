@@ -300,7 +300,6 @@ enum order_code {
     OC_DICT_PADDED
 };
 
-#define MAX_TRACKED 65535 /* attributes per group when creation order is tracked (spec §11) */
 
 void jxv__order_init(jxv_order *o)
 {
@@ -459,7 +458,7 @@ int jxv__order_close(const jxv_order *o, jxv_ctag tag, const char *where, jxv_re
         unsigned digits = 1;
         for (uint64_t v = o->n ? o->n - 1 : 0; v >= 10; v /= 10)
             digits++;
-        if (o->n <= MAX_TRACKED || o->pad_width != digits)
+        if (o->n <= JXV_MAX_TRACKED || o->pad_width != digits)
             return jxv_fail(rep, JXV_RULE_INDEX_ORDER, where, "", 0,
                             "zero-padded index names are only for list-like containers of "
                             "more than 65,535 items (this one has %" PRIu64 "), padded to "

@@ -7,6 +7,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <hdf5.h>
+#include "jxv_limits.h" /* the layout's limits, shared with the validator (layout/) */
 
 /* ---- module state (PEP 3121) ----------------------------------------------------------- */
 
@@ -54,10 +55,6 @@ PyObject *jx_raise_missing_extra(const char *module, const char *extra, PyObject
 
 /* ---- options --------------------------------------------------------------------------- */
 
-/* Containers nest at most this many levels (the root container is level 1), on save and on
- * load alike, so that every tree save writes loads again (issue 14); the validator uses the
- * same bound. Each level costs a few hundred bytes of C stack in our frames and HDF5's. */
-#define JX_MAX_NESTING 1000
 
 /* Dataset writes left for the second phase of a save (save_job.c). */
 typedef struct JxPendingWrite JxPendingWrite;

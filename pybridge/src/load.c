@@ -371,10 +371,10 @@ static PyObject *load_out_of_place(Loader *L, const char *k, size_t klen)
         nm[nlen] = '\0';
         L->oop++;
         /* a reference into a skipped subtree may lead to another one: bounded like nesting */
-        r = L->oop > JX_MAX_NESTING
+        r = L->oop > JXV_MAX_NESTING
                 ? jx_ld_rule_error(L, NULL, nm, "ref-chain", "more than %d references into "
                                    "subtrees the load_filter skipped lead to one another",
-                                   JX_MAX_NESTING)
+                                   JXV_MAX_NESTING)
                 : load_node(L, g, nm);
         L->oop--;
         PyMem_Free(nm);
@@ -929,10 +929,10 @@ static PyObject *load_container(Loader *L, hid_t pgid, const char *name, const c
     /* L->depth counts "/" and the open containers: this one is level L->depth. The bound
      * (shared with save) protects the C stack; the interpreter's recursion limit is not
      * used, as it depends on the caller's depth and raises RecursionError without a path */
-    if (L->depth > JX_MAX_NESTING)
+    if (L->depth > JXV_MAX_NESTING)
         return jx_ld_rule_error(L, NULL, name, "depth-limit", "containers nest more than %d "
                                 "levels deep (the limit shared by save and load)",
-                                JX_MAX_NESTING);
+                                JXV_MAX_NESTING);
     gid = H5Gopen2(pgid, name, L->gapl);
     if (gid < 0) {
         jx_ld_h5_error(L, name, "cannot open the group of the container");
@@ -1238,7 +1238,7 @@ PyObject *jx_load_tree(JxState *st, hid_t file_id, const JxLoadOptions *opts)
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     L.memo = PyDict_New();
     L.visited = PySet_New(NULL);
-    L.stack = PyMem_Malloc((JX_MAX_NESTING + 2) * sizeof *L.stack); /* "/" + containers */
+    L.stack = PyMem_Malloc((JXV_MAX_NESTING + 2) * sizeof *L.stack); /* "/" + containers */
     if (opts->load_filter || opts->placer) { /* the placer is given each jax leaf's path */
         L.path = PyList_New(0);
         L.skipped = PySet_New(NULL);

@@ -23,10 +23,10 @@
 
 /* Nested load_node calls, containers and on-demand reference targets together: a chain of
  * forward references may lead from deep inside one subtree into another, so the C stack is
- * bounded by this count, not by the nesting level (JX_MAX_NESTING) alone. Twice the nesting
+ * bounded by this count, not by the nesting level (JXV_MAX_NESTING) alone. Twice the nesting
  * limit lets a reference at the deepest level reach a target at the deepest level of
  * another subtree; measured ~0.9 KB of C stack per frame (docs/security.md). */
-#define V2_MAX_FRAMES (2 * JX_MAX_NESTING + 8)
+#define V2_MAX_FRAMES (2 * JXV_MAX_NESTING + 8)
 
 typedef struct V2 {
     Loader *L;
@@ -501,9 +501,9 @@ static PyObject *load_ref(V2 *V, const char *name, const char *s, size_t n)
         if (g < 0)
             goto done;
     }
-    if (V->hops >= JX_MAX_NESTING) {
+    if (V->hops >= JXV_MAX_NESTING) {
         jx_ld_rule_error(L, NULL, name, "ref-chain", "more than %d references lead to one "
-                         "another, each target loaded on demand", JX_MAX_NESTING);
+                         "another, each target loaded on demand", JXV_MAX_NESTING);
         goto done;
     }
     PyObject *gkey = PyBytes_FromStringAndSize(k, (Py_ssize_t)elem_start), *rawb;
@@ -942,10 +942,10 @@ static PyObject *load_container(V2 *V, hid_t pgid, const char *name, const char 
     PyObject *c = NULL, *tok = NULL;
     int pushed = 0;
     memset(&nl, 0, sizeof nl);
-    if (V->nest >= JX_MAX_NESTING)
+    if (V->nest >= JXV_MAX_NESTING)
         return jx_ld_rule_error(L, NULL, name, "depth-limit", "containers nest more than %d "
                                 "levels deep (the limit shared by save and load)",
-                                JX_MAX_NESTING);
+                                JXV_MAX_NESTING);
     hid_t gid = open_child(V, pgid, slot, name, 1);
     if (gid < 0)
         return NULL;
@@ -1289,7 +1289,7 @@ static PyObject *load_node(V2 *V, hid_t gid, const char *raw)
         return NULL;
     }
     if (V->frames >= V2_MAX_FRAMES) {
-        /* containers alone stop at JX_MAX_NESTING: references taken on demand got here */
+        /* containers alone stop at JXV_MAX_NESTING: references taken on demand got here */
         Py_DECREF(key);
         return jx_ld_rule_error(L, NULL, raw, "ref-chain", "loading this node needs more "
                                 "than %d nested steps (references whose targets are loaded "

@@ -13,8 +13,6 @@
 #include "save_internal.h"
 #include "save_types.h"
 
-#define JX_MAX_SIMPLE_KEY 60000    /* attribute names are limited to 65,534 bytes */
-#define JX_MAX_TRACKED 65535       /* HDF5's creation-order index is 16 bits */
 
 /* ---- pytree paths for error messages --------------------------------------------------- */
 
@@ -552,7 +550,7 @@ static int simple_key_text(Saver *s, PyObject *key, Buf *b)
         const char *u = PyUnicode_AsUTF8AndSize(key, &n);
         if (!u)
             return -1;
-        if (n > JX_MAX_SIMPLE_KEY || memchr(u, '\0', (size_t)n) || memchr(u, '/', (size_t)n))
+        if (n > JXV_MAX_SIMPLE_KEY || memchr(u, '\0', (size_t)n) || memchr(u, '/', (size_t)n))
             return 0;
     } else if (t == &PyLong_Type || t == &PyFloat_Type || t == &PyBool_Type ||
                t == &PyComplex_Type) {
@@ -566,7 +564,7 @@ static int simple_key_text(Saver *s, PyObject *key, Buf *b)
         return 0;
     }
     int r = atom_text(s, key, b);
-    if (r == 1 && (b->len > JX_MAX_SIMPLE_KEY || memchr(b->p, '/', b->len)))
+    if (r == 1 && (b->len > JXV_MAX_SIMPLE_KEY || memchr(b->p, '/', b->len)))
         return 0; /* e.g. float(1e-05) has no '/', but be safe for every atom */
     return r;
 }
@@ -705,15 +703,15 @@ int jx_sv_container(Saver *s, hid_t g, const char *slot, size_t slot_len, PyObje
         goto done;
     PyTypeObject *t = Py_TYPE(obj);
     int is_dict = t == &PyDict_Type;
-    int tracked = n <= JX_MAX_TRACKED;
-    if (s->nframes >= JX_MAX_NESTING) {
+    int tracked = n <= JXV_MAX_TRACKED;
+    if (s->nframes >= JXV_MAX_NESTING) {
         /* the loader's limit too (ext.h): a file it would refuse is not written */
         PyObject *path = jx_sv_pytree_path(s);
         if (path)
             PyErr_Format(s->st->JaxonError,
                          "cannot save %U: containers nest more than %d levels deep there "
                          "(the limit shared by save and load, docs/security.md)", path,
-                         JX_MAX_NESTING);
+                         JXV_MAX_NESTING);
         Py_XDECREF(path);
         s->noted = 1;
         goto done;
@@ -1122,7 +1120,7 @@ int jx_sv_node(Saver *s, hid_t g, const char *slot, size_t slot_len, PyObject *o
                       : t == &PyFrozenSet_Type ? "frozenset" : NULL;
     if (tag) {
         /* Ctrl-C is honoured between containers, not only after the whole walk; depth is
-         * bounded by jx_sv_container (JX_MAX_NESTING), not by the interpreter's recursion
+         * bounded by jx_sv_container (JXV_MAX_NESTING), not by the interpreter's recursion
          * limit, which would refuse trees the loader reads */
         if (PyErr_CheckSignals() < 0)
             return -1;

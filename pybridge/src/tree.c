@@ -26,7 +26,6 @@
 #include "names.h"
 #include "tree_show.h"
 
-#define TREE_MAX_DEPTH 1000
 #define TEXT_READ_MAX ((size_t)16 << 20) /* larger text attributes are described, not read */
 #define PREVIEW_MAX 60                   /* code points of a value shown */
 
@@ -704,9 +703,9 @@ static int descend(Tw *t, hid_t gid, const char *gpath, const Pending *p, int de
                      "this group is also reached as another node's group through a hard link "
                      "(shared objects are written once and referenced by path)");
             ret = take_violation(t, p->node);
-        } else if (depth + 1 > TREE_MAX_DEPTH) {
+        } else if (depth + 1 > JXV_MAX_NESTING) {
             jxv_fail(&t->rep, JXV_RULE_CONTAINER_GROUP, path, p->slot, strlen(p->slot),
-                     "containers nested deeper than %d levels are not shown", TREE_MAX_DEPTH);
+                     "containers nested deeper than %d levels are not shown", JXV_MAX_NESTING);
             ret = take_violation(t, p->node);
         } else {
             ret = walk_group(t, sub, path, p->node, p->info.tag, depth + 1);
