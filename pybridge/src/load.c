@@ -25,9 +25,15 @@
 #include "load_v2.h"
 #include "names.h"
 
+#include "jxv_internal.h"
 
 
+
+/* In the order of the layout library's jxv_ctag: a Container is passed as one. */
 typedef enum Container { C_NONE, C_DICT, C_LIST, C_TUPLE, C_SET, C_FROZENSET } Container;
+_Static_assert((int)C_DICT == (int)JXV_TAG_DICT && (int)C_LIST == (int)JXV_TAG_LIST &&
+                   (int)C_FROZENSET == (int)JXV_TAG_FROZENSET,
+               "Container follows jxv_ctag");
 
 static PyObject *load_node(Loader *L, hid_t gid, const char *name);
 
@@ -941,7 +947,8 @@ static PyObject *load_container(Loader *L, hid_t pgid, const char *name, const c
     if (enter_group(L, gid, name) < 0)
         goto done;
     entered = 1;
-    if (collect_names(L, gid, NULL, &nl) < 0)
+    if (collect_names(L, gid, NULL, &nl) < 0 ||
+        jx_ld_check_names(L, &nl, 0, (int)kind, 0) < 0)
         goto done;
     /* a function/class/enum member stored by name: its (module, qualname) pair is not
      * pytree data, the filter is not asked about it */
@@ -1197,20 +1204,10 @@ static PyObject *load_root(Loader *L, hid_t root)
     if (enter_group(L, root, "") < 0)
         return NULL;
     L->key_len = 0; /* "/" has no name: keys start with the root attribute's name */
-    if (collect_names(L, root, NULL, &nl) < 0)
+    /* "/" carries exactly one attribute, the root node's (the validator's rule root) */
+    if (collect_names(L, root, NULL, &nl) < 0 || jx_ld_check_names(L, &nl, 0, 0, 1) < 0)
         goto done;
-    for (size_t i = 0; i < nl.n && !root_name; i++)
-        if (strncmp(jx_names_at(&nl, i), "JAXON_ROOT", 10) == 0)
-            root_name = jx_names_at(&nl, i);
-    if (!root_name) {
-        jx_ld_format_error(L, NULL, "jaxon root attribute not found: no attribute JAXON_ROOT, this "
-                              "is not a Jaxon file");
-        goto done;
-    }
-    if (root_name[10] != '\0' && root_name[10] != ':') {
-        jx_ld_format_error(L, root_name, "the root attribute must be named JAXON_ROOT[:typehint]");
-        goto done;
-    }
+    root_name = jx_names_at(&nl, 0);
     if (jx_ld_filter_root(L, &r) > 0)
         r = load_node(L, root, root_name);
 done:

@@ -5,6 +5,7 @@
 
 #include "ext.h"
 
+#include "names.h"
 #include "npy.h"
 
 /* Dataset bytes a whole load may read as fill values, beyond what the datasets store
@@ -162,5 +163,10 @@ PyObject *jx_pol_fields(Loader *L, const char *attr, PyObject *cls);
 /* Whether cls is a tuple subclass with _fields; the instance from the tuple items. */
 int jx_pol_is_namedtuple(PyObject *cls);
 PyObject *jx_pol_namedtuple(Loader *L, const char *attr, PyObject *cls, PyObject *items);
+
+/* The rules of a group's attribute names together (load_names.c, the validator's own):
+ * v2 layout or v1.2.0, ctag the group's jxv_ctag (JXV_TAG_NONE for "/"). 0, or -1 with
+ * JaxonFormatError raised (rule and path set). */
+int jx_ld_check_names(Loader *L, const JxNames *nl, int v2, int ctag, int is_root);
 
 #endif /* JX_LOAD_INTERNAL_H */

@@ -15,6 +15,7 @@
  * loaded are kept in a set: meeting one again is a cycle. */
 #include "load_v2.h"
 #include "names.h"
+#include "jxv_internal.h"
 
 #include <string.h>
 
@@ -43,6 +44,7 @@ typedef enum Kind {
     K_BAD, K_ATOM, K_JAX, K_BYTES, K_BYTEARRAY, K_NDARRAY, K_STR, K_BYTES_, K_VOID,
     K_DICT, K_LIST, K_TUPLE, K_SET, K_FROZENSET
 } Kind;
+_Static_assert(K_FROZENSET - K_DICT == JXV_TAG_FROZENSET - JXV_TAG_DICT, "containers follow jxv_ctag");
 
 static PyObject *load_node(V2 *V, hid_t gid, const char *raw);
 
@@ -971,7 +973,8 @@ static PyObject *load_container(V2 *V, hid_t pgid, const char *name, const char 
     L->key[L->key_len + sn] = '\0';
     L->key_len += sn + 1;
     pushed = 1;
-    if (collect_attrs(L, gid, &nl) < 0)
+    if (collect_attrs(L, gid, &nl) < 0 ||
+        jx_ld_check_names(L, &nl, 1, JXV_TAG_DICT + (int)(k - K_DICT), 0) < 0)
         goto done;
     V->nest++;
     c = load_items(V, gid, &nl, k);
@@ -1314,22 +1317,6 @@ static PyObject *load_node(V2 *V, hid_t gid, const char *raw)
     return r;
 }
 
-static herr_t root_cb(hid_t loc, const char *name, const H5A_info_t *info, void *data)
-{
-    JxNames *nl = data;
-    const char *s = name;
-    size_t n = strlen(name);
-    lstrip(&s, &n);
-    if (n >= 10 && memcmp(s, "JAXON_ROOT", 10) == 0) {
-        if (jx_names_add(nl, name) < 0) {
-            PyErr_NoMemory();
-            return -1;
-        }
-        return 1; /* the first one, in creation order */
-    }
-    return 0;
-}
-
 PyObject *jx_load_v2(Loader *L, hid_t root)
 {
     V2 V = {L, root, NULL, NULL, 0, 0, 0};
@@ -1344,36 +1331,19 @@ PyObject *jx_load_v2(Loader *L, hid_t root)
         return NULL;
     }
     L->key_len = 0;
-    unsigned flags = 0;
-    hid_t gcpl = H5Gget_create_plist(root);
-    if (gcpl < 0 || H5Pget_attr_creation_order(gcpl, &flags) < 0) {
-        if (gcpl >= 0)
-            H5Pclose(gcpl);
-        jx_ld_h5_error(L, NULL, "cannot read the root group's creation properties");
+    /* "/" carries the root node's attribute and JAXON_VERSION only (the validator's rules) */
+    if (collect_attrs(L, root, &nl) < 0 || jx_ld_check_names(L, &nl, 1, JXV_TAG_NONE, 1) < 0)
         goto done;
+    const char *root_name = NULL;
+    for (size_t i = 0; i < nl.n && !root_name; i++) {
+        const char *s = jx_names_at(&nl, i);
+        size_t n = strlen(s);
+        lstrip(&s, &n);
+        if (n >= 10 && memcmp(s, "JAXON_ROOT", 10) == 0)
+            root_name = jx_names_at(&nl, i);
     }
-    H5Pclose(gcpl);
-    hsize_t pos = 0;
-    H5_index_t idx = (flags & H5P_CRT_ORDER_TRACKED) ? H5_INDEX_CRT_ORDER : H5_INDEX_NAME;
-    if (H5Aiterate2(root, idx, H5_ITER_INC, &pos, root_cb, &nl) < 0) {
-        jx_ld_h5_error(L, NULL, "cannot list the root group's attributes");
-        goto done;
-    }
-    if (nl.n == 0) {
-        jx_ld_format_error(L, NULL, "jaxon root attribute not found (an attribute named "
-                           "JAXON_ROOT[:typeinfo] is required)");
-        goto done;
-    }
-    const char *slot, *ti;
-    size_t sn, tn;
-    split_name(jx_names_at(&nl, 0), strlen(jx_names_at(&nl, 0)), &slot, &sn, &ti, &tn);
-    if (!eq(slot, sn, "JAXON_ROOT")) {
-        jx_ld_format_error(L, jx_names_at(&nl, 0), "the root attribute must be named "
-                           "JAXON_ROOT[:typeinfo]");
-        goto done;
-    }
-    if (jx_ld_filter_root(L, &r) > 0)
-        r = load_node(&V, root, jx_names_at(&nl, 0));
+    if (root_name && jx_ld_filter_root(L, &r) > 0)
+        r = load_node(&V, root, root_name);
 done:
     jx_names_free(&nl);
     Py_XDECREF(V.loading);

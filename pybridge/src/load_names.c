@@ -1,0 +1,41 @@
+/* The names of a group, checked before any of its children is loaded: the layout library's
+ * rules of a group's names together (layout/jxv_names.c), the same function the validator's
+ * whole-file checker calls. Both readers (v1.2.0 in load.c, v2 in load_v2.c) refuse exactly
+ * the names the validator refuses, with the validator's rule name in JaxonFormatError.rule. */
+#include "load_internal.h"
+
+#include "jxv_internal.h"
+
+#include <string.h>
+
+int jx_ld_check_names(Loader *L, const JxNames *nl, int v2, int ctag, int is_root)
+{
+    jxv_group_names g;
+    jxv_report rep;
+    jxv_name nm;
+    const char *bad = NULL;
+    int rc = 0;
+    jxv_report_init(&rep);
+    jxv_group_names_begin(&g, v2 ? JXV_LAYOUT_V2 : JXV_LAYOUT_V1, (jxv_ctag)ctag, is_root,
+                          !nl->tracked, nl->n, "");
+    for (size_t i = 0; i < nl->n; i++) {
+        const char *name = jx_names_at(nl, i);
+        if (jxv_group_names_add(&g, name, strlen(name), &nm, &rep) < 0) {
+            bad = name;
+            rc = -1;
+            break;
+        }
+    }
+    if (rc == 0 && jxv_group_names_end(&g, &rep) < 0)
+        rc = -1;
+    if (rc < 0) {
+        if (rep.count)
+            jx_ld_rule_error(L, NULL, bad, jxv_rule_name(rep.items[0].rule), "%s",
+                             rep.items[0].message);
+        else
+            PyErr_NoMemory();
+    }
+    jxv_group_names_free(&g);
+    jxv_report_clear(&rep);
+    return rc;
+}
