@@ -663,7 +663,7 @@ class TestMalformed:
             g = f.create_group("JAXON_ROOT", track_order=True)
             text_attr(g, "/", "list")
             text_attr(f, "JAXON_ROOT", "list")
-        format_error(path, "'.'", rule="slot-name")
+        format_error(path, "'/'", rule="slot-name")
 
     def test_reject_external_link(self, path, tmp_path):
         other = str(tmp_path / "other.h5")
