@@ -674,28 +674,19 @@ static Container container_kind(const char *th, size_t n)
 #undef IS
 }
 
-/* Splits an attribute name into slot and typehint (§3.3): a name ending in a quote has no
- * typehint, otherwise the typehint follows the last ':'. */
+/* Splits an attribute name into slot and typehint (§3.3) with the layout library's split: a
+ * name ending in a quote has no typehint, otherwise the typehint follows the last ':'. The
+ * group's names were checked (jx_ld_check_names) unless the node is loaded out of place. */
 static int split_name(Loader *L, const char *name, size_t n, size_t *slot_len,
                       const char **th, size_t *th_len)
 {
-    *slot_len = n;
-    *th = NULL;
-    *th_len = 0;
-    if (n > 0 && name[n - 1] == '\'') {
-        if (name[0] != '\'') {
-            jx_ld_format_error(L, name, "string format error: the name ends with a quote but does "
-                                  "not start with one");
-            return -1;
-        }
-        return 0;
+    const char *slot;
+    if (n > 0 && name[n - 1] == '\'' && name[0] != '\'') {
+        jx_ld_rule_error(L, NULL, name, "slot-name", "a name ending with a quote must start "
+                         "with one");
+        return -1;
     }
-    const char *colon = memchr(name, ':', n) ? strrchr(name, ':') : NULL;
-    if (colon) {
-        *slot_len = (size_t)(colon - name);
-        *th = colon + 1;
-        *th_len = n - *slot_len - 1;
-    }
+    jxv__split_attr_name(JXV_LAYOUT_V1, name, n, &slot, slot_len, th, th_len);
     return 0;
 }
 

@@ -48,66 +48,25 @@ _Static_assert(K_FROZENSET - K_DICT == JXV_TAG_FROZENSET - JXV_TAG_DICT, "contai
 
 static PyObject *load_node(V2 *V, hid_t gid, const char *raw);
 
-/* ---- whitespace (Python str.isspace) ------------------------------------------------- */
-
-/* Length in bytes of the whitespace code point starting at s[0], or 0. */
-static size_t ws_at(const unsigned char *s, size_t n)
-{
-    unsigned char c = s[0];
-    if (c < 0x80)
-        return (c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1c && c <= 0x1f)) ? 1 : 0;
-    Py_UCS4 cp;
-    size_t len;
-    if ((c & 0xe0) == 0xc0 && n >= 2) {
-        cp = ((Py_UCS4)(c & 0x1f) << 6) | (s[1] & 0x3f);
-        len = 2;
-    } else if ((c & 0xf0) == 0xe0 && n >= 3) {
-        cp = ((Py_UCS4)(c & 0x0f) << 12) | ((Py_UCS4)(s[1] & 0x3f) << 6) | (s[2] & 0x3f);
-        len = 3;
-    } else {
-        return 0; /* 4-byte sequences hold no whitespace */
-    }
-    return Py_UNICODE_ISSPACE(cp) ? len : 0;
-}
-
-/* Length of the whitespace code point that ends at s[n-1], or 0. */
-static size_t ws_before(const unsigned char *s, size_t n)
-{
-    size_t i = n - 1, k = 0;
-    while (i > 0 && k < 3 && (s[i] & 0xc0) == 0x80) {
-        i--;
-        k++;
-    }
-    if (ws_at(s + i, n - i) == n - i)
-        return n - i;
-    if ((s[n - 1] & 0x80) == 0 && ws_at(s + n - 1, 1))
-        return 1;
-    return 0;
-}
+/* ---- whitespace (Python str.isspace): the layout library's (jxv_util.c) ------------- */
 
 static void lstrip(const char **s, size_t *n)
 {
     size_t w;
-    while (*n > 0 && (w = ws_at((const unsigned char *)*s, *n)) > 0) {
+    while (*n > 0 && (w = jxv__space_at(*s, *n)) > 0) {
         *s += w;
         *n -= w;
     }
 }
 
-static void strip(const char **s, size_t *n)
-{
-    size_t w;
-    lstrip(s, n);
-    while (*n > 0 && (w = ws_before((const unsigned char *)*s, *n)) > 0)
-        *n -= w;
-}
-
 static void rstrip(const char *s, size_t *n)
 {
     size_t w;
-    while (*n > 0 && (w = ws_before((const unsigned char *)s, *n)) > 0)
+    while (*n > 0 && (w = jxv__space_before(s, *n)) > 0)
         *n -= w;
 }
+
+#define strip jxv__strip
 
 static int eq(const char *s, size_t n, const char *word)
 {
@@ -117,28 +76,14 @@ static int eq(const char *s, size_t n, const char *word)
 
 /* ---- names --------------------------------------------------------------------------- */
 
-/* §4.3: scanning from the end, a quote before any ':' means no typeinfo; else split at the
- * first ':' met. Both parts stripped. */
+/* §4.3, the layout library's split (both parts stripped); ti is the end of the name when
+ * there is no typeinfo. */
 static void split_name(const char *name, size_t n, const char **slot, size_t *sn,
                        const char **ti, size_t *tn)
 {
-    *slot = name;
-    *sn = n;
-    *ti = name + n;
-    *tn = 0;
-    for (size_t i = n; i > 0; i--) {
-        char c = name[i - 1];
-        if (c == '\'')
-            break;
-        if (c == ':') {
-            *sn = i - 1;
-            *ti = name + i;
-            *tn = n - i;
-            break;
-        }
-    }
-    strip(slot, sn);
-    strip(ti, tn);
+    jxv__split_attr_name(JXV_LAYOUT_V2, name, n, slot, sn, ti, tn);
+    if (!*ti)
+        *ti = name + n;
 }
 
 /* Splits a typeinfo piece into tag and optional "[argument]" (§4.3). Returns 0, or -1 for
