@@ -190,6 +190,11 @@ typedef struct jxv_group_names {
     int root_found;
     jxv_order order;
     jxv_map slots;     /* slot -> slot, keys point into the caller's names */
+    /* dicts: the integer value of each number key (int(1), float(1.0), bool(True) are one
+     * Python key), as decimal text in storage owned here */
+    jxv_map numbers;
+    char **number_texts;
+    size_t nnumbers, capnumbers;
 } jxv_group_names;
 
 void jxv_group_names_begin(jxv_group_names *g, jxv_layout layout, jxv_ctag tag, int is_root,

@@ -5,6 +5,8 @@
  * loader refuses exactly the names the validator refuses. */
 #include "jxv_internal.h"
 
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,11 +23,106 @@ void jxv_group_names_begin(jxv_group_names *g, jxv_layout layout, jxv_ctag tag, 
     g->gpath = gpath;
     jxv__order_init(&g->order);
     jxv__map_init(&g->slots);
+    jxv__map_init(&g->numbers);
 }
 
 void jxv_group_names_free(jxv_group_names *g)
 {
     jxv__map_free(&g->slots);
+    jxv__map_free(&g->numbers);
+    for (size_t i = 0; i < g->nnumbers; i++)
+        free(g->number_texts[i]);
+    free(g->number_texts);
+}
+
+/* The integer a number key stands for, as canonical decimal text in out (cap bytes): int(…),
+ * bool(…) and integral float(…) in v1; integers, True/False and integral floats in v2. 0 for
+ * every other key (strings, None, non-integral floats: equal only to the same text, which
+ * the slot map catches; complex keys are not compared). Only integral values can make two
+ * different key texts one Python key. */
+static int integer_key(jxv_layout layout, const char *t, size_t n, char *out, size_t cap)
+{
+    const char *in = t;
+    size_t il = n;
+    int is_float = 0;
+    if (layout == JXV_LAYOUT_V1) {
+        if (n > 6 && jxv__starts(t, n, "bool(") && t[n - 1] == ')') {
+            in = t + 5, il = n - 6;
+        } else if (n > 5 && jxv__starts(t, n, "int(") && t[n - 1] == ')') {
+            in = t + 4, il = n - 5;
+        } else if (n > 7 && jxv__starts(t, n, "float(") && t[n - 1] == ')') {
+            in = t + 6, il = n - 7;
+            is_float = 1;
+        } else {
+            return 0;
+        }
+    }
+    if (jxv__eq(in, il, "True") || jxv__eq(in, il, "False")) {
+        snprintf(out, cap, "%d", in[0] == 'T');
+        return 1;
+    }
+    if (il == 0 || il >= cap)
+        return 0;
+    size_t i = in[0] == '-' ? 1 : 0;
+    int digits = i < il;
+    for (size_t k = i; k < il; k++)
+        digits &= in[k] >= '0' && in[k] <= '9';
+    if (digits && !is_float) {
+        if (il == 2 && in[0] == '-' && in[1] == '0')
+            return snprintf(out, cap, "0"), 1;
+        memcpy(out, in, il);
+        out[il] = '\0';
+        return 1;
+    }
+    /* a float: integral values in %.0f are exact (glibc prints a double's exact value) */
+    char buf[64];
+    if (il >= sizeof buf)
+        return 0;
+    memcpy(buf, in, il);
+    buf[il] = '\0';
+    char *end;
+    double d = strtod(buf, &end);
+    if (end != buf + il || !isfinite(d) || d != floor(d))
+        return 0;
+    if (d == 0)
+        d = 0; /* -0.0 is the key 0 */
+    int w = snprintf(out, cap, "%.0f", d);
+    return w > 0 && (size_t)w < cap;
+}
+
+/* Refuses a number key equal to an earlier one; 0 or -1 (with a violation). */
+static int check_number_key(jxv_group_names *g, const jxv_name *nm, const char *name,
+                            size_t len, jxv_report *rep)
+{
+    char text[400];
+    if (!integer_key(g->layout, nm->slot, nm->slot_len, text, sizeof text))
+        return 0;
+    size_t tl = strlen(text);
+    if (jxv__map_get(&g->numbers, text, tl)) {
+        char wbuf[JXV_WHERE_CAP];
+        char *w = jxv__attr_where_in(wbuf, sizeof wbuf, g->gpath, name, len);
+        jxv_fail(rep, JXV_RULE_DUPLICATE_SLOT, w ? w : g->gpath, name, len,
+                 "the key equals the key %s of an earlier entry (Python compares numbers by "
+                 "value: int(1), float(1.0) and bool(True) are one key)", text);
+        if (w)
+            JXV_WHERE_FREE(w, wbuf);
+        return -1;
+    }
+    if (g->nnumbers == g->capnumbers) {
+        size_t ncap = g->capnumbers ? 2 * g->capnumbers : 8;
+        char **nt = realloc(g->number_texts, ncap * sizeof *nt);
+        if (!nt)
+            return jxv_fail(rep, JXV_RULE_SLOT_NAME, g->gpath, "", 0, "out of memory");
+        g->number_texts = nt;
+        g->capnumbers = ncap;
+    }
+    char *copy = jxv__strndup(text, tl);
+    if (!copy || jxv__map_put(&g->numbers, copy, tl, copy) < 0) {
+        free(copy);
+        return jxv_fail(rep, JXV_RULE_SLOT_NAME, g->gpath, "", 0, "out of memory");
+    }
+    g->number_texts[g->nnumbers++] = copy;
+    return 0;
 }
 
 /* An untracked container group keeps its children's order only in the order of their names:
@@ -102,6 +199,10 @@ int jxv_group_names_add(jxv_group_names *g, const char *name, size_t len, jxv_na
              (int)(nm->slot_len > 200 ? 200 : nm->slot_len), nm->slot);
         return JXV_NAMES_REFUSED;
     }
+    if (g->tag == JXV_TAG_DICT &&
+        (nm->slot_kind == JXV_SLOT_SIMPLE || nm->slot_kind == JXV_SLOT_INDEX) &&
+        check_number_key(g, nm, name, len, rep) < 0)
+        return JXV_NAMES_REFUSED;
     if (jxv__map_put(&g->slots, nm->slot, nm->slot_len, g) < 0) {
         FAIL(JXV_RULE_SLOT_NAME, "out of memory");
         return JXV_NAMES_REFUSED;

@@ -777,6 +777,10 @@ static int load_dict_items(Loader *L, hid_t gid, const JxNames *nl, PyObject *d)
             jx_ld_rewrap(L, name, "the dict key cannot be used as a key");
             goto error;
         }
+        if (PyDict_GET_SIZE(d) == entries) {
+            jx_ld_dup_key(L, name, key);
+            goto error;
+        }
         Py_CLEAR(key);
         Py_CLEAR(value);
         entries++;

@@ -39,3 +39,16 @@ int jx_ld_check_names(Loader *L, const JxNames *nl, int v2, int ctag, int is_roo
     jxv_report_clear(&rep);
     return rc;
 }
+
+PyObject *jx_ld_dup_key(Loader *L, const char *name, PyObject *key)
+{
+    /* int(1), float(1.0) and bool(True) are three slots but one Python key: the dict would
+     * silently lose entries (the validator's rule duplicate-slot, jxv_names.c) */
+    PyObject *shown = PyObject_Repr(key);
+    if (!shown)
+        return NULL;
+    jx_ld_rule_error(L, NULL, name, "duplicate-slot", "the key %.200U equals the key of an "
+                     "earlier entry of this dict", shown);
+    Py_DECREF(shown);
+    return NULL;
+}

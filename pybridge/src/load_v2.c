@@ -817,8 +817,13 @@ static int load_dict(V2 *V, hid_t gid, const JxNames *nl, PyObject *d)
         value = load_child(V, gid, raw, key);
         if (!value)
             goto error;
+        Py_ssize_t before = PyDict_GET_SIZE(d);
         if (PyDict_SetItem(d, key, value) < 0) {
             jx_ld_rewrap(L, raw, "the dict key cannot be used as a key");
+            goto error;
+        }
+        if (PyDict_GET_SIZE(d) == before) {
+            jx_ld_dup_key(L, raw, key);
             goto error;
         }
         Py_CLEAR(key);
