@@ -939,6 +939,8 @@ static PyObject *load_container(Loader *L, hid_t pgid, const char *name, const c
         jx_ld_h5_error(L, name, "cannot open the group of the container");
         goto done;
     }
+    if (!strchr(name, '/') && jx_ld_hard_link(L, pgid, name, name) < 0)
+        goto done;
     if (enter_group(L, gid, name) < 0)
         goto done;
     entered = 1;
@@ -983,6 +985,10 @@ static PyObject *load_value_typed(Loader *L, hid_t gid, const char *name, const 
     Src s = {H5Dopen2(gid, name, L->dapl), 1};
     if (s.id < 0)
         return jx_ld_h5_error(L, name, "cannot open the dataset holding the data");
+    if (!strchr(name, '/') && jx_ld_hard_link(L, gid, name, name) < 0) {
+        H5Dclose(s.id);
+        return NULL;
+    }
     PyObject *r = jx_ld_load_data(L, &s, name, kind, th, n);
     H5Dclose(s.id);
     return r;

@@ -168,6 +168,9 @@ PyObject *jx_pol_namedtuple(Loader *L, const char *attr, PyObject *cls, PyObject
  * v2 layout or v1.2.0, ctag the group's jxv_ctag (JXV_TAG_NONE for "/"). 0, or -1 with
  * JaxonFormatError raised (rule and path set). */
 int jx_ld_check_names(Loader *L, const JxNames *nl, int v2, int ctag, int is_root);
+/* 0 if the link named link in pgid (the object of the node named attr) is a hard link, else
+ * -1 with stray-object raised (soft and external links are no part of the layout). */
+int jx_ld_hard_link(Loader *L, hid_t pgid, const char *link, const char *attr);
 /* Raises duplicate-slot for a dict entry whose key equals an earlier one's. NULL. */
 PyObject *jx_ld_dup_key(Loader *L, const char *name, PyObject *key);
 

@@ -52,3 +52,20 @@ PyObject *jx_ld_dup_key(Loader *L, const char *name, PyObject *key)
     Py_DECREF(shown);
     return NULL;
 }
+
+int jx_ld_hard_link(Loader *L, hid_t pgid, const char *link, const char *attr)
+{
+    /* a soft link could lead anywhere in the file (outside JAXON_ROOT too) and an external
+     * one into another file: the layout has hard links only (the validator's stray-object) */
+    H5L_info2_t li;
+    if (H5Lget_info2(pgid, link, &li, H5P_DEFAULT) < 0) {
+        jx_ld_h5_error(L, attr, "cannot inspect the link to the node's object");
+        return -1;
+    }
+    if (li.type == H5L_TYPE_HARD)
+        return 0;
+    jx_ld_rule_error(L, NULL, attr, "stray-object", "the node's object is reached through a "
+                     "%s link; the Jaxon layout has only hard links",
+                     li.type == H5L_TYPE_SOFT ? "soft" : "external or user-defined");
+    return -1;
+}

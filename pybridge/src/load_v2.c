@@ -147,8 +147,13 @@ static hid_t open_child(V2 *V, hid_t gid, const char *slot, const char *attr, in
 {
     Loader *L = V->L;
     hid_t id = want_group ? H5Gopen2(gid, slot, L->gapl) : H5Dopen2(gid, slot, L->dapl);
-    if (id >= 0)
+    if (id >= 0) {
+        if (!strchr(slot, '/') && jx_ld_hard_link(L, gid, slot, attr) < 0) {
+            H5Oclose(id);
+            return -1;
+        }
         return id;
+    }
     H5Eclear2(H5E_DEFAULT);
     JxNames nl;
     memset(&nl, 0, sizeof nl);
@@ -171,6 +176,11 @@ static hid_t open_child(V2 *V, hid_t gid, const char *slot, const char *attr, in
             id = want_group ? H5Gopen2(gid, raw, L->gapl) : H5Dopen2(gid, raw, L->dapl);
             if (id < 0)
                 H5Eclear2(H5E_DEFAULT);
+            else if (!strchr(raw, '/') && jx_ld_hard_link(L, gid, raw, attr) < 0) {
+                H5Oclose(id);
+                jx_names_free(&nl);
+                return -1;
+            }
         }
     }
     jx_names_free(&nl);
