@@ -941,6 +941,7 @@ static PyObject *load_container(Loader *L, hid_t pgid, const char *name, const c
     }
     if (!strchr(name, '/') && jx_ld_hard_link(L, pgid, name, name) < 0)
         goto done;
+    jx_ld_opened(L, pgid);
     if (enter_group(L, gid, name) < 0)
         goto done;
     entered = 1;
@@ -956,7 +957,16 @@ static PyObject *load_container(Loader *L, hid_t pgid, const char *name, const c
                    memcmp(hash, "#jaxon-prng-key", 15) == 0 &&
                    (hash + 15 == th + th_len || hash[15] == '#'));
     L->in_key += by_name;
+    hid_t outer_gid = L->cur_gid;
+    size_t outer_opened = L->cur_opened;
+    L->cur_gid = gid;
+    L->cur_opened = 0;
     c = load_items(L, gid, &nl, kind);
+    if (c && !L->opts->load_filter &&
+        jx_ld_check_links(L, gid, &nl, 0, L->cur_opened, 0) < 0)
+        Py_CLEAR(c);
+    L->cur_gid = outer_gid;
+    L->cur_opened = outer_opened;
     L->in_key -= by_name;
 done:
     if (entered)
@@ -989,6 +999,7 @@ static PyObject *load_value_typed(Loader *L, hid_t gid, const char *name, const 
         H5Dclose(s.id);
         return NULL;
     }
+    jx_ld_opened(L, gid);
     PyObject *r = jx_ld_load_data(L, &s, name, kind, th, n);
     H5Dclose(s.id);
     return r;
@@ -1209,8 +1220,12 @@ static PyObject *load_root(Loader *L, hid_t root)
     if (collect_names(L, root, NULL, &nl) < 0 || jx_ld_check_names(L, &nl, 0, 0, 1) < 0)
         goto done;
     root_name = jx_names_at(&nl, 0);
+    L->cur_gid = root;
+    L->cur_opened = 0;
     if (jx_ld_filter_root(L, &r) > 0)
         r = load_node(L, root, root_name);
+    if (r && !L->opts->load_filter && jx_ld_check_links(L, root, &nl, 0, L->cur_opened, 1) < 0)
+        Py_CLEAR(r);
 done:
     jx_names_free(&nl);
     return r;
@@ -1226,7 +1241,7 @@ PyObject *jx_load_tree(JxState *st, hid_t file_id, const JxLoadOptions *opts)
     memset(&L, 0, sizeof L);
     L.st = st;
     L.opts = opts;
-    L.gapl = L.dapl = L.root = -1;
+    L.gapl = L.dapl = L.root = L.cur_gid = -1;
     L.fill_budget = JX_FILL_SLACK;
     for (size_t i = 0; i < JX_TEXT_TYPE_MEMO; i++)
         L.text_types[i] = -1;

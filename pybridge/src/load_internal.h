@@ -50,6 +50,10 @@ typedef struct Loader {
      * placed load), and the jax dtype name a v2 jax leaf converts to (borrowed, or NULL) */
     int lazy_next;
     PyObject *lazy_jax_dtype;
+    /* the group whose children are being loaded and how many of its links the walk opened
+     * so far: every link of a group must be a node's object (jx_ld_check_links) */
+    hid_t cur_gid;
+    size_t cur_opened;
 } Loader;
 
 typedef struct Text {
@@ -171,6 +175,17 @@ int jx_ld_check_names(Loader *L, const JxNames *nl, int v2, int ctag, int is_roo
 /* 0 if the link named link in pgid (the object of the node named attr) is a hard link, else
  * -1 with stray-object raised (soft and external links are no part of the layout). */
 int jx_ld_hard_link(Loader *L, hid_t pgid, const char *link, const char *attr);
+/* Counts the object named link of pgid as opened by the walk (for jx_ld_check_links). */
+static inline void jx_ld_opened(Loader *L, hid_t pgid)
+{
+    L->cur_opened += pgid == L->cur_gid;
+}
+/* After the children of gid (attribute names nl) were loaded, opened of its links by the
+ * walk: every link of the group is a hard link to the object of one of its nodes (the
+ * validator's stray-object). 0, or -1 with the error raised. Not called for loads with a
+ * load_filter, which read only part of the file. */
+int jx_ld_check_links(Loader *L, hid_t gid, const JxNames *nl, int v2, size_t opened,
+                      int is_root);
 /* Raises duplicate-slot for a dict entry whose key equals an earlier one's. NULL. */
 PyObject *jx_ld_dup_key(Loader *L, const char *name, PyObject *key);
 

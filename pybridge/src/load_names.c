@@ -6,6 +6,7 @@
 
 #include "jxv_internal.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 int jx_ld_check_names(Loader *L, const JxNames *nl, int v2, int ctag, int is_root)
@@ -68,4 +69,87 @@ int jx_ld_hard_link(Loader *L, hid_t pgid, const char *link, const char *attr)
                      "%s link; the Jaxon layout has only hard links",
                      li.type == H5L_TYPE_SOFT ? "soft" : "external or user-defined");
     return -1;
+}
+
+typedef struct LinkCheck {
+    jxv_map slots; /* first path component of every attribute's slot */
+    int v2;
+    const char *bad; /* the first link that belongs to no node */
+    char *bad_copy;
+    int bad_soft;
+} LinkCheck;
+
+static herr_t link_cb(hid_t gid, const char *name, const H5L_info2_t *info, void *data)
+{
+    (void)gid;
+    LinkCheck *lc = data;
+    const char *s = name;
+    size_t n = strlen(name);
+    if (lc->v2)
+        jxv__strip(&s, &n);
+    if (info->type != H5L_TYPE_HARD || !jxv__map_get(&lc->slots, s, n)) {
+        lc->bad_soft = info->type != H5L_TYPE_HARD;
+        lc->bad_copy = jxv__strndup(name, strlen(name));
+        return 1;
+    }
+    return 0;
+}
+
+int jx_ld_check_links(Loader *L, hid_t gid, const JxNames *nl, int v2, size_t opened,
+                      int is_root)
+{
+    H5G_info_t gi;
+    if (H5Gget_info(gid, &gi) < 0) {
+        jx_ld_h5_error(L, NULL, "cannot inspect the group");
+        return -1;
+    }
+    /* the walk opened every link through a hard link (jx_ld_hard_link): nothing else */
+    if (gi.nlinks == opened)
+        return 0;
+    /* fewer: an object opened before (a v2 forward reference) or a stray one. Every link
+     * must be hard and named like the slot (or its first component) of some node. */
+    LinkCheck lc;
+    memset(&lc, 0, sizeof lc);
+    lc.v2 = v2;
+    jxv__map_init(&lc.slots);
+    int rc = -1;
+    for (size_t i = 0; i < nl->n; i++) {
+        const char *name = jx_names_at(nl, i), *slot, *hint;
+        size_t sl, hl;
+        jxv__split_attr_name(v2 ? JXV_LAYOUT_V2 : JXV_LAYOUT_V1, name, strlen(name), &slot,
+                             &sl, &hint, &hl);
+        const char *slash = memchr(slot, '/', sl);
+        if (slash)
+            sl = (size_t)(slash - slot);
+        if (jxv__map_put(&lc.slots, slot, sl, &lc) < 0) {
+            PyErr_NoMemory();
+            goto done;
+        }
+    }
+    hsize_t pos = 0;
+    herr_t r = H5Literate2(gid, H5_INDEX_NAME, H5_ITER_INC, &pos, link_cb, &lc);
+    if (r < 0) {
+        jx_ld_h5_error(L, NULL, "cannot list the group's links");
+        goto done;
+    }
+    if (r == 0) {
+        rc = 0;
+        goto done;
+    }
+    if (!lc.bad_copy) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    if (lc.bad_soft)
+        jx_ld_rule_error(L, NULL, NULL, "stray-object", "the link %.200s is not a hard link; "
+                         "the Jaxon layout has only hard links", lc.bad_copy);
+    else
+        jx_ld_rule_error(L, NULL, NULL, "stray-object", "the object %.200s belongs to no node "
+                         "of the group (%s)", lc.bad_copy,
+                         is_root ? "the root group holds only JAXON_ROOT"
+                                 : "every group and dataset is a node's object");
+done:
+    free(lc.bad_copy);
+    jxv__map_free(&lc.slots);
+    return rc;
 }

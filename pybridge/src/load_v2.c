@@ -152,6 +152,7 @@ static hid_t open_child(V2 *V, hid_t gid, const char *slot, const char *attr, in
             H5Oclose(id);
             return -1;
         }
+        jx_ld_opened(L, gid);
         return id;
     }
     H5Eclear2(H5E_DEFAULT);
@@ -180,6 +181,8 @@ static hid_t open_child(V2 *V, hid_t gid, const char *slot, const char *attr, in
                 H5Oclose(id);
                 jx_names_free(&nl);
                 return -1;
+            } else {
+                jx_ld_opened(L, gid);
             }
         }
     }
@@ -937,7 +940,16 @@ static PyObject *load_container(V2 *V, hid_t pgid, const char *name, const char 
         jx_ld_check_names(L, &nl, 1, JXV_TAG_DICT + (int)(k - K_DICT), 0) < 0)
         goto done;
     V->nest++;
+    hid_t outer_gid = L->cur_gid;
+    size_t outer_opened = L->cur_opened;
+    L->cur_gid = gid;
+    L->cur_opened = 0;
     c = load_items(V, gid, &nl, k);
+    if (c && !L->opts->load_filter &&
+        jx_ld_check_links(L, gid, &nl, 1, L->cur_opened, 0) < 0)
+        Py_CLEAR(c);
+    L->cur_gid = outer_gid;
+    L->cur_opened = outer_opened;
     V->nest--;
 done:
     if (pushed)
@@ -1302,8 +1314,12 @@ PyObject *jx_load_v2(Loader *L, hid_t root)
         if (n >= 10 && memcmp(s, "JAXON_ROOT", 10) == 0)
             root_name = jx_names_at(&nl, i);
     }
+    L->cur_gid = root;
+    L->cur_opened = 0;
     if (root_name && jx_ld_filter_root(L, &r) > 0)
         r = load_node(&V, root, root_name);
+    if (r && !L->opts->load_filter && jx_ld_check_links(L, root, &nl, 1, L->cur_opened, 1) < 0)
+        Py_CLEAR(r);
 done:
     jx_names_free(&nl);
     Py_XDECREF(V.loading);
