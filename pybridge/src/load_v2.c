@@ -390,6 +390,22 @@ static PyObject *find_attr(V2 *V, hid_t gid, PyObject *gkey, const char *elem, s
 
 /* §4.7: tokenises the path (quote-aware, elements stripped) into a NUL-joined key, finds
  * the target in the cache or loads it from its place. */
+/* Collects the elements of a reference path, each followed by a NUL, into k. */
+typedef struct RefElems {
+    char *k;
+    size_t *klen, *starts, *nel;
+} RefElems;
+
+static int ref_elem(const char *e, size_t el, void *ud)
+{
+    RefElems *re = ud;
+    re->starts[(*re->nel)++] = *re->klen;
+    memcpy(re->k + *re->klen, e, el);
+    *re->klen += el;
+    re->k[(*re->klen)++] = '\0';
+    return 0;
+}
+
 static PyObject *load_ref(V2 *V, const char *name, const char *s, size_t n)
 {
     Loader *L = V->L;
@@ -402,40 +418,22 @@ static PyObject *load_ref(V2 *V, const char *name, const char *s, size_t n)
         PyErr_NoMemory();
         goto done;
     }
-    int in_str = 0, esc = 0;
-    const char *buf = s + 1;
-    size_t bl = n - 1, i0 = 0;
-    for (size_t i = 0; i <= bl; i++) {
-        if (i == bl || (!in_str && buf[i] == '/')) {
-            const char *e = buf + i0;
-            size_t el = i - i0;
-            strip(&e, &el);
-            starts[nel++] = klen;
-            memcpy(k + klen, e, el);
-            klen += el;
-            k[klen++] = '\0';
-            i0 = i + 1;
-            continue;
-        }
-        char c = buf[i];
-        if (in_str) {
-            if (esc)
-                esc = 0;
-            else if (c == '\'')
-                in_str = 0;
-            else if (c == '\\')
-                esc = 1;
-        } else if (c == '\'') {
-            in_str = 1;
-        }
+    /* the layout library's tokeniser (the validator's): elements stripped, literals kept */
+    RefElems re = {k, &klen, starts, &nel};
+    jxv_report rep;
+    jxv_report_init(&rep);
+    if (jxv_split_ref_path(JXV_LAYOUT_V2, s, n, ref_elem, &re, "", &rep) < 0) {
+        if (rep.count)
+            jx_ld_rule_error(L, NULL, name, "ref-path", "%s", rep.items[0].message);
+        else
+            PyErr_NoMemory();
+        jxv_report_clear(&rep);
+        goto done;
     }
-    if (in_str) {
-        PyObject *t = jx_ld_shown(s, n);
-        if (t) {
-            jx_ld_format_error(L, name, "string literal not terminated in the reference path %R",
-                               t);
-            Py_DECREF(t);
-        }
+    /* every node lives under JAXON_ROOT: a path elsewhere names no node (ref-target) */
+    if (strcmp(k, "JAXON_ROOT") != 0) {
+        jx_ld_rule_error(L, NULL, name, "ref-target", "a reference path leads to a node: it "
+                         "starts with /JAXON_ROOT");
         goto done;
     }
     klen--; /* drop the last NUL */

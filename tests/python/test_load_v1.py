@@ -432,7 +432,7 @@ class TestReferences:
 
     def test_reject_relative_reference(self, path):
         craft(path, lambda g: text_attr(g, "'a':ref", "JAXON_ROOT/'x'"))
-        format_error(path, "'a':ref", "must start with '/'")
+        format_error(path, "'a':ref", "starts with /", rule="ref-path")
 
 
 # ---- marshaler tags ------------------------------------------------------------------------
