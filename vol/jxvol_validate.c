@@ -42,6 +42,38 @@ static jxv_tracker *tracker_of(const jxvol_obj *o)
     return o->fs->tracker;
 }
 
+
+/* ---- one error message per rule -------------------------------------------------------- */
+
+static hid_t rule_msgs[JXV_RULE__COUNT];
+static int rule_msgs_made;
+
+int jxvol_v_rule_msgs_create(hid_t cls)
+{
+    for (int r = 0; r < JXV_RULE__COUNT; r++) {
+        rule_msgs[r] = H5Ecreate_msg(cls, H5E_MINOR, jxv_rule_name((jxv_rule)r));
+        if (rule_msgs[r] < 0) {
+            rule_msgs_made = r;
+            jxvol_v_rule_msgs_close();
+            return -1;
+        }
+    }
+    rule_msgs_made = JXV_RULE__COUNT;
+    return 0;
+}
+
+void jxvol_v_rule_msgs_close(void)
+{
+    for (int r = 0; r < rule_msgs_made; r++)
+        H5Eclose_msg(rule_msgs[r]);
+    rule_msgs_made = 0;
+}
+
+static hid_t rule_msg(jxv_rule rule)
+{
+    return (int)rule < rule_msgs_made ? rule_msgs[rule] : jxvol_err_min_layout();
+}
+
 /* Asks the under connector for the name the object was opened by. NULL if anonymous. */
 static char *lookup_path(const jxvol_obj *o)
 {
@@ -120,10 +152,13 @@ static int report_violations(jaxon_validate_mode mode, const char *say_as, jxv_r
         size_t shown = rep->count < JXVOL_MAX_SHOWN ? rep->count : JXVOL_MAX_SHOWN;
         size_t room = jxvol_err_room();
         room = room > 2 ? room - 2 : 0;
-        if (shown > room)
-            shown = room;
+        if (shown > room / 2) /* two frames each */
+            shown = room / 2;
         for (size_t i = 0; i < shown; i++) {
             const jxv_violation *v = &rep->items[i];
+            /* two frames: the rule's own message id with the path alone (what a program
+             * reads, see include/jaxon/vol.h), then the sentence for people */
+            JXVOL_PUSH(rule_msg(v->rule), "%s", v->path ? v->path : "");
             JXVOL_PUSH(jxvol_err_min_layout(),
                        "Jaxon layout violation at \"%s\" (rule %s): %s; offending text: \"%s\"",
                        v->path ? v->path : "?", jxv_rule_name(v->rule),

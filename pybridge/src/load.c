@@ -96,17 +96,17 @@ PyObject *jx_ld_loc_error(Loader *L, PyObject *exc, const char *attr, const char
     return NULL;
 }
 
-PyObject *jx_ld_format_error(Loader *L, const char *attr, const char *fmt, ...)
+PyObject *jx_ld_format_error(Loader *L, const char *attr, const char *rule, const char *fmt,
+                             ...)
 {
     va_list ap;
-    PyObject *loc = location(L, attr), *msg = NULL;
     va_start(ap, fmt);
-    msg = loc ? PyUnicode_FromFormatV(fmt, ap) : NULL;
+    PyObject *msg = PyUnicode_FromFormatV(fmt, ap);
     va_end(ap);
-    if (msg)
-        PyErr_Format(L->st->JaxonFormatError, "%U: %U", loc, msg);
-    Py_XDECREF(loc);
-    Py_XDECREF(msg);
+    if (msg) {
+        jx_ld_rule_error(L, NULL, attr, rule, "%U", msg);
+        Py_DECREF(msg);
+    }
     return NULL;
 }
 
@@ -189,7 +189,7 @@ void jx_ld_set_cause(PyObject *cause, PyObject *tb)
     PyErr_Restore(t2, v2, tb2);
 }
 
-PyObject *jx_ld_rewrap(Loader *L, const char *attr, const char *what)
+PyObject *jx_ld_rewrap(Loader *L, const char *attr, const char *rule, const char *what)
 {
     PyObject *t, *v, *tb;
     if (!PyErr_ExceptionMatches(PyExc_ValueError) && !PyErr_ExceptionMatches(PyExc_TypeError) &&
@@ -199,7 +199,7 @@ PyObject *jx_ld_rewrap(Loader *L, const char *attr, const char *what)
         return NULL; /* already ours, with its own location */
     PyErr_Fetch(&t, &v, &tb);
     PyErr_NormalizeException(&t, &v, &tb);
-    jx_ld_format_error(L, attr, "%s: %S", what, v);
+    jx_ld_format_error(L, attr, rule, "%s: %S", what, v);
     jx_ld_set_cause(v, tb);
     Py_XDECREF(t);
     Py_XDECREF(tb);
@@ -456,11 +456,11 @@ static size_t checked_text_size(Loader *L, hid_t ftype, const char *name)
             jx_ld_h5_error(L, name, "cannot inspect the string type");
         else
             jx_ld_format_error(L, name,
-                               "expected a fixed-length string, found a variable-length one");
+                               "value-type", "expected a fixed-length string, found a variable-length one");
         return 0;
     }
     if (H5Tget_cset(ftype) != H5T_CSET_UTF8) {
-        jx_ld_format_error(L, name, "unexpected string encoding: text attributes must be UTF-8");
+        jx_ld_format_error(L, name, "value-type", "unexpected string encoding: text attributes must be UTF-8");
         return 0;
     }
     size_t size = H5Tget_size(ftype);
@@ -481,7 +481,7 @@ static int read_text(Loader *L, hid_t aid, hid_t ftype, hid_t space, const char 
 {
     t->heap = NULL;
     if (H5Sget_simple_extent_type(space) != H5S_SCALAR) {
-        jx_ld_format_error(L, name, "a text attribute must have a scalar dataspace");
+        jx_ld_format_error(L, name, "value-type", "a text attribute must have a scalar dataspace");
         return -1;
     }
     size_t size = known ? known : checked_text_size(L, ftype, name);
@@ -491,7 +491,7 @@ static int read_text(Loader *L, hid_t aid, hid_t ftype, hid_t space, const char 
         t->p = t->small;
     } else {
         if (size > (size_t)PY_SSIZE_T_MAX || H5Aget_storage_size(aid) < size) {
-            jx_ld_format_error(L, name, "the string claims %zu bytes the attribute does not store",
+            jx_ld_format_error(L, name, "declared-size", "the string claims %zu bytes the attribute does not store",
                                size);
             return -1;
         }
@@ -530,7 +530,7 @@ int jx_ld_read_text_attr(Loader *L, hid_t gid, const char *name, Text *t)
     }
     size_t known = known_text_type(L, ftype);
     if (!known && H5Tget_class(ftype) != H5T_STRING) {
-        jx_ld_format_error(L, name, "expected a fixed-length string attribute");
+        jx_ld_format_error(L, name, "value-type", "expected a fixed-length string attribute");
         goto done;
     }
     status = read_text(L, aid, ftype, space, name, t, known);
@@ -556,13 +556,13 @@ PyObject *jx_ld_numeric_scalar(Loader *L, hid_t aid, hid_t ftype, const char *na
     JxReadType rt;
     PyObject *r = NULL;
     if (jx_read_type_from_h5(ftype, &rt) < 0)
-        return jx_ld_rewrap(L, name, "unsupported attribute type");
+        return jx_ld_rewrap(L, name, "value-type", "unsupported attribute type");
     if (!rt.is_numeric) {
-        jx_ld_format_error(L, name, "%s, found %R", expected, rt.descr);
+        jx_ld_format_error(L, name, "value-type", "%s, found %R", expected, rt.descr);
         goto done;
     }
     if (H5Tget_size(rt.memtype) > sizeof buf) {
-        jx_ld_format_error(L, name, "numeric scalar too large");
+        jx_ld_format_error(L, name, "value-type", "numeric scalar too large");
         goto done;
     }
     if (H5Aread(aid, rt.memtype, buf.b) < 0) {
@@ -668,7 +668,7 @@ static PyObject *load_ref(Loader *L, hid_t gid, const char *name)
                         "the reference %R points to a container that contains it (a cycle)", shown);
     else
         jx_ld_format_error(L, name,
-                           "the reference %R does not point to a node loaded before it (the target "
+                           "ref-target", "the reference %R does not point to a node loaded before it (the target "
                            "is missing, comes later in the file or is not referenceable)", shown);
     Py_DECREF(shown);
 done:
@@ -740,16 +740,16 @@ static int load_dict_items(Loader *L, hid_t gid, const JxNames *nl, PyObject *d)
         if (slot_len >= 4 && memcmp(name, "key(", 4) == 0) {
             Py_ssize_t idx = slot_index(name, slot_len, 4);
             if (key) {
-                jx_ld_format_error(L, key_name, "key(%zd) is not followed by value(%zd)", key_index,
+                jx_ld_format_error(L, key_name, "key-value", "key(%zd) is not followed by value(%zd)", key_index,
                                    key_index);
                 goto error;
             }
             if (idx < 0) {
-                jx_ld_format_error(L, name, "malformed key(i) slot");
+                jx_ld_format_error(L, name, "slot-name", "malformed key(i) slot");
                 goto error;
             }
             if (idx != entries) {
-                jx_ld_format_error(L, name, "key(%zd) out of order: this is entry %zd", idx,
+                jx_ld_format_error(L, name, "key-value", "key(%zd) out of order: this is entry %zd", idx,
                                    entries);
                 goto error;
             }
@@ -759,7 +759,7 @@ static int load_dict_items(Loader *L, hid_t gid, const JxNames *nl, PyObject *d)
             if (!key)
                 goto error;
             if (PyObject_Hash(key) == -1) {
-                jx_ld_rewrap(L, name, "the dict key cannot be used as a key");
+                jx_ld_rewrap(L, name, "unhashable-key", "the dict key cannot be used as a key");
                 goto error;
             }
             key_index = idx;
@@ -769,26 +769,26 @@ static int load_dict_items(Loader *L, hid_t gid, const JxNames *nl, PyObject *d)
         if (slot_len >= 6 && memcmp(name, "value(", 6) == 0) {
             Py_ssize_t idx = slot_index(name, slot_len, 6);
             if (idx < 0) {
-                jx_ld_format_error(L, name, "malformed value(i) slot");
+                jx_ld_format_error(L, name, "slot-name", "malformed value(i) slot");
                 goto error;
             }
             if (!key || idx != key_index) {
-                jx_ld_format_error(L, name, "value(%zd) does not follow key(%zd)", idx, idx);
+                jx_ld_format_error(L, name, "key-value", "value(%zd) does not follow key(%zd)", idx, idx);
                 goto error;
             }
         } else {
             if (key) {
-                jx_ld_format_error(L, key_name, "key(%zd) is not followed by value(%zd)", key_index,
+                jx_ld_format_error(L, key_name, "key-value", "key(%zd) is not followed by value(%zd)", key_index,
                                    key_index);
                 goto error;
             }
             int r = jx_atom_parse_v1(name, (Py_ssize_t)slot_len, &key);
             if (r < 0) {
-                jx_ld_rewrap(L, name, "bad dict key atom in the attribute name");
+                jx_ld_rewrap(L, name, "slot-name", "bad dict key atom in the attribute name");
                 goto error;
             }
             if (r == 0) {
-                jx_ld_format_error(L, name, "not a dict slot: expected a simple atom, key(i) or "
+                jx_ld_format_error(L, name, "slot-name", "not a dict slot: expected a simple atom, key(i) or "
                                       "value(i)");
                 goto error;
             }
@@ -797,7 +797,7 @@ static int load_dict_items(Loader *L, hid_t gid, const JxNames *nl, PyObject *d)
         if (!value)
             goto error;
         if (PyDict_SetItem(d, key, value) < 0) {
-            jx_ld_rewrap(L, name, "the dict key cannot be used as a key");
+            jx_ld_rewrap(L, name, "unhashable-key", "the dict key cannot be used as a key");
             goto error;
         }
         if (PyDict_GET_SIZE(d) == entries) {
@@ -809,7 +809,7 @@ static int load_dict_items(Loader *L, hid_t gid, const JxNames *nl, PyObject *d)
         entries++;
     }
     if (key) {
-        jx_ld_format_error(L, key_name, "key(%zd) is not followed by value(%zd)", key_index,
+        jx_ld_format_error(L, key_name, "key-value", "key(%zd) is not followed by value(%zd)", key_index,
                            key_index);
         goto error;
     }
@@ -866,7 +866,7 @@ static PyObject *load_items(Loader *L, hid_t gid, const JxNames *nl, Container k
             PyTuple_SET_ITEM(c, i, item);
         } else {
             if (PySet_Add(c, item) < 0) {
-                jx_ld_rewrap(L, name, "the set element cannot be hashed");
+                jx_ld_rewrap(L, name, "unhashable-key", "the set element cannot be hashed");
                 goto error;
             }
             Py_DECREF(item);
@@ -905,7 +905,7 @@ static int enter_group(Loader *L, hid_t gid, const char *name)
     Py_DECREF(tok);
     if (seen != 0) {
         if (seen > 0)
-            jx_ld_format_error(L, name, "the group was already loaded through another link (a "
+            jx_ld_format_error(L, name, "container-group", "the group was already loaded through another link (a "
                                   "Jaxon file is a tree)");
         return -1;
     }
@@ -930,7 +930,7 @@ static PyObject *unknown_typehint(Loader *L, const char *name, const char *th, s
 {
     PyObject *t = jx_ld_shown(th, n);
     if (t) {
-        jx_ld_format_error(L, name, "unknown typehint %R%s", t, where);
+        jx_ld_format_error(L, name, "type-tag", "unknown typehint %R%s", t, where);
         Py_DECREF(t);
     }
     return NULL;
@@ -1012,7 +1012,7 @@ static PyObject *load_value_typed(Loader *L, hid_t gid, const char *name, const 
     DataKind kind = jx_ld_data_kind(th, n);
     if (kind == DK_NONE) {
         if (n == 3 && memcmp(th, "ref", 3) == 0)
-            return jx_ld_format_error(L, name, "the typehint 'ref' belongs in the attribute name");
+            return jx_ld_format_error(L, name, "type-tag", "the typehint 'ref' belongs in the attribute name");
         return load_container(L, gid, name, th, n);
     }
     Src s = {H5Dopen2(gid, name, L->dapl), 1};
@@ -1105,7 +1105,7 @@ static PyObject *load_plain(Loader *L, hid_t gid, const char *name)
     } else {
         int scalar = H5Sget_simple_extent_type(space) == H5S_SCALAR;
         jx_ld_format_error(L, name,
-                           "unexpected attribute type: expected a text atom or a numeric "
+                           "value-type", "unexpected attribute type: expected a text atom or a numeric "
                            "scalar, found %s data with a %s dataspace",
                            class_name(cls), scalar ? "scalar" : "non-scalar");
         goto done;
@@ -1115,6 +1115,8 @@ static PyObject *load_plain(Loader *L, hid_t gid, const char *name)
     H5Tclose(ftype);
     H5Aclose(aid);
     space = ftype = aid = -1;
+    if (jxv__v1_claims_atom(t.p, t.n) && jx_ld_check_atom(L, 0, name, t.p, t.n) < 0)
+        goto done;
     int parsed = jx_atom_parse_v1(t.p, (Py_ssize_t)t.n, &r);
     if (parsed < 0) {
         /* the message shows the text: build it with the parse error set aside */
@@ -1128,7 +1130,7 @@ static PyObject *load_plain(Loader *L, hid_t gid, const char *name)
         const char *w = what ? PyUnicode_AsUTF8(what) : NULL;
         if (w) {
             PyErr_Restore(et, ev, etb);
-            jx_ld_rewrap(L, name, w);
+            jx_ld_rewrap(L, name, "atom-text", w);
         } else {
             Py_XDECREF(et);
             Py_XDECREF(ev);

@@ -85,7 +85,7 @@ static int check_storage(Loader *L, Src *s, const char *name, hsize_t need)
     int all_written = layout == H5D_CHUNKED && chunks_all_written(s->id, dcpl);
     H5Pclose(dcpl);
     if (layout == H5D_VIRTUAL || external != 0) {
-        jx_ld_format_error(L, name, "datasets stored outside the file (virtual or external "
+        jx_ld_format_error(L, name, "dataset", "datasets stored outside the file (virtual or external "
                               "storage) are not supported");
         return -1;
     }
@@ -147,7 +147,7 @@ static PyObject *read_array(Loader *L, Src *s, const char *name, PyArray_Descr *
         }
         break;
     case H5S_NULL:
-        jx_ld_format_error(L, name, "the data has a NULL dataspace (no value)");
+        jx_ld_format_error(L, name, "value-type", "the data has a NULL dataspace (no value)");
         goto done;
     default:
         jx_ld_h5_error(L, name, "cannot read the data's dataspace");
@@ -159,17 +159,17 @@ static PyObject *read_array(Loader *L, Src *s, const char *name, PyArray_Descr *
         rt.file_size = H5Tget_size(ftype);
         rt.memtype = H5Tcopy(ftype);
         if (rt.memtype < 0 || rt.file_size != (size_t)PyDataType_ELSIZE(rt.descr)) {
-            jx_ld_format_error(L, name, "the datatype does not have the item size of %R", rt.descr);
+            jx_ld_format_error(L, name, "value-type", "the datatype does not have the item size of %R", rt.descr);
             goto done;
         }
     } else if (jx_read_type_from_h5(ftype, &rt) < 0) {
-        jx_ld_rewrap(L, name, "unsupported datatype");
+        jx_ld_rewrap(L, name, "value-type", "unsupported datatype");
         goto done;
     }
     hsize_t nelem = 1;
     for (int i = 0; i < nd; i++) {
         if (dims[i] != 0 && nelem > (hsize_t)NPY_MAX_INTP / dims[i]) {
-            jx_ld_format_error(L, name, "the data's shape is too large");
+            jx_ld_format_error(L, name, "declared-size", "the data's shape is too large");
             goto done;
         }
         nelem *= dims[i];
@@ -178,7 +178,7 @@ static PyObject *read_array(Loader *L, Src *s, const char *name, PyArray_Descr *
     size_t elsize = (size_t)PyDataType_ELSIZE(rt.descr);
     if ((elsize && nelem > (hsize_t)NPY_MAX_INTP / elsize) ||
         (rt.file_size && nelem > (hsize_t)-1 / rt.file_size)) {
-        jx_ld_format_error(L, name, "the data is too large");
+        jx_ld_format_error(L, name, "declared-size", "the data is too large");
         goto done;
     }
     if (check_storage(L, s, name, nelem * rt.file_size) < 0)
@@ -192,7 +192,7 @@ static PyObject *read_array(Loader *L, Src *s, const char *name, PyArray_Descr *
     arr = PyArray_NewFromDescr(&PyArray_Type, rt.descr, nd, npdims, NULL, NULL, 0, NULL);
     rt.descr = NULL; /* stolen, even on failure */
     if (!arr) {
-        jx_ld_rewrap(L, name, "cannot create the array");
+        jx_ld_rewrap(L, name, "value-type", "cannot create the array");
         goto done;
     }
     if (nelem > 0) {
@@ -253,7 +253,7 @@ static PyObject *read_buffer(Loader *L, Src *s, const char *name, int bytearray)
         goto done;
     r = bytearray ? PyByteArray_FromObject(arr) : PyBytes_FromObject(arr);
     if (!r)
-        jx_ld_rewrap(L, name, "cannot turn the data into bytes");
+        jx_ld_rewrap(L, name, "value-type", "cannot turn the data into bytes");
 done:
     Py_XDECREF(arr);
     if (space >= 0)
@@ -310,19 +310,19 @@ static PyObject *read_exact_data(Loader *L, Src *s, const char *name, const char
     }
     jx_ld_text_free(&t);
     if (!ok)
-        return jx_ld_format_error(L, name, "the dataset's JAXON_DTYPE is not a jax dtype name");
+        return jx_ld_format_error(L, name, "dataset", "the dataset's JAXON_DTYPE is not a jax dtype name");
     jnp = jx_ld_import(L, name, dtype_module, "jax", "an array of a JAX dtype");
     scalar_type = jnp ? PyObject_GetAttrString(jnp, dtype_name) : NULL;
     if (!scalar_type) {
         if (jnp && PyErr_ExceptionMatches(PyExc_AttributeError)) {
             PyErr_Clear();
-            jx_ld_format_error(L, name, "%s has no dtype %s (JAXON_DTYPE)", dtype_module,
+            jx_ld_format_error(L, name, "dataset", "%s has no dtype %s (JAXON_DTYPE)", dtype_module,
                                dtype_name);
         }
         goto done;
     }
     if (!PyArray_DescrConverter(scalar_type, &descr)) {
-        jx_ld_rewrap(L, name, "JAXON_DTYPE does not name a dtype");
+        jx_ld_rewrap(L, name, "dataset", "JAXON_DTYPE does not name a dtype");
         goto done;
     }
     r = read_array(L, s, name, descr); /* steals descr */
@@ -371,7 +371,7 @@ static PyObject *load_dill(Loader *L, Src *s, const char *name, const char *th, 
         PyObject *t, *v, *tb;
         PyErr_Fetch(&t, &v, &tb);
         PyErr_NormalizeException(&t, &v, &tb);
-        jx_ld_format_error(L, name, "cannot unpickle the dill blob: %S", v);
+        jx_ld_format_error(L, name, "unmarshal-failed", "cannot unpickle the dill blob: %S", v);
         jx_ld_set_cause(v, tb);
         Py_XDECREF(t);
         Py_XDECREF(tb);

@@ -82,7 +82,8 @@ typedef enum DataKind {
 /* File text for a message: at most 200 bytes, undecodable bytes as \x escapes. */
 PyObject *jx_ld_shown(const char *s, size_t n);
 /* Errors carry "<group path>, attribute <name>: <reason>"; each returns NULL. */
-PyObject *jx_ld_format_error(Loader *L, const char *attr, const char *fmt, ...);
+PyObject *jx_ld_format_error(Loader *L, const char *attr, const char *rule, const char *fmt,
+                             ...);
 PyObject *jx_ld_loc_error(Loader *L, PyObject *exc, const char *attr, const char *fmt, ...);
 /* exc (JaxonFormatError when NULL) "<location>: [rule] <message>" with the attributes rule
  * (a stable name of docs/validation.md or docs/security.md) and path (the location). */
@@ -97,7 +98,7 @@ PyObject *jx_ld_h5_error(Loader *L, const char *attr, const char *what);
  * exception just raised; steals cause. */
 void jx_ld_set_cause(PyObject *cause, PyObject *tb);
 /* A pending ValueError/TypeError/OverflowError becomes a chained JaxonFormatError. */
-PyObject *jx_ld_rewrap(Loader *L, const char *attr, const char *what);
+PyObject *jx_ld_rewrap(Loader *L, const char *attr, const char *rule, const char *what);
 
 /* 1 when group gid tracks attribute creation order, 0 when not, -1 with an error raised. */
 int jx_ld_crt_order_tracked(Loader *L, hid_t gid, const char *attr);
@@ -186,6 +187,8 @@ static inline void jx_ld_opened(Loader *L, hid_t pgid)
  * load_filter, which read only part of the file. */
 int jx_ld_check_links(Loader *L, hid_t gid, const JxNames *nl, int v2, size_t opened,
                       int is_root);
+/* 0 if text is an atom in the layout's canonical form, else -1 with atom-text raised. */
+int jx_ld_check_atom(Loader *L, int v2, const char *name, const char *text, size_t n);
 /* Raises duplicate-slot for a dict entry whose key equals an earlier one's. NULL. */
 PyObject *jx_ld_dup_key(Loader *L, const char *name, PyObject *key);
 

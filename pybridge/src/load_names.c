@@ -153,3 +153,19 @@ done:
     jxv__map_free(&lc.slots);
     return rc;
 }
+
+int jx_ld_check_atom(Loader *L, int v2, const char *name, const char *text, size_t n)
+{
+    /* the validator's canonical-text rules (jxv_grammar.c): Python's constructors would also
+     * take int(007) or float(1.50), which no writer produces and the validator refuses */
+    jxv_report rep;
+    jxv_report_init(&rep);
+    if (jxv_check_atom(v2 ? JXV_LAYOUT_V2 : JXV_LAYOUT_V1, text, n, "", &rep) == 0)
+        return 0;
+    if (rep.count)
+        jx_ld_rule_error(L, NULL, name, "atom-text", "%s", rep.items[0].message);
+    else
+        PyErr_NoMemory();
+    jxv_report_clear(&rep);
+    return -1;
+}

@@ -190,7 +190,7 @@ static hid_t open_child(V2 *V, hid_t gid, const char *slot, const char *attr, in
     if (id < 0) {
         PyObject *s = jx_ld_shown(slot, sl);
         if (s) {
-            jx_ld_format_error(L, attr, "%s %R not found (the node's data is missing or is "
+            jx_ld_format_error(L, attr, want_group ? "container-group" : "dataset", "%s %R not found (the node's data is missing or is "
                                "not a %s)", want_group ? "group" : "dataset", s,
                                want_group ? "group" : "dataset");
             Py_DECREF(s);
@@ -266,7 +266,7 @@ bad:
     {
         PyObject *t = jx_ld_shown(s, n);
         if (t) {
-            jx_ld_format_error(L, name, "cannot parse range representation %R", t);
+            jx_ld_format_error(L, name, "atom-text", "cannot parse range representation %R", t);
             Py_DECREF(t);
         }
     }
@@ -293,14 +293,14 @@ static int parse_simple(Loader *L, const char *name, const char *s, size_t n, Py
         if (n < 2 || s[n - 1] != '\'') {
             PyObject *t = jx_ld_shown(s, n);
             if (t) {
-                jx_ld_format_error(L, name, "string literal %R is not terminated", t);
+                jx_ld_format_error(L, name, "atom-text", "string literal %R is not terminated", t);
                 Py_DECREF(t);
             }
             return -1;
         }
         PyObject *u = PyUnicode_DecodeUTF8(s + 1, (Py_ssize_t)(n - 2), "strict");
         if (!u) {
-            jx_ld_rewrap(L, name, "the string is not valid UTF-8");
+            jx_ld_rewrap(L, name, "atom-text", "the string is not valid UTF-8");
             return -1;
         }
         if (memchr(s + 1, '\\', n - 2)) {
@@ -329,7 +329,7 @@ static int parse_simple(Loader *L, const char *name, const char *s, size_t n, Py
     }
     PyObject *u = PyUnicode_DecodeUTF8(s, (Py_ssize_t)n, "strict");
     if (!u) {
-        jx_ld_rewrap(L, name, "the text is not valid UTF-8");
+        jx_ld_rewrap(L, name, "atom-text", "the text is not valid UTF-8");
         return -1;
     }
     int r = try_numbers(s, n, u, out);
@@ -476,7 +476,7 @@ static PyObject *load_ref(V2 *V, const char *name, const char *s, size_t n)
         if (!PyErr_Occurred()) {
             PyObject *t = jx_ld_shown(s, n);
             if (t) {
-                jx_ld_format_error(L, name, "the reference %R points to no attribute", t);
+                jx_ld_format_error(L, name, "ref-target", "the reference %R points to no attribute", t);
                 Py_DECREF(t);
             }
         }
@@ -539,7 +539,7 @@ static PyObject *load_atom(V2 *V, hid_t gid, const char *name)
             r = jx_ld_numeric_scalar(L, aid, ftype, name,
                                  "expected a text atom, a reference or a numeric scalar");
         else
-            jx_ld_format_error(L, name, "expected a fixed-length string or a numeric scalar "
+            jx_ld_format_error(L, name, "value-type", "expected a fixed-length string or a numeric scalar "
                                "attribute");
         goto done;
     }
@@ -554,8 +554,9 @@ static PyObject *load_atom(V2 *V, hid_t gid, const char *name)
     size_t n = t.n;
     strip(&s, &n);
     if (n == 0) {
-        jx_ld_format_error(L, name, "empty string value (neither an atom nor a reference)");
-    } else {
+        jx_ld_rule_error(L, NULL, name, "atom-text", "empty string value (neither an atom nor "
+                         "a reference)");
+    } else if (s[0] == '/' || jx_ld_check_atom(L, 1, name, s, n) == 0) {
         int k = parse_simple(L, name, s, n, &r);
         if (k == 0) {
             if (s[0] == '/') {
@@ -563,7 +564,7 @@ static PyObject *load_atom(V2 *V, hid_t gid, const char *name)
             } else {
                 PyObject *sh = jx_ld_shown(s, n);
                 if (sh) {
-                    jx_ld_format_error(L, name, "cannot interpret string data %R", sh);
+                    jx_ld_format_error(L, name, "atom-text", "cannot interpret string data %R", sh);
                     Py_DECREF(sh);
                 }
             }
@@ -640,7 +641,7 @@ static PyObject *load_dataset(V2 *V, hid_t gid, const char *name, const char *sl
     if (sc == H5S_NULL) {
         /* B2-9: the empty value, whatever the datatype (float64 for bytes/void) */
         if (k == K_NDARRAY || k == K_JAX)
-            jx_ld_format_error(L, name, "an array dataset has a NULL dataspace (no value)");
+            jx_ld_format_error(L, name, "value-type", "an array dataset has a NULL dataspace (no value)");
         else
             r = empty_value(k);
         goto done;
@@ -662,7 +663,7 @@ static PyObject *load_dataset(V2 *V, hid_t gid, const char *name, const char *sl
         if (L->opts->lazy_file || L->opts->placer) {
             jd = PyUnicode_DecodeUTF8(ta, (Py_ssize_t)ta_len, "strict");
             if (!jd) {
-                jx_ld_rewrap(L, name, "cannot restore the jax array dtype");
+                jx_ld_rewrap(L, name, "dataset", "cannot restore the jax array dtype");
                 break;
             }
         }
@@ -683,7 +684,7 @@ static PyObject *load_dataset(V2 *V, hid_t gid, const char *name, const char *sl
         if (kw)
             r = PyObject_Call(f, args, kw);
         if (!r && dt)
-            jx_ld_rewrap(L, name, "cannot restore the jax array dtype");
+            jx_ld_rewrap(L, name, "dataset", "cannot restore the jax array dtype");
         Py_XDECREF(dt);
         Py_XDECREF(args);
         Py_XDECREF(kw);
@@ -700,7 +701,7 @@ static PyObject *load_dataset(V2 *V, hid_t gid, const char *name, const char *sl
             break;
         if (!PyObject_TypeCheck(r, &PyStringArrType_Type)) {
             Py_CLEAR(r);
-            jx_ld_format_error(L, name, "expected a scalar fixed-length string dataset");
+            jx_ld_format_error(L, name, "dataset", "expected a scalar fixed-length string dataset");
             break;
         }
         if (k == K_STR) {
@@ -709,7 +710,7 @@ static PyObject *load_dataset(V2 *V, hid_t gid, const char *name, const char *sl
             Py_SETREF(r, u ? PyObject_CallOneArg((PyObject *)&PyUnicodeArrType_Type, u) : NULL);
             Py_XDECREF(u);
             if (!r)
-                jx_ld_rewrap(L, name, "the numpy.str_ data is not valid UTF-8");
+                jx_ld_rewrap(L, name, "value-type", "the numpy.str_ data is not valid UTF-8");
         }
         break;
     default:
@@ -729,18 +730,18 @@ static int slot_index(Loader *L, const char *raw, const char *slot, size_t sn, s
 {
     const char *close = memchr(slot, ')', sn);
     if (!close || sn <= prefix || slot[prefix] != '(') {
-        jx_ld_format_error(L, raw, "malformed key(i)/value(i) slot");
+        jx_ld_format_error(L, raw, "slot-name", "malformed key(i)/value(i) slot");
         return -1;
     }
     PyObject *v = jx_atom_int(slot + prefix + 1, (Py_ssize_t)(close - slot - prefix - 1));
     if (!v) {
-        jx_ld_rewrap(L, raw, "malformed key(i)/value(i) index");
+        jx_ld_rewrap(L, raw, "slot-name", "malformed key(i)/value(i) index");
         return -1;
     }
     *idx = PyLong_AsSsize_t(v);
     Py_DECREF(v);
     if (*idx == -1 && PyErr_Occurred()) {
-        jx_ld_rewrap(L, raw, "malformed key(i)/value(i) index");
+        jx_ld_rewrap(L, raw, "slot-name", "malformed key(i)/value(i) index");
         return -1;
     }
     return 0;
@@ -777,14 +778,14 @@ static int load_dict(V2 *V, hid_t gid, const JxNames *nl, PyObject *d)
         if (sn >= 3 && memcmp(slot, "key", 3) == 0) {
             Py_ssize_t idx;
             if (in_key >= 0) {
-                jx_ld_format_error(L, raw, "key(%zd) is not followed by value(%zd)", in_key,
+                jx_ld_format_error(L, raw, "key-value", "key(%zd) is not followed by value(%zd)", in_key,
                                    in_key);
                 goto error;
             }
             if (slot_index(L, raw, slot, sn, 3, &idx) < 0)
                 goto error;
             if (idx != PyDict_GET_SIZE(d)) {
-                jx_ld_format_error(L, raw, "unexpected index %zd of a key attribute (the dict "
+                jx_ld_format_error(L, raw, "key-value", "unexpected index %zd of a key attribute (the dict "
                                    "has %zd entries so far)", idx, PyDict_GET_SIZE(d));
                 goto error;
             }
@@ -794,7 +795,7 @@ static int load_dict(V2 *V, hid_t gid, const JxNames *nl, PyObject *d)
             if (!key)
                 goto error;
             if (PyObject_Hash(key) == -1) {
-                jx_ld_rewrap(L, raw, "the dict key cannot be used as a key");
+                jx_ld_rewrap(L, raw, "unhashable-key", "the dict key cannot be used as a key");
                 goto error;
             }
             in_key = idx;
@@ -805,14 +806,14 @@ static int load_dict(V2 *V, hid_t gid, const JxNames *nl, PyObject *d)
             if (slot_index(L, raw, slot, sn, 5, &idx) < 0)
                 goto error;
             if (in_key < 0 || idx != in_key) {
-                jx_ld_format_error(L, raw, "value(%zd) without a preceding matching key(%zd)",
+                jx_ld_format_error(L, raw, "key-value", "value(%zd) without a preceding matching key(%zd)",
                                    idx, idx);
                 goto error;
             }
             in_key = -1;
         } else {
             if (in_key >= 0) {
-                jx_ld_format_error(L, raw, "key(%zd) is not followed by value(%zd)", in_key,
+                jx_ld_format_error(L, raw, "key-value", "key(%zd) is not followed by value(%zd)", in_key,
                                    in_key);
                 goto error;
             }
@@ -820,7 +821,7 @@ static int load_dict(V2 *V, hid_t gid, const JxNames *nl, PyObject *d)
             if (k < 0)
                 goto error;
             if (k == 0) {
-                jx_ld_format_error(L, raw, "the slot name is not a simple atom, key(i) or "
+                jx_ld_format_error(L, raw, "slot-name", "the slot name is not a simple atom, key(i) or "
                                    "value(i)");
                 goto error;
             }
@@ -830,7 +831,7 @@ static int load_dict(V2 *V, hid_t gid, const JxNames *nl, PyObject *d)
             goto error;
         Py_ssize_t before = PyDict_GET_SIZE(d);
         if (PyDict_SetItem(d, key, value) < 0) {
-            jx_ld_rewrap(L, raw, "the dict key cannot be used as a key");
+            jx_ld_rewrap(L, raw, "unhashable-key", "the dict key cannot be used as a key");
             goto error;
         }
         if (PyDict_GET_SIZE(d) == before) {
@@ -842,7 +843,7 @@ static int load_dict(V2 *V, hid_t gid, const JxNames *nl, PyObject *d)
     }
     if (in_key >= 0) {
         /* 2.x silently drops a trailing key(i); a writer never leaves one */
-        jx_ld_format_error(L, NULL, "key(%zd) is not followed by value(%zd)", in_key, in_key);
+        jx_ld_format_error(L, NULL, "key-value", "key(%zd) is not followed by value(%zd)", in_key, in_key);
         goto error;
     }
     return 0;
@@ -886,7 +887,7 @@ static PyObject *load_items(V2 *V, hid_t gid, const JxNames *nl, Kind k)
             int rc = PySet_Add(c, item);
             Py_DECREF(item);
             if (rc < 0) {
-                jx_ld_rewrap(V->L, raw, "the set element cannot be hashed");
+                jx_ld_rewrap(V->L, raw, "unhashable-key", "the set element cannot be hashed");
                 goto error;
             }
         }
@@ -924,7 +925,7 @@ static PyObject *load_container(V2 *V, hid_t pgid, const char *name, const char 
     int seen = PySet_Contains(L->visited, tok);
     if (seen != 0 || PySet_Add(L->visited, tok) < 0) {
         if (seen > 0)
-            jx_ld_format_error(L, name, "the group was already loaded through another link (a "
+            jx_ld_format_error(L, name, "container-group", "the group was already loaded through another link (a "
                                "Jaxon file is a tree)");
         goto done;
     }
@@ -966,11 +967,11 @@ static PyObject *get_class(Loader *L, const char *name, const char *q, size_t qn
 {
     PyObject *tag = PyUnicode_DecodeUTF8(q, (Py_ssize_t)qn, "strict"), *cls;
     if (!tag)
-        return jx_ld_rewrap(L, name, "bad class name in the tag");
+        return jx_ld_rewrap(L, name, "type-tag", "bad class name in the tag");
     cls = jx_pol_class(L, name, tag, 0);
     Py_DECREF(tag);
     if (cls && !PyType_Check(cls)) {
-        jx_ld_format_error(L, name, "the tag names %R, which is not a class", cls);
+        jx_ld_format_error(L, name, "class-mismatch", "the tag names %R, which is not a class", cls);
         Py_CLEAR(cls);
     }
     return cls;
@@ -983,7 +984,7 @@ static PyObject *restore_dataclass(V2 *V, const char *name, PyObject *cls, PyObj
     PyObject *dc = NULL, *fields = NULL, *inst = NULL, *names = NULL, *missing_obj = NULL;
     PyObject *r = NULL;
     if (!jx_pol_type_attr(cls, "__dataclass_fields__")) {
-        jx_ld_format_error(L, name, "expected that %R is a dataclass", cls);
+        jx_ld_format_error(L, name, "class-mismatch", "expected that %R is a dataclass", cls);
         return NULL;
     }
     dc = PyImport_ImportModule("dataclasses");
@@ -1022,7 +1023,7 @@ static PyObject *restore_dataclass(V2 *V, const char *name, PyObject *cls, PyObj
     }
     if (extra) {
         if (!L->opts->allow_missing_fields) {
-            jx_ld_format_error(L, name, "the file has fields that are missing in the class "
+            jx_ld_format_error(L, name, "class-mismatch", "the file has fields that are missing in the class "
                                "definition of %R; run with allow_missing_fields=True to ignore "
                                "them", cls);
             goto done;
@@ -1033,7 +1034,7 @@ static PyObject *restore_dataclass(V2 *V, const char *name, PyObject *cls, PyObj
     }
     if (absent) {
         if (!L->opts->allow_unknown_fields) {
-            jx_ld_format_error(L, name, "fields of %R are missing in the file; run with "
+            jx_ld_format_error(L, name, "class-mismatch", "fields of %R are missing in the file; run with "
                                "allow_unknown_fields=True to use defaults", cls);
             goto done;
         }
@@ -1116,7 +1117,7 @@ static PyObject *unmarshal(V2 *V, const char *name, const char *p, size_t n, PyO
     tag = PyUnicode_DecodeUTF8(p, (Py_ssize_t)n, "strict");
     if (!tag) {
         Py_DECREF(obj);
-        return jx_ld_rewrap(L, name, "bad marshaler tag");
+        return jx_ld_rewrap(L, name, "type-tag", "bad marshaler tag");
     }
     Py_ssize_t nfn = fns ? PyTuple_GET_SIZE(fns) : 0;
     for (Py_ssize_t i = 0; i < nfn; i++) {
@@ -1130,7 +1131,7 @@ static PyObject *unmarshal(V2 *V, const char *name, const char *p, size_t n, PyO
     if (split_arg(p, n, &thn, &ta, &tan) == 0) {
         if (eq(p, thn, "jaxon") || eq(p, thn, "dclass")) {
             if (!ta) {
-                jx_ld_format_error(L, name, "expected a type argument for the tag %R", tag);
+                jx_ld_format_error(L, name, "type-tag", "expected a type argument for the tag %R", tag);
                 goto done;
             }
             PyObject *cls = get_class(L, name, ta, tan);
@@ -1138,13 +1139,13 @@ static PyObject *unmarshal(V2 *V, const char *name, const char *p, size_t n, PyO
                 goto done;
             if (p[0] == 'd') {
                 if (!PyDict_CheckExact(obj))
-                    jx_ld_format_error(L, name, "expected a dict for a marshaled dataclass");
+                    jx_ld_format_error(L, name, "type-tag", "expected a dict for a marshaled dataclass");
                 else
                     r = restore_dataclass(V, name, cls, obj);
             } else {
                 PyObject *inst = NULL, *rv = NULL;
                 if (!jx_pol_type_attr(cls, "from_jaxon"))
-                    jx_ld_format_error(L, name, "expected that the class %R marshaled via "
+                    jx_ld_format_error(L, name, "class-mismatch", "expected that the class %R marshaled via "
                                        "to_jaxon has the from_jaxon method", cls);
                 else if ((inst = jx_pol_new(L, name, cls)) &&
                          (rv = PyObject_CallMethod(inst, "from_jaxon", "O", obj)))
@@ -1157,13 +1158,13 @@ static PyObject *unmarshal(V2 *V, const char *name, const char *p, size_t n, PyO
         }
         if (eq(p, thn, "dill")) {
             if (ta)
-                jx_ld_format_error(L, name, "did not expect a type argument for the dill tag");
+                jx_ld_format_error(L, name, "type-tag", "did not expect a type argument for the dill tag");
             else
                 r = load_dill_blob(V, name, obj);
             goto done;
         }
     }
-    jx_ld_format_error(L, name, "no suitable unmarshaler found for the tag %R", tag);
+    jx_ld_format_error(L, name, "class-mismatch", "no suitable unmarshaler found for the tag %R", tag);
 done:
     Py_DECREF(tag);
     Py_DECREF(obj);
@@ -1184,7 +1185,7 @@ static PyObject *load_typed(V2 *V, hid_t gid, const char *raw, const char *slot,
     if (split_arg(p0, n0, &thn, &ta, &tan) < 0) {
         PyObject *s = jx_ld_shown(p0, n0);
         if (s) {
-            jx_ld_format_error(L, raw, "invalid type argument syntax in %R", s);
+            jx_ld_format_error(L, raw, "type-tag", "invalid type argument syntax in %R", s);
             Py_DECREF(s);
         }
         return NULL;
@@ -1194,15 +1195,15 @@ static PyObject *load_typed(V2 *V, hid_t gid, const char *raw, const char *slot,
     if (k == K_BAD) {
         PyObject *s = jx_ld_shown(p0, thn);
         if (s) {
-            jx_ld_format_error(L, raw, "type hint %R not understood", s);
+            jx_ld_format_error(L, raw, "type-tag", "type hint %R not understood", s);
             Py_DECREF(s);
         }
         return NULL;
     }
     if (k == K_JAX && !ta)
-        return jx_ld_format_error(L, raw, "expected a type argument (the jax dtype)");
+        return jx_ld_format_error(L, raw, "type-tag", "expected a type argument (the jax dtype)");
     if (k != K_JAX && k != K_ATOM && ta)
-        return jx_ld_format_error(L, raw, "did not expect a type argument");
+        return jx_ld_format_error(L, raw, "type-tag", "did not expect a type argument");
     /* the slot as a C string for HDF5 */
     char small[256], *z = sn < sizeof small ? small : PyMem_Malloc(sn + 1);
     if (!z)

@@ -540,8 +540,21 @@ static int jx_exec(PyObject *module)
     bases = PyTuple_Pack(2, st->JaxonError, PyExc_ValueError);
     if (!bases)
         return -1;
-    st->JaxonFormatError = new_exception(module, "jaxon.JaxonFormatError", bases,
-                                         "The file is not HDF5, not Jaxon, or malformed.");
+    {
+        /* every instance answers .rule and .path: the violated rule's stable name
+         * (docs/validation.md) and where, or None when the error names no rule */
+        PyObject *dict = Py_BuildValue("{s:O,s:O}", "rule", Py_None, "path", Py_None);
+        st->JaxonFormatError =
+            dict ? PyErr_NewExceptionWithDoc("jaxon.JaxonFormatError",
+                                             "The file is not HDF5, not Jaxon, or malformed; "
+                                             ".rule and .path say which rule breaks where.",
+                                             bases, dict)
+                 : NULL;
+        Py_XDECREF(dict);
+        if (st->JaxonFormatError &&
+            PyModule_AddObjectRef(module, "JaxonFormatError", st->JaxonFormatError) < 0)
+            Py_CLEAR(st->JaxonFormatError);
+    }
     st->CircularPyTreeException =
         st->JaxonFormatError
             ? new_exception(module, "jaxon.CircularPyTreeException", bases,

@@ -717,14 +717,29 @@ int jx_sv_container(Saver *s, hid_t g, const char *slot, size_t slot_len, PyObje
         goto done;
     }
     if (!tracked && is_dict) {
-        PyObject *path = jx_sv_pytree_path(s);
-        if (path)
-            PyErr_Format(PyExc_ValueError,
-                         "cannot save %U: a dict with %zd entries exceeds the 65,535 entries "
-                         "HDF5 can keep in insertion order in one group", path, n);
-        Py_XDECREF(path);
-        s->noted = 1;
-        goto done;
+        /* HDF5 cannot track the creation order of more than 65,535 attributes: readers take
+         * the entries of such a dict in name order, which only simple-atom slots allow (a
+         * key(i)/value(i) pair would not stay together); checked before anything is written */
+        Py_ssize_t pos = 0;
+        PyObject *k, *v;
+        while (PyDict_Next(obj, &pos, &k, &v)) {
+            key_text.len = 0;
+            int simple = simple_key_text(s, k, &key_text);
+            if (simple < 0)
+                goto done;
+            if (!simple) {
+                PyObject *path = jx_sv_pytree_path(s);
+                if (path)
+                    PyErr_Format(PyExc_ValueError,
+                                 "cannot save %U: a dict of more than 65,535 entries (%zd) is "
+                                 "stored in name order, so its keys must be strings, numbers, "
+                                 "None or other simple atoms; the key %.200R is not",
+                                 path, n, k);
+                Py_XDECREF(path);
+                s->noted = 1;
+                goto done;
+            }
+        }
     }
     if (!jx_memo_put(&s->memo, key))
         goto done;
