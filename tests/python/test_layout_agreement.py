@@ -116,10 +116,10 @@ def test_v1_reference_escaping_the_tree_with_a_filter(path):
 
 
 def test_v2_reference_outside_the_tree(path):
-    with h5py.File(path, "w", track_order=True) as f:
-        f.attrs["JAXON_VERSION"] = "2.0.0"
-        f.create_group("etc", track_order=True).attrs["passwd"] = "'secret'"
-        f.attrs["JAXON_ROOT"] = "/etc/passwd"
+    with new_file(path) as f:
+        text_attr(f, "JAXON_VERSION", "2.0.0")
+        text_attr(f.create_group("etc", track_order=True), "passwd", "'secret'")
+        text_attr(f, "JAXON_ROOT", "/etc/passwd")
     with pytest.raises(jaxon.JaxonFormatError) as e:
         jaxon.load(path)
     assert e.value.rule in ("ref-target", "stray-object"), str(e.value)
