@@ -860,48 +860,19 @@ static int qualname_ok(const char *s, size_t len)
     return 1;
 }
 
-static const char *const container_tags[] = {"dict", "list", "tuple", "set", "frozenset"};
-
+/* Container tag of [s, s+len) (the layouts share the container tags), or JXV_TAG_NONE. */
 static jxv_ctag ctag_of(const char *s, size_t len)
 {
-    for (size_t i = 0; i < sizeof container_tags / sizeof *container_tags; i++)
-        if (jxv__eq(s, len, container_tags[i]))
-            return (jxv_ctag)(JXV_TAG_DICT + (int)i);
-    return JXV_TAG_NONE;
-}
-
-const char *jxv__ctag_name(jxv_ctag tag)
-{
-    if (tag >= JXV_TAG_DICT && tag <= JXV_TAG_FROZENSET)
-        return container_tags[tag - JXV_TAG_DICT];
-    return "?";
-}
-
-const char *jxv__dhint_name(jxv_dhint d)
-{
-    switch (d) {
-    case JXV_D_NDARRAY: return "numpy.ndarray";
-    case JXV_D_JAX: return "jax.Array";
-    case JXV_D_BYTES: return "bytes";
-    case JXV_D_BYTEARRAY: return "bytearray";
-    case JXV_D_MEMORYVIEW: return "memoryview";
-    case JXV_D_DILL: return "dill";
-    case JXV_D_STR_: return "numpy.str_";
-    case JXV_D_BYTES_: return "numpy.bytes_";
-    case JXV_D_VOID: return "numpy.void";
-    case JXV_D_NONE: break;
-    }
-    return "?";
+    const jxv_tag *t = jxv_tag_find(1, s, len);
+    return t ? t->ctag : JXV_TAG_NONE;
 }
 
 /* v1 data-typehint (also the v1 name typehint apart from "ref"). */
 static jxv_dhint dhint_v1(const char *s, size_t len)
 {
-    if (jxv__eq(s, len, "numpy.ndarray")) return JXV_D_NDARRAY;
-    if (jxv__eq(s, len, "jax.Array")) return JXV_D_JAX;
-    if (jxv__eq(s, len, "bytes")) return JXV_D_BYTES;
-    if (jxv__eq(s, len, "bytearray")) return JXV_D_BYTEARRAY;
-    if (jxv__eq(s, len, "memoryview")) return JXV_D_MEMORYVIEW;
+    const jxv_tag *t = jxv_tag_find(1, s, len);
+    if (t)
+        return t->data;
     if (len > 1 && s[0] == '!' && qualname_ok(s + 1, len - 1)) return JXV_D_DILL;
     return JXV_D_NONE;
 }
@@ -1017,22 +988,12 @@ int jxv__parse_typeinfo_v2(const char *text, size_t len, jxv_nodeinfo *info, con
             return jxv_fail(rep, JXV_RULE_TYPE_TAG, where, text, len,
                             "a typeinfo piece has at most one trailing [argument]");
         if (piece == 0) {
-            jxv_ctag ct = ctag_of(tag, tl);
-            if (ct != JXV_TAG_NONE) {
-                info->tag = ct;
-            } else if (jxv__eq(tag, tl, "numpy.ndarray")) {
-                info->data = JXV_D_NDARRAY;
-            } else if (jxv__eq(tag, tl, "numpy.str_")) {
-                info->data = JXV_D_STR_;
-            } else if (jxv__eq(tag, tl, "numpy.bytes_")) {
-                info->data = JXV_D_BYTES_;
-            } else if (jxv__eq(tag, tl, "numpy.void")) {
-                info->data = JXV_D_VOID;
-            } else if (jxv__eq(tag, tl, "bytes")) {
-                info->data = JXV_D_BYTES;
-            } else if (jxv__eq(tag, tl, "bytearray")) {
-                info->data = JXV_D_BYTEARRAY;
-            } else if (jxv__eq(tag, tl, "jax.Array")) {
+            const jxv_tag *bt = jxv_tag_find(2, tag, tl);
+            if (bt && bt->ctag != JXV_TAG_NONE) {
+                info->tag = bt->ctag;
+            } else if (bt && bt->data != JXV_D_JAX) {
+                info->data = bt->data;
+            } else if (bt) { /* jax.Array[dtype] */
                 info->data = JXV_D_JAX;
                 if (!arg)
                     return jxv_fail(rep, JXV_RULE_TYPE_TAG, where, text, len,

@@ -4,6 +4,7 @@
 #define JXV_INTERNAL_H
 
 #include "jxv.h"
+#include "jxv_tags.h" /* jxv_ctag, jxv_dhint and the tag table */
 
 #include <stdarg.h>
 #include <stddef.h>
@@ -80,10 +81,6 @@ void jxv__split_attr_name(jxv_layout layout, const char *name, size_t len, const
 
 /* ---- rules of single nodes, shared by the tracker and the checker -------------------- */
 
-typedef enum jxv_ctag {
-    JXV_TAG_NONE = 0, JXV_TAG_DICT, JXV_TAG_LIST, JXV_TAG_TUPLE, JXV_TAG_SET, JXV_TAG_FROZENSET
-} jxv_ctag;
-
 /* What a node turned out to be. */
 typedef enum jxv_nkind {
     JXV_N_PENDING = 0, /* string attribute whose text is not known yet */
@@ -96,11 +93,6 @@ typedef enum jxv_nkind {
     JXV_N_BAD          /* violation already reported */
 } jxv_nkind;
 
-/* Data typehints (v1 name/value typehints and v2 builtin tags that live in datasets). */
-typedef enum jxv_dhint {
-    JXV_D_NONE = 0, JXV_D_NDARRAY, JXV_D_JAX, JXV_D_BYTES, JXV_D_BYTEARRAY, JXV_D_MEMORYVIEW,
-    JXV_D_DILL, JXV_D_STR_, JXV_D_BYTES_, JXV_D_VOID
-} jxv_dhint;
 
 typedef struct jxv_nodeinfo {
     jxv_nkind kind;
@@ -140,9 +132,6 @@ int jxv__check_data_type(jxv_layout layout, jxv_dhint hint, const char *jax_dtyp
                          jxv_report *rep);
 /* Is ty the v2 placeholder E (float64, simple, rank 1, extent 0)? */
 int jxv__is_placeholder(const jxv_type *ty);
-/* Name of a container tag / data hint for annotations. */
-const char *jxv__ctag_name(jxv_ctag tag);
-const char *jxv__dhint_name(jxv_dhint d);
 
 /* ---- per-group slot order ------------------------------------------------------------- */
 

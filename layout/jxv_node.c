@@ -207,7 +207,7 @@ int jxv__check_data_type(jxv_layout layout, jxv_dhint hint, const char *jax_dtyp
                          jxv_report *rep)
 {
     jxv_rule rule = in_dataset ? JXV_RULE_DATASET : JXV_RULE_VALUE_TYPE;
-    const char *hn = jxv__dhint_name(hint);
+    const char *hn = jxv_dhint_name(hint);
     if (layout == JXV_LAYOUT_V1) {
         switch (hint) {
         case JXV_D_BYTES:

@@ -1141,7 +1141,7 @@ static void describe_container(const jxv_tracker *t, const tnode *n, jxv_buf *b)
         jxv__buf_add(b, tag, tl);
         jxv__buf_adds(b, " (");
     }
-    jxv__buf_adds(b, jxv__ctag_name(n->info.tag));
+    jxv__buf_adds(b, jxv_ctag_name(n->info.tag));
     jxv__buf_adds(b, ", ");
     buf_add_u64(b, count);
     jxv__buf_adds(b, " ");
@@ -1169,7 +1169,7 @@ static int annotation_text(const jxv_tracker *t, const tobj *o, jxv_buf *b)
     if (n->info.kind == JXV_N_CONTAINER) {
         describe_container(t, n, b);
     } else {
-        jxv__buf_adds(b, jxv__dhint_name(n->info.data));
+        jxv__buf_adds(b, jxv_dhint_name(n->info.data));
         if (n->info.data == JXV_D_JAX && n->info.jax_dtype) {
             jxv__buf_add(b, "[", 1);
             jxv__buf_add(b, n->info.jax_dtype, n->info.jax_len);

@@ -12,6 +12,7 @@
  * H5VL_OBJECT_GET_NAME; anonymous objects have none, and their events are left to the link
  * that later names them. */
 #include "jxvol_internal.h"
+#include "jxv_tags.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -156,13 +157,14 @@ static int report_violations(jaxon_validate_mode mode, const char *say_as, jxv_r
             shown = room / 2;
         for (size_t i = 0; i < shown; i++) {
             const jxv_violation *v = &rep->items[i];
-            /* two frames: the rule's own message id with the path alone (what a program
-             * reads, see include/jaxon/vol.h), then the sentence for people */
-            JXVOL_PUSH(rule_msg(v->rule), "%s", v->path ? v->path : "");
+            /* two frames: the sentence for people (innermost, the one h5py shows), then
+             * the rule's own message id with the path alone (what a program reads, see
+             * include/jaxon/vol.h) */
             JXVOL_PUSH(jxvol_err_min_layout(),
                        "Jaxon layout violation at \"%s\" (rule %s): %s; offending text: \"%s\"",
                        v->path ? v->path : "?", jxv_rule_name(v->rule),
                        v->message ? v->message : "", v->text ? v->text : "");
+            JXVOL_PUSH(rule_msg(v->rule), "%s", v->path ? v->path : "");
         }
         if (rep->count > shown)
             JXVOL_PUSH(jxvol_err_min_layout(), "... and %zu more Jaxon layout violation(s)",
@@ -335,16 +337,12 @@ static long long attr_npoints(const jxvol_obj *a)
 /* Is a node's text a v1 data typehint, whose data follows in a dataset? */
 static int names_dataset(const char *text, size_t len)
 {
-    static const char *const hints[] = {"numpy.ndarray", "jax.Array", "bytes", "bytearray",
-                                        "memoryview"};
     while (len > 0 && text[len - 1] == '\0')
         len--;
     if (len > 0 && text[0] == '!')
         return 1;
-    for (size_t i = 0; i < sizeof hints / sizeof hints[0]; i++)
-        if (len == strlen(hints[i]) && memcmp(text, hints[i], len) == 0)
-            return 1;
-    return 0;
+    const jxv_tag *t = jxv_tag_find(1, text, len);
+    return t && t->data != JXV_D_NONE;
 }
 
 int jxvol_v_attr_write(const jxvol_obj *a, hid_t mem_type_id, const void *buf)

@@ -292,29 +292,6 @@ int jx_ld_filter_root(Loader *L, PyObject **out)
     return ok;
 }
 
-/* Loads child name of gid whose path element is elem (borrowed), unless the filter refuses
- * it: then JAXON_NOT_LOADED, nothing of the node is opened or read, the refusal is noted
- * (a reference to the node loads it, B1-6) and the placeholder is not cached. */
-static PyObject *load_child(Loader *L, hid_t gid, const char *name, PyObject *elem)
-{
-    if (!L->path || L->in_key)
-        return load_node(L, gid, name);
-    int ok = jx_ld_filter_enter(L, elem);
-    if (ok < 0)
-        return NULL;
-    PyObject *r = NULL;
-    if (ok > 0) {
-        r = load_node(L, gid, name);
-    } else {
-        PyObject *k = jx_ld_key(L, name, strlen(name));
-        if (k && PySet_Add(L->skipped, k) == 0)
-            r = jx_ld_not_loaded(L);
-        Py_XDECREF(k);
-    }
-    if (jx_ld_filter_leave(L) < 0)
-        Py_CLEAR(r);
-    return r;
-}
 
 /* Whether key k[0:klen] or one of its ancestors was refused by the filter. */
 static int under_skipped(Loader *L, const char *k, size_t klen)
@@ -682,19 +659,8 @@ done:
 
 static Container container_kind(const char *th, size_t n)
 {
-#define IS(word) (n == sizeof(word) - 1 && memcmp(th, word, n) == 0)
-    if (IS("dict"))
-        return C_DICT;
-    if (IS("list"))
-        return C_LIST;
-    if (IS("tuple"))
-        return C_TUPLE;
-    if (IS("set"))
-        return C_SET;
-    if (IS("frozenset"))
-        return C_FROZENSET;
-    return C_NONE;
-#undef IS
+    const jxv_tag *t = jxv_tag_find(1, th, n); /* the layout library's tag table */
+    return t ? (Container)t->ctag : C_NONE;
 }
 
 /* Splits an attribute name into slot and typehint (§3.3) with the layout library's split: a
@@ -713,171 +679,19 @@ static int split_name(Loader *L, const char *name, size_t n, size_t *slot_len,
     return 0;
 }
 
-/* "key(<i>)" / "value(<i>)" slot index, or -1 if the slot is malformed. */
-static Py_ssize_t slot_index(const char *slot, size_t n, size_t prefix)
+/* The shared walk's operations for v1.2.0 (load_walk.c). */
+static PyObject *v1_node(void *ctx, hid_t gid, const char *name)
 {
-    if (n < prefix + 2 || slot[n - 1] != ')' || n - prefix - 1 > 18)
-        return -1;
-    Py_ssize_t v = 0;
-    for (size_t i = prefix; i < n - 1; i++) {
-        if (slot[i] < '0' || slot[i] > '9')
-            return -1;
-        v = v * 10 + (slot[i] - '0');
-    }
-    return v;
+    return load_node(ctx, gid, name);
 }
 
-static int load_dict_items(Loader *L, hid_t gid, const JxNames *nl, PyObject *d)
+static int v1_slot_key(Loader *L, const char *name, const char *slot, size_t slot_len,
+                       PyObject **key)
 {
-    PyObject *key = NULL, *value = NULL;
-    Py_ssize_t entries = 0, key_index = -1;
-    const char *key_name = NULL;
-    for (size_t i = 0; i < nl->n; i++) {
-        const char *name = jx_names_at(nl, i), *th;
-        size_t n = strlen(name), slot_len, th_len;
-        if (split_name(L, name, n, &slot_len, &th, &th_len) < 0)
-            goto error;
-        if (slot_len >= 4 && memcmp(name, "key(", 4) == 0) {
-            Py_ssize_t idx = slot_index(name, slot_len, 4);
-            if (key) {
-                jx_ld_format_error(L, key_name, "key-value", "key(%zd) is not followed by value(%zd)", key_index,
-                                   key_index);
-                goto error;
-            }
-            if (idx < 0) {
-                jx_ld_format_error(L, name, "slot-name", "malformed key(i) slot");
-                goto error;
-            }
-            if (idx != entries) {
-                jx_ld_format_error(L, name, "key-value", "key(%zd) out of order: this is entry %zd", idx,
-                                   entries);
-                goto error;
-            }
-            L->in_key++;
-            key = load_node(L, gid, name);
-            L->in_key--;
-            if (!key)
-                goto error;
-            if (PyObject_Hash(key) == -1) {
-                jx_ld_rewrap(L, name, "unhashable-key", "the dict key cannot be used as a key");
-                goto error;
-            }
-            key_index = idx;
-            key_name = name;
-            continue;
-        }
-        if (slot_len >= 6 && memcmp(name, "value(", 6) == 0) {
-            Py_ssize_t idx = slot_index(name, slot_len, 6);
-            if (idx < 0) {
-                jx_ld_format_error(L, name, "slot-name", "malformed value(i) slot");
-                goto error;
-            }
-            if (!key || idx != key_index) {
-                jx_ld_format_error(L, name, "key-value", "value(%zd) does not follow key(%zd)", idx, idx);
-                goto error;
-            }
-        } else {
-            if (key) {
-                jx_ld_format_error(L, key_name, "key-value", "key(%zd) is not followed by value(%zd)", key_index,
-                                   key_index);
-                goto error;
-            }
-            int r = jx_atom_parse_v1(name, (Py_ssize_t)slot_len, &key);
-            if (r < 0) {
-                jx_ld_rewrap(L, name, "slot-name", "bad dict key atom in the attribute name");
-                goto error;
-            }
-            if (r == 0) {
-                jx_ld_format_error(L, name, "slot-name", "not a dict slot: expected a simple atom, key(i) or "
-                                      "value(i)");
-                goto error;
-            }
-        }
-        value = load_child(L, gid, name, key);
-        if (!value)
-            goto error;
-        if (PyDict_SetItem(d, key, value) < 0) {
-            jx_ld_rewrap(L, name, "unhashable-key", "the dict key cannot be used as a key");
-            goto error;
-        }
-        if (PyDict_GET_SIZE(d) == entries) {
-            jx_ld_dup_key(L, name, key);
-            goto error;
-        }
-        Py_CLEAR(key);
-        Py_CLEAR(value);
-        entries++;
-    }
-    if (key) {
-        jx_ld_format_error(L, key_name, "key-value", "key(%zd) is not followed by value(%zd)", key_index,
-                           key_index);
-        goto error;
-    }
-    return 0;
-error:
-    Py_XDECREF(key);
-    Py_XDECREF(value);
-    return -1;
-}
-
-static PyObject *load_items(Loader *L, hid_t gid, const JxNames *nl, Container kind)
-{
-    PyObject *c = NULL, *item = NULL;
-    Py_ssize_t n = (Py_ssize_t)nl->n;
-    switch (kind) {
-    case C_DICT:
-        c = PyDict_New();
-        if (c && load_dict_items(L, gid, nl, c) < 0)
-            Py_CLEAR(c);
-        return c;
-    case C_LIST:
-        c = PyList_New(n);
-        break;
-    case C_TUPLE:
-        c = PyTuple_New(n);
-        break;
-    case C_SET:
-        c = PySet_New(NULL);
-        break;
-    case C_FROZENSET:
-        c = PyFrozenSet_New(NULL); /* filled before anyone else sees it, as the API allows */
-        break;
-    case C_NONE:
-        break;
-    }
-    if (!c)
-        return NULL;
-    for (Py_ssize_t i = 0; i < n; i++) {
-        const char *name = jx_names_at(nl, (size_t)i);
-        if (L->path && !L->in_key) {
-            PyObject *idx = PyLong_FromSsize_t(i);
-            if (!idx)
-                goto error;
-            item = load_child(L, gid, name, idx);
-            Py_DECREF(idx);
-        } else {
-            item = load_node(L, gid, name);
-        }
-        if (!item)
-            goto error;
-        if (kind == C_LIST) {
-            PyList_SET_ITEM(c, i, item);
-        } else if (kind == C_TUPLE) {
-            PyTuple_SET_ITEM(c, i, item);
-        } else {
-            if (PySet_Add(c, item) < 0) {
-                jx_ld_rewrap(L, name, "unhashable-key", "the set element cannot be hashed");
-                goto error;
-            }
-            Py_DECREF(item);
-        }
-        item = NULL;
-    }
-    return c;
-error:
-    Py_XDECREF(item);
-    Py_DECREF(c);
-    return NULL;
+    int r = jx_atom_parse_v1(slot, (Py_ssize_t)slot_len, key);
+    if (r < 0)
+        jx_ld_rewrap(L, name, "slot-name", "bad dict key atom in the attribute name");
+    return r;
 }
 
 /* Pushes the group gid (attribute name) as the current one: checks it is neither an open
@@ -984,7 +798,7 @@ static PyObject *load_container(Loader *L, hid_t pgid, const char *name, const c
     size_t outer_opened = L->cur_opened;
     L->cur_gid = gid;
     L->cur_opened = 0;
-    c = load_items(L, gid, &nl, kind);
+    c = jx_ld_items(L->reader, gid, &nl, (int)kind);
     if (c && !L->opts->load_filter &&
         jx_ld_check_links(L, gid, &nl, 0, L->cur_opened, 0) < 0)
         Py_CLEAR(c);
@@ -1266,6 +1080,8 @@ PyObject *jx_load_tree(JxState *st, hid_t file_id, const JxLoadOptions *opts)
     memset(&L, 0, sizeof L);
     L.st = st;
     L.opts = opts;
+    JxReader v1 = {&L, 0, 1, &L, v1_node, v1_slot_key};
+    L.reader = &v1;
     L.gapl = L.dapl = L.root = L.cur_gid = -1;
     L.fill_budget = JX_FILL_SLACK;
     for (size_t i = 0; i < JX_TEXT_TYPE_MEMO; i++)

@@ -386,21 +386,13 @@ done:
 
 DataKind jx_ld_data_kind(const char *th, size_t n)
 {
-#define IS(word) (n == sizeof(word) - 1 && memcmp(th, word, n) == 0)
-    if (IS("numpy.ndarray"))
-        return DK_NDARRAY;
-    if (IS("jax.Array"))
-        return DK_JAX;
-    if (IS("bytes"))
-        return DK_BYTES;
-    if (IS("bytearray"))
-        return DK_BYTEARRAY;
-    if (IS("memoryview"))
-        return DK_MEMORYVIEW;
+    /* the layout library's tag table; DataKind follows jxv_dhint */
+    const jxv_tag *t = jxv_tag_find(1, th, n);
+    if (t)
+        return (DataKind)t->data;
     if (n >= 1 && th[0] == '!')
         return DK_DILL;
     return DK_NONE;
-#undef IS
 }
 
 /* The value of a data-typehint node (array, jax array, buffer, dill blob) from src. */

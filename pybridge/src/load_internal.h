@@ -5,6 +5,7 @@
 
 #include "ext.h"
 
+#include "jxv_tags.h"
 #include "names.h"
 #include "npy.h"
 
@@ -54,6 +55,8 @@ typedef struct Loader {
      * so far: every link of a group must be a node's object (jx_ld_check_links) */
     hid_t cur_gid;
     size_t cur_opened;
+    /* the layout version's operations for the shared walk (load_walk.c) */
+    const struct JxReader *reader;
 } Loader;
 
 typedef struct Text {
@@ -69,14 +72,15 @@ typedef struct Src {
     int is_dataset;
 } Src;
 
+/* Data typehints of v1, in the order of the layout library's jxv_dhint. */
 typedef enum DataKind {
-    DK_NONE,
-    DK_NDARRAY,
-    DK_JAX,
-    DK_BYTES,
-    DK_BYTEARRAY,
-    DK_MEMORYVIEW,
-    DK_DILL
+    DK_NONE = JXV_D_NONE,
+    DK_NDARRAY = JXV_D_NDARRAY,
+    DK_JAX = JXV_D_JAX,
+    DK_BYTES = JXV_D_BYTES,
+    DK_BYTEARRAY = JXV_D_BYTEARRAY,
+    DK_MEMORYVIEW = JXV_D_MEMORYVIEW,
+    DK_DILL = JXV_D_DILL
 } DataKind;
 
 /* File text for a message: at most 200 bytes, undecodable bytes as \x escapes. */
@@ -168,6 +172,30 @@ PyObject *jx_pol_fields(Loader *L, const char *attr, PyObject *cls);
 /* Whether cls is a tuple subclass with _fields; the instance from the tuple items. */
 int jx_pol_is_namedtuple(PyObject *cls);
 PyObject *jx_pol_namedtuple(Loader *L, const char *attr, PyObject *cls, PyObject *items);
+
+/* ---- the walk both readers share (load_walk.c) ---------------------------------------- */
+
+/* What a layout version gives the shared walk. */
+struct JxReader {
+    Loader *L;
+    int v2;             /* the v2 layout (else v1.2.0) */
+    int record_skipped; /* a node the filter refuses is remembered in L->skipped (v1) */
+    void *ctx;          /* the version's own state */
+    /* the node named name in gid: new reference, or NULL with an exception */
+    PyObject *(*load_node)(void *ctx, hid_t gid, const char *name);
+    /* the dict key a simple slot stands for: 1 with *key, 0 if the slot is none, -1 error */
+    int (*slot_key)(Loader *L, const char *name, const char *slot, size_t slot_len,
+                    PyObject **key);
+};
+typedef struct JxReader JxReader;
+
+/* The node named name in gid behind the load_filter, elem (borrowed) being its path element
+ * (a dict key or an int position); inside a dict key the filter is not asked. */
+PyObject *jx_ld_child(const JxReader *R, hid_t gid, const char *name, PyObject *elem);
+/* The container of tag ctag (jxv_ctag) filled with the nodes named nl in gid. */
+PyObject *jx_ld_items(const JxReader *R, hid_t gid, const JxNames *nl, int ctag);
+/* The entries of a dict group into d: 0, or -1 with an exception. */
+int jx_ld_dict_entries(const JxReader *R, hid_t gid, const JxNames *nl, PyObject *d);
 
 /* The rules of a group's attribute names together (load_names.c, the validator's own):
  * v2 layout or v1.2.0, ctag the group's jxv_ctag (JXV_TAG_NONE for "/"). 0, or -1 with

@@ -109,20 +109,26 @@ static int split_arg(const char *p, size_t n, size_t *th_len, const char **ta, s
     return open ? -1 : 0;
 }
 
+/* The builtin tag th through the layout library's tag table (jxv_tags.c). */
 static Kind kind_of(const char *th, size_t n)
 {
-    static const struct {
-        const char *w;
-        Kind k;
-    } tab[] = {{"", K_ATOM},           {"jax.Array", K_JAX},     {"bytes", K_BYTES},
-               {"bytearray", K_BYTEARRAY}, {"numpy.ndarray", K_NDARRAY}, {"numpy.str_", K_STR},
-               {"numpy.bytes_", K_BYTES_}, {"numpy.void", K_VOID}, {"dict", K_DICT},
-               {"list", K_LIST},       {"tuple", K_TUPLE},       {"set", K_SET},
-               {"frozenset", K_FROZENSET}};
-    for (size_t i = 0; i < sizeof tab / sizeof tab[0]; i++)
-        if (eq(th, n, tab[i].w))
-            return tab[i].k;
-    return K_BAD;
+    if (n == 0)
+        return K_ATOM;
+    const jxv_tag *t = jxv_tag_find(2, th, n);
+    if (!t)
+        return K_BAD;
+    if (t->ctag != JXV_TAG_NONE)
+        return (Kind)(K_DICT + (t->ctag - JXV_TAG_DICT));
+    switch (t->data) {
+    case JXV_D_JAX: return K_JAX;
+    case JXV_D_BYTES: return K_BYTES;
+    case JXV_D_BYTEARRAY: return K_BYTEARRAY;
+    case JXV_D_NDARRAY: return K_NDARRAY;
+    case JXV_D_STR_: return K_STR;
+    case JXV_D_BYTES_: return K_BYTES_;
+    case JXV_D_VOID: return K_VOID;
+    default: return K_BAD;
+    }
 }
 
 /* ---- attribute and link names -------------------------------------------------------- */
@@ -725,177 +731,16 @@ done:
 /* ---- containers ---------------------------------------------------------------------- */
 
 /* "key(<int>)" / "value(<int>)" index as Python's int() of the text up to the first ')'. */
-static int slot_index(Loader *L, const char *raw, const char *slot, size_t sn, size_t prefix,
-                      Py_ssize_t *idx)
+/* The shared walk's operations for v2 (load_walk.c). */
+static PyObject *v2_node(void *ctx, hid_t gid, const char *name)
 {
-    const char *close = memchr(slot, ')', sn);
-    if (!close || sn <= prefix || slot[prefix] != '(') {
-        jx_ld_format_error(L, raw, "slot-name", "malformed key(i)/value(i) slot");
-        return -1;
-    }
-    PyObject *v = jx_atom_int(slot + prefix + 1, (Py_ssize_t)(close - slot - prefix - 1));
-    if (!v) {
-        jx_ld_rewrap(L, raw, "slot-name", "malformed key(i)/value(i) index");
-        return -1;
-    }
-    *idx = PyLong_AsSsize_t(v);
-    Py_DECREF(v);
-    if (*idx == -1 && PyErr_Occurred()) {
-        jx_ld_rewrap(L, raw, "slot-name", "malformed key(i)/value(i) index");
-        return -1;
-    }
-    return 0;
+    return load_node(ctx, gid, name);
 }
 
-/* load_node behind the load_filter (spec §5.1), elem (borrowed) being the child's path
- * element: a dict key object or an int position. A refused node gives the placeholder and
- * nothing of it is opened, read or cached (v2 semantics: a reference elsewhere loads it,
- * and the filter then sees the referencing location's path). Inside a dict key the filter
- * is not asked. */
-static PyObject *load_child(V2 *V, hid_t gid, const char *raw, PyObject *elem)
+static int v2_slot_key(Loader *L, const char *name, const char *slot, size_t slot_len,
+                       PyObject **key)
 {
-    Loader *L = V->L;
-    if (!L->path || L->in_key)
-        return load_node(V, gid, raw);
-    int ok = jx_ld_filter_enter(L, elem);
-    if (ok < 0)
-        return NULL;
-    PyObject *r = ok ? load_node(V, gid, raw) : jx_ld_not_loaded(L);
-    if (jx_ld_filter_leave(L) < 0)
-        Py_CLEAR(r);
-    return r;
-}
-
-static int load_dict(V2 *V, hid_t gid, const JxNames *nl, PyObject *d)
-{
-    Loader *L = V->L;
-    PyObject *key = NULL, *value = NULL;
-    Py_ssize_t in_key = -1;
-    for (size_t i = 0; i < nl->n; i++) {
-        const char *raw = jx_names_at(nl, i), *slot, *ti;
-        size_t sn, tn;
-        split_name(raw, strlen(raw), &slot, &sn, &ti, &tn);
-        if (sn >= 3 && memcmp(slot, "key", 3) == 0) {
-            Py_ssize_t idx;
-            if (in_key >= 0) {
-                jx_ld_format_error(L, raw, "key-value", "key(%zd) is not followed by value(%zd)", in_key,
-                                   in_key);
-                goto error;
-            }
-            if (slot_index(L, raw, slot, sn, 3, &idx) < 0)
-                goto error;
-            if (idx != PyDict_GET_SIZE(d)) {
-                jx_ld_format_error(L, raw, "key-value", "unexpected index %zd of a key attribute (the dict "
-                                   "has %zd entries so far)", idx, PyDict_GET_SIZE(d));
-                goto error;
-            }
-            L->in_key++;
-            key = load_node(V, gid, raw);
-            L->in_key--;
-            if (!key)
-                goto error;
-            if (PyObject_Hash(key) == -1) {
-                jx_ld_rewrap(L, raw, "unhashable-key", "the dict key cannot be used as a key");
-                goto error;
-            }
-            in_key = idx;
-            continue;
-        }
-        if (sn >= 5 && memcmp(slot, "value", 5) == 0) {
-            Py_ssize_t idx;
-            if (slot_index(L, raw, slot, sn, 5, &idx) < 0)
-                goto error;
-            if (in_key < 0 || idx != in_key) {
-                jx_ld_format_error(L, raw, "key-value", "value(%zd) without a preceding matching key(%zd)",
-                                   idx, idx);
-                goto error;
-            }
-            in_key = -1;
-        } else {
-            if (in_key >= 0) {
-                jx_ld_format_error(L, raw, "key-value", "key(%zd) is not followed by value(%zd)", in_key,
-                                   in_key);
-                goto error;
-            }
-            int k = parse_simple(L, raw, slot, sn, &key);
-            if (k < 0)
-                goto error;
-            if (k == 0) {
-                jx_ld_format_error(L, raw, "slot-name", "the slot name is not a simple atom, key(i) or "
-                                   "value(i)");
-                goto error;
-            }
-        }
-        value = load_child(V, gid, raw, key);
-        if (!value)
-            goto error;
-        Py_ssize_t before = PyDict_GET_SIZE(d);
-        if (PyDict_SetItem(d, key, value) < 0) {
-            jx_ld_rewrap(L, raw, "unhashable-key", "the dict key cannot be used as a key");
-            goto error;
-        }
-        if (PyDict_GET_SIZE(d) == before) {
-            jx_ld_dup_key(L, raw, key);
-            goto error;
-        }
-        Py_CLEAR(key);
-        Py_CLEAR(value);
-    }
-    if (in_key >= 0) {
-        /* 2.x silently drops a trailing key(i); a writer never leaves one */
-        jx_ld_format_error(L, NULL, "key-value", "key(%zd) is not followed by value(%zd)", in_key, in_key);
-        goto error;
-    }
-    return 0;
-error:
-    Py_XDECREF(key);
-    Py_XDECREF(value);
-    return -1;
-}
-
-static PyObject *load_items(V2 *V, hid_t gid, const JxNames *nl, Kind k)
-{
-    PyObject *c = NULL;
-    Py_ssize_t n = (Py_ssize_t)nl->n;
-    if (k == K_DICT) {
-        c = PyDict_New();
-        if (c && load_dict(V, gid, nl, c) < 0)
-            Py_CLEAR(c);
-        return c;
-    }
-    c = k == K_LIST ? PyList_New(n) : k == K_TUPLE ? PyTuple_New(n)
-        : k == K_SET ? PySet_New(NULL) : PyFrozenSet_New(NULL);
-    if (!c)
-        return NULL;
-    for (Py_ssize_t i = 0; i < n; i++) {
-        const char *raw = jx_names_at(nl, (size_t)i);
-        PyObject *item;
-        if (V->L->path && !V->L->in_key) {
-            PyObject *pos = PyLong_FromSsize_t(i);
-            item = pos ? load_child(V, gid, raw, pos) : NULL;
-            Py_XDECREF(pos);
-        } else {
-            item = load_node(V, gid, raw);
-        }
-        if (!item)
-            goto error;
-        if (k == K_LIST) {
-            PyList_SET_ITEM(c, i, item);
-        } else if (k == K_TUPLE) {
-            PyTuple_SET_ITEM(c, i, item);
-        } else {
-            int rc = PySet_Add(c, item);
-            Py_DECREF(item);
-            if (rc < 0) {
-                jx_ld_rewrap(V->L, raw, "unhashable-key", "the set element cannot be hashed");
-                goto error;
-            }
-        }
-    }
-    return c;
-error:
-    Py_DECREF(c);
-    return NULL;
+    return parse_simple(L, name, slot, slot_len, key);
 }
 
 static PyObject *load_container(V2 *V, hid_t pgid, const char *name, const char *slot,
@@ -943,7 +788,7 @@ static PyObject *load_container(V2 *V, hid_t pgid, const char *name, const char 
     size_t outer_opened = L->cur_opened;
     L->cur_gid = gid;
     L->cur_opened = 0;
-    c = load_items(V, gid, &nl, k);
+    c = jx_ld_items(L->reader, gid, &nl, JXV_TAG_DICT + (int)(k - K_DICT));
     if (c && !L->opts->load_filter &&
         jx_ld_check_links(L, gid, &nl, 1, L->cur_opened, 0) < 0)
         Py_CLEAR(c);
@@ -1291,6 +1136,8 @@ static PyObject *load_node(V2 *V, hid_t gid, const char *raw)
 PyObject *jx_load_v2(Loader *L, hid_t root)
 {
     V2 V = {L, root, NULL, NULL, 0, 0, 0};
+    JxReader v2 = {L, 1, 0, &V, v2_node, v2_slot_key};
+    L->reader = &v2;
     JxNames nl;
     PyObject *r = NULL;
     memset(&nl, 0, sizeof nl);

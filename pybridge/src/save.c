@@ -347,7 +347,7 @@ static int save_reference(Saver *s, hid_t g, const char *slot, size_t slot_len, 
     buf_init(&name);
     e->refs++;
     Py_ssize_t off = e->path_off, len = e->path_len;
-    int rc = attr_name(&name, slot, slot_len, "ref") < 0
+    int rc = attr_name(&name, slot, slot_len, JXV_NAME_REF) < 0
                  ? -1
                  : write_text(s, g, name.p, s->memo.arena + off, (size_t)len);
     buf_free(&name);
@@ -1037,7 +1037,7 @@ static int save_uncommon(Saver *s, hid_t g, const char *slot, size_t slot_len, P
         if (!arr)
             return -1;
         s->shards = shards;
-        int rc = jx_sv_array(s, g, slot, slot_len, "jax.Array", obj, arr);
+        int rc = jx_sv_array(s, g, slot, slot_len, JXV_NAME_JAX, obj, arr);
         s->shards = NULL;
         Py_XDECREF(shards);
         Py_DECREF(arr);
@@ -1130,9 +1130,9 @@ int jx_sv_node(Saver *s, hid_t g, const char *slot, size_t slot_len, PyObject *o
             return -1;
         return register_path(s, obj, slot, slot_len);
     }
-    const char *tag = t == &PyDict_Type ? "dict" : t == &PyList_Type ? "list"
-                      : t == &PyTuple_Type ? "tuple" : t == &PySet_Type ? "set"
-                      : t == &PyFrozenSet_Type ? "frozenset" : NULL;
+    const char *tag = t == &PyDict_Type ? JXV_NAME_DICT : t == &PyList_Type ? JXV_NAME_LIST
+                      : t == &PyTuple_Type ? JXV_NAME_TUPLE : t == &PySet_Type ? JXV_NAME_SET
+                      : t == &PyFrozenSet_Type ? JXV_NAME_FROZENSET : NULL;
     if (tag) {
         /* Ctrl-C is honoured between containers, not only after the whole walk; depth is
          * bounded by jx_sv_container (JXV_MAX_NESTING), not by the interpreter's recursion
@@ -1142,13 +1142,13 @@ int jx_sv_node(Saver *s, hid_t g, const char *slot, size_t slot_len, PyObject *o
         return jx_sv_container(s, g, slot, slot_len, obj, obj, tag);
     }
     if (t == &PyArray_Type)
-        return jx_sv_array(s, g, slot, slot_len, "numpy.ndarray", obj, (PyArrayObject *)obj);
+        return jx_sv_array(s, g, slot, slot_len, JXV_NAME_NDARRAY, obj, (PyArrayObject *)obj);
     if (t == &PyBytes_Type)
-        return save_bytes_like(s, g, slot, slot_len, obj, "bytes");
+        return save_bytes_like(s, g, slot, slot_len, obj, JXV_NAME_BYTES);
     if (t == &PyByteArray_Type)
-        return save_bytes_like(s, g, slot, slot_len, obj, "bytearray");
+        return save_bytes_like(s, g, slot, slot_len, obj, JXV_NAME_BYTEARRAY);
     if (t == &PyMemoryView_Type)
-        return save_bytes_like(s, g, slot, slot_len, obj, "memoryview");
+        return save_bytes_like(s, g, slot, slot_len, obj, JXV_NAME_MEMORYVIEW);
     return save_uncommon(s, g, slot, slot_len, obj);
 }
 

@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "jxv_tags.h" /* the tag names the layout library spells (layout/jxv_tags.h) */
 #include "memo.h"
 #include "npy.h"
 

@@ -437,7 +437,7 @@ static int read_node(Gw *g, hid_t aid, const char *name, size_t len, const char 
         break;
     }
     case JXV_N_CONTAINER: {
-        const char *tn = jxv__ctag_name(info.tag);
+        const char *tn = jxv_ctag_name(info.tag);
         if (set(t, node, F_KIND, PyUnicode_FromString(tn)) < 0 ||
             set(t, node, F_TYPE, PyUnicode_FromString(tn)) < 0 ||
             set(t, node, F_STORAGE, PyUnicode_FromString("group")) < 0 ||
@@ -448,7 +448,7 @@ static int read_node(Gw *g, hid_t aid, const char *name, size_t len, const char 
     }
     case JXV_N_DATA_ATTR:
     case JXV_N_DATA_DSET: {
-        const char *tn = jxv__dhint_name(info.data);
+        const char *tn = jxv_dhint_name(info.data);
         int v1_dill = info.data == JXV_D_DILL && t->layout == JXV_LAYOUT_V1 && nm->hint &&
                       nm->hint_len > 1;
         if (set(t, node, F_CLASSES,

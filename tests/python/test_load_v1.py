@@ -127,12 +127,18 @@ class TestAtoms:
         ("range(0,5)", range(5)), ("range(1,9,2)", range(1, 9, 2)),
         ("slice(None,2,None)", slice(None, 2)), ("slice(1,None,-1)", slice(1, None, -1)),
     ])
-    def test_parse_text_like_python_constructors(self, path, text, value):
+    def test_non_canonical_text_is_refused_as_the_validator_does(self, path, text, value):
+        # Python's constructors would take every one of these; the layout takes the
+        # canonical repr only, and the loader agrees with the validator on each (issue 14)
         with new_file(path) as f:
             text_attr(f, "JAXON_ROOT", text)
-        r, err = load_unvalidated(path)  # the connector only accepts canonical reprs
-        assert err is None, err
-        assert_same(r, value)
+        r, err = load_unvalidated(path)
+        v = subprocess.run([os.environ["JAXON_VALIDATE"], path], capture_output=True, text=True)
+        assert (err is None) == (v.returncode == 0), (err, v.stdout)
+        if err is None:
+            assert_same(r, value)
+        else:
+            assert err["rule"] == "atom-text" and "[atom-text]" in v.stdout, (err, v.stdout)
 
     def test_load_long_string(self, path):
         s = "ab" * 500_000
@@ -555,7 +561,7 @@ class TestMalformed:
         "'unterminated", "'", "int(" + "9" * 5000 + ")", "float(1\x002)"])
     def test_reject_bad_atom_text(self, path, text):
         craft(path, lambda g: text_attr(g, "'k'", text))
-        format_error(path, "group /JAXON_ROOT, attribute \"'k'\"", "bad atom text")
+        format_error(path, "group /JAXON_ROOT, attribute \"'k'\"", rule="atom-text")
 
     @pytest.mark.parametrize("text", ["Dict", "dictionary", "ref", "", "list x"])
     def test_reject_bad_value_typehint(self, path, text):
@@ -568,7 +574,7 @@ class TestMalformed:
 
     def test_reject_invalid_utf8(self, path):
         craft(path, lambda g: text_attr(g, "'k'", b"'\xff\xfe'"))
-        format_error(path, "'k'", "bad atom text")
+        format_error(path, "'k'", rule="atom-text")
 
     def test_reject_ascii_text(self, path):
         craft(path, lambda g: text_attr(g, "'k'", "'x'", cset=h5t.CSET_ASCII))

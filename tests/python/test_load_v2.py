@@ -335,9 +335,9 @@ def _root_value(path, name, value):
 
 
 @pytest.mark.parametrize("name,value,match", [
-    ("JAXON_ROOT", "'abc", "not terminated"),
+    ("JAXON_ROOT", "'abc", r"\[atom-text\] unterminated"),
     ("JAXON_ROOT", "   ", "empty"),
-    ("JAXON_ROOT", "hello", "cannot interpret"),
+    ("JAXON_ROOT", "hello", r"\[atom-text\] not a simple atom"),
     ("JAXON_ROOT", "range(1)", "range"),
     ("JAXON_ROOT", "range(0,5,0)", "range"),
     ("JAXON_ROOT", "/JAXON_ROOT", "circular"),
