@@ -95,7 +95,12 @@ def _agree_plan(comm, image: Optional[bytes], err: Optional[BaseException], targ
         return
     # the slow path, only on a mismatch: compare with process 0's plan, node by node
     reference = comm.bcast(image if comm.Get_rank() == 0 else None, root=0)
-    diff = None if comm.Get_rank() == 0 else _first_difference(reference, image)
+    diff = None
+    if comm.Get_rank() != 0:
+        try:
+            diff = _first_difference(reference, image)
+        except Exception as e:  # the allgather below must be reached in every process
+            diff = ("an unknown path", "its tree", f"a tree whose comparison failed ({e})")
     diffs = comm.allgather(diff)
     for rank, d in enumerate(diffs):
         if d is not None:
@@ -118,14 +123,22 @@ def _nodes(image: bytes) -> List[Tuple[str, str]]:
     stack = [tree(io.BytesIO(image))]
     while stack:
         n = stack.pop()
-        desc = [n.kind, n.type, "" if n.key is None else repr(n.key)]
-        for name in ("value", "dtype", "shape", "storage", "length", "classes", "same_as"):
-            v = getattr(n, name, None)
-            if v not in (None, (), ""):
-                desc.append(f"{name}={v}")
-        out.append((n.path, " ".join(str(d) for d in desc)))
+        out.append((n.path, _node_text(n)))
         stack.extend(reversed(n.children or ()))
     return out
+
+
+def _node_text(n) -> str:
+    classes = f" ({', '.join(n.classes)})" if n.classes else ""
+    if n.kind in ("atom", "scalar"):
+        return f"{n.type} {n.value}"
+    if n.kind == "data":
+        return f"{n.type} {n.dtype} {n.shape} in an {n.storage}"
+    if n.kind == "ref":
+        return f"a reference to {n.same_as}"
+    if n.kind in ("dict", "list", "tuple", "set", "frozenset"):
+        return f"a {n.type} of {n.length}{classes}"
+    return f"{n.kind} {n.type}{classes}"
 
 
 def _first_difference(reference: bytes, mine: bytes) -> Optional[Tuple[str, str, str]]:

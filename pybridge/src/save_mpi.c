@@ -14,7 +14,10 @@
 #include "ext.h"
 
 #include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "h5util.h"
 #include "replace.h"
@@ -196,42 +199,62 @@ int jx_mpi_fill(JxMpiSave *m, PyArrayObject *tmpl, PyObject *shards, int global)
 
 /* ---- phase 1: the plan ----------------------------------------------------------------- */
 
-/* The tree saved into a private in-memory file without array data: its image (bytes). */
+/* The whole of a closed file, or NULL with an exception. */
+static PyObject *read_whole(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return PyErr_SetFromErrnoWithFilename(PyExc_OSError, path);
+    PyObject *b = NULL;
+    if (fseek(f, 0, SEEK_END) == 0) {
+        long n = ftell(f);
+        rewind(f);
+        b = n >= 0 ? PyBytes_FromStringAndSize(NULL, n) : NULL;
+        if (b && fread(PyBytes_AS_STRING(b), 1, (size_t)n, f) != (size_t)n) {
+            Py_CLEAR(b);
+            PyErr_Format(PyExc_OSError, "cannot read back %s", path);
+        }
+    }
+    if (!b && !PyErr_Occurred())
+        PyErr_SetFromErrnoWithFilename(PyExc_OSError, path);
+    fclose(f);
+    return b;
+}
+
+/* The tree saved, without array data, into a private file in memory that is written out
+ * once closed (an image taken from a file still open for writing does not open again; the
+ * mismatch diagnosis in jaxon/_mpi.py opens it): its bytes. */
 static PyObject *plan(JxState *st, PyObject *pytree, const JxSaveOptions *opts)
 {
     hid_t fapl = -1, fcpl = -1, fid = -1;
     PyObject *image = NULL;
-    char name[64];
-    snprintf(name, sizeof name, "jaxon-mpi-plan-%lu", ++st->tmp_counter);
+    const char *dir = getenv("TMPDIR");
+    char name[4096];
+    snprintf(name, sizeof name, "%s/jaxon-plan-XXXXXX", dir && *dir ? dir : "/tmp");
+    int fd = mkstemp(name);
+    if (fd < 0)
+        return PyErr_SetFromErrnoWithFilename(PyExc_OSError, name);
+    close(fd);
     fapl = jx_make_fapl(st, 0, 1, NULL, 0);
     if (fapl < 0)
         goto done;
     fcpl = jx_make_fcpl();
-    if (fcpl < 0) {
-        jx_raise_h5(st->JaxonError, "cannot set up the file creation properties");
+    if (fcpl < 0 || H5Pset_fapl_core(fapl, 1 << 20, 1) < 0) {
+        jx_raise_h5(st->JaxonError, "cannot set up the plan of a collective save");
         goto done;
     }
     fid = H5Fcreate(name, H5F_ACC_TRUNC, fcpl, fapl);
     if (fid < 0) {
-        jx_raise_h5(st->JaxonError, "cannot create the in-memory plan of a collective save");
+        jx_raise_h5(st->JaxonError, "cannot create the plan of a collective save (%s)", name);
         goto done;
     }
-    if (jx_save_tree(st, fid, pytree, opts) < 0)
-        goto done;
-    if (H5Fflush(fid, H5F_SCOPE_GLOBAL) < 0) {
-        jx_raise_h5(st->JaxonError, "cannot flush the in-memory plan of a collective save");
-        goto done;
-    }
-    ssize_t n = H5Fget_file_image(fid, NULL, 0);
-    if (n < 0) {
-        jx_raise_h5(st->JaxonError, "cannot read the in-memory plan of a collective save");
-        goto done;
-    }
-    image = PyBytes_FromStringAndSize(NULL, n);
-    if (image && H5Fget_file_image(fid, PyBytes_AS_STRING(image), (size_t)n) != n) {
-        Py_CLEAR(image);
-        jx_raise_h5(st->JaxonError, "cannot read the in-memory plan of a collective save");
-    }
+    int rc = jx_save_tree(st, fid, pytree, opts);
+    herr_t closed = H5Fclose(fid);
+    fid = -1;
+    if (rc == 0 && closed < 0)
+        jx_raise_h5(st->JaxonError, "cannot close the plan of a collective save");
+    if (rc == 0 && closed >= 0)
+        image = read_whole(name);
 done:
     if (fid >= 0)
         H5Fclose(fid);
@@ -239,6 +262,7 @@ done:
         H5Pclose(fcpl);
     if (fapl >= 0)
         H5Pclose(fapl);
+    unlink(name);
     return image;
 }
 
