@@ -546,6 +546,13 @@ static int jx_exec(PyObject *module)
     JxState *st = jx_state_from_module(module);
     PyObject *bases = NULL;
     st->vol_id = -1;
+#ifdef H5_HAVE_PARALLEL
+    const int parallel = 1; /* save(comm=...) works (save_mpi.c) */
+#else
+    const int parallel = 0;
+#endif
+    if (PyModule_AddIntConstant(module, "_parallel", parallel) < 0)
+        return -1;
     if (PyModule_AddStringConstant(module, "__version__", JAXON_VERSION) < 0)
         return -1;
     if (H5open() < 0) {
