@@ -256,7 +256,11 @@ PyDoc_STRVAR(save_doc,
 "    A callable f(bytes_done, bytes_total) called as the data of datasets is written\n"
 "    (once at 0, every 64 MiB, and at the end; bytes_total is known from the start), or\n"
 "    True for a tqdm progress bar (no bar, and no error, when tqdm is not installed).\n"
-"    Example: save(p, checkpoint, progress=True).");
+"    Example: save(p, checkpoint, progress=True).\n"
+"comm=None (keyword-only)\n"
+"    An mpi4py communicator: every process of it calls save with the same pytree and path,\n"
+"    and each writes its shards of the global jax.Arrays into the one file (parallel build:\n"
+"    docs/many-processes.md). Example: save(p, state, comm=MPI.COMM_WORLD).");
 
 /* save/load(..., comm=...): the many-process variants live in jaxon/_mpi.py (they call
  * save/load again without comm, in phases). */
@@ -422,7 +426,10 @@ PyDoc_STRVAR(load_doc,
 "    shardings (or None) matching a prefix of the loaded tree, or a callable\n"
 "    f(path, shape, dtype) -> Sharding | None. Each device reads only its slice of the\n"
 "    file. None leaves the leaf on the default device; numpy leaves are not placed.\n"
-"    Example: load(p, sharding=NamedSharding(mesh, PartitionSpec('x'))).");
+"    Example: load(p, sharding=NamedSharding(mesh, PartitionSpec('x'))).\n"
+"comm=None\n"
+"    An mpi4py communicator: every process loads (with sharding=, only its devices' slices)\n"
+"    and a failure in one process raises in all. Example: load(p, comm=COMM, sharding=s).");
 
 static PyObject *jx_load(PyObject *module, PyObject *args, PyObject *kwargs)
 {
