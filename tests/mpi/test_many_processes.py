@@ -196,8 +196,6 @@ def test_a_process_dying_mid_save_leaves_the_previous_file(tmp_path):
     assert jaxon.load(tmp_path / "prev.h5") == {"new": 2}
 
 
-def test_without_comm_a_global_array_is_refused_with_the_remedy():
-    pytest.importorskip("jax")
-    # (the multi-process case is covered in the worker; here: comm=None is the plain save)
+def test_comm_must_be_an_mpi4py_communicator():
     with pytest.raises(TypeError, match="mpi4py communicator"):
         jaxon.save("/nonexistent/x.h5", {}, comm=object())
