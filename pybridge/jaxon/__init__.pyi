@@ -70,6 +70,8 @@ def save(
     custom_marshalers: Iterable[Marshaler] = (),
     compression: Any = None,
     progress: Progress = None,
+    *,
+    comm: Any = None,  # mpi4py.MPI.Comm
 ) -> None:
     """Save a pytree to an HDF5 file in the Jaxon layout (help(jaxon.save) has examples).
 
@@ -90,6 +92,9 @@ def save(
     compression=None: a compressor ("gzip", "zstd", "lz4", "blosc", an hdf5plugin filter or
         a JaxonStorageHints) for all data of 64 KiB or more without a hint of its own.
     progress=None: f(bytes_done, bytes_total), or True for a tqdm bar.
+    comm=None: an mpi4py communicator: every process of it calls save with the same tree and
+        path, and writes its shards of global jax.Arrays into the one file (parallel build,
+        docs/many-processes.md).
     """
 
 def save_async(
@@ -118,6 +123,7 @@ def load(
     trusted: bool = False,
     lazy: bool = False,
     sharding: Any = None,  # jax.sharding.Sharding | pytree of them | (path, shape, dtype) -> ...
+    comm: Any = None,  # mpi4py.MPI.Comm: a failure in one process raises in all
 ) -> PyTree:
     """Load the pytree of a Jaxon file (layout v1.2.0 or v2.x) (help(jaxon.load) has examples).
 

@@ -77,6 +77,7 @@ typedef struct JxSaveOptions {
     PyObject *progress;               /* save(progress=...): None, True or a callable */
     JxPending *pending;               /* non-NULL: dataset data is written after the walk */
     int copy_arrays;                  /* pending data gets private copies (save_async) */
+    struct JxMpiSave *mpi;            /* a collective save's phase and communicator (mpi.h) */
 } JxSaveOptions;
 
 typedef struct JxLoadOptions {

@@ -7,6 +7,7 @@
 
 #define JX_NUMPY_IMPORT
 #include "npy.h"
+#include "save_mpi.h" /* after npy.h: this file imports the NumPy API */
 
 static PyModuleDef jx_module;
 
@@ -255,26 +256,45 @@ PyDoc_STRVAR(save_doc,
 "    A callable f(bytes_done, bytes_total) called as the data of datasets is written\n"
 "    (once at 0, every 64 MiB, and at the end; bytes_total is known from the start), or\n"
 "    True for a tqdm progress bar (no bar, and no error, when tqdm is not installed).\n"
-"    Example: save(p, checkpoint, progress=True).");
+"    Example: save(p, checkpoint, progress=True).\n"
+"comm=None (keyword-only)\n"
+"    An mpi4py communicator: every process of it calls save with the same pytree and path,\n"
+"    and each writes its shards of the global jax.Arrays into the one file (parallel build:\n"
+"    docs/many-processes.md). Example: save(p, state, comm=MPI.COMM_WORLD).");
+
+/* save/load(..., comm=...): the many-process variants live in jaxon/_mpi.py (they call
+ * save/load again without comm, in phases). */
+static PyObject *route_comm(const char *fn, PyObject *args, PyObject *kwargs)
+{
+    PyObject *m = PyImport_ImportModule("jaxon._mpi");
+    PyObject *f = m ? PyObject_GetAttrString(m, fn) : NULL;
+    PyObject *r = f ? PyObject_Call(f, args, kwargs) : NULL;
+    Py_XDECREF(f);
+    Py_XDECREF(m);
+    return r;
+}
 
 static PyObject *jx_save(PyObject *module, PyObject *args, PyObject *kwargs)
 {
     static char *kwlist[] = {"path_or_file", "pytree", "exact_python_numeric_types",
                              "downcast_to_base_types", "py_to_np_types", "allow_dill",
                              "dill_kwargs", "storage_hints", "custom_marshalers",
-                             "compression", "progress", "_dataset_threshold", "_begin", NULL};
+                             "compression", "progress", "_dataset_threshold", "_begin",
+                             "_mpi", NULL};
     JxState *st = jx_state_from_module(module);
     PyObject *target, *pytree, *downcast = NULL, *py2np = NULL, *dill_kwargs = Py_None;
     PyObject *hints = NULL, *marshalers = NULL, *result = NULL, *compression = NULL;
-    PyObject *progress = Py_None;
+    PyObject *progress = Py_None, *mpi = Py_None;
+    if (kwargs && PyDict_GetItemString(kwargs, "comm")) /* a collective save: jaxon/_mpi.py */
+        return route_comm("save", args, kwargs);
     int exact = 1, allow_dill = 0, begin = 0;
     Py_ssize_t threshold = 64 * 1024;
     JxSaveOptions opts;
     memset(&opts, 0, sizeof opts);
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OO|pOOpOOOOOnp:save", kwlist, &target, &pytree,
-                                     &exact, &downcast, &py2np, &allow_dill, &dill_kwargs,
-                                     &hints, &marshalers, &compression, &progress,
-                                     &threshold, &begin))
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OO|pOOpOOOOOnpO:save", kwlist, &target,
+                                     &pytree, &exact, &downcast, &py2np, &allow_dill,
+                                     &dill_kwargs, &hints, &marshalers, &compression, &progress,
+                                     &threshold, &begin, &mpi))
         return NULL;
     opts.exact_python_numeric_types = exact;
     opts.allow_dill = allow_dill;
@@ -307,8 +327,9 @@ static PyObject *jx_save(PyObject *module, PyObject *args, PyObject *kwargs)
         goto done;
     }
     /* _begin: save_async's first phase (jaxon/_async.py runs the returned job) */
-    result = begin ? jx_save_begin(st, target, pytree, &opts)
-                   : jx_save_entry(st, target, pytree, &opts);
+    result = mpi != Py_None ? jx_save_mpi_entry(st, target, pytree, &opts, mpi)
+             : begin        ? jx_save_begin(st, target, pytree, &opts)
+                            : jx_save_entry(st, target, pytree, &opts);
 done:
     Py_XDECREF(opts.downcast_to_base_types);
     Py_XDECREF(opts.py_to_np_types);
@@ -405,7 +426,10 @@ PyDoc_STRVAR(load_doc,
 "    shardings (or None) matching a prefix of the loaded tree, or a callable\n"
 "    f(path, shape, dtype) -> Sharding | None. Each device reads only its slice of the\n"
 "    file. None leaves the leaf on the default device; numpy leaves are not placed.\n"
-"    Example: load(p, sharding=NamedSharding(mesh, PartitionSpec('x'))).");
+"    Example: load(p, sharding=NamedSharding(mesh, PartitionSpec('x'))).\n"
+"comm=None\n"
+"    An mpi4py communicator: every process loads (with sharding=, only its devices' slices)\n"
+"    and a failure in one process raises in all. Example: load(p, comm=COMM, sharding=s).");
 
 static PyObject *jx_load(PyObject *module, PyObject *args, PyObject *kwargs)
 {
@@ -418,6 +442,8 @@ static PyObject *jx_load(PyObject *module, PyObject *args, PyObject *kwargs)
     int allow_dill = 0, allow_missing = 0, allow_unknown = 0, trusted = 0, lazy = 0;
     JxLoadOptions opts;
     memset(&opts, 0, sizeof opts);
+    if (kwargs && PyDict_GetItemString(kwargs, "comm")) /* jaxon/_mpi.py */
+        return route_comm("load", args, kwargs);
     if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O|pOOppO$OppO:load", kwlist, &source,
                                      &allow_dill, &dill_kwargs, &unmarshalers, &allow_missing,
                                      &allow_unknown, &filter, &allowed, &trusted, &lazy,
@@ -527,6 +553,13 @@ static int jx_exec(PyObject *module)
     JxState *st = jx_state_from_module(module);
     PyObject *bases = NULL;
     st->vol_id = -1;
+#ifdef H5_HAVE_PARALLEL
+    const int parallel = 1; /* save(comm=...) works (save_mpi.c) */
+#else
+    const int parallel = 0;
+#endif
+    if (PyModule_AddIntConstant(module, "_parallel", parallel) < 0)
+        return -1;
     if (PyModule_AddStringConstant(module, "__version__", JAXON_VERSION) < 0)
         return -1;
     if (H5open() < 0) {

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "h5util.h"
+#include "save_mpi.h"
 #include "save_internal.h"
 #include "save_types.h"
 
@@ -482,6 +483,13 @@ int jx_sv_array(Saver *s, hid_t g, const char *slot, size_t slot_len, const char
             if (jx_pending_add(s->o->pending, d, t, (PyObject *)arr, key, s->o->copy_arrays) < 0)
                 goto done;
             d = -1;
+        } else if (nbytes > 0 && s->o->mpi) {
+            /* a collective save: every process calls this for every dataset (save_mpi.c) */
+            if (jx_mpi_write(s->o->mpi, d, t, arr, s->shards, s->shards_global) < 0) {
+                if (!PyErr_Occurred())
+                    fail_h5(s, "cannot write dataset", name.p);
+                goto done;
+            }
         } else if (nbytes > 0 && (s->shards ? jx_sv_write_shards(d, t, arr, s->shards)
                                             : jx_dataset_io(d, t, PyArray_DATA(arr),
                                                             (hsize_t)nbytes, 1)) < 0) {
@@ -490,7 +498,8 @@ int jx_sv_array(Saver *s, hid_t g, const char *slot, size_t slot_len, const char
             goto done;
         }
     } else {
-        if ((s->shards && jx_sv_fill_shards(arr, s->shards) < 0) ||
+        if ((s->shards && (s->o->mpi ? jx_mpi_fill(s->o->mpi, arr, s->shards, s->shards_global)
+                                     : jx_sv_fill_shards(arr, s->shards)) < 0) ||
             attr_name(&name, slot, slot_len, hint) < 0 ||
             write_attr(s, g, name.p, t, space, nbytes > 0 ? PyArray_DATA(arr) : NULL) < 0 ||
             register_path(s, key, name.p, name.len) < 0)
@@ -1029,7 +1038,8 @@ static int save_uncommon(Saver *s, hid_t g, const char *slot, size_t slot_len, P
         /* a sharded array is written shard by shard (save_shards.c), never gathered */
         PyArrayObject *arr = NULL;
         PyObject *shards = NULL;
-        int sh = jx_sv_shards_prepare(obj, &arr, &shards);
+        int global = 0;
+        int sh = jx_sv_shards_prepare(obj, s->o->mpi != NULL, &arr, &shards, &global);
         if (sh < 0)
             return -1;
         if (!sh)
@@ -1037,8 +1047,10 @@ static int save_uncommon(Saver *s, hid_t g, const char *slot, size_t slot_len, P
         if (!arr)
             return -1;
         s->shards = shards;
+        s->shards_global = global;
         int rc = jx_sv_array(s, g, slot, slot_len, JXV_NAME_JAX, obj, arr);
         s->shards = NULL;
+        s->shards_global = 0;
         Py_XDECREF(shards);
         Py_DECREF(arr);
         return rc;
