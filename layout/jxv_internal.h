@@ -162,6 +162,23 @@ int jxv__order_add(jxv_order *o, jxv_layout layout, const jxv_name *nm, jxv_ctag
  * (and an unpaired trailing key(i) for dicts). */
 int jxv__order_close(const jxv_order *o, jxv_ctag tag, const char *where, jxv_report *rep);
 
+/* ---- numbers in texts (jxv_numbers.c) ------------------------------------------------ */
+
+/* Each returns NULL when the text is valid, else the reason (a static string, or msg). */
+/* A decimal index without sign (leading zeros allowed; the caller decides). */
+const char *jxv__parse_index(const char *s, size_t len, uint64_t *out);
+/* CPython's repr of an int: optional '-', digits, no leading zeros, at most 4,300 digits. */
+const char *jxv__check_int_repr(const char *s, size_t len);
+/* CPython's repr of a float (shortest round-trip digits, repr's exponent rules). */
+const char *jxv__check_float_repr(const char *s, size_t len, char *msg, size_t cap);
+/* CPython's repr of a complex number. */
+const char *jxv__check_complex_repr(const char *s, size_t len, char *msg, size_t cap);
+/* The members of range(…)/slice(…): ints, and None for slices. */
+const char *jxv__check_members(const char *s, size_t len, int is_slice, char *msg, size_t cap);
+/* word(…): *inner is the text between the parentheses. */
+const char *jxv__check_call(const char *s, size_t len, const char *word, const char **inner,
+                            size_t *inner_len, char *msg, size_t cap);
+
 /* ---- the names of one group (jxv_names.c): checker and readers alike ----------------- */
 
 /* The rules that the attribute names of one group obey together: one root attribute on "/",
