@@ -155,4 +155,10 @@ int jx_sv_fail_type(Saver *s, PyObject *obj, const char *why);
 /* "module.qualname" of a type (new str). */
 PyObject *jx_sv_qualname(PyObject *type);
 
+/* The atom text of obj (None, 'str', int(…) …) appended to b: 1, 0 if obj is no atom,
+ * -1 with an exception (save.c). */
+int jx_sv_atom_text(Saver *s, PyObject *obj, Buf *b);
+/* A tuple of the elements of a set or frozenset in canonical order (save_order.c). */
+PyObject *jx_sv_canonical_order(Saver *s, PyObject *set);
+
 #endif /* JX_SAVE_INTERNAL_H */
