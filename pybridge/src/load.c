@@ -334,12 +334,22 @@ static PyObject *load_out_of_place(Loader *L, const char *k, size_t klen)
     L->key_len = last;
     g = H5Gopen2(L->root, ".", L->gapl);
     for (size_t i = 0; g >= 0 && i < last; i += strlen(L->key + i) + 1) {
-        hid_t c = H5Gopen2(g, L->key + i, L->gapl);
+        /* only the tree's own groups, through hard links (the validator's ref-target) */
+        htri_t is = H5Lexists(g, L->key + i, H5P_DEFAULT);
+        hid_t c = -1;
+        if (is > 0 && jx_ld_hard_link(L, g, L->key + i, L->key + i) == 0)
+            c = H5Gopen2(g, L->key + i, L->gapl);
+        else if (is <= 0)
+            H5Eclear2(H5E_DEFAULT);
         H5Gclose(g);
         g = c;
+        if (g < 0 && PyErr_Occurred())
+            goto done;
     }
-    if (g < 0) {
-        jx_ld_h5_error(L, L->key + last, "cannot open the group of a reference's target");
+    if (g < 0 || H5Aexists(g, L->key + last) <= 0) {
+        H5Eclear2(H5E_DEFAULT);
+        jx_ld_rule_error(L, NULL, L->key + last, "ref-target", "a reference points to no node "
+                         "(its target is missing)");
         goto done;
     }
     {
@@ -627,14 +637,16 @@ static PyObject *load_ref(Loader *L, hid_t gid, const char *name)
     /* an ancestor: its key followed by NUL is a prefix of the current group's key */
     int ancestor = klen < L->key_len && memcmp(L->key, k, klen) == 0 && L->key[klen] == '\0';
     if (!ancestor) {
-        /* a target the filter skipped at its own location is loaded now (fixes B1-6) */
+        /* a target the filter skipped at its own location (fixes B1-6), or one that comes
+         * later in the file (a forward reference: no writer makes one, Python 1.2.0 and the
+         * validator take it), is loaded now where it is; the walk finds it in the memo when
+         * it gets there (load_node), so identity holds */
         int skipped = under_skipped(L, k, klen);
         if (skipped < 0)
             goto done;
-        if (skipped > 0) {
-            r = load_out_of_place(L, k, klen);
-            goto done;
-        }
+        L->forward |= skipped == 0;
+        r = load_out_of_place(L, k, klen);
+        goto done;
     }
     PyObject *shown = PyUnicode_DecodeUTF8(t.p, (Py_ssize_t)(t.n > 300 ? 300 : t.n),
                                            "backslashreplace");
@@ -979,8 +991,9 @@ static PyObject *load_node(Loader *L, hid_t gid, const char *name)
     const char *th;
     if (split_name(L, name, strlen(name), &slot_len, &th, &th_len) < 0)
         return NULL;
-    if (L->oop) {
-        /* out of place (a reference into a skipped subtree): parts of it may be loaded */
+    if (L->oop || L->forward) {
+        /* out of place (a reference into a skipped subtree or a forward reference): this
+         * node or parts of it may be loaded already */
         PyObject *k = jx_ld_key(L, name, strlen(name)), *hit;
         if (!k)
             return NULL;

@@ -37,6 +37,7 @@ typedef struct Loader {
     int in_key;
     PyObject *skipped;
     int oop;
+    int forward; /* a forward reference was loaded out of place: look nodes up in the memo */
     /* custom types (load_custom.c): tag -> resolved class, dataclasses.MISSING */
     PyObject *tag_cache;
     PyObject *dc_missing;
