@@ -397,23 +397,6 @@ int jx_ld_crt_order_tracked(Loader *L, hid_t gid, const char *attr)
     return (flags & H5P_CRT_ORDER_TRACKED) != 0;
 }
 
-/* All attribute names of gid in the layout's order (names.c). The group's own name is attr
- * for messages. */
-static int collect_names(Loader *L, hid_t gid, const char *attr, JxNames *nl)
-{
-    /* every container lists its names first: Ctrl-C is honoured here between containers */
-    if (PyErr_CheckSignals() < 0)
-        return -1;
-    if (jx_names_collect(gid, nl) == 0)
-        return 0;
-    if (nl->oom) {
-        H5Eclear2(H5E_DEFAULT);
-        PyErr_NoMemory();
-        return -1;
-    }
-    jx_ld_h5_error(L, attr, "cannot list the group's attributes");
-    return -1;
-}
 
 /* ---- reading attribute values ---------------------------------------------------------- */
 
@@ -794,7 +777,7 @@ static PyObject *load_container(Loader *L, hid_t pgid, const char *name, const c
     if (enter_group(L, gid, name) < 0)
         goto done;
     entered = 1;
-    if (collect_names(L, gid, NULL, &nl) < 0 ||
+    if (jx_ld_collect_names(L, gid, NULL, &nl) < 0 ||
         jx_ld_check_names(L, &nl, 0, (int)kind, 0) < 0)
         goto done;
     /* a function/class/enum member stored by name: its (module, qualname) pair is not
@@ -1069,7 +1052,7 @@ static PyObject *load_root(Loader *L, hid_t root)
         return NULL;
     L->key_len = 0; /* "/" has no name: keys start with the root attribute's name */
     /* "/" carries exactly one attribute, the root node's (the validator's rule root) */
-    if (collect_names(L, root, NULL, &nl) < 0 || jx_ld_check_names(L, &nl, 0, 0, 1) < 0)
+    if (jx_ld_collect_names(L, root, NULL, &nl) < 0 || jx_ld_check_names(L, &nl, 0, 0, 1) < 0)
         goto done;
     root_name = jx_names_at(&nl, 0);
     L->cur_gid = root;

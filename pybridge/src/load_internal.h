@@ -198,6 +198,9 @@ PyObject *jx_ld_items(const JxReader *R, hid_t gid, const JxNames *nl, int ctag)
 /* The entries of a dict group into d: 0, or -1 with an exception. */
 int jx_ld_dict_entries(const JxReader *R, hid_t gid, const JxNames *nl, PyObject *d);
 
+/* All attribute names of gid in the layout's order (names.c), the group's own node name
+ * attr for messages: 0, or -1 with an exception (Ctrl-C is honoured here). */
+int jx_ld_collect_names(Loader *L, hid_t gid, const char *attr, JxNames *nl);
 /* The rules of a group's attribute names together (load_names.c, the validator's own):
  * v2 layout or v1.2.0, ctag the group's jxv_ctag (JXV_TAG_NONE for "/"). 0, or -1 with
  * JaxonFormatError raised (rule and path set). */
