@@ -37,7 +37,8 @@ def summary_markdown(res, seed, count, start) -> str:
            f"{count} files ({res.counts['base']} unmutated saves, {res.counts['mutant']} "
            f"mutants), writers {', '.join(res.writers)}: "
            + ", ".join(f"{res.counts['written by ' + w]} from {w}" for w in res.writers)
-           + f"; {res.seconds:.0f} s.", "",
+           + f"; {res.seconds:.0f} s ("
+           + ", ".join(f"{k} {v:.0f} s" for k, v in res.timing.items()) + ").", "",
            "Verdicts (A = jaxon.load accepts, V = jaxon-validate accepts): "
            + ", ".join(f"A={'y' if a else 'n'} V={'y' if v else 'n'}: {n}"
                        for (a, v), n in sorted(res.verdicts.items(), key=lambda kv: -kv[1]))
@@ -59,6 +60,8 @@ def summary_markdown(res, seed, count, start) -> str:
         val = "ok" if e["V"]["ok"] else (e["V"]["msgs"][:1] or [e["V"]["error"]])[0]
         out += [f"{k}. file {e['index']} ({e['writer']}, {e['size']} bytes): {e['desc'][:200]}",
                 f"   - load: {str(loader)[:300]}", f"   - validator: {str(val)[:300]}"]
+        if a.get("diff"):
+            out.append(f"   - loaded tree differs: {a['diff'][:300]}")
     if res.lenient:
         out += ["", "## Documented leniencies (leniencies.md)", ""]
         out += [f"- {why}: {n} ({d}, `{detail}`)" for (d, detail, why), n in

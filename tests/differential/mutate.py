@@ -17,6 +17,7 @@ test compares two verdicts, it does not expect a refusal.
 from __future__ import annotations
 
 import random
+import re
 import shutil
 
 import h5py
@@ -738,4 +739,5 @@ def mutate(src: str, dst: str, seed) -> str:
     shutil.copyfile(src, dst)
     with h5py.File(dst, "r+") as f:
         t = Tree(f)
-        return KINDS[kind][0](t, r)
+        desc = KINDS[kind][0](t, r)
+    return f"{kind}/{re.split(r'[:( ]', desc, 1)[0]}: {desc}"

@@ -110,9 +110,8 @@ _QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|«.*?»")
 def loader_pattern(a: dict) -> str:
     if a.get("crash"):
         return a["crash"]
-    msg = a.get("msg", "")
-    msg = re.sub(r"^group [^,:]*(, attribute .*?)?: ", "", msg, count=1)
-    msg = _QUOTED.sub("Q", msg)
+    msg = _QUOTED.sub("Q", a.get("msg", ""))
+    msg = re.sub(r"^group [^,]*?(, attribute Q)?(\.\.\.)?: ", "", msg, count=1)
     msg = _NUM.sub("N", msg)[:90]
     rule = f"[{a['rule']}] " if a.get("rule") else ""
     return f"{a.get('exc')}: {rule}{msg}"
@@ -153,6 +152,7 @@ class Results:
         self.buckets: dict = {}
         self.lenient = collections.Counter()
         self.skipped = collections.Counter()
+        self.timing = collections.Counter()
         self.lock = threading.Lock()
 
     def add(self, rec):
@@ -173,7 +173,7 @@ class Results:
         b = self.buckets.setdefault(c, {"n": 0, "kinds": collections.Counter(),
                                         "writers": collections.Counter(), "example": None})
         b["n"] += 1
-        b["kinds"][rec["desc"].split(":")[0].split(" (")[0]] += 1
+        b["kinds"][rec["desc"].split(":")[0]] += 1
         b["writers"][rec["writer"]] += 1
         size = os.path.getsize(rec["path"])
         if b["example"] is None or size < b["example"]["size"]:
@@ -223,6 +223,7 @@ def run(seed: int, count: int, start: int = 0, workers: int = 2, keep_dir=None,
 
 def _run_chunk(seed, lo, hi, tmp, pool, loaders, cli, res, writers):
     d = tempfile.mkdtemp(dir=tmp)
+    t0 = time.monotonic()
     bases = sorted({i // PER_BASE for i in range(lo, hi)})
     by_writer = collections.defaultdict(list)
     for b in bases:
@@ -244,6 +245,7 @@ def _run_chunk(seed, lo, hi, tmp, pool, loaders, cli, res, writers):
         made[(s - seed * 1_000_003)] = (path, err)
     for th in threads:
         th.join()
+    t1 = time.monotonic()
 
     recs = []
     jobs = []
@@ -268,6 +270,7 @@ def _run_chunk(seed, lo, hi, tmp, pool, loaders, cli, res, writers):
     for i, dst, desc in pool.imap_unordered(_mutate, jobs, chunksize=8):
         by_i[i]["path"], by_i[i]["desc"] = dst, desc
     recs = [r for r in recs if r.get("path")]
+    t2 = time.monotonic()
     for r in list(by_i.values()):
         if not r.get("path"):
             res.skipped[("no mutation applied", r["desc"].split("(")[1][:60])] += 1
@@ -300,6 +303,9 @@ def _run_chunk(seed, lo, hi, tmp, pool, loaders, cli, res, writers):
         th.start() if th in ath else None
     for th in ath + vth:
         th.join()
+    t3 = time.monotonic()
+    for k, secs in (("save", t1 - t0), ("mutate", t2 - t1), ("verdicts", t3 - t2)):
+        res.timing[k] += secs
     for r in recs:
         r["V"] = vres[r["path"]]
         res.add(r)
