@@ -86,8 +86,8 @@ def cmd_run(args):
     if keep:
         with open(os.path.join(keep, "buckets.json"), "w") as f:
             json.dump([{"direction": d, "detail": detail, "n": b["n"], "example": b["example"],
-                        "kinds": dict(b["kinds"])} for (d, detail), b in res.failures()], f,
-                      indent=1, default=str)
+                        "kinds": dict(b["kinds"]), "by_kind": b["by_kind"]}
+                       for (d, detail), b in res.failures()], f, indent=1, default=str)
     real = [k for k in res.buckets if k[0] != "not compared (loader policy)"]
     return 1 if real else 0
 

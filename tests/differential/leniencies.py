@@ -15,6 +15,16 @@ from __future__ import annotations
 POLICY_RULES = frozenset({"import-refused", "import-failed", "name-not-found",
                           "callable-refused", "dill-refused"})
 
+# Loader messages without a rule that are policy as well: the tag names a class that exists
+# but is no dataclass / has no from_jaxon, or a custom tag no unmarshaler of this program takes.
+POLICY_MESSAGES = ("cannot load the custom object", "no suitable unmarshaler found for the tag")
+
+
+def is_policy(a: dict) -> bool:
+    """A loader refusal that depends on the loading program, not on the layout."""
+    return a.get("rule") in POLICY_RULES or any(m in a.get("msg", "") for m in POLICY_MESSAGES)
+
+
 # (name, direction, predicate). Empty on purpose: see leniencies.md for the candidates that
 # were considered and why none of them is a leniency yet.
 LENIENCIES: list = []

@@ -88,6 +88,7 @@ def _save_theirs(writer, out, seeds):
 
 def _mutate(job):
     base, dst, run_seed, i = job
+    sys.setrecursionlimit(20_000)  # Tree walks nest as deep as the file (1,000+ levels)
     os.nice(10) if os.nice(0) < 10 else None
     from mutate import NotApplicable, mutate
     last = None
@@ -107,14 +108,36 @@ _NUM = re.compile(r"\d+")
 _QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|«.*?»")
 
 
+def strip_location(msg: str) -> str:
+    """The loader's message without its "group <path>[, attribute <repr>]: " prefix."""
+    if not msg.startswith("group "):
+        return msg
+    j = msg.find(", attribute ")
+    if j < 0:
+        k = msg.find(": ")
+        return msg[k + 2:] if k >= 0 else msg
+    i = j + len(", attribute ")
+    q = msg[i:i + 1]
+    if q not in ("'", '"'):
+        return msg
+    i += 1
+    while i < len(msg) and msg[i] != q:
+        i += 2 if msg[i] == "\\" else 1
+    rest = msg[i + 1:]
+    if rest.startswith("..."):
+        rest = rest[3:]
+    return rest[2:] if rest.startswith(": ") else rest
+
+
 def loader_pattern(a: dict) -> str:
     if a.get("crash"):
         return a["crash"]
-    msg = _QUOTED.sub("Q", a.get("msg", ""))
-    msg = re.sub(r"^group [^,]*?(, attribute Q)?(\.\.\.)?: ", "", msg, count=1)
-    msg = _NUM.sub("N", msg)[:90]
-    rule = f"[{a['rule']}] " if a.get("rule") else ""
-    return f"{a.get('exc')}: {rule}{msg}"
+    msg = strip_location(a.get("msg", ""))
+    rule = a.get("rule")
+    if rule and f"[{rule}]" not in msg:
+        msg = f"[{rule}] {msg}"
+    msg = _NUM.sub("N", _QUOTED.sub("Q", msg))[:100]
+    return f"{a.get('exc')}: {msg}"
 
 
 def classify(rec) -> tuple[str, str] | None:
@@ -138,7 +161,7 @@ def classify(rec) -> tuple[str, str] | None:
     if a["ok"] and not v["ok"]:
         return (A_ONLY, "+".join(sorted(set(v["rules"]))))
     if v["ok"] and not a["ok"]:
-        if a.get("rule") in leniencies.POLICY_RULES:
+        if leniencies.is_policy(a):
             return ("not compared (loader policy)", loader_pattern(a))
         return (V_ONLY, loader_pattern(a))
     return None
@@ -171,21 +194,24 @@ class Results:
             self.lenient[(c[0], c[1], why)] += 1
             return
         b = self.buckets.setdefault(c, {"n": 0, "kinds": collections.Counter(),
-                                        "writers": collections.Counter(), "example": None})
+                                        "writers": collections.Counter(), "example": None,
+                                        "by_kind": {}, "id": len(self.buckets) + 1})
+        kind = rec["desc"].split(":")[0]
         b["n"] += 1
-        b["kinds"][rec["desc"].split(":")[0]] += 1
+        b["kinds"][kind] += 1
         b["writers"][rec["writer"]] += 1
         size = os.path.getsize(rec["path"])
-        if b["example"] is None or size < b["example"]["size"]:
+        ex = b["by_kind"].get(kind)
+        if ex is None or size < ex["size"]:
             keep = None
             if self.keep_dir:
-                keep = os.path.join(self.keep_dir, f"bucket{len(self.buckets)}_"
-                                    f"{abs(hash(c)) % 10**8}.h5")
-                if b["example"] and b["example"].get("keep"):
-                    keep = b["example"]["keep"]
+                keep = os.path.join(self.keep_dir, f"b{b['id']:02d}_{kind.replace('/', '-')}.h5")
                 shutil.copyfile(rec["path"], keep)
-            b["example"] = {"size": size, "index": rec["i"], "writer": rec["writer"],
-                            "desc": rec["desc"], "A": rec["A"], "V": rec["V"], "keep": keep}
+            ex = {"size": size, "index": rec["i"], "writer": rec["writer"], "kind": kind,
+                  "desc": rec["desc"], "A": rec["A"], "V": rec["V"], "keep": keep}
+            b["by_kind"][kind] = ex
+            if b["example"] is None or size <= b["example"]["size"]:
+                b["example"] = ex
 
     def failures(self):
         return sorted(self.buckets.items(), key=lambda kv: -kv[1]["n"])
