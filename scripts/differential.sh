@@ -18,7 +18,7 @@ SUMMARY=${SUMMARY:-$JAXON_ROOT_DIR/tests/differential/results.md}
 JAXON_BUILD_DIR="$JAXON_BUILD_DIR" JAXON_PYTHON="$JAXON_VENV/bin/python" \
     "$JAXON_ROOT_DIR/scripts/install-package.sh"
 step "differential test: $COUNT files, seed $SEED (summary: $SUMMARY)" \
-     "rerun; a part of the range can be run with: $JAXON_VENV/bin/python -m tests.differential run --start N --count M"
+     "rerun; a part of the range: $JAXON_VENV/bin/python -m tests.differential run --start N --count M"
 rm -rf "$KEEP"
 cd "$JAXON_ROOT_DIR"
 rc=0

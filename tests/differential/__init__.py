@@ -1,1 +1,2 @@
-"""Differential test: jaxon.load against jaxon-validate on generated and mutated files (docs/differential.md)."""
+"""Differential test: jaxon.load against jaxon-validate on generated and mutated files
+(docs/differential.md)."""

@@ -270,7 +270,8 @@ def text_variants(text: str, v2: bool) -> list[str]:
         if text.startswith("int("):
             out += [f"int(0{inner})", f"int(+{inner})", f"int( {inner})", f"int({inner}.0)",
                     f"int({inner}_0)", "int()", f"int({inner}", f"Int({inner})",
-                    f"float({inner}.0)", f"bool({bool(int(inner)) if inner.lstrip('-').isdigit() else True})"]
+                    f"float({inner}.0)",
+                    f"bool({bool(int(inner)) if inner.lstrip('-').isdigit() else True})"]
         elif text.startswith("float("):
             out += [f"float({inner}0)", f"float(0{inner})", f"float(+{inner})",
                     f"float({inner.upper()})", "float(NaN)", "float(infinity)", "float(-nan)",

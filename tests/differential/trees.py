@@ -162,11 +162,15 @@ class _Gen:
         if k == 8:
             return self.text(15, 30, _KEY_CHARS)  # long: key(i)/value(i) in v2
         if k == 9:
-            return self.r.choice(("a/b", "/", "x//y", "k\0z", "")) if self.w == "ours" else "q"
+            if self.w != "ours":
+                return "q"
+            return self.r.choice(("a/b", "/", "x//y", "k\0z", ""))
         if k == 10:
             return range(self.r.randint(0, 3), 5)
         if k == 11:
-            return self.np_scalar(key=True) if self.r.random() < 0.5 else np.int64(self.r.randint(0, 9))
+            if self.r.random() < 0.5:
+                return self.np_scalar(key=True)
+            return np.int64(self.r.randint(0, 9))
         if k == 12:
             return bytes(self.text(0, 4, "ab").encode())
         return self.r.randint(-3, 30)
