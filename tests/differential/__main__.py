@@ -32,12 +32,14 @@ def _progress(done, total, secs, res):
           f"buckets", file=sys.stderr, flush=True)
 
 
-def summary_markdown(res, seed, count, start) -> str:
-    out = [f"# Differential test results (seed {seed}, files {start}..{start + count - 1})", "",
-           f"{count} files ({res.counts['base']} unmutated saves, {res.counts['mutant']} "
+def summary_markdown(res, seed, count, start, done=None) -> str:
+    done = count if done is None else done
+    state = "" if done == count else f" — IN PROGRESS: the first {done} of {count} files"
+    out = [f"# Differential test results (seed {seed}, files {start}..{start + count - 1}){state}",
+           "", f"{done} files ({res.counts['base']} unmutated saves, {res.counts['mutant']} "
            f"mutants), writers {', '.join(res.writers)}: "
            + ", ".join(f"{res.counts['written by ' + w]} from {w}" for w in res.writers)
-           + f"; {res.seconds:.0f} s ("
+           + f"; {getattr(res, 'seconds', 0):.0f} s ("
            + ", ".join(f"{k} {v:.0f} s" for k, v in res.timing.items()) + ").", "",
            "Verdicts (A = jaxon.load accepts, V = jaxon-validate accepts): "
            + ", ".join(f"A={'y' if a else 'n'} V={'y' if v else 'n'}: {n}"
@@ -76,8 +78,14 @@ def cmd_run(args):
     keep = args.keep
     if keep:
         os.makedirs(keep, exist_ok=True)
+    def progress(done, total, secs, res):
+        _progress(done, total, secs, res)
+        if args.summary and done < total:  # the summary so far, rewritten after each chunk
+            res.seconds = secs
+            with open(args.summary, "w") as f:
+                f.write(summary_markdown(res, args.seed, args.count, args.start, done))
     res = runner.run(args.seed, args.count, start=args.start, workers=args.workers,
-                     keep_dir=keep, chunk=args.chunk, progress=_progress)
+                     keep_dir=keep, chunk=args.chunk, progress=progress)
     text = summary_markdown(res, args.seed, args.count, args.start)
     print(text)
     if args.summary:
