@@ -78,24 +78,27 @@ def cmd_run(args):
     keep = args.keep
     if keep:
         os.makedirs(keep, exist_ok=True)
+
+    def write_outputs(res, done):
+        text = summary_markdown(res, args.seed, args.count, args.start, done)
+        if args.summary:
+            with open(args.summary, "w") as f:
+                f.write(text)
+        if keep:
+            with open(os.path.join(keep, "buckets.json"), "w") as f:
+                json.dump([{"direction": d, "detail": detail, "n": b["n"],
+                            "example": b["example"], "kinds": dict(b["kinds"]),
+                            "by_kind": b["by_kind"]} for (d, detail), b in res.failures()],
+                          f, indent=1, default=str)
+        return text
     def progress(done, total, secs, res):
         _progress(done, total, secs, res)
-        if args.summary and done < total:  # the summary so far, rewritten after each chunk
+        if done < total:  # the summary so far, rewritten after each chunk
             res.seconds = secs
-            with open(args.summary, "w") as f:
-                f.write(summary_markdown(res, args.seed, args.count, args.start, done))
+            write_outputs(res, done)
     res = runner.run(args.seed, args.count, start=args.start, workers=args.workers,
                      keep_dir=keep, chunk=args.chunk, progress=progress)
-    text = summary_markdown(res, args.seed, args.count, args.start)
-    print(text)
-    if args.summary:
-        with open(args.summary, "w") as f:
-            f.write(text)
-    if keep:
-        with open(os.path.join(keep, "buckets.json"), "w") as f:
-            json.dump([{"direction": d, "detail": detail, "n": b["n"], "example": b["example"],
-                        "kinds": dict(b["kinds"]), "by_kind": b["by_kind"]}
-                       for (d, detail), b in res.failures()], f, indent=1, default=str)
+    print(write_outputs(res, args.count))
     real = [k for k in res.buckets if k[0] != "not compared (loader policy)"]
     return 1 if real else 0
 
