@@ -45,7 +45,8 @@ def summary_markdown(res, seed, count, start, done=None) -> str:
            + ", ".join(f"A={'y' if a else 'n'} V={'y' if v else 'n'}: {n}"
                        for (a, v), n in sorted(res.verdicts.items(), key=lambda kv: -kv[1]))
            + ".", ""]
-    fails = res.failures()
+    policy = [(k, b) for k, b in res.failures() if k[0] == "not compared (loader policy)"]
+    fails = [(k, b) for k, b in res.failures() if k[0] != "not compared (loader policy)"]
     out += [f"## Disagreements: {sum(b['n'] for _, b in fails)} files in {len(fails)} buckets",
             "", "| # | direction | validator rule / loader error | files | mutations | writers |",
             "|---|---|---|---|---|---|"]
@@ -68,8 +69,10 @@ def summary_markdown(res, seed, count, start, done=None) -> str:
         out += ["", "## Documented leniencies (leniencies.md)", ""]
         out += [f"- {why}: {n} ({d}, `{detail}`)" for (d, detail, why), n in
                 res.lenient.most_common()]
-    if res.skipped:
+    if res.skipped or policy:
         out += ["", "## Not compared", ""]
+        out += [f"- refused for a loader policy (leniencies.md): `{detail}`: {b['n']}"
+                for (_, detail), b in policy]
         out += [f"- {a}: {b}: {n}" for (a, b), n in res.skipped.most_common()]
     return "\n".join(out) + "\n"
 
