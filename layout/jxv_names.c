@@ -53,9 +53,20 @@ static int integer_key(jxv_layout layout, const char *t, size_t n, char *out, si
         } else if (n > 7 && jxv__starts(t, n, "float(") && t[n - 1] == ')') {
             in = t + 6, il = n - 7;
             is_float = 1;
+        } else if (n > 9 && jxv__starts(t, n, "complex(") && t[n - 1] == ')') {
+            in = t + 8, il = n - 9;
         } else {
             return 0;
         }
+    }
+    /* a complex number with a zero imaginary part equals its real part: (1+0j) == 1 */
+    if (il > 2 && in[0] == '(' && in[il - 1] == ')')
+        in++, il -= 2;
+    if (il > 3 && in[il - 1] == 'j') {
+        if (!(in[il - 3] == '+' || in[il - 3] == '-') || in[il - 2] != '0')
+            return 0;
+        il -= 3;
+        is_float = 1;
     }
     if (jxv__eq(in, il, "True") || jxv__eq(in, il, "False")) {
         snprintf(out, cap, "%d", in[0] == 'T');

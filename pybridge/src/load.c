@@ -629,6 +629,14 @@ static PyObject *load_ref(Loader *L, hid_t gid, const char *name)
             goto done;
         L->forward |= skipped == 0;
         r = load_out_of_place(L, k, klen);
+        if (r && (r == Py_None || r == Py_Ellipsis || PyBool_Check(r) || PyLong_CheckExact(r) ||
+                  PyFloat_CheckExact(r) || PyComplex_CheckExact(r) || PyRange_Check(r) ||
+                  PySlice_Check(r))) {
+            /* the validator's ref-target: writers copy these, a reference never names one */
+            Py_CLEAR(r);
+            jx_ld_rule_error(L, NULL, name, "ref-target", "None, Ellipsis, numbers, range and "
+                             "slice are copied, never referenced");
+        }
         goto done;
     }
     PyObject *shown = PyUnicode_DecodeUTF8(t.p, (Py_ssize_t)(t.n > 300 ? 300 : t.n),

@@ -400,6 +400,9 @@ PyObject *jx_ld_load_data(Loader *L, Src *s, const char *name, DataKind kind, co
                            size_t th_len)
 {
     PyObject *arr = NULL, *r = NULL, *f;
+    /* v1 (v2 callers check in load_v2.c, where the jax dtype is known) */
+    if (th && jx_ld_check_data(L, 0, name, (int)kind, NULL, 0, s->id, s->is_dataset) < 0)
+        return NULL;
     switch (kind) {
     case DK_BYTES:
         return read_buffer(L, s, name, 0);

@@ -221,6 +221,14 @@ int jx_ld_check_links(Loader *L, hid_t gid, const JxNames *nl, int v2, size_t op
                       int is_root);
 /* 0 if text is an atom in the layout's canonical form, else -1 with atom-text raised. */
 int jx_ld_check_atom(Loader *L, int v2, const char *name, const char *text, size_t n);
+/* 0 if the datatype and dataspace of the data of typehint dhint (jxv_dhint; v2 jax arrays:
+ * their dtype name) in the dataset or attribute id fit the layout, else -1 with the
+ * validator's rule (value-type for attributes, dataset for datasets) raised. */
+int jx_ld_check_data(Loader *L, int v2, const char *name, int dhint, const char *jax_dtype,
+                     size_t jax_len, hid_t id, int is_dataset);
+/* v2: 0 if the attribute name of gid holds the placeholder E of a node kept in a group or
+ * dataset (where), else -1 with value-type raised. */
+int jx_ld_check_placeholder(Loader *L, hid_t gid, const char *name, const char *where);
 /* Raises duplicate-slot for a dict entry whose key equals an earlier one's. NULL. */
 PyObject *jx_ld_dup_key(Loader *L, const char *name, PyObject *key);
 

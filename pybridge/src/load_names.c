@@ -87,6 +87,38 @@ int jx_ld_hard_link(Loader *L, hid_t pgid, const char *link, const char *attr)
     return -1;
 }
 
+/* Does the node of attribute name (slot and hint split) own an object named like its slot?
+ * v2 says so in the name (a container tag or a dataset builtin); v1 in the text of a name
+ * without typehint (a container tag or a data typehint: the storage-hint form). */
+static int owns_object(hid_t gid, int v2, const char *name, const char *hint, size_t hl)
+{
+    jxv_nodeinfo info;
+    memset(&info, 0, sizeof info);
+    if (v2)
+        return hint && jxv__parse_typeinfo_v2(hint, hl, &info, "", NULL) == 0 &&
+               (info.tag != JXV_TAG_NONE || info.data != JXV_D_NONE);
+    if (hint)
+        return 0; /* a reference, or data kept in the attribute itself */
+    int owns = 0;
+    hid_t aid = H5Aopen(gid, name, H5P_DEFAULT);
+    hid_t ft = aid >= 0 ? H5Aget_type(aid) : -1;
+    if (ft >= 0 && H5Tget_class(ft) == H5T_STRING && H5Tis_variable_str(ft) == 0) {
+        char small[256], *text = NULL;
+        size_t len = 0;
+        if (jxv__read_text(aid, ft, H5Tget_size(ft), small, sizeof small, &text, &len) == 0) {
+            owns = jxv__parse_value_hint_v1(text, len, &info, "", NULL) == 0;
+            if (text != small)
+                free(text);
+        }
+    }
+    if (ft >= 0)
+        H5Tclose(ft);
+    if (aid >= 0)
+        H5Aclose(aid);
+    H5Eclear2(H5E_DEFAULT);
+    return owns;
+}
+
 typedef struct LinkCheck {
     jxv_map slots; /* first path component of every attribute's slot */
     int v2;
@@ -122,8 +154,9 @@ int jx_ld_check_links(Loader *L, hid_t gid, const JxNames *nl, int v2, size_t op
     /* the walk opened every link through a hard link (jx_ld_hard_link): nothing else */
     if (gi.nlinks == opened)
         return 0;
-    /* fewer: an object opened before (a v2 forward reference) or a stray one. Every link
-     * must be hard and named like the slot (or its first component) of some node. */
+    /* fewer: an object opened before (a forward reference) or a stray one. Every link must
+     * be hard and named like the slot (or its first component) of a node that owns an
+     * object (a container or data in a dataset). */
     LinkCheck lc;
     memset(&lc, 0, sizeof lc);
     lc.v2 = v2;
@@ -134,6 +167,8 @@ int jx_ld_check_links(Loader *L, hid_t gid, const JxNames *nl, int v2, size_t op
         size_t sl, hl;
         jxv__split_attr_name(v2 ? JXV_LAYOUT_V2 : JXV_LAYOUT_V1, name, strlen(name), &slot,
                              &sl, &hint, &hl);
+        if (!owns_object(gid, v2, name, hint, hl))
+            continue;
         const char *slash = memchr(slot, '/', sl);
         if (slash)
             sl = (size_t)(slash - slot);
@@ -183,5 +218,61 @@ int jx_ld_check_atom(Loader *L, int v2, const char *name, const char *text, size
     else
         PyErr_NoMemory();
     jxv_report_clear(&rep);
+    return -1;
+}
+
+int jx_ld_check_data(Loader *L, int v2, const char *name, int dhint, const char *jax_dtype,
+                     size_t jax_len, hid_t id, int is_dataset)
+{
+    /* the validator's rules for the datatype and dataspace of data of each typehint
+     * (jxv_node.c): a reader would convert many wrong ones without a word */
+    hid_t ft = is_dataset ? H5Dget_type(id) : H5Aget_type(id);
+    hid_t sp = is_dataset ? H5Dget_space(id) : H5Aget_space(id);
+    jxv_type ty;
+    int described = ft >= 0 && sp >= 0 && jxv_describe(ft, sp, &ty) == 0;
+    if (ft >= 0)
+        H5Tclose(ft);
+    if (sp >= 0)
+        H5Sclose(sp);
+    if (!described) {
+        jx_ld_h5_error(L, name, "cannot describe the data's datatype or dataspace");
+        return -1;
+    }
+    jxv_report rep;
+    jxv_report_init(&rep);
+    if (jxv__check_data_type(v2 ? JXV_LAYOUT_V2 : JXV_LAYOUT_V1, (jxv_dhint)dhint, jax_dtype,
+                             jax_len, &ty, is_dataset, "", &rep) == 0)
+        return 0;
+    if (rep.count)
+        jx_ld_rule_error(L, NULL, name, jxv_rule_name(rep.items[0].rule), "%s",
+                         rep.items[0].message);
+    else
+        PyErr_NoMemory();
+    jxv_report_clear(&rep);
+    return -1;
+}
+
+int jx_ld_check_placeholder(Loader *L, hid_t gid, const char *name, const char *where)
+{
+    /* v2: the attribute of a node kept in a group or dataset holds the placeholder E, an
+     * empty float64 array of shape (0) (the validator's value-type) */
+    hid_t aid = H5Aopen(gid, name, H5P_DEFAULT);
+    hid_t ft = aid >= 0 ? H5Aget_type(aid) : -1, sp = aid >= 0 ? H5Aget_space(aid) : -1;
+    jxv_type ty;
+    int ok = ft >= 0 && sp >= 0 && jxv_describe(ft, sp, &ty) == 0;
+    if (ft >= 0)
+        H5Tclose(ft);
+    if (sp >= 0)
+        H5Sclose(sp);
+    if (aid >= 0)
+        H5Aclose(aid);
+    if (!ok) {
+        jx_ld_h5_error(L, name, "cannot inspect the attribute");
+        return -1;
+    }
+    if (jxv__is_placeholder(&ty))
+        return 0;
+    jx_ld_rule_error(L, NULL, name, "value-type", "the attribute of a node stored in a %s holds "
+                     "the placeholder E (empty float64 array of shape (0))", where);
     return -1;
 }

@@ -639,6 +639,15 @@ static PyObject *load_dataset(V2 *V, hid_t gid, const char *name, const char *sl
             r = empty_value(k);
         goto done;
     }
+    {
+        static const jxv_dhint hint_of[] = {
+            [K_JAX] = JXV_D_JAX,        [K_BYTES] = JXV_D_BYTES,
+            [K_BYTEARRAY] = JXV_D_BYTEARRAY, [K_NDARRAY] = JXV_D_NDARRAY,
+            [K_STR] = JXV_D_STR_,       [K_BYTES_] = JXV_D_BYTES_, [K_VOID] = JXV_D_VOID};
+        if (k < (Kind)(sizeof hint_of / sizeof *hint_of) && hint_of[k] != JXV_D_NONE &&
+            jx_ld_check_data(L, 1, name, hint_of[k], ta, ta ? ta_len : 0, src.id, 1) < 0)
+            goto done;
+    }
     switch (k) {
     case K_BYTES:
         r = jx_ld_load_data(L, &src, name, DK_BYTES, NULL, 0);
@@ -1051,10 +1060,12 @@ static PyObject *load_typed(V2 *V, hid_t gid, const char *raw, const char *slot,
     case K_TUPLE:
     case K_SET:
     case K_FROZENSET:
-        obj = load_container(V, gid, raw, z, sn, k);
+        if (jx_ld_check_placeholder(L, gid, raw, "group") == 0)
+            obj = load_container(V, gid, raw, z, sn, k);
         break;
     default:
-        obj = load_dataset(V, gid, raw, z, k, ta, tan);
+        if (jx_ld_check_placeholder(L, gid, raw, "dataset") == 0)
+            obj = load_dataset(V, gid, raw, z, k, ta, tan);
         break;
     }
     if (z != small)

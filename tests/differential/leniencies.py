@@ -13,7 +13,7 @@ described in leniencies.md; a finding matching none of them fails the test.
 from __future__ import annotations
 
 POLICY_RULES = frozenset({"import-refused", "import-failed", "name-not-found",
-                          "callable-refused", "dill-refused"})
+                          "callable-refused", "dill-refused", "class-mismatch"})
 
 # Loader messages without a rule that are policy as well: the tag names a class that exists
 # but is no dataclass / has no from_jaxon, or a custom tag no unmarshaler of this program takes.
