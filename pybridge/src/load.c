@@ -606,6 +606,18 @@ static PyObject *load_ref(Loader *L, hid_t gid, const char *name)
                              "under /JAXON_ROOT");
             goto done;
         }
+        /* the last element names an attribute: one with the typehint ref is a reference */
+        size_t last = klen;
+        while (last > 0 && k[last - 1] != '\0')
+            last--;
+        const char *slot, *hint;
+        size_t sl, hl;
+        jxv__split_attr_name(JXV_LAYOUT_V1, k + last, klen - last, &slot, &sl, &hint, &hl);
+        if (hint && hl == 3 && memcmp(hint, JXV_NAME_REF, 3) == 0) {
+            jx_ld_rule_error(L, NULL, name, "ref-target", "a reference points to a stored "
+                             "node, never to another reference");
+            goto done;
+        }
     }
     key = PyBytes_FromStringAndSize(k, (Py_ssize_t)klen);
     if (!key)
@@ -613,7 +625,7 @@ static PyObject *load_ref(Loader *L, hid_t gid, const char *name)
     r = PyDict_GetItemWithError(L->memo, key);
     if (r) {
         Py_INCREF(r);
-        goto done;
+        goto copied;
     }
     if (PyErr_Occurred())
         goto done;
@@ -629,15 +641,7 @@ static PyObject *load_ref(Loader *L, hid_t gid, const char *name)
             goto done;
         L->forward |= skipped == 0;
         r = load_out_of_place(L, k, klen);
-        if (r && (r == Py_None || r == Py_Ellipsis || PyBool_Check(r) || PyLong_CheckExact(r) ||
-                  PyFloat_CheckExact(r) || PyComplex_CheckExact(r) || PyRange_Check(r) ||
-                  PySlice_Check(r))) {
-            /* the validator's ref-target: writers copy these, a reference never names one */
-            Py_CLEAR(r);
-            jx_ld_rule_error(L, NULL, name, "ref-target", "None, Ellipsis, numbers, range and "
-                             "slice are copied, never referenced");
-        }
-        goto done;
+        goto copied;
     }
     PyObject *shown = PyUnicode_DecodeUTF8(t.p, (Py_ssize_t)(t.n > 300 ? 300 : t.n),
                                            "backslashreplace");
@@ -651,6 +655,15 @@ static PyObject *load_ref(Loader *L, hid_t gid, const char *name)
                            "ref-target", "the reference %R does not point to a node loaded before it (the target "
                            "is missing, comes later in the file or is not referenceable)", shown);
     Py_DECREF(shown);
+    goto done;
+copied:
+    /* the validator's ref-target: writers copy these (NumPy scalars of numeric attributes
+     * too), a v1 reference never names one */
+    if (r && (jx_ld_copied_value(r) || PyArray_IsScalar(r, Number) || PyArray_IsScalar(r, Bool))) {
+        Py_CLEAR(r);
+        jx_ld_rule_error(L, NULL, name, "ref-target", "None, Ellipsis, numbers, range and "
+                         "slice are copied, never referenced");
+    }
 done:
     PyMem_Free(k);
     Py_XDECREF(key);

@@ -435,6 +435,8 @@ PyObject *jx_ld_load_data(Loader *L, Src *s, const char *name, DataKind kind, co
         }
         f = arr ? jnp_asarray(L, name) : NULL;
         r = f ? PyObject_CallOneArg(f, arr) : NULL;
+        if (!r && f) /* a dtype jax does not take: JaxonFormatError, the TypeError chained */
+            jx_ld_rewrap(L, name, "value-type", "jax cannot make an array of this data");
         break;
     case DK_NONE:
         break;

@@ -229,6 +229,13 @@ int jx_ld_check_data(Loader *L, int v2, const char *name, int dhint, const char 
 /* v2: 0 if the attribute name of gid holds the placeholder E of a node kept in a group or
  * dataset (where), else -1 with value-type raised. */
 int jx_ld_check_placeholder(Loader *L, hid_t gid, const char *name, const char *where);
+/* Values writers copy instead of referencing (the validator's ref-target). */
+static inline int jx_ld_copied_value(PyObject *r)
+{
+    return r == Py_None || r == Py_Ellipsis || PyBool_Check(r) || PyLong_CheckExact(r) ||
+           PyFloat_CheckExact(r) || PyComplex_CheckExact(r) || PyRange_Check(r) ||
+           PySlice_Check(r);
+}
 /* Raises duplicate-slot for a dict entry whose key equals an earlier one's. NULL. */
 PyObject *jx_ld_dup_key(Loader *L, const char *name, PyObject *key);
 

@@ -30,10 +30,38 @@ def is_policy(a: dict) -> bool:
 LENIENCIES: list = []
 
 
+# Open disagreements: NOT leniencies but known bugs, each described in docs/differential.md
+# ("Open disagreements") with what fixing it takes. They are counted and reported by every
+# run ("open: …" lines of the summary) without failing the CTest sample; a finding that
+# matches none of them (or of LENIENCIES) fails it. Remove an entry when its fix lands.
+A_ONLY = "load accepts, validator refuses"
+V_ONLY = "load refuses, validator accepts"
+
+OPEN = [
+    ("keys made equal by references", V_ONLY,
+     lambda f, r: "[duplicate-slot]" in f[1]),
+    ("unhashable key(i) or set element", V_ONLY,
+     lambda f, r: "[unhashable-key]" in f[1]),
+    ("v2 reference to a reference", A_ONLY,
+     lambda f, r: f[1] == "ref-target" and r.get("writer") == "py2"),
+    ("v2 whitespace around a link name", A_ONLY,
+     lambda f, r: "stray-object" in f[1] and r.get("writer") == "py2"
+     and any(k in r.get("desc", "") for k in ("index-rename", "key-atom"))),
+    ("jax cannot take data the validator accepts for jax.Array", V_ONLY,
+     lambda f, r: "jax cannot make an array of this data" in f[1]),
+    ("attribute on a dataset", A_ONLY,
+     lambda f, r: f[1] == "stray-object" and "dataset-attr" in r.get("desc", "")),
+]
+
+
 def lenient(finding, rec):
-    """The name of the leniency that covers this finding, or None."""
+    """The name of the leniency (or "open: <name>" of the open disagreement) that covers this
+    finding, or None."""
     direction, _detail = finding
     for name, d, pred in LENIENCIES:
         if d == direction and pred(finding, rec):
             return name
+    for name, d, pred in OPEN:
+        if d == direction and pred(finding, rec):
+            return "open: " + name
     return None
