@@ -238,6 +238,23 @@ int jx_ld_check_data(Loader *L, int v2, const char *name, int dhint, const char 
         jx_ld_h5_error(L, name, "cannot describe the data's datatype or dataspace");
         return -1;
     }
+    if (is_dataset) {
+        /* a node's dataset carries no attribute but v1's JAXON_DTYPE on array data (spec
+         * §10.3.1; the validator's stray-object) */
+        H5O_info2_t oi;
+        if (H5Oget_info3(id, &oi, H5O_INFO_NUM_ATTRS) < 0) {
+            jx_ld_h5_error(L, name, "cannot inspect the dataset");
+            return -1;
+        }
+        int dtype_attr = !v2 && (dhint == JXV_D_NDARRAY || dhint == JXV_D_JAX) &&
+                         oi.num_attrs == 1 && H5Aexists(id, JXV_DTYPE_ATTR) > 0;
+        if (oi.num_attrs > 0 && !dtype_attr) {
+            H5Eclear2(H5E_DEFAULT);
+            jx_ld_rule_error(L, NULL, name, "stray-object", "the dataset of a node carries no "
+                             "attribute (but JAXON_DTYPE on v1 array data)");
+            return -1;
+        }
+    }
     jxv_report rep;
     jxv_report_init(&rep);
     if (jxv__check_data_type(v2 ? JXV_LAYOUT_V2 : JXV_LAYOUT_V1, (jxv_dhint)dhint, jax_dtype,

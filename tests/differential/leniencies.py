@@ -49,8 +49,6 @@ OPEN = [
      and any(k in r.get("desc", "") for k in ("index-rename", "key-atom"))),
     ("jax cannot take data the validator accepts for jax.Array", V_ONLY,
      lambda f, r: "jax cannot make an array of this data" in f[1]),
-    ("attribute on a dataset", A_ONLY,
-     lambda f, r: f[1] == "stray-object" and "dataset-attr" in r.get("desc", "")),
 ]
 
 
