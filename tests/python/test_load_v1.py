@@ -697,7 +697,7 @@ class TestMalformed:
     def test_reject_unsupported_array_type(self, path):
         craft(path, lambda g: g.attrs.create("'a':numpy.ndarray", ["x", "y"],
                                              dtype=h5py.string_dtype()))
-        format_error(path, "'a':numpy.ndarray", "unsupported datatype")
+        format_error(path, "'a':numpy.ndarray", rule="value-type")
 
     def test_reject_deep_nesting(self, path):
         with new_file(path) as f:
