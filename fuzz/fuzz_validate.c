@@ -46,7 +46,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     jxv_report rep;
     jxv_report_init(&rep);
     jxv_check_stats st;
-    (void)jxv_check_file_ex(fid, &rep, &st);
+    (void)jxv_check_file_opts(fid, &rep, &st, JXV_CHECK_CHECKSUMS); /* as jaxon-validate */
     jxv_report_clear(&rep);
     H5Fclose(fid);
     return 0;

@@ -17,14 +17,17 @@
 
 static void usage(FILE *out)
 {
-    fputs("usage: jaxon-validate [--quiet] FILE...\n"
+    fputs("usage: jaxon-validate [--quiet] [--no-checksums] FILE...\n"
           "Checks that each HDF5 FILE follows the Jaxon layout (v1.2.0, or v2.x when / has a\n"
-          "JAXON_VERSION attribute) and prints one line per violation:\n"
+          "JAXON_VERSION attribute), and that every group and dataset matches the checksum\n"
+          "jaxon.save recorded in its comment (rule checksum; this reads all the data), and\n"
+          "prints one line per violation:\n"
           "  FILE: PATH: [rule] message: «text»\n"
           "or, for a clean file,\n"
           "  FILE: ok (layout v1.2.0, N nodes)\n"
           "Options:\n"
           "  -q, --quiet  print nothing; only the exit status tells the result\n"
+          "  --no-checksums  check the layout only (no data is read)\n"
           "  -h, --help   show this help\n"
           "Exit status: 0 all files clean, 1 violations found, 2 unreadable file or usage "
           "error.\n",
@@ -67,7 +70,7 @@ static hid_t open_native(const char *path)
     return fid;
 }
 
-static int check_one(const char *path, int quiet)
+static int check_one(const char *path, int quiet, unsigned flags)
 {
     hid_t fid = open_native(path);
     if (fid < 0) {
@@ -78,7 +81,7 @@ static int check_one(const char *path, int quiet)
     jxv_report rep;
     jxv_report_init(&rep);
     jxv_check_stats st;
-    int r = jxv_check_file_ex(fid, &rep, &st);
+    int r = jxv_check_file_opts(fid, &rep, &st, flags);
     H5E_BEGIN_TRY
     {
         H5Fclose(fid);
@@ -121,6 +124,7 @@ static int check_one(const char *path, int quiet)
 int main(int argc, char **argv)
 {
     int quiet = 0, nfiles = 0, status = 0, opts_done = 0;
+    unsigned flags = JXV_CHECK_CHECKSUMS;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!opts_done && strcmp(a, "--") == 0) {
@@ -130,6 +134,8 @@ int main(int argc, char **argv)
             return 0;
         } else if (!opts_done && (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0)) {
             quiet = 1;
+        } else if (!opts_done && strcmp(a, "--no-checksums") == 0) {
+            flags &= ~JXV_CHECK_CHECKSUMS;
         } else if (!opts_done && a[0] == '-' && a[1] != '\0') {
             fprintf(stderr, "jaxon-validate: unknown option %s\n", a);
             usage(stderr);
@@ -154,7 +160,7 @@ int main(int argc, char **argv)
         }
         if (!opts_done && a[0] == '-' && a[1] != '\0')
             continue;
-        int s = check_one(a, quiet);
+        int s = check_one(a, quiet, flags);
         if (s > status)
             status = s;
     }

@@ -35,6 +35,7 @@ typedef enum jxv_rule {
     JXV_RULE_STRAY_OBJECT,    /* "stray-object": group/dataset/attr with no Jaxon node */
     JXV_RULE_DUPLICATE_SLOT,  /* "duplicate-slot": two nodes with the same slot in one group */
     JXV_RULE_COMPLETE_TREE,   /* "complete-tree": a change to the tree of a file opened for writing */
+    JXV_RULE_CHECKSUM,        /* "checksum": an object does not match its CRC-32C record (spec §12) */
     JXV_RULE__COUNT
 } jxv_rule;
 
@@ -268,6 +269,10 @@ typedef struct jxv_check_stats {
 
 /* jxv_check_file that also fills *stats (may be NULL). */
 int jxv_check_file_ex(hid_t file_id, jxv_report *rep, jxv_check_stats *stats);
+/* With flags: JXV_CHECK_CHECKSUMS also verifies the integrity records (spec §12, rule
+ * checksum): every group's attributes are read whole and every dataset's data. */
+#define JXV_CHECK_CHECKSUMS 1u
+int jxv_check_file_opts(hid_t file_id, jxv_report *rep, jxv_check_stats *stats, unsigned flags);
 
 /* Only whether the file holds a Jaxon tree, and which layout, from "/" alone (JAXON_VERSION,
  * a JAXON_ROOT link or a JAXON_ROOT[:hint] attribute): stats->is_jaxon, layout and version;

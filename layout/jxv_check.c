@@ -9,6 +9,8 @@
  * against the table of every node seen, so they cost O(1) each. */
 #include "jxv_internal.h"
 
+#include "jxv_integrity.h"
+
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,6 +61,8 @@ typedef struct chk {
     int depth_reported;
     seen_type seen[SEEN_TYPES];
     unsigned seen_next;  /* round-robin replacement */
+    unsigned flags;      /* JXV_CHECK_* */
+    int records_required; /* integrity: "/" has a record, so must every group and dataset */
 } chk;
 
 static void *arena_alloc(chk *c, size_t n)
@@ -616,6 +620,9 @@ static void descend_into(chk *c, hid_t gid, const char *gpath, const descend *d,
             hsize_t apos = 0;
             H5Aiterate2(obj, H5_INDEX_NAME, H5_ITER_INC, &apos, dataset_attr_cb, &dc);
         }
+        if ((c->flags & JXV_CHECK_CHECKSUMS) && /* integrity hook (spec §12) */
+            jxv__integrity_check_dataset(obj, path, c->records_required, c->rep) < 0)
+            oom(c, path);
         hid_t ft = H5Dget_type(obj), sp = H5Dget_space(obj);
         jxv_type ty;
         if (ft < 0 || sp < 0 || jxv_describe(ft, sp, &ty) < 0)
@@ -643,6 +650,13 @@ static int check_group(chk *c, hid_t gid, const char *gpath, jxv_ctag tag, int d
     g.gpath = gpath;
     g.tag = tag;
     g.is_root = depth == 0;
+    if (c->flags & JXV_CHECK_CHECKSUMS) { /* integrity hook (spec §12) */
+        uint32_t v;
+        if (g.is_root)
+            c->records_required = jxv__integrity_read_record(gid, &v) == JXV_RECORD_VALUE;
+        if (jxv__integrity_check_group(gid, gpath, c->records_required, c->rep) < 0)
+            return oom(c, gpath);
+    }
 
     H5_index_t idx = H5_INDEX_NAME;
     hid_t gcpl = H5Gget_create_plist(gid);
@@ -742,9 +756,15 @@ static void read_version(hid_t root, char *out, size_t cap)
 
 int jxv_check_file_ex(hid_t file_id, jxv_report *rep, jxv_check_stats *stats)
 {
+    return jxv_check_file_opts(file_id, rep, stats, 0);
+}
+
+int jxv_check_file_opts(hid_t file_id, jxv_report *rep, jxv_check_stats *stats, unsigned flags)
+{
     chk c;
     memset(&c, 0, sizeof c);
     c.rep = rep;
+    c.flags = flags;
     c.layout = JXV_LAYOUT_V1;
     for (size_t i = 0; i < SEEN_TYPES; i++)
         c.seen[i].copy = H5I_INVALID_HID;

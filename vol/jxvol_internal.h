@@ -257,6 +257,11 @@ int jxvol_v_link_delete(const jxvol_obj *o, const H5VL_loc_params_t *lp);
  * annotates the object the event completed, when o's under object (of type obj_type) is that
  * object or holds its node's attribute. Best effort, keeps the error stack. */
 void jxvol_v_annotate_completed(const jxvol_obj *o, int ok, H5I_type_t obj_type, hid_t dxpl_id);
+/* An object 'optional' call the connector handles itself (returns 1, result in *ret):
+ * setting a comment that starts with an integrity record keeps the annotation already
+ * there (spec §12). 0: forward it unchanged. */
+int jxvol_v_object_optional(const jxvol_obj *o, const H5VL_loc_params_t *lp,
+                            H5VL_optional_args_t *args, hid_t dxpl_id, herr_t *ret);
 /* At flush (at_close 0) and close (1): the whole-tree rules and the annotations (object
  * comments). At flush, once the root attribute is written, strict mode returns -1 with the
  * violations pushed. At close it never fails: violations not reported before are printed on

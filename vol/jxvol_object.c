@@ -1,5 +1,6 @@
 /* VOL 'object' class (H5O*, H5Rdereference): forwarded to the under connector. object_copy
- * is shown to the validator first and needs both of its objects unwrapped. */
+ * is shown to the validator first and needs both of its objects unwrapped; a comment with an
+ * integrity record keeps the annotation already there (jxvol_v_object_optional). */
 #include "jxvol_internal.h"
 
 void *jxvol_object_open(void *obj, const H5VL_loc_params_t *loc_params, H5I_type_t *opened_type,
@@ -47,5 +48,8 @@ herr_t jxvol_object_optional(void *obj, const H5VL_loc_params_t *loc_params,
                              H5VL_optional_args_t *args, hid_t dxpl_id, void **req)
 {
     jxvol_obj *o = obj;
+    herr_t ret;
+    if (jxvol_v_object_optional(o, loc_params, args, dxpl_id, &ret)) /* integrity records */
+        return ret;
     return H5VLobject_optional(o->under_object, loc_params, o->under_vol_id, args, dxpl_id, NULL);
 }

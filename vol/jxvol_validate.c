@@ -14,6 +14,8 @@
 #include "jxvol_internal.h"
 #include "jxv_tags.h"
 
+#include "jxv_integrity.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -543,9 +545,63 @@ static int can_annotate(const jxvol_obj *o)
     return fs->comments > 0;
 }
 
+/* One native object operation (get or set comment) on the object at lp through the under
+ * connector. */
+static herr_t under_object_optional(const jxvol_obj *o, void *under, const H5VL_loc_params_t *lp,
+                                    H5VL_optional_args_t *oa, hid_t dxpl_id)
+{
+    const H5VL_class_t *uc = jxvol_under_cls(o);
+    return uc ? uc->object_cls.optional(under, lp, oa, dxpl_id, NULL)
+              : H5VLobject_optional(under, lp, o->under_vol_id, oa, dxpl_id, NULL);
+}
+
+/* The comment of the object at lp (malloc'd), or NULL when it has none or it cannot be
+ * read (the error stack is the caller's to restore). */
+static char *get_comment(const jxvol_obj *o, void *under, const H5VL_loc_params_t *lp,
+                         hid_t dxpl_id)
+{
+    size_t len = 0;
+    H5VL_native_object_optional_args_t na;
+    na.get_comment.buf = NULL;
+    na.get_comment.buf_size = 0;
+    na.get_comment.comment_len = &len;
+    H5VL_optional_args_t oa = {.op_type = H5VL_NATIVE_OBJECT_GET_COMMENT, .args = &na};
+    if (under_object_optional(o, under, lp, &oa, dxpl_id) < 0 || len == 0)
+        return NULL;
+    char *buf = malloc(len + 1);
+    na.get_comment.buf = buf;
+    na.get_comment.buf_size = len + 1;
+    if (!buf || under_object_optional(o, under, lp, &oa, dxpl_id) < 0) {
+        free(buf);
+        return NULL;
+    }
+    buf[len] = '\0';
+    return buf;
+}
+
+/* Sets text as the comment of the object at lp, keeping the integrity record (spec §12)
+ * of the comment there: the record of with_record (NULL: of the current comment) and the
+ * annotation of text. Our saver writes the record; the connector annotates the same
+ * objects before and after it, and neither may drop the other's part. */
+static herr_t set_comment_kept(const jxvol_obj *o, void *under, const H5VL_loc_params_t *lp,
+                               const char *text, int text_is_record, hid_t dxpl_id)
+{
+    hid_t err = jxvol_stack_save();
+    char *old = get_comment(o, under, lp, dxpl_id);
+    jxvol_stack_restore(err);
+    char *merged = text_is_record ? jxv_record_merge(text, old) : jxv_record_merge(old, text);
+    free(old);
+    H5VL_native_object_optional_args_t na;
+    na.set_comment.comment = merged ? merged : text;
+    H5VL_optional_args_t oa = {.op_type = H5VL_NATIVE_OBJECT_SET_COMMENT, .args = &na};
+    herr_t r = under_object_optional(o, under, lp, &oa, dxpl_id);
+    free(merged);
+    return r;
+}
+
 /* Sets one object comment through the under connector: name relative to the under object
  * under (of type obj_type), or the object itself when name is NULL. Annotations never add
- * attributes or links. Returns the under connector's result. */
+ * attributes or links, and keep an integrity record. Returns the under connector's result. */
 static herr_t set_comment(const jxvol_obj *o, void *under, H5I_type_t obj_type, const char *name,
                           const char *text, hid_t dxpl_id)
 {
@@ -555,12 +611,19 @@ static herr_t set_comment(const jxvol_obj *o, void *under, H5I_type_t obj_type, 
         lp.loc_data.loc_by_name.name = name;
         lp.loc_data.loc_by_name.lapl_id = H5P_LINK_ACCESS_DEFAULT;
     }
-    H5VL_native_object_optional_args_t na;
-    na.set_comment.comment = text;
-    H5VL_optional_args_t oa = {.op_type = H5VL_NATIVE_OBJECT_SET_COMMENT, .args = &na};
-    const H5VL_class_t *uc = jxvol_under_cls(o);
-    return uc ? uc->object_cls.optional(under, &lp, &oa, dxpl_id, NULL)
-              : H5VLobject_optional(under, &lp, o->under_vol_id, &oa, dxpl_id, NULL);
+    return set_comment_kept(o, under, &lp, text, 0, dxpl_id);
+}
+
+int jxvol_v_object_optional(const jxvol_obj *o, const H5VL_loc_params_t *lp,
+                            H5VL_optional_args_t *args, hid_t dxpl_id, herr_t *ret)
+{
+    if (args->op_type != H5VL_NATIVE_OBJECT_SET_COMMENT || !o->fs || !can_annotate(o))
+        return 0;
+    const char *text = ((H5VL_native_object_optional_args_t *)args->args)->set_comment.comment;
+    if (!text || strncmp(text, JXV_RECORD_PREFIX, JXV_RECORD_PREFIX_LEN) != 0)
+        return 0;
+    *ret = set_comment_kept(o, o->under_object, lp, text, 1, dxpl_id);
+    return 1;
 }
 
 typedef struct annotate_ctx {

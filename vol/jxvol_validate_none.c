@@ -25,6 +25,8 @@ int jxvol_v_object_copy(const jxvol_obj *src, const H5VL_loc_params_t *lp1, cons
                         const jxvol_obj *dst, const H5VL_loc_params_t *lp2, const char *dst_name) { return 0; }
 int jxvol_v_link_delete(const jxvol_obj *o, const H5VL_loc_params_t *lp) { return 0; }
 void jxvol_v_annotate_completed(const jxvol_obj *o, int ok, H5I_type_t obj_type, hid_t dxpl_id) {}
+int jxvol_v_object_optional(const jxvol_obj *o, const H5VL_loc_params_t *lp,
+                            H5VL_optional_args_t *args, hid_t dxpl_id, herr_t *ret) { return 0; }
 int jxvol_v_file_finish(jxvol_obj *file, hid_t dxpl_id, int at_close) { return 0; }
 int jxvol_v_check_existing(const char *filename, unsigned flags, hid_t fapl_id, hid_t scratch_fapl,
                            const jxvol_info *info, int probe_only, int *layout)

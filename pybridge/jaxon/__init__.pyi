@@ -70,6 +70,7 @@ def save(
     custom_marshalers: Iterable[Marshaler] = (),
     compression: Any = None,
     progress: Progress = None,
+    checksums: bool = True,
     *,
     comm: Any = None,  # mpi4py.MPI.Comm
 ) -> None:
@@ -92,6 +93,8 @@ def save(
     compression=None: a compressor ("gzip", "zstd", "lz4", "blosc", an hdf5plugin filter or
         a JaxonStorageHints) for all data of 64 KiB or more without a hint of its own.
     progress=None: f(bytes_done, bytes_total), or True for a tqdm bar.
+    checksums=True: record a CRC-32C of every group's attributes and every dataset's data in
+        its object comment, which load checks (docs/spec.md §12); False records none.
     comm=None: an mpi4py communicator: every process of it calls save with the same tree and
         path, and writes its shards of global jax.Arrays into the one file (parallel build,
         docs/many-processes.md).
@@ -109,6 +112,7 @@ def save_async(
     custom_marshalers: Iterable[Marshaler] = (),
     compression: Any = None,
     progress: Progress = None,
+    checksums: bool = True,
 ) -> SaveFuture: ...
 def load(
     path_or_file: Union[str, os.PathLike[str], IO[bytes]],
@@ -123,6 +127,7 @@ def load(
     trusted: bool = False,
     lazy: bool = False,
     sharding: Any = None,  # jax.sharding.Sharding | pytree of them | (path, shape, dtype) -> ...
+    verify: bool = True,
     comm: Any = None,  # mpi4py.MPI.Comm: a failure in one process raises in all
 ) -> PyTree:
     """Load the pytree of a Jaxon file (layout v1.2.0 or v2.x) (help(jaxon.load) has examples).
@@ -153,6 +158,9 @@ def load(
         dataset leaves and jax leaves as LazyArray proxies (docs/lazy-and-sharding.md).
     sharding: a jax Sharding, a pytree of them, or f(path, shape, dtype) -> Sharding | None:
         jax leaves are placed reading each device's slice only.
+    verify: check the checksums save recorded (docs/spec.md §12): a damaged group or dataset
+        raises JaxonFormatError with rule "checksum"; False skips the checks. Files without
+        records load unchecked, and so do mapped or sliced lazy leaves and sharded reads.
     """
 
 class TreeNode:

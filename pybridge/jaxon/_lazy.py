@@ -150,6 +150,10 @@ class LazyArray:
             sel = tuple(slice(a, a + (c - 1) * s + 1, s) if c else slice(0, 0)
                         for a, c, s in zip(start, count, step))
             out = np.array(self._mapped[sel])
+            if tuple(count) == self.shape and not any(start) and self.size:
+                # a whole read: checked against the dataset's checksum (spec §12), as
+                # LazyFile.read checks its whole reads; slices cannot be
+                self._file.check(self._token, out.reshape(-1).view(np.uint8))
         else:
             out = self._file.read(self._token, self._file_dtype if self._raw else None, start,
                                   count, step)

@@ -62,6 +62,7 @@ typedef struct JxPending {
     JxPendingWrite *w;
     Py_ssize_t n, cap;
     unsigned long long total; /* bytes */
+    int checksums;            /* integrity: record the CRC of each dataset written */
 } JxPending;
 
 typedef struct JxSaveOptions {
@@ -78,6 +79,7 @@ typedef struct JxSaveOptions {
     JxPending *pending;               /* non-NULL: dataset data is written after the walk */
     int copy_arrays;                  /* pending data gets private copies (save_async) */
     struct JxMpiSave *mpi;            /* a collective save's phase and communicator (mpi.h) */
+    int checksums;                    /* save(checksums=True): integrity records (spec §12) */
 } JxSaveOptions;
 
 typedef struct JxLoadOptions {
@@ -94,6 +96,7 @@ typedef struct JxLoadOptions {
     int lazy;                         /* load(lazy=True) */
     PyObject *placer;                 /* jaxon._lazy placer for load(sharding=...), or NULL */
     PyObject *lazy_file;              /* the LazyFile of this load (lazy or placer), or NULL */
+    int verify;                       /* load(verify=True): check integrity records (spec §12) */
 } JxLoadOptions;
 
 /* save_storage.c: module functions _filter_available(id), _add_filter_plugins(dir). */

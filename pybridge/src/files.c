@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "h5util.h"
+#include "integrity.h"
 #include "replace.h"
 
 /* os.fspath(x) as filesystem bytes (new ref), or NULL without error if x is no path. */
@@ -385,7 +386,9 @@ static PyObject *load_from_file(JxState *st, const char *name, PyObject *shown,
         return NULL;
     fid = H5Fopen(name, H5F_ACC_RDONLY, fapl);
     if (fid < 0) {
-        jx_raise_h5(st->JaxonFormatError, "cannot read %R as an HDF5 file", shown);
+        if (!jx_raise_checksum_failure(st->JaxonFormatError, shown, /* integrity hook */
+                                       "cannot read the file's superblock"))
+            jx_raise_h5(st->JaxonFormatError, "cannot read %R as an HDF5 file", shown);
         goto done;
     }
     if ((opts->lazy || opts->placer) && !image) {

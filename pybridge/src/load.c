@@ -20,6 +20,7 @@
 
 #include "atoms_parse.h"
 #include "h5util.h"
+#include "integrity.h"
 #include "load_internal.h"
 #include "load_types.h"
 #include "load_v2.h"
@@ -161,6 +162,10 @@ PyObject *jx_ld_h5_error(Loader *L, const char *attr, const char *what)
         H5Eclear2(H5E_DEFAULT);
         return NULL;
     }
+    char desc[256];
+    if (jx_h5_checksum_failure(desc, sizeof desc)) /* integrity hook: HDF5's own checksums */
+        return jx_ld_rule_error(L, NULL, attr, "checksum", "%s: %s (HDF5 found damaged "
+                                "metadata: the file was damaged after it was saved)", what, desc);
     PyObject *loc = location(L, attr);
     if (!loc) {
         H5Eclear2(H5E_DEFAULT);
@@ -476,6 +481,7 @@ static int read_text(Loader *L, hid_t aid, hid_t ftype, hid_t space, const char 
         jx_ld_h5_error(L, name, "cannot read the attribute");
         return -1;
     }
+    jx_verify_text(L, name, t->p, size); /* integrity hook */
     t->n = size;
     while (t->n > 0 && t->p[t->n - 1] == '\0')
         t->n--;
@@ -539,6 +545,8 @@ PyObject *jx_ld_numeric_scalar(Loader *L, hid_t aid, hid_t ftype, const char *na
         jx_ld_h5_error(L, name, "cannot read the attribute");
         goto done;
     }
+    jx_verify_attr(L, name, rt.descr, ftype, rt.file_size, 0, NULL, buf.b, /* integrity */
+                   rt.file_size);
     if (rt.is_bool)
         buf.b[0] = buf.b[0] != 0;
     r = PyArray_Scalar(buf.b, rt.descr, NULL);
@@ -776,7 +784,7 @@ static PyObject *load_container(Loader *L, hid_t pgid, const char *name, const c
     JxNames nl;
     PyObject *c = NULL;
     hid_t gid = -1;
-    int entered = 0;
+    int entered = 0, verifying = 0;
     memset(&nl, 0, sizeof nl);
     if (kind == C_NONE)
         return unknown_typehint(L, name, th, th_len, "");
@@ -801,6 +809,9 @@ static PyObject *load_container(Loader *L, hid_t pgid, const char *name, const c
     if (jx_ld_collect_names(L, gid, NULL, &nl) < 0 ||
         jx_ld_check_names(L, &nl, 0, (int)kind, 0) < 0)
         goto done;
+    if (jx_verify_enter(L, gid, &nl) < 0) /* integrity hook */
+        goto done;
+    verifying = 1;
     /* a function/class/enum member stored by name: its (module, qualname) pair is not
      * pytree data, the filter is not asked about it */
     int by_name = (hash && (size_t)(th + th_len - hash) > 12 && memcmp(hash, "#jaxon-import", 13) == 0 &&
@@ -822,6 +833,8 @@ static PyObject *load_container(Loader *L, hid_t pgid, const char *name, const c
     L->cur_opened = outer_opened;
     L->in_key -= by_name;
 done:
+    if (verifying && jx_verify_leave(L, gid, c != NULL) < 0) /* integrity hook */
+        Py_CLEAR(c);
     if (entered)
         leave_group(L, name);
     if (gid >= 0)
@@ -995,6 +1008,7 @@ static PyObject *load_node(Loader *L, hid_t gid, const char *name)
     const char *th;
     if (split_name(L, name, strlen(name), &slot_len, &th, &th_len) < 0)
         return NULL;
+    jx_verify_node(L, gid); /* integrity hook: the value read next is this node's */
     if (L->oop || L->forward) {
         /* out of place (a reference into a skipped subtree or a forward reference): this
          * node or parts of it may be loaded already */
@@ -1063,6 +1077,7 @@ static PyObject *load_root(Loader *L, hid_t root)
     JxNames nl;
     PyObject *r = NULL;
     const char *root_name = NULL;
+    int verifying = 0;
     memset(&nl, 0, sizeof nl);
     htri_t v2 = H5Aexists(root, "JAXON_VERSION");
     if (v2 < 0)
@@ -1076,6 +1091,9 @@ static PyObject *load_root(Loader *L, hid_t root)
     if (jx_ld_collect_names(L, root, NULL, &nl) < 0 || jx_ld_check_names(L, &nl, 0, 0, 1) < 0)
         goto done;
     root_name = jx_names_at(&nl, 0);
+    if (jx_verify_enter(L, root, &nl) < 0) /* integrity hook */
+        goto done;
+    verifying = 1;
     L->cur_gid = root;
     L->cur_opened = 0;
     if (jx_ld_filter_root(L, &r) > 0)
@@ -1083,6 +1101,8 @@ static PyObject *load_root(Loader *L, hid_t root)
     if (r && !L->opts->load_filter && jx_ld_check_links(L, root, &nl, 0, L->cur_opened, 1) < 0)
         Py_CLEAR(r);
 done:
+    if (verifying && jx_verify_leave(L, root, r != NULL) < 0) /* integrity hook */
+        Py_CLEAR(r);
     jx_names_free(&nl);
     return r;
 }
@@ -1120,6 +1140,8 @@ PyObject *jx_load_tree(JxState *st, hid_t file_id, const JxLoadOptions *opts)
             PyErr_NoMemory();
         goto done;
     }
+    if (opts->verify && !(L.verify = jx_verify_new())) /* integrity hook */
+        goto done;
     L.gapl = access_list(H5P_GROUP_ACCESS);
     L.dapl = access_list(H5P_DATASET_ACCESS);
     if (L.gapl < 0 || L.dapl < 0) {
@@ -1129,7 +1151,11 @@ PyObject *jx_load_tree(JxState *st, hid_t file_id, const JxLoadOptions *opts)
     raise_metadata_cache(file_id);
     root = H5Gopen2(file_id, "/", L.gapl);
     if (root < 0) {
-        jx_raise_h5(st->JaxonFormatError, "cannot open the root group");
+        PyObject *where = PyUnicode_FromString("group /"); /* integrity hook */
+        if (where && !jx_raise_checksum_failure(st->JaxonFormatError, where,
+                                                "cannot open the root group"))
+            jx_raise_h5(st->JaxonFormatError, "cannot open the root group");
+        Py_XDECREF(where);
         goto done;
     }
     L.root = root;
@@ -1151,6 +1177,7 @@ done:
     Py_XDECREF(L.dc_field_marker);
     PyMem_Free(L.stack);
     PyMem_Free(L.key);
+    jx_verify_free(L.verify);
     for (size_t i = 0; i < JX_TEXT_TYPE_MEMO; i++)
         if (L.text_types[i] >= 0)
             H5Tclose(L.text_types[i]);

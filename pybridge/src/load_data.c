@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "h5util.h"
+#include "integrity.h"
 #include "load_types.h"
 
 /* Dataset bytes we accept beyond the stored bytes: unwritten contiguous storage reads as
@@ -195,12 +196,23 @@ static PyObject *read_array(Loader *L, Src *s, const char *name, PyArray_Descr *
         jx_ld_rewrap(L, name, "value-type", "cannot create the array");
         goto done;
     }
+    if (nelem > 0 &&
+        src_read(s, rt.memtype, PyArray_DATA((PyArrayObject *)arr), nelem * elsize) < 0) {
+        Py_CLEAR(arr);
+        jx_ld_h5_error(L, name, "cannot read the data");
+        goto done;
+    }
+    /* integrity hook: the bytes as stored, before bools are normalised */
+    if (s->is_dataset ? jx_verify_dataset(L, s->id, name, PyArray_DATA((PyArrayObject *)arr),
+                                          (size_t)(nelem * elsize)) < 0
+                      : (jx_verify_attr(L, name, PyArray_DESCR((PyArrayObject *)arr), ftype,
+                                        rt.file_size, nd, dims,
+                                        PyArray_DATA((PyArrayObject *)arr),
+                                        (size_t)(nelem * elsize)), 0)) {
+        Py_CLEAR(arr);
+        goto done;
+    }
     if (nelem > 0) {
-        if (src_read(s, rt.memtype, PyArray_DATA((PyArrayObject *)arr), nelem * elsize) < 0) {
-            Py_CLEAR(arr);
-            jx_ld_h5_error(L, name, "cannot read the data");
-            goto done;
-        }
         if (rt.is_bool) {
             char *b = PyArray_DATA((PyArrayObject *)arr);
             for (hsize_t i = 0; i < nelem; i++)
@@ -245,7 +257,16 @@ static PyObject *read_buffer(Loader *L, Src *s, const char *name, int bytearray)
         if (n > 0 && src_read(s, H5T_NATIVE_UINT8, p, (hsize_t)n) < 0) {
             Py_CLEAR(r);
             jx_ld_h5_error(L, name, "cannot read the data");
+            goto done;
         }
+        hsize_t len = (hsize_t)n; /* integrity hook: a rank-0 or rank-1 uint8 buffer */
+        PyArray_Descr *u8 = PyArray_DescrFromType(NPY_UINT8); /* never fails for a builtin */
+        if (s->is_dataset ? jx_verify_dataset(L, s->id, name, p, (size_t)n) < 0
+                          : (u8 && (jx_verify_attr(L, name, u8, ftype, 1,
+                                                   sc == H5S_SCALAR ? 0 : 1, &len, p,
+                                                   (size_t)n), 0)))
+            Py_CLEAR(r);
+        Py_XDECREF(u8);
         goto done;
     }
     arr = read_array(L, s, name, NULL);

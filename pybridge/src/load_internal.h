@@ -58,6 +58,7 @@ typedef struct Loader {
     size_t cur_opened;
     /* the layout version's operations for the shared walk (load_walk.c) */
     const struct JxReader *reader;
+    struct JxVerify *verify; /* integrity.c: checksum checks (NULL: load(verify=False)) */
 } Loader;
 
 typedef struct Text {

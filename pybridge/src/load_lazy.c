@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "h5util.h"
+#include "integrity.h"
 #include "load_types.h"
 
 #include <sys/stat.h>
@@ -36,6 +37,7 @@ typedef struct LazyFile {
     PyObject *mm;    /* read-only mmap.mmap of the whole file, or NULL when not mappable */
     hsize_t base;    /* file offset of HDF5 address 0 (the user block size) */
     PyObject *shown; /* the path as given, for messages */
+    int verify;      /* integrity: whole reads are checked (load's verify=True) */
 } LazyFile;
 
 /* ---- the LazyFile type ------------------------------------------------------------------ */
@@ -207,6 +209,13 @@ static PyObject *lf_read(LazyFile *self, PyObject *args)
         jx_raise_h5(st->JaxonError, "cannot read a lazily loaded dataset of %R", self->shown);
         goto done;
     }
+    /* integrity hook: a whole read is checked (slices cannot be, spec §12) */
+    if (full && self->verify &&
+        jx_verify_dataset_standalone(st->JaxonFormatError, did, self->shown, buf,
+                                     (size_t)nbytes) < 0) {
+        Py_CLEAR(arr);
+        goto done;
+    }
     if (rt.is_bool) {
         char *b = buf;
         for (hsize_t i = 0; i < nelem; i++)
@@ -238,9 +247,47 @@ static PyObject *lf_get_mapped(LazyFile *self, void *closure)
     return PyBool_FromLong(self->mm != NULL);
 }
 
+/* check(token, array): the integrity check of a whole array read from the memory map
+ * (whose bytes are the file's); no-op when the load had verify=False. */
+static PyObject *lf_check(LazyFile *self, PyObject *args)
+{
+    JxState *st = PyType_GetModuleState(Py_TYPE(self));
+    Py_buffer tok = {0}, data = {0};
+    PyObject *r = NULL;
+    if (!PyArg_ParseTuple(args, "y*y*:check", &tok, &data))
+        return NULL;
+    if (!self->verify) {
+        r = Py_NewRef(Py_None);
+        goto done;
+    }
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    if (tok.len != (Py_ssize_t)sizeof(H5O_token_t)) {
+        PyErr_SetString(PyExc_ValueError, "not an HDF5 object token");
+        goto done;
+    }
+    H5O_token_t token;
+    memcpy(&token, tok.buf, sizeof token);
+    hid_t did = H5Oopen_by_token(self->fid, token);
+    if (did < 0) {
+        jx_raise_h5(st->JaxonError, "cannot open the dataset of a lazy load of %R", self->shown);
+        goto done;
+    }
+    int rc = jx_verify_dataset_standalone(st->JaxonFormatError, did, self->shown, data.buf,
+                                          (size_t)data.len);
+    H5Dclose(did);
+    if (rc == 0)
+        r = Py_NewRef(Py_None);
+done:
+    PyBuffer_Release(&tok);
+    PyBuffer_Release(&data);
+    return r;
+}
+
 static PyMethodDef lf_methods[] = {
     {"read", (PyCFunction)lf_read, METH_VARARGS,
      "read(token, raw_dtype, start, count, step): one hyperslab of a dataset as a new array."},
+    {"check", (PyCFunction)lf_check, METH_VARARGS,
+     "check(token, data): integrity check of a whole dataset's bytes (spec §12)."},
     {NULL, NULL, 0, NULL}};
 
 static PyGetSetDef lf_getset[] = {
@@ -394,6 +441,7 @@ PyObject *jx_ld_lazy_leaf(Loader *L, Src *s, const char *name, int lz, int nd,
     PyObject *mapped = NULL, *shape = NULL, *tok = NULL, *proxy = NULL;
     PyObject *cls = lazy_array_cls(L->st);
     H5O_info2_t info;
+    lf->verify = L->verify != NULL; /* integrity hook: the load's verify= */
     if (!cls)
         goto done;
     mapped = map_dataset(lf, s->id, nd, dims, descr, ftype, memtype, raw, is_bool, nbytes);

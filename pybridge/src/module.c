@@ -204,7 +204,7 @@ error:
 PyDoc_STRVAR(save_doc,
 "save(path_or_file, pytree, exact_python_numeric_types=True, downcast_to_base_types=None,\n"
 "     py_to_np_types=None, allow_dill=False, dill_kwargs=None, storage_hints=None,\n"
-"     custom_marshalers=(), compression=None, progress=None)\n--\n\n"
+"     custom_marshalers=(), compression=None, progress=None, checksums=True)\n--\n\n"
 "Save a pytree to an HDF5 file in the Jaxon layout, through the jaxon VOL connector.\n\n"
 "Shared objects are stored once and load as one object; a cycle raises\n"
 "CircularPyTreeException; an unsupported object raises TypeError naming its path.\n\n"
@@ -257,6 +257,11 @@ PyDoc_STRVAR(save_doc,
 "    (once at 0, every 64 MiB, and at the end; bytes_total is known from the start), or\n"
 "    True for a tqdm progress bar (no bar, and no error, when tqdm is not installed).\n"
 "    Example: save(p, checkpoint, progress=True).\n"
+"checksums=True\n"
+"    Record a CRC-32C of every group's attributes and every dataset's data in its HDF5\n"
+"    object comment (readers that do not know them ignore them), so that load finds a\n"
+"    damaged file instead of returning different data. False writes none.\n"
+"    Example: save(p, tree, checksums=False).\n"
 "comm=None (keyword-only)\n"
 "    An mpi4py communicator: every process of it calls save with the same pytree and path,\n"
 "    and each writes its shards of the global jax.Arrays into the one file (parallel build:\n"
@@ -279,23 +284,26 @@ static PyObject *jx_save(PyObject *module, PyObject *args, PyObject *kwargs)
     static char *kwlist[] = {"path_or_file", "pytree", "exact_python_numeric_types",
                              "downcast_to_base_types", "py_to_np_types", "allow_dill",
                              "dill_kwargs", "storage_hints", "custom_marshalers",
-                             "compression", "progress", "_dataset_threshold", "_begin",
-                             "_mpi", NULL};
+                             "compression", "progress", "checksums", "_dataset_threshold",
+                             "_begin", "_mpi", NULL};
     JxState *st = jx_state_from_module(module);
     PyObject *target, *pytree, *downcast = NULL, *py2np = NULL, *dill_kwargs = Py_None;
     PyObject *hints = NULL, *marshalers = NULL, *result = NULL, *compression = NULL;
     PyObject *progress = Py_None, *mpi = Py_None;
     if (kwargs && PyDict_GetItemString(kwargs, "comm")) /* a collective save: jaxon/_mpi.py */
         return route_comm("save", args, kwargs);
-    int exact = 1, allow_dill = 0, begin = 0;
+    int exact = 1, allow_dill = 0, begin = 0, checksums = 1;
     Py_ssize_t threshold = 64 * 1024;
     JxSaveOptions opts;
     memset(&opts, 0, sizeof opts);
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OO|pOOpOOOOOnpO:save", kwlist, &target,
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OO|pOOpOOOOOpnpO:save", kwlist, &target,
                                      &pytree, &exact, &downcast, &py2np, &allow_dill,
                                      &dill_kwargs, &hints, &marshalers, &compression, &progress,
-                                     &threshold, &begin, &mpi))
+                                     &checksums, &threshold, &begin, &mpi))
         return NULL;
+    /* a collective save writes no integrity records: a dataset's CRC would need every
+     * process's shards (docs/many-processes.md) */
+    opts.checksums = checksums && mpi == Py_None;
     opts.exact_python_numeric_types = exact;
     opts.allow_dill = allow_dill;
     opts.dill_kwargs = dill_kwargs == Py_None ? NULL : dill_kwargs;
@@ -372,7 +380,7 @@ static int allowed_modules_tuple(PyObject *arg, PyObject **out)
 PyDoc_STRVAR(load_doc,
 "load(path_or_file, allow_dill=False, dill_kwargs=None, custom_unmarshalers=(),\n"
 "     allow_missing_fields=False, allow_unknown_fields=False, load_filter=None, *,\n"
-"     allowed_modules=(), trusted=False, lazy=False, sharding=None)\n--\n\n"
+"     allowed_modules=(), trusted=False, lazy=False, sharding=None, verify=True)\n--\n\n"
 "Load the pytree stored in a Jaxon HDF5 file (layout v1.2.0 or v2.x).\n\n"
 "Every name and value is checked as it is read: a file that breaks the layout raises\n"
 "JaxonFormatError naming the place in the file and the rule it breaks; a file locked by\n"
@@ -427,6 +435,12 @@ PyDoc_STRVAR(load_doc,
 "    f(path, shape, dtype) -> Sharding | None. Each device reads only its slice of the\n"
 "    file. None leaves the leaf on the default device; numpy leaves are not placed.\n"
 "    Example: load(p, sharding=NamedSharding(mesh, PartitionSpec('x'))).\n"
+"verify=True (keyword-only)\n"
+"    Check the checksums our save records (spec §12): a group or dataset that does not\n"
+"    match raises JaxonFormatError with rule 'checksum' naming it. Files without them\n"
+"    (Python jaxon's, older ones) load unchecked; so do memory-mapped and sliced lazy\n"
+"    leaves and the slices a sharded load reads. False skips every check.\n"
+"    Example: load(p, verify=False).\n"
 "comm=None\n"
 "    An mpi4py communicator: every process loads (with sharding=, only its devices' slices)\n"
 "    and a failure in one process raises in all. Example: load(p, comm=COMM, sharding=s).");
@@ -435,20 +449,21 @@ static PyObject *jx_load(PyObject *module, PyObject *args, PyObject *kwargs)
 {
     static char *kwlist[] = {"path_or_file", "allow_dill", "dill_kwargs", "custom_unmarshalers",
                              "allow_missing_fields", "allow_unknown_fields", "load_filter",
-                             "allowed_modules", "trusted", "lazy", "sharding", NULL};
+                             "allowed_modules", "trusted", "lazy", "sharding", "verify", NULL};
     JxState *st = jx_state_from_module(module);
     PyObject *source, *dill_kwargs = Py_None, *unmarshalers = NULL, *filter = Py_None;
     PyObject *allowed = NULL, *result = NULL, *sharding = Py_None;
-    int allow_dill = 0, allow_missing = 0, allow_unknown = 0, trusted = 0, lazy = 0;
+    int allow_dill = 0, allow_missing = 0, allow_unknown = 0, trusted = 0, lazy = 0, verify = 1;
     JxLoadOptions opts;
     memset(&opts, 0, sizeof opts);
     if (kwargs && PyDict_GetItemString(kwargs, "comm")) /* jaxon/_mpi.py */
         return route_comm("load", args, kwargs);
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O|pOOppO$OppO:load", kwlist, &source,
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O|pOOppO$OppOp:load", kwlist, &source,
                                      &allow_dill, &dill_kwargs, &unmarshalers, &allow_missing,
                                      &allow_unknown, &filter, &allowed, &trusted, &lazy,
-                                     &sharding))
+                                     &sharding, &verify))
         return NULL;
+    opts.verify = verify;
     opts.trusted = trusted;
     opts.lazy = lazy;
     opts.allow_dill = allow_dill;

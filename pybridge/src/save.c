@@ -168,6 +168,8 @@ static int write_text(Saver *s, hid_t g, const char *name, const char *text, siz
     int rc = write_attr(s, g, name, t, s->scalar_space, text);
     if (len >= JX_STR_TYPE_CACHE)
         H5Tclose(t);
+    if (rc == 0)
+        jx_seal_text(s->seal, g, name, text, len); /* integrity hook */
     return rc;
 }
 
@@ -413,6 +415,8 @@ static int save_numeric_scalar(Saver *s, hid_t g, const char *slot, PyObject *ob
     if (t < 0)
         goto done;
     rc = write_attr(s, g, slot, t, s->scalar_space, data);
+    if (rc == 0) /* integrity hook */
+        jx_seal_data(s->seal, g, slot, d, t, 0, NULL, data, (size_t)PyDataType_ELSIZE(d));
     if (!owned)
         t = -1;
 done:
@@ -429,6 +433,7 @@ int jx_sv_array(Saver *s, hid_t g, const char *slot, size_t slot_len, const char
 {
     PyArrayObject *c = NULL;
     hid_t t = -1, t_cached = -1, space = -1, d = -1, dcpl = -1;
+    JxCrcPieces pieces; /* integrity: the CRC of a sharded write */
     Buf name;
     int rc = -1;
     buf_init(&name);
@@ -454,6 +459,7 @@ int jx_sv_array(Saver *s, hid_t g, const char *slot, size_t slot_len, const char
         goto done;
     }
     Py_ssize_t nbytes = PyArray_NBYTES(arr);
+    jx_crc_pieces_init(&pieces, (uint64_t)nbytes);
     /* exact dtypes always live in datasets, with their name on the dataset (readers of the
      * plain layout never look at dataset attributes) */
     PyObject *spec = NULL;
@@ -490,12 +496,28 @@ int jx_sv_array(Saver *s, hid_t g, const char *slot, size_t slot_len, const char
                     fail_h5(s, "cannot write dataset", name.p);
                 goto done;
             }
-        } else if (nbytes > 0 && (s->shards ? jx_sv_write_shards(d, t, arr, s->shards)
+        } else {
+            /* integrity hook: the CRC is computed on a helper thread while the data is
+             * written (sharded writes hash each shard as it goes) */
+            JxHashJob *job = s->shards ? NULL : jx_hash_start(s->seal != NULL, PyArray_DATA(arr),
+                                                              (size_t)nbytes);
+            int w = nbytes > 0 ? (s->shards ? jx_sv_write_shards(d, t, arr, s->shards, &pieces)
                                             : jx_dataset_io(d, t, PyArray_DATA(arr),
-                                                            (hsize_t)nbytes, 1)) < 0) {
-            if (!PyErr_Occurred())
-                fail_h5(s, "cannot write dataset", name.p);
-            goto done;
+                                                            (hsize_t)nbytes, 1))
+                               : 0;
+            int sealed = s->shards ? (w == 0 ? jx_seal_dataset_pieces(s->seal != NULL, d, &pieces) : 0)
+                                   : jx_seal_dataset_finish(s->seal != NULL, job, d,
+                                                            PyArray_DATA(arr), (size_t)nbytes,
+                                                            w == 0);
+            if (w < 0) {
+                if (!PyErr_Occurred())
+                    fail_h5(s, "cannot write dataset", name.p);
+                goto done;
+            }
+            if (sealed < 0) {
+                fail_h5(s, "cannot record the checksum of dataset", name.p);
+                goto done;
+            }
         }
     } else {
         if ((s->shards && (s->o->mpi ? jx_mpi_fill(s->o->mpi, arr, s->shards, s->shards_global)
@@ -504,6 +526,8 @@ int jx_sv_array(Saver *s, hid_t g, const char *slot, size_t slot_len, const char
             write_attr(s, g, name.p, t, space, nbytes > 0 ? PyArray_DATA(arr) : NULL) < 0 ||
             register_path(s, key, name.p, name.len) < 0)
             goto done;
+        jx_seal_data(s->seal, g, name.p, PyArray_DESCR(arr), t, PyArray_NDIM(arr),
+                     PyArray_DIMS(arr), PyArray_DATA(arr), (size_t)nbytes); /* integrity */
     }
     rc = 0;
 done:
@@ -641,6 +665,8 @@ int jx_sv_container(Saver *s, hid_t g, const char *slot, size_t slot_len, PyObje
         fail_h5(s, "cannot create group", name.p);
         goto done;
     }
+    if (jx_seal_push(s->seal, child) < 0) /* integrity hook */
+        goto done;
     if (path_push(s, slot, slot_len, &saved_path) < 0)
         goto done;
     pushed = 1;
@@ -715,6 +741,10 @@ int jx_sv_container(Saver *s, hid_t g, const char *slot, size_t slot_len, PyObje
     }
     s->path_len = saved_path;
     pushed = 0;
+    if (jx_seal_pop(s->seal, child) < 0) { /* integrity hook: the group's record */
+        fail_h5(s, "cannot record the checksum of group", name.p);
+        goto done;
+    }
     herr_t cr = H5Gclose(child);
     child = -1;
     if (cr < 0) {
@@ -1110,12 +1140,20 @@ int jx_save_tree(JxState *st, hid_t file_id, PyObject *pytree, const JxSaveOptio
         jx_raise_h5(st->JaxonError, "cannot open the root group");
         goto done;
     }
+    /* integrity hooks: "/" is the bottom frame; its record says the file has checksums */
+    if (opts->pending)
+        opts->pending->checksums = opts->checksums;
+    if (opts->checksums && (!(s.seal = jx_seal_new()) || jx_seal_push(s.seal, root) < 0))
+        goto done;
     rc = jx_sv_node(&s, root, "JAXON_ROOT", 10, pytree);
     if (rc < 0)
         note_path(&s);
+    else if (jx_seal_pop(s.seal, root) < 0)
+        rc = jx_raise_h5_int(st->JaxonError, "cannot record the checksum of the root group");
 done:
     if (root >= 0)
         H5Gclose(root);
+    jx_seal_free(s.seal);
     saver_close(&s);
     return rc;
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "jxv_tags.h" /* the tag names the layout library spells (layout/jxv_tags.h) */
+#include "integrity.h"
 #include "memo.h"
 #include "npy.h"
 
@@ -48,6 +49,7 @@ typedef struct Saver {
     PyObject *shards;
     int shards_global; /* collective save: those shards are this process's share of an
                           array spread over processes (save_mpi.c) */
+    JxSeal *seal; /* integrity.c: checksums of groups (NULL: save(checksums=False)) */
 } Saver;
 
 /* ---- small buffers ---------------------------------------------------------------------- */
@@ -124,15 +126,17 @@ int jx_sv_array(Saver *s, hid_t g, const char *slot, size_t slot_len, const char
  * *tmpl (uninitialised array of the global shape/dtype) and *shards set, 0 when obj takes
  * the ordinary np.asarray path, -1 on error. collective (a save with comm=): every jax.Array
  * takes the shard path, one spread over processes too (*global = 1, *tmpl zeroed).
- * write: the shards into dataset dset (memory type memtype); -1 with an exception or an
- * HDF5 error. fill: the shards into tmpl. */
+ * write: the shards into dataset dset (memory type memtype), each also hashed into crc
+ * unless it is NULL (integrity.c); -1 with an exception or an HDF5 error. fill: the shards
+ * into tmpl. */
 int jx_sv_shards_prepare(PyObject *obj, int collective, PyArrayObject **tmpl, PyObject **shards,
                          int *global);
 /* The host data of one shard as a C-contiguous array of like's dtype (CPU: no copy), and
  * the start/count of a shard's index in like's shape (save_mpi.c uses them too). */
 PyArrayObject *jx_sv_shard_host(PyObject *data, PyArrayObject *like);
 int jx_sv_shard_box(PyObject *index, PyArrayObject *like, hsize_t *start, hsize_t *count);
-int jx_sv_write_shards(hid_t dset, hid_t memtype, PyArrayObject *like, PyObject *shards);
+int jx_sv_write_shards(hid_t dset, hid_t memtype, PyArrayObject *like, PyObject *shards,
+                       JxCrcPieces *crc);
 int jx_sv_fill_shards(PyArrayObject *tmpl, PyObject *shards);
 
 int jx_sv_dill(Saver *s, hid_t g, const char *slot, size_t slot_len, PyObject *obj);

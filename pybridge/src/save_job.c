@@ -146,11 +146,20 @@ int jx_pending_write(JxPending *p, PyObject *progress, const char *shown)
         goto done;
     for (Py_ssize_t i = 0; i < p->n; i++) {
         JxPendingWrite *w = &p->w[i];
-        if (w->nbytes > 0 &&
-            jx_dataset_io_cb(w->dset, w->type, PyArray_DATA(w->arr), w->nbytes, 1, on_piece,
-                             &pr) < 0) {
+        /* integrity hook: the CRC on a helper thread while the data is written */
+        JxHashJob *job = jx_hash_start(p->checksums, PyArray_DATA(w->arr), (size_t)w->nbytes);
+        int wr = w->nbytes > 0 ? jx_dataset_io_cb(w->dset, w->type, PyArray_DATA(w->arr),
+                                                  w->nbytes, 1, on_piece, &pr)
+                               : 0;
+        int sealed = jx_seal_dataset_finish(p->checksums, job, w->dset, PyArray_DATA(w->arr),
+                                            (size_t)w->nbytes, wr == 0);
+        if (wr < 0) {
             if (!PyErr_Occurred())
                 jx_raise_h5(PyExc_OSError, "cannot write the data of %s", shown);
+            goto done;
+        }
+        if (sealed < 0) {
+            jx_raise_h5(PyExc_OSError, "cannot record a dataset checksum in %s", shown);
             goto done;
         }
         herr_t closed;

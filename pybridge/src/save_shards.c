@@ -164,7 +164,8 @@ int jx_sv_shard_box(PyObject *index, PyArrayObject *like, hsize_t *start, hsize_
     return 0;
 }
 
-int jx_sv_write_shards(hid_t dset, hid_t memtype, PyArrayObject *like, PyObject *shards)
+int jx_sv_write_shards(hid_t dset, hid_t memtype, PyArrayObject *like, PyObject *shards,
+                       JxCrcPieces *crc)
 {
     hsize_t start[NPY_MAXDIMS], count[NPY_MAXDIMS];
     int nd = PyArray_NDIM(like);
@@ -203,6 +204,9 @@ int jx_sv_write_shards(hid_t dset, hid_t memtype, PyArrayObject *like, PyObject 
             if (mspace >= 0)
                 H5Sclose(mspace);
             rc = w < 0 ? -1 : 0;
+            if (rc == 0 && crc) /* integrity hook: the shard's bytes where they lie */
+                jx_crc_pieces_add_box(crc, PyArray_DATA(h), nd, PyArray_DIMS(like), start, count,
+                                      (size_t)PyArray_ITEMSIZE(like));
         }
         Py_DECREF(h);
         /* Ctrl-C between shards, as between the pieces of an unsharded write */

@@ -1,0 +1,751 @@
+/* End-to-end integrity (spec §12): CRC-32C, the comment records, group checksums, and the
+ * checker's verification of them. See jxv_integrity.h for what each record covers.
+ *
+ * Speed matters: the loader checks every byte of array data it reads, and a load from the
+ * page cache moves about 5 GB/s. One CRC32 instruction retires per cycle but its result
+ * is ready only after three, so a single stream runs at a third of the possible rate:
+ * blocks are cut into three lanes hashed together, and the lanes' CRCs are joined with
+ * precomputed "shift by a lane of zeros" tables (the same algebra as jxv_crc32c_combine,
+ * four table lookups instead of a GF(2) multiplication). */
+#include "jxv_integrity.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jxv_internal.h"
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define JXV_HAVE_SSE42 1
+#include <nmmintrin.h>
+#else
+#define JXV_HAVE_SSE42 0
+#endif
+
+/* The reflected Castagnoli polynomial. */
+#define POLY 0x82F63B78u
+/* Lane lengths of the three-way blocks: long lanes for the bulk, short ones for what is
+ * left, then one stream. Each needs one shift table (4 x 256 entries). */
+#define LONG_LANE 8192
+#define SHORT_LANE 256
+
+static uint32_t table8[8][256];         /* slicing-by-8 tables */
+static uint32_t shift_long[4][256];     /* c -> c * x^(8 * LONG_LANE) mod P */
+static uint32_t shift_short[4][256];    /* c -> c * x^(8 * SHORT_LANE) mod P */
+static uint32_t x2n[64];                /* x^(2^k) mod P */
+static int use_sse42;
+static pthread_once_t tables_once = PTHREAD_ONCE_INIT;
+
+/* a * b mod P, both reflected (bit 31 is x^0). */
+static uint32_t gf2_multiply(uint32_t a, uint32_t b)
+{
+    uint32_t p = 0;
+    for (int i = 0; i < 32; i++) {
+        if (a & 0x80000000u)
+            p ^= b;
+        a <<= 1;
+        b = b & 1 ? (b >> 1) ^ POLY : b >> 1;
+    }
+    return p;
+}
+
+/* x^(8 * n) mod P: the factor that appends n zero bytes to a raw CRC register. */
+static uint32_t x_pow_8n(uint64_t n)
+{
+    uint32_t p = 0x80000000u; /* x^0 */
+    for (unsigned k = 3; n; n >>= 1, k++)
+        if (n & 1)
+            p = gf2_multiply(x2n[k & 63], p);
+    return p;
+}
+
+static void make_shift_table(uint32_t t[4][256], uint64_t nbytes)
+{
+    uint32_t m = x_pow_8n(nbytes);
+    for (int b = 0; b < 4; b++)
+        for (uint32_t i = 0; i < 256; i++)
+            t[b][i] = gf2_multiply(m, i << (8 * b));
+}
+
+static inline uint32_t shift_by(const uint32_t t[4][256], uint32_t c)
+{
+    return t[0][c & 0xff] ^ t[1][(c >> 8) & 0xff] ^ t[2][(c >> 16) & 0xff] ^ t[3][c >> 24];
+}
+
+static void init_tables(void)
+{
+    for (uint32_t i = 0; i < 256; i++) {
+        uint32_t c = i;
+        for (int k = 0; k < 8; k++)
+            c = c & 1 ? (c >> 1) ^ POLY : c >> 1;
+        table8[0][i] = c;
+    }
+    for (uint32_t i = 0; i < 256; i++)
+        for (int s = 1; s < 8; s++)
+            table8[s][i] = (table8[s - 1][i] >> 8) ^ table8[0][table8[s - 1][i] & 0xff];
+    x2n[0] = 0x40000000u; /* x^1 */
+    for (int k = 1; k < 64; k++)
+        x2n[k] = gf2_multiply(x2n[k - 1], x2n[k - 1]);
+    make_shift_table(shift_long, LONG_LANE);
+    make_shift_table(shift_short, SHORT_LANE);
+#if JXV_HAVE_SSE42
+    __builtin_cpu_init();
+    use_sse42 = __builtin_cpu_supports("sse4.2");
+    if (getenv("JAXON_CRC32C_PORTABLE")) /* tests and measurements of the fallback */
+        use_sse42 = 0;
+#endif
+}
+
+/* Raw register update (no pre/post inversion), 8 bytes per step. */
+static uint32_t raw_portable(uint32_t c, const unsigned char *p, size_t n)
+{
+    while (n >= 8) {
+        uint64_t w;
+        memcpy(&w, p, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+        w = __builtin_bswap64(w);
+#endif
+        w ^= c;
+        c = table8[7][w & 0xff] ^ table8[6][(w >> 8) & 0xff] ^ table8[5][(w >> 16) & 0xff] ^
+            table8[4][(w >> 24) & 0xff] ^ table8[3][(w >> 32) & 0xff] ^
+            table8[2][(w >> 40) & 0xff] ^ table8[1][(w >> 48) & 0xff] ^ table8[0][w >> 56];
+        p += 8;
+        n -= 8;
+    }
+    while (n--)
+        c = (c >> 8) ^ table8[0][(c ^ *p++) & 0xff];
+    return c;
+}
+
+#if JXV_HAVE_SSE42
+__attribute__((target("sse4.2"))) static uint32_t raw_sse42_1(uint32_t c, const unsigned char *p,
+                                                              size_t n)
+{
+    uint64_t c64 = c;
+    while (n >= 8) {
+        uint64_t w;
+        memcpy(&w, p, 8);
+        c64 = _mm_crc32_u64(c64, w);
+        p += 8;
+        n -= 8;
+    }
+    c = (uint32_t)c64;
+    while (n--)
+        c = _mm_crc32_u8(c, *p++);
+    return c;
+}
+
+/* Three lanes of lane bytes each, hashed together; the first continues from c. */
+__attribute__((target("sse4.2"))) static uint32_t raw_sse42_3(uint32_t c, const unsigned char *p,
+                                                              size_t lane,
+                                                              const uint32_t shift[4][256])
+{
+    uint64_t a = c, b = 0, d = 0;
+    const unsigned char *end = p + lane;
+    while (p < end) {
+        uint64_t w0, w1, w2;
+        memcpy(&w0, p, 8);
+        memcpy(&w1, p + lane, 8);
+        memcpy(&w2, p + 2 * lane, 8);
+        a = _mm_crc32_u64(a, w0);
+        b = _mm_crc32_u64(b, w1);
+        d = _mm_crc32_u64(d, w2);
+        p += 8;
+    }
+    /* CRC(A B C) = shift(shift(crc A) ^ crc B) ^ crc C for raw registers */
+    return shift_by(shift, shift_by(shift, (uint32_t)a) ^ (uint32_t)b) ^ (uint32_t)d;
+}
+
+static uint32_t raw_sse42(uint32_t c, const unsigned char *p, size_t n)
+{
+    while (n >= 3 * LONG_LANE) {
+        c = raw_sse42_3(c, p, LONG_LANE, shift_long);
+        p += 3 * LONG_LANE;
+        n -= 3 * LONG_LANE;
+    }
+    while (n >= 3 * SHORT_LANE) {
+        c = raw_sse42_3(c, p, SHORT_LANE, shift_short);
+        p += 3 * SHORT_LANE;
+        n -= 3 * SHORT_LANE;
+    }
+    return raw_sse42_1(c, p, n);
+}
+#endif
+
+uint32_t jxv_crc32c(uint32_t crc, const void *buf, size_t len)
+{
+    pthread_once(&tables_once, init_tables);
+    const unsigned char *p = buf;
+    uint32_t c = ~crc;
+#if JXV_HAVE_SSE42
+    if (use_sse42)
+        return ~raw_sse42(c, p, len);
+#endif
+    return ~raw_portable(c, p, len);
+}
+
+uint32_t jxv_crc32c_portable(uint32_t crc, const void *buf, size_t len)
+{
+    pthread_once(&tables_once, init_tables);
+    return ~raw_portable(~crc, buf, len);
+}
+
+uint32_t jxv_crc32c_combine(uint32_t crc_a, uint32_t crc_b, uint64_t len_b)
+{
+    pthread_once(&tables_once, init_tables);
+    /* with zlib's inversions the init terms cancel: shift(crc_a) ^ crc_b */
+    return gf2_multiply(x_pow_8n(len_b), crc_a) ^ crc_b;
+}
+
+uint32_t jxv_crc32c_shift(uint32_t c, uint64_t n)
+{
+    pthread_once(&tables_once, init_tables);
+    return gf2_multiply(x_pow_8n(n), c);
+}
+
+const char *jxv_crc32c_impl(void)
+{
+    pthread_once(&tables_once, init_tables);
+    return use_sse42 ? "sse4.2" : "table";
+}
+
+/* ---- records ------------------------------------------------------------------------- */
+
+static int hex_value(char ch)
+{
+    if (ch >= '0' && ch <= '9')
+        return ch - '0';
+    if (ch >= 'a' && ch <= 'f')
+        return ch - 'a' + 10;
+    return -1;
+}
+
+jxv_record_kind jxv_record_parse(const char *comment, size_t len, uint32_t *value,
+                                 size_t *rec_len)
+{
+    *rec_len = 0;
+    if (!comment || len < JXV_RECORD_PREFIX_LEN ||
+        memcmp(comment, JXV_RECORD_PREFIX, JXV_RECORD_PREFIX_LEN) != 0)
+        return JXV_RECORD_ABSENT;
+    const char *v = comment + JXV_RECORD_PREFIX_LEN;
+    size_t rest = len - JXV_RECORD_PREFIX_LEN, used;
+    jxv_record_kind kind;
+    if (rest >= 4 && memcmp(v, "none", 4) == 0) {
+        used = 4;
+        kind = JXV_RECORD_UNCHECKED;
+    } else {
+        uint32_t x = 0;
+        for (used = 0; used < 8; used++) {
+            int h = used < rest ? hex_value(v[used]) : -1;
+            if (h < 0)
+                break;
+            x = x << 4 | (uint32_t)h;
+        }
+        if (used != 8)
+            return JXV_RECORD_MALFORMED;
+        *value = x;
+        kind = JXV_RECORD_VALUE;
+    }
+    /* the record ends the comment or is followed by "; " and the annotation */
+    if (used == rest) {
+        *rec_len = len;
+    } else if (rest - used >= 2 && memcmp(v + used, JXV_RECORD_SEP, 2) == 0) {
+        *rec_len = JXV_RECORD_PREFIX_LEN + used + 2;
+    } else {
+        return JXV_RECORD_MALFORMED;
+    }
+    return kind;
+}
+
+void jxv_record_format(char *out, uint32_t value)
+{
+    static const char hex[] = "0123456789abcdef";
+    memcpy(out, JXV_RECORD_PREFIX, JXV_RECORD_PREFIX_LEN);
+    for (int i = 0; i < 8; i++)
+        out[JXV_RECORD_PREFIX_LEN + i] = hex[(value >> (28 - 4 * i)) & 0xf];
+    out[JXV_RECORD_PREFIX_LEN + 8] = '\0';
+}
+
+char *jxv_record_merge(const char *with_record, const char *with_annotation)
+{
+    uint32_t v;
+    size_t rl = 0, al = 0, skip = 0;
+    if (with_record &&
+        jxv_record_parse(with_record, strlen(with_record), &v, &rl) != JXV_RECORD_ABSENT &&
+        rl > 0) {
+        /* the record itself, without the separator that may follow it */
+        if (rl >= 2 && memcmp(with_record + rl - 2, JXV_RECORD_SEP, 2) == 0)
+            rl -= 2;
+    } else {
+        rl = 0;
+    }
+    if (with_annotation) {
+        if (jxv_record_parse(with_annotation, strlen(with_annotation), &v, &skip) ==
+            JXV_RECORD_MALFORMED)
+            skip = 0; /* not a record: all of it is the annotation */
+        al = strlen(with_annotation + skip);
+    }
+    char *out = malloc(rl + 2 + al + 1);
+    if (!out)
+        return NULL;
+    size_t n = 0;
+    if (rl)
+        memcpy(out, with_record, rl);
+    n += rl;
+    if (rl && al) {
+        memcpy(out + n, JXV_RECORD_SEP, 2);
+        n += 2;
+    }
+    if (al)
+        memcpy(out + n, with_annotation + skip, al);
+    out[n + al] = '\0';
+    return out;
+}
+
+/* ---- group checksums ----------------------------------------------------------------- */
+
+static void put_le64(unsigned char *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        p[i] = (unsigned char)(v >> (8 * i));
+}
+
+void jxv_gsum_init(jxv_gsum *g)
+{
+    memset(g, 0, sizeof *g);
+}
+
+void jxv_gsum_names(jxv_gsum *g, const char *names, size_t len, uint64_t n)
+{
+    g->names = jxv_crc32c(g->names, names, len);
+    g->count += n;
+}
+
+uint32_t jxv_attr_digest(const char *name, size_t name_len, char kind, char order,
+                         uint64_t type_size, uint32_t typesig, int rank, const hsize_t *dims,
+                         const void *data, uint64_t nbytes)
+{
+    /* name NUL kind order rank size dims... nbytes, then the bytes: a fixed header, so that
+     * no two different descriptions hash the same prefix. Most attributes are short texts:
+     * they are hashed from one stack buffer in one call (the same CRC as piece by piece). */
+    unsigned char buf[512];
+    unsigned char *head = buf;
+    size_t h = 0;
+    int small = name_len + 1 + 3 + 12 + 8 * H5S_MAX_RANK + 8 + nbytes <= sizeof buf;
+    if (rank > H5S_MAX_RANK)
+        rank = H5S_MAX_RANK;
+    if (small) {
+        memcpy(buf, name, name_len);
+        buf[name_len] = '\0';
+        head = buf + name_len + 1;
+    }
+    head[h++] = (unsigned char)kind;
+    head[h++] = (unsigned char)order;
+    head[h++] = (unsigned char)(rank < 0 ? 0xff : rank);
+    put_le64(head + h, type_size);
+    h += 8;
+    for (int i = 0; i < 4; i++)
+        head[h++] = (unsigned char)(typesig >> (8 * i));
+    for (int i = 0; i < rank; i++, h += 8)
+        put_le64(head + h, dims[i]);
+    put_le64(head + h, nbytes);
+    h += 8;
+    if (small) {
+        if (nbytes)
+            memcpy(head + h, data, (size_t)nbytes);
+        return jxv_crc32c(0, buf, name_len + 1 + h + (size_t)nbytes);
+    }
+    uint32_t c = jxv_crc32c(0, name, name_len);
+    c = jxv_crc32c(c, "", 1);
+    c = jxv_crc32c(c, head, h);
+    return jxv_crc32c(c, data, (size_t)nbytes);
+}
+
+void jxv_gsum_add(jxv_gsum *g, uint32_t digest)
+{
+    g->digests += digest;
+    g->added++;
+}
+
+uint32_t jxv_gsum_value(const jxv_gsum *g)
+{
+    unsigned char b[16];
+    for (int i = 0; i < 4; i++) {
+        b[i] = (unsigned char)(g->names >> (8 * i));
+        b[4 + i] = (unsigned char)(g->digests >> (8 * i));
+    }
+    put_le64(b + 8, g->count);
+    return jxv_crc32c(0, b, sizeof b);
+}
+
+/* One datatype's description into the CRC c, recursively (bounded: hostile files may
+ * nest types deeply). */
+static uint32_t describe(uint32_t c, hid_t t, int depth)
+{
+    unsigned char b[24];
+    H5T_class_t cls = H5Tget_class(t);
+    put_le64(b, H5Tget_size(t));
+    b[8] = (unsigned char)cls;
+    b[9] = (unsigned char)(cls == H5T_INTEGER || cls == H5T_FLOAT || cls == H5T_BITFIELD
+                               ? H5Tget_order(t) : 0);
+    b[10] = (unsigned char)(cls == H5T_INTEGER ? H5Tget_sign(t) : 0);
+    b[11] = (unsigned char)depth;
+    c = jxv_crc32c(c, b, 12);
+    if (depth >= 16)
+        return c;
+    if (cls == H5T_FLOAT) {
+        size_t spos, epos, esize, mpos, msize;
+        if (H5Tget_fields(t, &spos, &epos, &esize, &mpos, &msize) >= 0) {
+            size_t f[6] = {spos, epos, esize, mpos, msize, H5Tget_ebias(t)};
+            for (int i = 0; i < 6; i++) {
+                put_le64(b, f[i]);
+                c = jxv_crc32c(c, b, 8);
+            }
+        }
+    } else if (cls == H5T_COMPOUND || cls == H5T_ENUM) {
+        int n = H5Tget_nmembers(t);
+        for (int i = 0; i < n; i++) {
+            char *name = H5Tget_member_name(t, (unsigned)i);
+            if (name) {
+                c = jxv_crc32c(c, name, strlen(name) + 1);
+                H5free_memory(name);
+            }
+            if (cls == H5T_COMPOUND) {
+                put_le64(b, H5Tget_member_offset(t, (unsigned)i));
+                c = jxv_crc32c(c, b, 8);
+                hid_t m = H5Tget_member_type(t, (unsigned)i);
+                if (m >= 0) {
+                    c = describe(c, m, depth + 1);
+                    H5Tclose(m);
+                }
+            } else {
+                unsigned char v[16] = {0};
+                size_t vs = H5Tget_size(t);
+                if (vs <= sizeof v && H5Tget_member_value(t, (unsigned)i, v) >= 0)
+                    c = jxv_crc32c(c, v, vs);
+            }
+        }
+    } else if (cls == H5T_OPAQUE) {
+        char *tag = H5Tget_tag(t);
+        if (tag) {
+            c = jxv_crc32c(c, tag, strlen(tag) + 1);
+            H5free_memory(tag);
+        }
+    } else if (cls == H5T_ARRAY) {
+        hsize_t dims[H5S_MAX_RANK];
+        int nd = H5Tget_array_ndims(t);
+        if (nd > 0 && nd <= H5S_MAX_RANK && H5Tget_array_dims2(t, dims) == nd)
+            for (int i = 0; i < nd; i++) {
+                put_le64(b, dims[i]);
+                c = jxv_crc32c(c, b, 8);
+            }
+    }
+    if (cls == H5T_ENUM || cls == H5T_ARRAY) {
+        hid_t super = H5Tget_super(t);
+        if (super >= 0) {
+            c = describe(c, super, depth + 1);
+            H5Tclose(super);
+        }
+    }
+    return c;
+}
+
+uint32_t jxv__type_signature(hid_t t, char kind)
+{
+    if (kind != 'V')
+        return 0;
+    hid_t err = H5Eget_current_stack(); /* describing is best effort: keep the caller's stack */
+    uint32_t c = describe(0, t, 0);
+    if (err >= 0)
+        H5Eset_current_stack(err);
+    return c;
+}
+
+/* ---- checker ------------------------------------------------------------------------- */
+
+static char order_of(hid_t t, size_t size)
+{
+    if (size <= 1)
+        return '|';
+    H5T_order_t o = H5Tget_order(t);
+    return o == H5T_ORDER_BE ? '>' : o == H5T_ORDER_LE ? '<' : '|';
+}
+
+/* Whether a 2-member type's member i is named want. */
+static int member_is(hid_t t, unsigned i, const char *want)
+{
+    char *name = H5Tget_member_name(t, i);
+    int ok = name && strcmp(name, want) == 0;
+    if (name)
+        H5free_memory(name);
+    return ok;
+}
+
+void jxv__integrity_kind(hid_t ft, char *kind, char *order)
+{
+    size_t size = H5Tget_size(ft);
+    *kind = 'V';
+    *order = '|';
+    switch (H5Tget_class(ft)) {
+    case H5T_STRING:
+        *kind = H5Tget_cset(ft) == H5T_CSET_UTF8 ? 'T' : 'S';
+        break;
+    case H5T_INTEGER:
+        *kind = H5Tget_sign(ft) == H5T_SGN_2 ? 'i' : 'u';
+        *order = order_of(ft, size);
+        break;
+    case H5T_FLOAT:
+        *kind = 'f';
+        /* a long double reads as the native one: NumPy's native order */
+        *order = size > 8 ? '<' : order_of(ft, size);
+        break;
+    case H5T_ENUM: {
+        signed char v0 = -1, v1 = -1;
+        if (H5Tget_nmembers(ft) == 2 && size == 1 && member_is(ft, 0, "FALSE") &&
+            member_is(ft, 1, "TRUE") && H5Tget_member_value(ft, 0, &v0) >= 0 &&
+            H5Tget_member_value(ft, 1, &v1) >= 0 && v0 == 0 && v1 == 1) {
+            *kind = 'b'; /* the bool enum; any other enum reads as its base integer */
+        } else {
+            hid_t super = H5Tget_super(ft);
+            if (super >= 0) {
+                jxv__integrity_kind(super, kind, order);
+                H5Tclose(super);
+            }
+        }
+        break;
+    }
+    case H5T_COMPOUND:
+        if (H5Tget_nmembers(ft) == 2 && member_is(ft, 0, "r") && member_is(ft, 1, "i")) {
+            hid_t m0 = H5Tget_member_type(ft, 0), m1 = H5Tget_member_type(ft, 1);
+            size_t ms = m0 >= 0 ? H5Tget_size(m0) : 0;
+            if (m0 >= 0 && m1 >= 0 && H5Tget_class(m0) == H5T_FLOAT && H5Tequal(m0, m1) > 0 &&
+                H5Tget_member_offset(ft, 1) == ms && size == 2 * ms &&
+                (ms == 4 || ms == 8 || ms == 16)) {
+                *kind = 'c';
+                *order = ms > 8 ? '<' : order_of(m0, ms);
+            }
+            if (m0 >= 0)
+                H5Tclose(m0);
+            if (m1 >= 0)
+                H5Tclose(m1);
+        }
+        break;
+    default:
+        break;
+    }
+}
+
+jxv_record_kind jxv__integrity_read_record(hid_t obj, uint32_t *value)
+{
+    char buf[64];
+    ssize_t n = H5Oget_comment(obj, buf, sizeof buf);
+    if (n <= 0)
+        return JXV_RECORD_ABSENT;
+    size_t len = (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1, rec_len;
+    return jxv_record_parse(buf, len, value, &rec_len);
+}
+
+/* What a record covers, for messages. */
+typedef struct covered {
+    const char *object;  /* "group" */
+    const char *content; /* "group's attributes (names, types, shapes and values)" */
+    const char *verb;    /* "do" / "does" */
+} covered;
+
+static const covered GROUP = {"group", "group's attributes (names, types, shapes and values)",
+                              "do"};
+static const covered DATASET = {"dataset", "dataset's data", "does"};
+
+/* A record that is there (or required) but does not match: one violation at path. Returns
+ * 0 (a violation is a finding, not a failure of the check), -1 when memory ran out. */
+static int report(jxv_report *rep, const char *path, jxv_record_kind kind, int required,
+                  int have, uint32_t want, uint32_t got, const covered *what)
+{
+    if (kind == JXV_RECORD_MALFORMED)
+        jxv_fail(rep, JXV_RULE_CHECKSUM, path, "", 0,
+                 "the %s's comment starts with %s but holds no checksum", what->object,
+                 JXV_RECORD_PREFIX);
+    else if (kind == JXV_RECORD_ABSENT && required)
+        jxv_fail(rep, JXV_RULE_CHECKSUM, path, "", 0,
+                 "the file records checksums (on /) but this %s has none", what->object);
+    else if (kind == JXV_RECORD_VALUE && !have)
+        jxv_fail(rep, JXV_RULE_CHECKSUM, path, "", 0,
+                 "the %s could not all be read to verify the checksum", what->content);
+    else if (kind == JXV_RECORD_VALUE && want != got)
+        jxv_fail(rep, JXV_RULE_CHECKSUM, path, "", 0,
+                 "the %s %s not match the checksum (stored %08x, computed %08x): the file was "
+                 "damaged or changed after it was saved", what->content, what->verb, want, got);
+    return rep->out_of_memory ? -1 : 0;
+}
+
+typedef struct gwalk {
+    jxv_gsum sum;
+    int failed;
+} gwalk;
+
+/* One attribute: its name into the ordered part, its digest into the sum. */
+static herr_t digest_cb(hid_t loc, const char *name, const H5A_info_t *ainfo, void *ud)
+{
+    gwalk *w = ud;
+    size_t len = strlen(name);
+    jxv_gsum_names(&w->sum, name, len + 1, 1);
+    hid_t aid = H5Aopen(loc, name, H5P_DEFAULT);
+    hid_t ft = aid >= 0 ? H5Aget_type(aid) : H5I_INVALID_HID;
+    hid_t sp = aid >= 0 ? H5Aget_space(aid) : H5I_INVALID_HID;
+    hsize_t dims[H5S_MAX_RANK];
+    void *buf = NULL;
+    /* an attribute that cannot be read leaves its digest out: the sum then cannot match */
+    if (ft >= 0 && sp >= 0) {
+        H5T_class_t cls = H5Tget_class(ft);
+        char kind, order;
+        jxv__integrity_kind(ft, &kind, &order);
+        size_t size = H5Tget_size(ft);
+        H5S_class_t sc = H5Sget_simple_extent_type(sp);
+        int rank = sc == H5S_NULL ? -1 : H5Sget_simple_extent_dims(sp, dims, NULL);
+        hssize_t npoints = sc == H5S_NULL ? 0 : H5Sget_simple_extent_npoints(sp);
+        uint64_t nbytes = npoints > 0 ? (uint64_t)npoints * size : 0;
+        /* variable-length data reads as pointers: never what a record covers; a size the
+         * attribute does not store is never read (a hostile file could claim any) */
+        if (cls >= 0 && size > 0 && (rank >= 0 || sc == H5S_NULL) && npoints >= 0 &&
+            cls != H5T_VLEN && H5Tis_variable_str(ft) == 0 &&
+            (npoints == 0 || (uint64_t)npoints <= UINT64_MAX / size) &&
+            nbytes <= H5Aget_storage_size(aid) && nbytes <= SIZE_MAX) {
+            buf = malloc(nbytes ? (size_t)nbytes : 1);
+            if (!buf) {
+                w->failed = 1;
+            } else if (nbytes == 0 || H5Aread(aid, ft, buf) >= 0) {
+                jxv_gsum_add(&w->sum, jxv_attr_digest(name, len, kind, order, size,
+                                                      jxv__type_signature(ft, kind), rank,
+                                                      dims, buf, nbytes));
+            }
+        }
+    }
+    (void)ainfo;
+    free(buf);
+    if (sp >= 0)
+        H5Sclose(sp);
+    if (ft >= 0)
+        H5Tclose(ft);
+    if (aid >= 0)
+        H5Aclose(aid);
+    return w->failed ? -1 : 0;
+}
+
+int jxv__integrity_check_group(hid_t gid, const char *path, int required, jxv_report *rep)
+{
+    uint32_t want = 0;
+    jxv_record_kind kind = jxv__integrity_read_record(gid, &want);
+    if (kind != JXV_RECORD_VALUE)
+        return report(rep, path, kind, required, 0, 0, 0, &GROUP);
+    H5_index_t idx = H5_INDEX_NAME;
+    hid_t gcpl = H5Gget_create_plist(gid);
+    unsigned flags = 0;
+    if (gcpl >= 0) {
+        if (H5Pget_attr_creation_order(gcpl, &flags) >= 0 && (flags & H5P_CRT_ORDER_TRACKED))
+            idx = H5_INDEX_CRT_ORDER;
+        H5Pclose(gcpl);
+    }
+    gwalk w;
+    memset(&w, 0, sizeof w);
+    jxv_gsum_init(&w.sum);
+    hsize_t pos = 0;
+    herr_t r = H5Aiterate2(gid, idx, H5_ITER_INC, &pos, digest_cb, &w);
+    if (w.failed) {
+        rep->out_of_memory = 1;
+        return -1;
+    }
+    return report(rep, path, kind, required, r >= 0 && w.sum.added == w.sum.count, want,
+                  jxv_gsum_value(&w.sum), &GROUP);
+}
+
+/* Pieces of a dataset read by the checker: whole rows along the first axis. */
+#define CHECK_PIECE ((hsize_t)64 << 20)
+
+int jxv__integrity_check_dataset(hid_t did, const char *path, int required, jxv_report *rep)
+{
+    uint32_t want = 0, got = 0;
+    jxv_record_kind kind = jxv__integrity_read_record(did, &want);
+    if (kind != JXV_RECORD_VALUE)
+        return report(rep, path, kind, required, 0, 0, 0, &DATASET);
+    hid_t ft = H5Dget_type(did), fsp = H5Dget_space(did), msp = H5I_INVALID_HID;
+    hsize_t dims[H5S_MAX_RANK], start[H5S_MAX_RANK], count[H5S_MAX_RANK];
+    unsigned char *buf = NULL;
+    int ok = 0;
+    size_t size = ft >= 0 ? H5Tget_size(ft) : 0;
+    int rank = fsp >= 0 ? H5Sget_simple_extent_dims(fsp, dims, NULL) : -1;
+    H5S_class_t sc = fsp >= 0 ? H5Sget_simple_extent_type(fsp) : H5S_NO_CLASS;
+    if (size == 0 || rank < 0 || H5Tget_class(ft) == H5T_VLEN || H5Tis_variable_str(ft) != 0)
+        goto done;
+    if (sc == H5S_NULL) {
+        ok = 1;
+        goto done;
+    }
+    /* A hostile file can claim any extent over storage it never wrote (fill values): read
+     * only what the stored bytes can hold, filters expanding them at most 1100 times (as
+     * the loader bounds it, docs/security.md); our writer stores every byte. */
+    hsize_t npoints = (hsize_t)H5Sget_simple_extent_npoints(fsp), stored = H5Dget_storage_size(did);
+    hid_t dcpl = H5Dget_create_plist(did);
+    int filtered = dcpl >= 0 && H5Pget_layout(dcpl) == H5D_CHUNKED && H5Pget_nfilters(dcpl) > 0;
+    if (dcpl >= 0)
+        H5Pclose(dcpl);
+    if (npoints > (hsize_t)-1 / size ||
+        npoints * size > (stored > (hsize_t)-1 / 1100 ? (hsize_t)-1 : stored * (filtered ? 1100 : 1)))
+        goto done;
+    /* bytes of one index step along axis 0 (the whole dataset for a scalar) */
+    hsize_t row = size, rows = rank > 0 ? dims[0] : 1;
+    for (int i = 1; i < rank; i++) {
+        if (dims[i] && row > (hsize_t)-1 / dims[i])
+            goto done;
+        row *= dims[i];
+    }
+    if (rows == 0 || row == 0) {
+        ok = 1;
+        goto done;
+    }
+    hsize_t per = row >= CHECK_PIECE ? 1 : CHECK_PIECE / row;
+    if (per > rows)
+        per = rows;
+    if (row > SIZE_MAX / per)
+        goto done;
+    buf = malloc((size_t)(row * per));
+    if (!buf) {
+        rep->out_of_memory = 1;
+        goto done;
+    }
+    if (rank == 0) {
+        ok = H5Dread(did, ft, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) >= 0;
+        if (ok)
+            got = jxv_crc32c(0, buf, (size_t)row);
+        goto done;
+    }
+    for (int i = 0; i < rank; i++) {
+        start[i] = 0;
+        count[i] = dims[i];
+    }
+    for (hsize_t r0 = 0; r0 < rows; r0 += per) {
+        hsize_t n = rows - r0 < per ? rows - r0 : per;
+        start[0] = r0;
+        count[0] = n;
+        hsize_t melems = n * (row / size);
+        if (H5Sselect_hyperslab(fsp, H5S_SELECT_SET, start, NULL, count, NULL) < 0)
+            goto done;
+        if (msp >= 0)
+            H5Sclose(msp);
+        msp = H5Screate_simple(1, &melems, NULL);
+        if (msp < 0 || H5Dread(did, ft, msp, fsp, H5P_DEFAULT, buf) < 0)
+            goto done;
+        got = jxv_crc32c(got, buf, (size_t)(n * row));
+    }
+    ok = 1;
+done:
+    free(buf);
+    if (msp >= 0)
+        H5Sclose(msp);
+    if (fsp >= 0)
+        H5Sclose(fsp);
+    if (ft >= 0)
+        H5Tclose(ft);
+    if (rep->out_of_memory)
+        return -1;
+    return report(rep, path, kind, required, ok, want, got, &DATASET);
+}
