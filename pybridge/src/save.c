@@ -606,7 +606,7 @@ int jx_sv_container(Saver *s, hid_t g, const char *slot, size_t slot_len, PyObje
                     PyObject *key, const char *tag)
 {
     hid_t child = -1;
-    PyObject *iter = NULL, *item = NULL, *seq = NULL;
+    PyObject *iter = NULL, *item = NULL, *seq = NULL, *ordered = NULL, *sorted_dict = NULL;
     Buf name, key_text;
     size_t saved_path = 0;
     int rc = -1, pushed = 0;
@@ -636,11 +636,23 @@ int jx_sv_container(Saver *s, hid_t g, const char *slot, size_t slot_len, PyObje
          * key(i)/value(i) pair would not stay together); checked before anything is written */
         Py_ssize_t pos = 0;
         PyObject *k, *v;
+        /* the entries in name order (the order readers take them in, and the order the
+         * group's integrity record is computed in): a sorted list of (slot text, key, value) */
+        ordered = PyList_New(0);
+        if (!ordered)
+            goto done;
         while (PyDict_Next(obj, &pos, &k, &v)) {
             key_text.len = 0;
             int simple = simple_key_text(s, k, &key_text);
             if (simple < 0)
                 goto done;
+            if (simple) {
+                PyObject *e = Py_BuildValue("(y#OO)", key_text.p, (Py_ssize_t)key_text.len, k, v);
+                int rc_add = e ? PyList_Append(ordered, e) : -1;
+                Py_XDECREF(e);
+                if (rc_add < 0)
+                    goto done;
+            }
             if (!simple) {
                 PyObject *path = jx_sv_pytree_path(s);
                 if (path)
@@ -676,8 +688,17 @@ int jx_sv_container(Saver *s, hid_t g, const char *slot, size_t slot_len, PyObje
     int width = tracked ? 0 : index_width(n);
     if (is_dict) {
         Py_ssize_t pos = 0, i = 0;
-        PyObject *k, *v;
-        while (PyDict_Next(obj, &pos, &k, &v)) {
+        PyObject *k, *v, *src = obj;
+        if (ordered) { /* beyond 65,535 entries: written in name order (see above) */
+            if (PyList_Sort(ordered) < 0 || !(src = sorted_dict = PyDict_New()))
+                goto done;
+            for (Py_ssize_t j = 0; j < PyList_GET_SIZE(ordered); j++) {
+                PyObject *e = PyList_GET_ITEM(ordered, j);
+                if (PyDict_SetItem(sorted_dict, PyTuple_GET_ITEM(e, 1), PyTuple_GET_ITEM(e, 2)) < 0)
+                    goto done;
+            }
+        }
+        while (PyDict_Next(src, &pos, &k, &v)) {
             Py_INCREF(k);
             Py_INCREF(v);
             key_text.len = 0;
@@ -763,6 +784,8 @@ done:
     Py_XDECREF(iter);
     Py_XDECREF(item);
     Py_XDECREF(seq);
+    Py_XDECREF(ordered);
+    Py_XDECREF(sorted_dict);
     buf_free(&name);
     buf_free(&key_text);
     return rc;
