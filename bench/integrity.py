@@ -39,6 +39,9 @@ def child(wl, scale, runs, path, phase, kwargs):
     import workloads
     import jaxon
 
+    if wl == "mlp_adam":  # load takes classes from imported modules only (docs/security.md)
+        import equinox  # noqa: F401
+        import optax  # noqa: F401
     times = []  # (wall, cpu) per call
     tree = workloads.WORKLOADS[wl](scale) if phase == "save" else None
     for _ in range(runs):

@@ -202,6 +202,7 @@ typedef struct VerifyFrame {
     hid_t gid;
     int checked; /* the group has a record: want is its checksum */
     uint32_t want;
+    const JxNames *nl; /* the group's names, filled by the loader after jx_verify_enter */
     jxv_gsum sum;
 } VerifyFrame;
 
@@ -276,9 +277,8 @@ int jx_verify_enter(Loader *L, hid_t gid, const JxNames *nl)
     f->gid = gid;
     f->checked = kind == JXV_RECORD_VALUE;
     f->want = want;
+    f->nl = nl;
     jxv_gsum_init(&f->sum);
-    if (f->checked)
-        jxv_gsum_names(&f->sum, nl->buf, nl->len, nl->n);
     v->armed = 0;
     return 0;
 }
@@ -315,6 +315,8 @@ int jx_verify_leave(Loader *L, hid_t gid, int ok)
     v->armed = 0;
     if (!f.checked)
         return ok ? 0 : -1;
+    if (ok) /* the names part, in the order the loader listed them */
+        jxv_gsum_names(&f.sum, f.nl->buf, f.nl->len, f.nl->n);
     if (ok && f.sum.added == f.sum.count) {
         uint32_t got = jxv_gsum_value(&f.sum);
         if (got == f.want)

@@ -82,8 +82,10 @@ typedef struct JxVerify JxVerify;
 /* A new verification state (MemoryError: NULL). */
 JxVerify *jx_verify_new(void);
 void jx_verify_free(JxVerify *v);
-/* The loader entered group gid, whose attribute names are nl. -1 with JaxonFormatError when
- * the group's record is malformed or missing where the file requires records. */
+/* The loader entered group gid and is about to list its attribute names into nl (which
+ * must stay valid until jx_verify_leave: the names are hashed there). -1 with
+ * JaxonFormatError when the group's record is malformed or missing where the file requires
+ * records. Entered before the listing, a group HDF5 cannot list is checked as damaged. */
 int jx_verify_enter(struct Loader *L, hid_t gid, const JxNames *nl);
 /* The loader leaves gid (before its key is popped, so errors name it). ok: it loaded the
  * group; then every digest must be in and match (else the group is re-read whole). Not ok:

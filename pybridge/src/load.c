@@ -806,12 +806,12 @@ static PyObject *load_container(Loader *L, hid_t pgid, const char *name, const c
     if (enter_group(L, gid, name) < 0)
         goto done;
     entered = 1;
-    if (jx_ld_collect_names(L, gid, NULL, &nl) < 0 ||
-        jx_ld_check_names(L, &nl, 0, (int)kind, 0) < 0)
-        goto done;
     if (jx_verify_enter(L, gid, &nl) < 0) /* integrity hook */
         goto done;
     verifying = 1;
+    if (jx_ld_collect_names(L, gid, NULL, &nl) < 0 ||
+        jx_ld_check_names(L, &nl, 0, (int)kind, 0) < 0)
+        goto done;
     /* a function/class/enum member stored by name: its (module, qualname) pair is not
      * pytree data, the filter is not asked about it */
     int by_name = (hash && (size_t)(th + th_len - hash) > 12 && memcmp(hash, "#jaxon-import", 13) == 0 &&
@@ -1087,13 +1087,13 @@ static PyObject *load_root(Loader *L, hid_t root)
     if (enter_group(L, root, "") < 0)
         return NULL;
     L->key_len = 0; /* "/" has no name: keys start with the root attribute's name */
+    if (jx_verify_enter(L, root, &nl) < 0) /* integrity hook */
+        goto done;
+    verifying = 1;
     /* "/" carries exactly one attribute, the root node's (the validator's rule root) */
     if (jx_ld_collect_names(L, root, NULL, &nl) < 0 || jx_ld_check_names(L, &nl, 0, 0, 1) < 0)
         goto done;
     root_name = jx_names_at(&nl, 0);
-    if (jx_verify_enter(L, root, &nl) < 0) /* integrity hook */
-        goto done;
-    verifying = 1;
     L->cur_gid = root;
     L->cur_opened = 0;
     if (jx_ld_filter_root(L, &r) > 0)
