@@ -51,6 +51,8 @@ typedef struct Loader {
      * placed load), and the jax dtype name a v2 jax leaf converts to (borrowed, or NULL) */
     int lazy_next;
     PyObject *lazy_jax_dtype;
+    /* the next array read is a jax leaf's host copy: aligned for jax to adopt (load_data.c) */
+    int jax_next;
     /* the group whose children are being loaded and how many of its links the walk opened
      * so far: every link of a group must be a node's object (jx_ld_check_links) */
     hid_t cur_gid;
