@@ -198,6 +198,10 @@ def main():
         result["size"] = path_size(path)
         del tree
     if phase in ("load", "both"):
+        if wl in MODELS:
+            # a training script has its model's modules imported (jaxon.load imports none)
+            import equinox  # noqa: F401
+            import optax  # noqa: F401
         if name in ("orbax", "eqx", "safetensors") and wl in MODELS:
             # the restore template (orbax, Equinox) and the structure to rebuild
             # (safetensors), untimed but part of the load's peak RSS: a training script

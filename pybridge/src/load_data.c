@@ -321,19 +321,6 @@ static PyObject *jax_device_put(Loader *L, const char *name)
     return L->st->jax_device_put;
 }
 
-/* jax.numpy.asarray, imported on first use (importing jaxon never imports jax). */
-static PyObject *jnp_asarray(Loader *L, const char *name)
-{
-    if (!L->st->jnp_asarray) {
-        PyObject *jnp = jx_ld_import(L, name, "jax.numpy", "jax", "a jax.Array");
-        if (!jnp)
-            return NULL;
-        L->st->jnp_asarray = PyObject_GetAttrString(jnp, "asarray");
-        Py_DECREF(jnp);
-    }
-    return L->st->jnp_asarray;
-}
-
 /* The data of a jax.Array node. Our saver keeps jax dtypes NumPy cannot name (bfloat16,
  * float8_*, int4 ...) in a storage-hint dataset whose HDF5 type has the dtype's bit layout
  * and names the dtype in the dataset attribute JAXON_DTYPE (docs/validation.md); those bytes
