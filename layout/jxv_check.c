@@ -192,11 +192,8 @@ static int push_item(gctx *g, const descend *d)
             free(t);                                                                           \
     } while (0)
 
-/* Reads a fixed-length string attribute of size bytes with its own type ft (the copy that
- * H5Aget_type returns is a memory type, usable for the read as it is). The text is put in
- * stack (stack_cap bytes) when it fits, else malloc'd: free *out only if it is not stack. */
-static int read_text_as(hid_t aid, hid_t ft, size_t size, char *stack, size_t stack_cap,
-                        char **out, size_t *len)
+int jxv__read_text(hid_t aid, hid_t ft, size_t size, char *stack, size_t stack_cap,
+                   char **out, size_t *len)
 {
     *out = NULL;
     *len = 0;
@@ -358,7 +355,7 @@ static int check_node_typed(gctx *g, hid_t aid, hid_t ft, const jxv_type *tyin,
     char *text = NULL, tbuf[256];
     size_t tlen = 0;
     if (info.kind == JXV_N_PENDING || info.kind == JXV_N_REF) {
-        int r = read_text_as(aid, ft, ty.size, tbuf, sizeof tbuf, &text, &tlen);
+        int r = jxv__read_text(aid, ft, ty.size, tbuf, sizeof tbuf, &text, &tlen);
         if (r == 1)
             return jxv_fail(c->rep, JXV_RULE_VALUE_TYPE, where, name, len,
                             "text attribute larger than 256 MiB: not checked");

@@ -162,6 +162,14 @@ int jxv__order_add(jxv_order *o, jxv_layout layout, const jxv_name *nm, jxv_ctag
  * (and an unpaired trailing key(i) for dicts). */
 int jxv__order_close(const jxv_order *o, jxv_ctag tag, const char *where, jxv_report *rep);
 
+/* Reads a fixed-length string attribute of size bytes with its own type ft (the copy that
+ * H5Aget_type returns is a memory type, usable for the read as it is), trailing NULs
+ * removed as h5py does. The text is put in stack (stack_cap bytes) when it fits, else
+ * malloc'd: free *out only if it is not stack. 0, 1 when it is larger than JXV_MAX_TEXT (not
+ * read), -1 when HDF5 failed or memory ran out (jxv_check.c). */
+int jxv__read_text(hid_t aid, hid_t ft, size_t size, char *stack, size_t stack_cap,
+                   char **out, size_t *len);
+
 /* ---- numbers in texts (jxv_numbers.c) ------------------------------------------------ */
 
 /* Each returns NULL when the text is valid, else the reason (a static string, or msg). */

@@ -334,12 +334,22 @@ static PyObject *load_out_of_place(Loader *L, const char *k, size_t klen)
     L->key_len = last;
     g = H5Gopen2(L->root, ".", L->gapl);
     for (size_t i = 0; g >= 0 && i < last; i += strlen(L->key + i) + 1) {
-        hid_t c = H5Gopen2(g, L->key + i, L->gapl);
+        /* only the tree's own groups, through hard links (the validator's ref-target) */
+        htri_t is = H5Lexists(g, L->key + i, H5P_DEFAULT);
+        hid_t c = -1;
+        if (is > 0 && jx_ld_hard_link(L, g, L->key + i, L->key + i) == 0)
+            c = H5Gopen2(g, L->key + i, L->gapl);
+        else if (is <= 0)
+            H5Eclear2(H5E_DEFAULT);
         H5Gclose(g);
         g = c;
+        if (g < 0 && PyErr_Occurred())
+            goto done;
     }
-    if (g < 0) {
-        jx_ld_h5_error(L, L->key + last, "cannot open the group of a reference's target");
+    if (g < 0 || H5Aexists(g, L->key + last) <= 0) {
+        H5Eclear2(H5E_DEFAULT);
+        jx_ld_rule_error(L, NULL, L->key + last, "ref-target", "a reference points to no node "
+                         "(its target is missing)");
         goto done;
     }
     {
@@ -387,23 +397,6 @@ int jx_ld_crt_order_tracked(Loader *L, hid_t gid, const char *attr)
     return (flags & H5P_CRT_ORDER_TRACKED) != 0;
 }
 
-/* All attribute names of gid in the layout's order (names.c). The group's own name is attr
- * for messages. */
-static int collect_names(Loader *L, hid_t gid, const char *attr, JxNames *nl)
-{
-    /* every container lists its names first: Ctrl-C is honoured here between containers */
-    if (PyErr_CheckSignals() < 0)
-        return -1;
-    if (jx_names_collect(gid, nl) == 0)
-        return 0;
-    if (nl->oom) {
-        H5Eclear2(H5E_DEFAULT);
-        PyErr_NoMemory();
-        return -1;
-    }
-    jx_ld_h5_error(L, attr, "cannot list the group's attributes");
-    return -1;
-}
 
 /* ---- reading attribute values ---------------------------------------------------------- */
 
@@ -627,14 +620,16 @@ static PyObject *load_ref(Loader *L, hid_t gid, const char *name)
     /* an ancestor: its key followed by NUL is a prefix of the current group's key */
     int ancestor = klen < L->key_len && memcmp(L->key, k, klen) == 0 && L->key[klen] == '\0';
     if (!ancestor) {
-        /* a target the filter skipped at its own location is loaded now (fixes B1-6) */
+        /* a target the filter skipped at its own location (fixes B1-6), or one that comes
+         * later in the file (a forward reference: no writer makes one, Python 1.2.0 and the
+         * validator take it), is loaded now where it is; the walk finds it in the memo when
+         * it gets there (load_node), so identity holds */
         int skipped = under_skipped(L, k, klen);
         if (skipped < 0)
             goto done;
-        if (skipped > 0) {
-            r = load_out_of_place(L, k, klen);
-            goto done;
-        }
+        L->forward |= skipped == 0;
+        r = load_out_of_place(L, k, klen);
+        goto done;
     }
     PyObject *shown = PyUnicode_DecodeUTF8(t.p, (Py_ssize_t)(t.n > 300 ? 300 : t.n),
                                            "backslashreplace");
@@ -782,7 +777,7 @@ static PyObject *load_container(Loader *L, hid_t pgid, const char *name, const c
     if (enter_group(L, gid, name) < 0)
         goto done;
     entered = 1;
-    if (collect_names(L, gid, NULL, &nl) < 0 ||
+    if (jx_ld_collect_names(L, gid, NULL, &nl) < 0 ||
         jx_ld_check_names(L, &nl, 0, (int)kind, 0) < 0)
         goto done;
     /* a function/class/enum member stored by name: its (module, qualname) pair is not
@@ -979,8 +974,9 @@ static PyObject *load_node(Loader *L, hid_t gid, const char *name)
     const char *th;
     if (split_name(L, name, strlen(name), &slot_len, &th, &th_len) < 0)
         return NULL;
-    if (L->oop) {
-        /* out of place (a reference into a skipped subtree): parts of it may be loaded */
+    if (L->oop || L->forward) {
+        /* out of place (a reference into a skipped subtree or a forward reference): this
+         * node or parts of it may be loaded already */
         PyObject *k = jx_ld_key(L, name, strlen(name)), *hit;
         if (!k)
             return NULL;
@@ -1056,7 +1052,7 @@ static PyObject *load_root(Loader *L, hid_t root)
         return NULL;
     L->key_len = 0; /* "/" has no name: keys start with the root attribute's name */
     /* "/" carries exactly one attribute, the root node's (the validator's rule root) */
-    if (collect_names(L, root, NULL, &nl) < 0 || jx_ld_check_names(L, &nl, 0, 0, 1) < 0)
+    if (jx_ld_collect_names(L, root, NULL, &nl) < 0 || jx_ld_check_names(L, &nl, 0, 0, 1) < 0)
         goto done;
     root_name = jx_names_at(&nl, 0);
     L->cur_gid = root;

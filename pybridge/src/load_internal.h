@@ -37,6 +37,7 @@ typedef struct Loader {
     int in_key;
     PyObject *skipped;
     int oop;
+    int forward; /* a forward reference was loaded out of place: look nodes up in the memo */
     /* custom types (load_custom.c): tag -> resolved class, dataclasses.MISSING */
     PyObject *tag_cache;
     PyObject *dc_missing;
@@ -202,6 +203,9 @@ PyObject *jx_ld_items(const JxReader *R, hid_t gid, const JxNames *nl, int ctag)
 /* The entries of a dict group into d: 0, or -1 with an exception. */
 int jx_ld_dict_entries(const JxReader *R, hid_t gid, const JxNames *nl, PyObject *d);
 
+/* All attribute names of gid in the layout's order (names.c), the group's own node name
+ * attr for messages: 0, or -1 with an exception (Ctrl-C is honoured here). */
+int jx_ld_collect_names(Loader *L, hid_t gid, const char *attr, JxNames *nl);
 /* The rules of a group's attribute names together (load_names.c, the validator's own):
  * v2 layout or v1.2.0, ctag the group's jxv_ctag (JXV_TAG_NONE for "/"). 0, or -1 with
  * JaxonFormatError raised (rule and path set). */

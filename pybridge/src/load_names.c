@@ -9,6 +9,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+int jx_ld_collect_names(Loader *L, hid_t gid, const char *attr, JxNames *nl)
+{
+    /* every container lists its names first: Ctrl-C is honoured here between containers */
+    if (PyErr_CheckSignals() < 0)
+        return -1;
+    if (jx_names_collect(gid, nl) == 0)
+        return 0;
+    if (nl->oom) {
+        H5Eclear2(H5E_DEFAULT);
+        PyErr_NoMemory();
+        return -1;
+    }
+    jx_ld_h5_error(L, attr, "cannot list the group's attributes");
+    return -1;
+}
+
 int jx_ld_check_names(Loader *L, const JxNames *nl, int v2, int ctag, int is_root)
 {
     jxv_group_names g;

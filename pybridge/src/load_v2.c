@@ -133,19 +133,6 @@ static Kind kind_of(const char *th, size_t n)
 
 /* ---- attribute and link names -------------------------------------------------------- */
 
-/* Attribute names of gid in the layout's order (names.c). */
-static int collect_attrs(Loader *L, hid_t gid, JxNames *nl)
-{
-    if (jx_names_collect(gid, nl) == 0)
-        return 0;
-    if (nl->oom) {
-        H5Eclear2(H5E_DEFAULT);
-        PyErr_NoMemory();
-        return -1;
-    }
-    jx_ld_h5_error(L, NULL, "cannot list the group's attributes");
-    return -1;
-}
 
 /* Opens the group (want_group) or dataset named by the stripped slot: as a relative path
  * first (nested names, B2-1), then the direct child whose stripped link name equals it. */
@@ -364,7 +351,7 @@ static PyObject *find_attr(V2 *V, hid_t gid, PyObject *gkey, const char *elem, s
         if (PyErr_Occurred())
             return NULL;
         memset(&nl, 0, sizeof nl);
-        if (collect_attrs(L, gid, &nl) < 0)
+        if (jx_ld_collect_names(L, gid, NULL, &nl) < 0)
             return NULL;
         table = PyDict_New();
         for (size_t i = 0; table && i < nl.n; i++) { /* the last one wins, like 2.x's dict */
@@ -780,7 +767,7 @@ static PyObject *load_container(V2 *V, hid_t pgid, const char *name, const char 
     L->key[L->key_len + sn] = '\0';
     L->key_len += sn + 1;
     pushed = 1;
-    if (collect_attrs(L, gid, &nl) < 0 ||
+    if (jx_ld_collect_names(L, gid, NULL, &nl) < 0 ||
         jx_ld_check_names(L, &nl, 1, JXV_TAG_DICT + (int)(k - K_DICT), 0) < 0)
         goto done;
     V->nest++;
@@ -1150,7 +1137,7 @@ PyObject *jx_load_v2(Loader *L, hid_t root)
     }
     L->key_len = 0;
     /* "/" carries the root node's attribute and JAXON_VERSION only (the validator's rules) */
-    if (collect_attrs(L, root, &nl) < 0 || jx_ld_check_names(L, &nl, 1, JXV_TAG_NONE, 1) < 0)
+    if (jx_ld_collect_names(L, root, NULL, &nl) < 0 || jx_ld_check_names(L, &nl, 1, JXV_TAG_NONE, 1) < 0)
         goto done;
     const char *root_name = NULL;
     for (size_t i = 0; i < nl.n && !root_name; i++) {

@@ -171,25 +171,11 @@ static int describe_data(Tw *t, PyObject *node, hid_t ft, hid_t sp)
 
 /* ---- reading small values ---------------------------------------------------------------- */
 
-/* A fixed-length string attribute of size bytes, trailing NULs dropped (h5py semantics);
- * *out is malloc'd. 0 ok, -1 HDF5 failed. */
+/* A fixed-length string attribute's text, malloc'd (the layout library's reader, with no
+ * stack buffer: the caller frees it). 0 ok, -1 HDF5 failed or the text is too large. */
 static int read_text(hid_t aid, hid_t ft, size_t size, char **out, size_t *len)
 {
-    char *buf = malloc(size + 1);
-    *out = NULL;
-    if (!buf)
-        return -1;
-    if (H5Aread(aid, ft, buf) < 0) {
-        free(buf);
-        return -1;
-    }
-    size_t n = size;
-    while (n && buf[n - 1] == '\0')
-        n--;
-    buf[n] = '\0';
-    *out = buf;
-    *len = n;
-    return 0;
+    return jxv__read_text(aid, ft, size, NULL, 0, out, len) == 0 ? 0 : -1;
 }
 
 /* ---- the walk -------------------------------------------------------------------------- */
