@@ -1,6 +1,7 @@
 """Benchmarks jaxon against the anchors, all in one run on this machine.
 
     python bench/run.py [--quick] [--runs N] [--workloads a,b] [--out bench/results.md]
+                        [--tmpfs DIR] [--report-only bench/results.json]
 
 Every (contender, workload, phase) runs in a fresh process (bench/worker.py) so peak RSS is
 per phase. Times are medians of N runs with min-max; ratios are computed run by run
@@ -8,6 +9,12 @@ per phase. Times are medians of N runs with min-max; ratios are computed run by 
 the HDF5 calls of jaxon's own file for that workload, with the durable replace jaxon.save
 promises (temporary file, fsync, rename, directory fsync) and no connector. --quick shrinks every workload for a
 smoke test (registered in CTest as bench.quick); its numbers mean nothing.
+
+The model workloads (MODELS) run twice: on disk (the temporary directory, or JAXON_BENCH_DIR)
+and on tmpfs (--tmpfs, /dev/shm by default), where an fsync costs nothing, so the two say
+what durability costs. The report records the machine's load averages, since other work
+may share the cores. --report-only rewrites results.md and the plot from a run's JSON (to
+add the explanations in WHY after investigating a run, without running it again).
 """
 
 from __future__ import annotations
