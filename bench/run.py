@@ -342,7 +342,7 @@ WHY = {
         "the first loads fault in fresh memory (below)",
     "transformer_adam floor disk":
         "the floor reads every array into one buffer it frees and reuses; jaxon returns "
-        "1,105 MB of new memory: its first two loads in a process take 1.3–1.4 s (page "
+        "1,054 MiB of new memory: its first two loads in a process take 1.3–1.4 s (page "
         "faults and zeroing of memory new to the process), the next 0.69–0.76 s vs the "
         "floor's 0.34–0.47 s; the rest is 1,163 jax.device_put calls, 0.1–0.13 ms each "
         "on this machine (0.12–0.15 s per load; one batched call for the same leaves: "
@@ -360,10 +360,10 @@ NOTES = [
     "of the MLP); Equinox's tree_serialise_leaves writes with np.save and never syncs. On "
     "tmpfs an fsync costs nothing, so the `(tmpfs)` rows give each writer's time without "
     "the disk.",
-    "orbax's checkpoint is a directory (the file MB column sums its files): 61 MB for the "
-    "MLP and 340 MB for the transformer, because tensorstore compresses by default (the "
-    "Adam moments are zeros); jaxon, Equinox and safetensors write the raw 201 MB and "
-    "1,105 MB.",
+    "orbax's checkpoint is a directory (the file MB column sums its files; MB in the tables "
+    "are MiB): 58 MB for the MLP and 324 MB for the transformer, because tensorstore "
+    "compresses by default (the Adam moments are zeros); jaxon, Equinox and safetensors "
+    "write the raw 192 MB and 1,054 MB.",
     "The restore templates orbax and Equinox need (and the structure safetensors' flat dict "
     "is rebuilt into) are built before the timed loads, as a training script has them; "
     "they count in those contenders' peak RSS on load. (Before this run the templates were "
@@ -414,7 +414,7 @@ def model_targets(results, wl):
         if where == "disk" and raw.get("save") and rawsync.get("save"):
             shm = results.get(f"{wl} (tmpfs)", {}).get("jaxon", {})
             cost = statistics.median(rawsync["save"]) - statistics.median(raw["save"])
-            mb = (ours.get("size") or 0) / 1e6
+            mb = (ours.get("size") or 0) / 2**20
             txt = (f"{mb:.0f} MB of leaves: write+fsync {statistics.median(rawsync['save']):.3f} s "
                    f"vs write {statistics.median(raw['save']):.3f} s ("
                    + (f"fsync ≈ {cost:.3f} s)" if cost > 0 else "the difference is below this run's noise)"))
