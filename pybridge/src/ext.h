@@ -24,6 +24,7 @@ typedef struct JxState {
     /* lazily imported modules/types: NULL until first needed */
     PyObject *jax_array_type;          /* jax.Array, once jax is imported by the user */
     PyObject *jnp_asarray;             /* jax.numpy.asarray */
+    PyObject *jax_device_put;          /* jax.device_put */
     PyObject *os_fspath;               /* os.fspath */
     PyObject *dataclasses_fields;      /* dataclasses.fields */
     /* HDF5 */

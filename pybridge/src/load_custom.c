@@ -207,7 +207,7 @@ static PyObject *load_dataclass(Loader *L, const char *name, PyObject *cls, PyOb
                        "give them their default_factory(), default or JAXON_NOT_LOADED; "
                        "__post_init__ is not run") < 0)
         goto error;
-    inst = jx_pol_new(L, name, cls);
+    inst = jx_pol_new_dataclass(L, name, cls);
     if (!inst)
         goto error;
     for (Py_ssize_t i = 0; i < nf; i++) {

@@ -4,6 +4,7 @@
  * allocated, and data stored outside the file (external/virtual datasets) is refused. */
 #include "load_internal.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "h5util.h"
@@ -119,6 +120,45 @@ static int check_storage(Loader *L, Src *s, const char *name, hsize_t need)
     return 0;
 }
 
+/* The host buffer of an eagerly loaded jax leaf. XLA's CPU client adopts a NumPy array's
+ * memory without copying when it is aligned to JX_JAX_ALIGN bytes and jax.device_put is
+ * given it (jnp.asarray copies, whatever the alignment); NumPy's allocator aligns to 16.
+ * The array owns the memory through a capsule base, and the jax array keeps the NumPy array
+ * alive while it uses the memory; nothing else sees the NumPy array, so nobody writes to a
+ * buffer jax treats as immutable. */
+#define JX_JAX_ALIGN 64
+
+static void free_aligned(PyObject *capsule)
+{
+    free(PyCapsule_GetPointer(capsule, "jaxon.host_buffer"));
+}
+
+/* A new C-contiguous ndarray (descr stolen) over a JX_JAX_ALIGN-aligned buffer. */
+static PyObject *new_aligned_array(PyArray_Descr *descr, int nd, npy_intp *dims,
+                                   size_t nbytes)
+{
+    void *p = NULL;
+    if (posix_memalign(&p, JX_JAX_ALIGN, nbytes ? nbytes : 1) != 0) {
+        Py_DECREF(descr);
+        return PyErr_NoMemory();
+    }
+    PyObject *cap = PyCapsule_New(p, "jaxon.host_buffer", free_aligned);
+    if (!cap) {
+        free(p);
+        Py_DECREF(descr);
+        return NULL;
+    }
+    PyObject *arr = PyArray_NewFromDescr(&PyArray_Type, descr, nd, dims, NULL, p,
+                                         NPY_ARRAY_CARRAY, NULL);
+    if (!arr || PyArray_SetBaseObject((PyArrayObject *)arr, cap) < 0) { /* steals cap */
+        if (!arr)
+            Py_DECREF(cap);
+        Py_XDECREF(arr);
+        return NULL;
+    }
+    return arr;
+}
+
 /* Reads the data of src into a new ndarray of the file's shape and dtype, straight into
  * the array's buffer. A scalar dataspace gives a 0-d array. With raw (stolen), the bytes
  * are read unconverted into an array of that dtype, whose item size must be the file's. */
@@ -130,7 +170,8 @@ static PyObject *read_array(Loader *L, Src *s, const char *name, PyArray_Descr *
     hid_t ftype = -1, space = -1;
     PyObject *arr = NULL;
     int nd = 0, lz = s->is_dataset ? L->lazy_next : 0, is_raw = raw != NULL;
-    L->lazy_next = 0; /* for this read only */
+    int for_jax = L->jax_next;
+    L->lazy_next = L->jax_next = 0; /* for this read only */
     ftype = src_type(s);
     space = src_space(s);
     if (ftype < 0 || space < 0) {
@@ -190,7 +231,9 @@ static PyObject *read_array(Loader *L, Src *s, const char *name, PyArray_Descr *
         rt.descr = NULL; /* stolen */
         goto done;
     }
-    arr = PyArray_NewFromDescr(&PyArray_Type, rt.descr, nd, npdims, NULL, NULL, 0, NULL);
+    arr = for_jax ? new_aligned_array(rt.descr, nd, npdims, (size_t)(nelem * elsize))
+                  : PyArray_NewFromDescr(&PyArray_Type, rt.descr, nd, npdims, NULL, NULL, 0,
+                                         NULL);
     rt.descr = NULL; /* stolen, even on failure */
     if (!arr) {
         jx_ld_rewrap(L, name, "value-type", "cannot create the array");
@@ -284,17 +327,19 @@ done:
     return r;
 }
 
-/* jax.numpy.asarray, imported on first use (importing jaxon never imports jax). */
-static PyObject *jnp_asarray(Loader *L, const char *name)
+/* jax.device_put, imported on first use (importing jaxon never imports jax): on the
+ * default device, uncommitted and with jax's dtype canonicalisation, as jnp.asarray gives,
+ * but adopting an aligned host buffer instead of copying it (new_aligned_array). */
+static PyObject *jax_device_put(Loader *L, const char *name)
 {
-    if (!L->st->jnp_asarray) {
-        PyObject *jnp = jx_ld_import(L, name, "jax.numpy", "jax", "a jax.Array");
-        if (!jnp)
+    if (!L->st->jax_device_put) {
+        PyObject *jax = jx_ld_import(L, name, "jax", "jax", "a jax.Array");
+        if (!jax)
             return NULL;
-        L->st->jnp_asarray = PyObject_GetAttrString(jnp, "asarray");
-        Py_DECREF(jnp);
+        L->st->jax_device_put = PyObject_GetAttrString(jax, "device_put");
+        Py_DECREF(jax);
     }
-    return L->st->jnp_asarray;
+    return L->st->jax_device_put;
 }
 
 /* The data of a jax.Array node. Our saver keeps jax dtypes NumPy cannot name (bfloat16,
@@ -446,15 +491,16 @@ PyObject *jx_ld_load_data(Loader *L, Src *s, const char *name, DataKind kind, co
     case DK_JAX:
         L->lazy_next = L->opts->lazy_file ? 2 : 0;
         L->lazy_jax_dtype = NULL;
+        L->jax_next = !L->opts->placer;
         arr = read_exact_data(L, s, name, "jax.numpy");
-        L->lazy_next = 0;
+        L->lazy_next = L->jax_next = 0;
         if (arr && !PyArray_Check(arr)) /* a LazyArray or a placed jax array */
             return arr;
         if (arr && L->opts->placer) {
             r = jx_ld_place(L, arr, NULL);
             break;
         }
-        f = arr ? jnp_asarray(L, name) : NULL;
+        f = arr ? jax_device_put(L, name) : NULL;
         r = f ? PyObject_CallOneArg(f, arr) : NULL;
         if (!r && f) /* a dtype jax does not take: JaxonFormatError, the TypeError chained */
             jx_ld_rewrap(L, name, "value-type", "jax cannot make an array of this data");

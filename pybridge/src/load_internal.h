@@ -52,6 +52,8 @@ typedef struct Loader {
      * placed load), and the jax dtype name a v2 jax leaf converts to (borrowed, or NULL) */
     int lazy_next;
     PyObject *lazy_jax_dtype;
+    /* the next array read is a jax leaf's host copy: aligned for jax to adopt (load_data.c) */
+    int jax_next;
     /* the group whose children are being loaded and how many of its links the walk opened
      * so far: every link of a group must be a node's object (jx_ld_check_links) */
     hid_t cur_gid;
@@ -168,6 +170,9 @@ PyObject *jx_pol_by_name(Loader *L, const char *attr, PyObject *modname, PyObjec
 PyObject *jx_pol_type_attr(PyObject *cls, const char *name);
 /* A new instance: the class's own __new__(cls), found without metaclass hooks. */
 PyObject *jx_pol_new(Loader *L, const char *attr, PyObject *cls);
+/* A new dataclass instance whose fields the caller sets: the nearest C-level __new__(cls)
+ * in the MRO (object.__new__ for an Equinox module), running no __new__ written in Python. */
+PyObject *jx_pol_new_dataclass(Loader *L, const char *attr, PyObject *cls);
 /* The dataclass fields (dataclasses.Field, definition order) of cls, read from its
  * __dataclass_fields__ without calling dataclasses.fields (which getattrs the class). */
 PyObject *jx_pol_fields(Loader *L, const char *attr, PyObject *cls);

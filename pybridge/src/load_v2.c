@@ -883,7 +883,7 @@ static PyObject *restore_dataclass(V2 *V, const char *name, PyObject *cls, PyObj
                              "file", cls) < 0)
             goto done;
     }
-    inst = jx_pol_new(L, name, cls);
+    inst = jx_pol_new_dataclass(L, name, cls);
     if (!inst)
         goto done;
     for (Py_ssize_t i = 0; i < nf; i++) {

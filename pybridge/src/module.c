@@ -649,6 +649,7 @@ static int jx_traverse(PyObject *module, visitproc visit, void *arg)
     Py_VISIT(st->not_loaded);
     Py_VISIT(st->jax_array_type);
     Py_VISIT(st->jnp_asarray);
+    Py_VISIT(st->jax_device_put);
     Py_VISIT(st->os_fspath);
     Py_VISIT(st->dataclasses_fields);
     Py_VISIT(st->plugin_dir);
@@ -669,6 +670,7 @@ static int jx_clear(PyObject *module)
     Py_CLEAR(st->not_loaded);
     Py_CLEAR(st->jax_array_type);
     Py_CLEAR(st->jnp_asarray);
+    Py_CLEAR(st->jax_device_put);
     Py_CLEAR(st->os_fspath);
     Py_CLEAR(st->dataclasses_fields);
     Py_CLEAR(st->plugin_dir);
