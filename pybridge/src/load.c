@@ -720,10 +720,12 @@ static int v1_slot_key(Loader *L, const char *name, const char *slot, size_t slo
 
 /* Pushes the group gid (attribute name) as the current one: checks it is neither an open
  * ancestor (cycle) nor a group loaded before (files are trees). */
-static int enter_group(Loader *L, hid_t gid, const char *name)
+static int enter_group(Loader *L, hid_t gid, const char *name, const H5O_token_t *known)
 {
     H5O_info2_t info;
-    if (H5Oget_info3(gid, &info, H5O_INFO_BASIC) < 0) {
+    if (known)
+        info.token = *known; /* the hard link's token is the object's */
+    else if (H5Oget_info3(gid, &info, H5O_INFO_BASIC) < 0) {
         jx_ld_h5_error(L, name, "cannot inspect the group");
         return -1;
     }
@@ -795,15 +797,36 @@ static PyObject *load_container(Loader *L, hid_t pgid, const char *name, const c
         return jx_ld_rule_error(L, NULL, name, "depth-limit", "containers nest more than %d "
                                 "levels deep (the limit shared by save and load)",
                                 JXV_MAX_NESTING);
-    gid = H5Gopen2(pgid, name, L->gapl);
+    H5L_info2_t li;
+    int direct = !strchr(name, '/');
+    if (direct) {
+        /* one lookup of the link: its type (the layout has hard links only, the validator's
+         * stray-object) and the object's token, which opens it and identifies it below */
+        if (H5Lget_info2(pgid, name, &li, H5P_DEFAULT) < 0) {
+            jx_ld_h5_error(L, name, "cannot open the group of the container");
+            goto done;
+        }
+        if (li.type != H5L_TYPE_HARD) {
+            jx_ld_hard_link(L, pgid, name, name); /* raises stray-object */
+            goto done;
+        }
+        gid = H5Oopen_by_token(pgid, li.u.token);
+        if (gid >= 0 && H5Iget_type(gid) != H5I_GROUP) {
+            H5Oclose(gid);
+            gid = -1;
+            jx_ld_rule_error(L, NULL, name, "container-group", "the container's object is not "
+                             "a group");
+            goto done;
+        }
+    } else {
+        gid = H5Gopen2(pgid, name, L->gapl);
+    }
     if (gid < 0) {
         jx_ld_h5_error(L, name, "cannot open the group of the container");
         goto done;
     }
-    if (!strchr(name, '/') && jx_ld_hard_link(L, pgid, name, name) < 0)
-        goto done;
     jx_ld_opened(L, pgid);
-    if (enter_group(L, gid, name) < 0)
+    if (enter_group(L, gid, name, direct ? &li.u.token : NULL) < 0)
         goto done;
     entered = 1;
     if (jx_verify_enter(L, gid, &nl) < 0) /* integrity hook */
@@ -1084,7 +1107,7 @@ static PyObject *load_root(Loader *L, hid_t root)
         return jx_ld_h5_error(L, NULL, "cannot inspect the root group");
     if (v2 > 0)
         return jx_load_v2(L, root); /* load_v2.c: the v2.x layout (spec §4.12) */
-    if (enter_group(L, root, "") < 0)
+    if (enter_group(L, root, "", NULL) < 0)
         return NULL;
     L->key_len = 0; /* "/" has no name: keys start with the root attribute's name */
     if (jx_verify_enter(L, root, &nl) < 0) /* integrity hook */
