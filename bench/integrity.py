@@ -1,7 +1,7 @@
 """The cost of end-to-end integrity (spec §12): this build against a baseline build, in one run.
 
     python bench/integrity.py --baseline BUILD_DIR [--rounds R] [--runs N]
-                              [--workloads a,b] [--out bench/integrity_results.md]
+                              [--workloads a,b] [--out FILE.md]
     python bench/integrity.py --baseline BUILD_DIR --damage STEP
 
 BUILD_DIR is the CMake build directory of the commit before integrity (its python/ package

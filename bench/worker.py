@@ -19,6 +19,22 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import workloads  # noqa: E402
 
 
+MODELS = {"mlp_adam", "transformer_adam"}  # pytrees of jax arrays (and a few static leaves)
+LIKE = LIKE_FLAT = None  # a model's restore template (main, before the timed loads)
+
+
+def array_leaves(tree):
+    """The array leaves of a model workload in jax's flattening order, with their paths."""
+    import equinox as eqx
+    import jax
+    return jax.tree_util.tree_flatten_with_path(eqx.filter(tree, eqx.is_array))
+
+
+def template():
+    """The structure a restore fills in, built untimed the way a training script has it."""
+    return workloads.WORKLOADS[sys.argv[2]](float(sys.argv[3]))
+
+
 def contender(name):
     if name.startswith("jaxon"):  # ours, or a Python jaxon release on PYTHONPATH
         import jaxon
@@ -65,8 +81,7 @@ def contender(name):
             ckpt.wait_until_finished()
 
         def load(p):
-            like = eqx.filter(workloads.WORKLOADS[sys.argv[2]](float(sys.argv[3])), eqx.is_array)
-            return ckpt.restore(os.path.abspath(p), like)
+            return ckpt.restore(os.path.abspath(p), LIKE)
         return save, load, ".orbax"
     if name == "eqx":
         import equinox as eqx
@@ -75,9 +90,25 @@ def contender(name):
             eqx.tree_serialise_leaves(p, t)
 
         def load(p):
-            like = workloads.WORKLOADS[sys.argv[2]](float(sys.argv[3]))
-            return eqx.tree_deserialise_leaves(p, like)
+            return eqx.tree_deserialise_leaves(p, LIKE)
         return save, load, ".eqx"
+    if name == "safetensors" and sys.argv[2] in MODELS:
+        # a flat dict of the array leaves, keyed by their pytree paths; restored into the
+        # template's structure as jax arrays (what a JAX user of safetensors writes)
+        import jax
+        import numpy as np
+        from safetensors.numpy import load_file, save_file
+
+        def save(p, t):
+            flat, _ = array_leaves(t)
+            save_file({jax.tree_util.keystr(k): np.asarray(a) for k, a in flat}, p)
+
+        def load(p):
+            d = load_file(p)
+            flat, treedef = LIKE_FLAT
+            return jax.tree_util.tree_unflatten(
+                treedef, [jax.device_put(d[jax.tree_util.keystr(k)]) for k, _ in flat])
+        return save, load, ".safetensors"
     if name == "safetensors":
         from safetensors.numpy import load_file, save_file
 
@@ -93,6 +124,25 @@ def contender(name):
     if name == "npsave":
         import numpy as np
         return (lambda p, a: np.save(p, a)), (lambda p: np.load(p)), ".npy"
+    if name in ("raw", "rawsync") and sys.argv[2] in MODELS:
+        # every array leaf's bytes one after the other: the physical floor of the model,
+        # with and without the fsync a durable save needs
+        import numpy as np
+
+        def save(p, t):
+            flat, _ = array_leaves(t)
+            with open(p, "wb", buffering=0) as f:
+                for _, a in flat:
+                    f.write(memoryview(np.asarray(a)).cast("B"))
+                if name == "rawsync":
+                    os.fsync(f.fileno())
+
+        def load(p):
+            buf = np.empty(os.path.getsize(p), dtype=np.uint8)
+            with open(p, "rb", buffering=0) as f:
+                f.readinto(memoryview(buf))
+            return buf
+        return save, load, ".raw"
     if name in ("raw", "rawsync"):
         import numpy as np
 
@@ -111,6 +161,14 @@ def contender(name):
             return a
         return save, load, ".raw"
     raise SystemExit(f"unknown contender {name}")
+
+
+def block_until_ready(tree):
+    """Waits for jax arrays still being filled (an asynchronous copy), so loads are timed
+    to the usable value; a no-op without jax."""
+    if "jax" in sys.modules:
+        import jax
+        jax.block_until_ready(tree)
 
 
 def path_size(path):
@@ -140,9 +198,24 @@ def main():
         result["size"] = path_size(path)
         del tree
     if phase in ("load", "both"):
+        if wl in MODELS:
+            # a training script has its model's modules imported (jaxon.load imports none)
+            import equinox  # noqa: F401
+            import optax  # noqa: F401
+        if name in ("orbax", "eqx", "safetensors") and wl in MODELS:
+            # the restore template (orbax, Equinox) and the structure to rebuild
+            # (safetensors), untimed but part of the load's peak RSS: a training script
+            # builds its model and optimizer state before restoring into them
+            global LIKE, LIKE_FLAT
+            import equinox as eqx
+            LIKE = template()
+            if name == "orbax":
+                LIKE = eqx.filter(LIKE, eqx.is_array)
+            LIKE_FLAT = array_leaves(LIKE)
         for _ in range(runs):
             t0 = time.perf_counter()
             out = load(path)
+            block_until_ready(out)
             result["load"].append(time.perf_counter() - t0)
             del out
         result["rss_load"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024

@@ -83,10 +83,42 @@ def mlp_adam(scale: float = 1.0):
     return {"model": model, "opt_state": opt_state, "step": 1000}
 
 
+def transformer_adam(scale: float = 1.0):
+    """(6) A transformer-like stack with its Adam state, over 1 GB in all: 24 layers of
+    width 512 (attention, MLP, layer norms) and a 32,000-token embedding, about 92 M float32
+    parameters (368 MB) in 390 leaves, and optax Adam moments (two more copies, zeros as
+    right after init): about 1.1 GB in about 1,170 arrays. Plain dicts and lists of jax
+    arrays (what an optax training loop holds), so every array contender can store it."""
+    import jax.numpy as jnp
+    import optax
+
+    d = max(16, int(512 * scale ** 0.5))
+    layers, vocab = (24, 32_000) if scale >= 1 else (2, 256)
+    rng = np.random.default_rng(6)
+
+    def w(*shape):
+        return jnp.asarray(rng.standard_normal(shape, dtype=np.float32) * 0.02)
+
+    def layer():
+        return {"ln1": {"scale": jnp.ones(d), "bias": jnp.zeros(d)},
+                "attn": {"q": w(d, d), "k": w(d, d), "v": w(d, d), "o": w(d, d),
+                         "q_bias": jnp.zeros(d), "k_bias": jnp.zeros(d),
+                         "v_bias": jnp.zeros(d), "o_bias": jnp.zeros(d)},
+                "ln2": {"scale": jnp.ones(d), "bias": jnp.zeros(d)},
+                "mlp": {"up": w(d, 4 * d), "up_bias": jnp.zeros(4 * d),
+                        "down": w(4 * d, d), "down_bias": jnp.zeros(d)}}
+
+    params = {"embed": w(vocab, d), "layers": [layer() for _ in range(layers)],
+              "final_ln": {"scale": jnp.ones(d), "bias": jnp.zeros(d)}}
+    opt_state = optax.adam(1e-3).init(params)
+    return {"params": params, "opt_state": opt_state, "step": 1000}
+
+
 WORKLOADS = {
     "config_dict": config_dict,
     "random_tree": random_tree,
     "big_array": big_array,
     "mlp_adam": mlp_adam,
     "many_arrays": many_arrays,
+    "transformer_adam": transformer_adam,
 }

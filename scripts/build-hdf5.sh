@@ -19,7 +19,7 @@ fi
 # One build at a time per cache (setup.sh, and pip install running CMake, may race): the
 # second waits for the first and then finds its marker.
 mkdir -p "$JAXON_CACHE_DIR"
-exec 9>"$JAXON_CACHE_DIR/hdf5-$JAXON_HDF5_VERSION.lock"
+exec 9>"$JAXON_CACHE_DIR/hdf5-$JAXON_HDF5_VERSION$jaxon_hdf5_variant.lock"
 flock 9
 if [ -f "$marker" ]; then
     exit 0
@@ -31,7 +31,7 @@ for tool in apt-get dpkg-source "$CMAKE" make cc; do
 done
 [ -f /usr/include/zlib.h ] || die "zlib's header is missing (Debian package zlib1g-dev)"
 
-work="$JAXON_CACHE_DIR/work-hdf5-$JAXON_HDF5_VERSION$jaxon_hdf5_patch_tag"
+work="$JAXON_CACHE_DIR/work-hdf5-$JAXON_HDF5_VERSION$jaxon_hdf5_patch_tag$jaxon_hdf5_variant"
 aptdir="$JAXON_CACHE_DIR/apt-$JAXON_HDF5_SUITE"
 upstream=${JAXON_HDF5_VERSION%-*}      # 1.14.5+repack
 upstream=${upstream#*:}
@@ -86,6 +86,16 @@ if [ -n "$jaxon_hdf5_patch_tag" ]; then
     done
 fi
 
+# The parallel variant: compiled by Open MPI's wrapper, MPI-IO driver on. It stays thread-safe
+# (HDF5's CMake calls parallel + thread-safe "unsupported", hence ALLOW_UNSUPPORTED, which the
+# serial build already needs for HL + thread-safe): the extension releases the GIL around HDF5
+# calls, so two Python threads may call into HDF5; the global lock serialises them.
+variant_args=()
+if [ "$JAXON_HDF5_MPI" = 1 ]; then
+    command -v mpicc >/dev/null || die "mpicc is missing (Debian packages libopenmpi-dev openmpi-bin)"
+    variant_args=(-DCMAKE_C_COMPILER=mpicc -DHDF5_ENABLE_PARALLEL=ON)
+fi
+
 step "configure HDF5 with CMake" "see the CMake output above, then run the same command again"
 rm -rf "$JAXON_HDF5_PREFIX"
 "$CMAKE" -S "$work/hdf5" -B "$work/build" -G "Unix Makefiles" \
@@ -96,7 +106,7 @@ rm -rf "$JAXON_HDF5_PREFIX"
     -DHDF5_BUILD_TOOLS=ON -DHDF5_ENABLE_Z_LIB_SUPPORT=ON -DHDF5_ENABLE_SZIP_SUPPORT=OFF \
     -DHDF5_BUILD_CPP_LIB=OFF -DHDF5_BUILD_FORTRAN=OFF -DHDF5_BUILD_JAVA=OFF \
     -DHDF5_BUILD_EXAMPLES=OFF -DBUILD_TESTING=OFF -DHDF5_BUILD_DOC=OFF \
-    -DHDF5_ENABLE_PLUGIN_SUPPORT=OFF >"$work/configure.log" 2>&1 \
+    -DHDF5_ENABLE_PLUGIN_SUPPORT=OFF "${variant_args[@]}" >"$work/configure.log" 2>&1 \
     || { tail -n 40 "$work/configure.log" >&2; die "CMake configure failed (log: $work/configure.log)"; }
 
 step "compile HDF5 (about 2 minutes)" "see $work/build.log, then run the same command again"

@@ -15,8 +15,16 @@ jaxon_hdf5_patch_tag=""
 if [ "$JAXON_HDF5_PATCHES" != none ] && compgen -G "$JAXON_HDF5_PATCHES/*.patch" >/dev/null; then
     jaxon_hdf5_patch_tag=-jx$(cat "$JAXON_HDF5_PATCHES"/*.patch | sha256sum | cut -c1-8)
 fi
-JAXON_HDF5_PREFIX="$JAXON_CACHE_DIR/hdf5-$JAXON_HDF5_VERSION$jaxon_hdf5_patch_tag"
-JAXON_VENV="$JAXON_ROOT_DIR/.venv"
+# JAXON_HDF5_MPI=1 selects the parallel (MPI-IO) variant of the same source and patches: built
+# with mpicc and -DHDF5_ENABLE_PARALLEL=ON into its own prefix (suffix -mpi), used only by the
+# MPI build (scripts/setup-mpi.sh, docs/many-processes.md); the default build never links MPI.
+JAXON_HDF5_MPI=${JAXON_HDF5_MPI:-0}
+jaxon_hdf5_variant=""
+if [ "$JAXON_HDF5_MPI" = 1 ]; then
+    jaxon_hdf5_variant=-mpi
+fi
+JAXON_HDF5_PREFIX="$JAXON_CACHE_DIR/hdf5-$JAXON_HDF5_VERSION$jaxon_hdf5_patch_tag$jaxon_hdf5_variant"
+JAXON_VENV=${JAXON_VENV:-$JAXON_ROOT_DIR/.venv}
 JAXON_BUILD_DIR=${JAXON_BUILD_DIR:-$JAXON_ROOT_DIR/build}
 JAXON_JOBS=${JAXON_JOBS:-$(nproc 2>/dev/null || echo 2)}
 

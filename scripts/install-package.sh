@@ -17,7 +17,7 @@ stamp="$builddir/.jaxon-installed"
 # Everything the wheel is built from (pyproject.toml's sdist minus tests, docs, benchmarks).
 want=$(
     cd "$JAXON_ROOT_DIR"
-    find CMakeLists.txt pyproject.toml README.md cmake include pybridge vol \
+    find CMakeLists.txt pyproject.toml README.md cmake include layout pybridge vol \
          scripts/common.sh scripts/build-hdf5.sh -type f ! -name '*.pyc' -print0 \
         | LC_ALL=C sort -z | xargs -0 sha256sum
     echo "$py $JAXON_HDF5_PREFIX $(cat "$JAXON_HDF5_PREFIX/.complete" 2>/dev/null)"

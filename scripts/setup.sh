@@ -2,7 +2,8 @@
 # Brings a fresh machine (or a warm one, quickly) to a built tree: Debian packages, the
 # virtual environment, HDF5 from Debian's source package, h5py against it, then the CMake
 # build of the connector, the CLI and the Python extension in $JAXON_BUILD_DIR (for the C
-# tests), and the jaxon package pip-installed into .venv (what the Python tests import).
+# tests), and the jaxon package pip-installed into .venv (what the Python tests import);
+# then the parallel (MPI) variant, scripts/setup-mpi.sh.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 trap on_err ERR
@@ -24,3 +25,9 @@ step "build the project" "fix the compile error shown above, then run the same c
 "$JAXON_VENV/bin/cmake" --build "$JAXON_BUILD_DIR" -j "$JAXON_JOBS" 2>&1 \
     | { grep -E "error|warning|Error" || true; }
 "$JAXON_ROOT_DIR/scripts/install-package.sh"
+# The parallel variant beside it (.venv-mpi, build-mpi), for the py.mpi.* tests
+# (docs/many-processes.md: about 10 minutes once on a fresh 2-core machine, seconds after).
+# JAXON_SKIP_MPI=1 leaves it out; those tests then report themselves skipped.
+if [ "${JAXON_SKIP_MPI:-0}" != 1 ]; then
+    "$JAXON_ROOT_DIR/scripts/setup-mpi.sh"
+fi

@@ -228,6 +228,11 @@ const char *jxvol_mode_name(jaxon_validate_mode mode);
 /* ---- validation bridge (jxvol_validate.c) ------------------------------------------------- */
 
 /* Creates fs->tracker (0, or -1 when out of memory) / frees it. */
+/* One minor error message per layout rule (its text is the rule's stable name, e.g.
+ * "index-order"), so that a program reading our frames off the error stack learns the rule
+ * from the message id, not from prose. Created with the error class, closed with it. */
+int jxvol_v_rule_msgs_create(hid_t cls);
+void jxvol_v_rule_msgs_close(void);
 int jxvol_v_tracker_new(jxvol_file_state *fs);
 void jxvol_v_tracker_free(jxvol_file_state *fs);
 /* Each returns 0 to go on, -1 to refuse (strict mode: error pushed, caller returns at once).

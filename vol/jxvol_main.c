@@ -14,6 +14,7 @@ static struct {
                   H5I_INVALID_HID, H5I_INVALID_HID, H5I_INVALID_HID};
 
 hid_t jxvol_err_class(void) { return jxvol_errors.cls; }
+JAXON_EXPORT hid_t jaxon_vol_error_class(void) { return jxvol_errors.cls; }
 hid_t jxvol_err_major(void) { return jxvol_errors.major; }
 hid_t jxvol_err_min_args(void) { return jxvol_errors.min_args; }
 hid_t jxvol_err_min_layout(void) { return jxvol_errors.min_layout; }
@@ -50,6 +51,7 @@ static herr_t jxvol_terminate(void)
      * library"). The connector is going away, so its messages go with it. */
     if (jxvol_errors.cls >= 0)
         H5Eclear2(H5E_DEFAULT);
+    jxvol_v_rule_msgs_close();
     hid_t *msgs[] = {&jxvol_errors.major, &jxvol_errors.min_args, &jxvol_errors.min_layout,
                      &jxvol_errors.min_nomem, &jxvol_errors.min_under};
     for (size_t i = 0; i < sizeof msgs / sizeof msgs[0]; i++) {
@@ -76,7 +78,8 @@ static herr_t jxvol_initialize(hid_t vipl_id)
     jxvol_errors.min_nomem = H5Ecreate_msg(jxvol_errors.cls, H5E_MINOR, "Out of memory");
     jxvol_errors.min_under = H5Ecreate_msg(jxvol_errors.cls, H5E_MINOR, "Under connector problem");
     if (jxvol_errors.major < 0 || jxvol_errors.min_args < 0 || jxvol_errors.min_layout < 0 ||
-        jxvol_errors.min_nomem < 0 || jxvol_errors.min_under < 0) {
+        jxvol_errors.min_nomem < 0 || jxvol_errors.min_under < 0 ||
+        jxvol_v_rule_msgs_create(jxvol_errors.cls) < 0) {
         jxvol_terminate();
         return -1;
     }

@@ -12,6 +12,7 @@
  * H5VL_OBJECT_GET_NAME; anonymous objects have none, and their events are left to the link
  * that later names them. */
 #include "jxvol_internal.h"
+#include "jxv_tags.h"
 
 #include "jxv_integrity.h"
 #include "jxv_internal.h" /* path helpers for the integrity records */
@@ -44,6 +45,38 @@ static jxv_tracker *tracker_of(const jxvol_obj *o)
     if (!o || !o->fs || o->fs->mode == JAXON_VALIDATE_OFF)
         return NULL;
     return o->fs->tracker;
+}
+
+
+/* ---- one error message per rule -------------------------------------------------------- */
+
+static hid_t rule_msgs[JXV_RULE__COUNT];
+static int rule_msgs_made;
+
+int jxvol_v_rule_msgs_create(hid_t cls)
+{
+    for (int r = 0; r < JXV_RULE__COUNT; r++) {
+        rule_msgs[r] = H5Ecreate_msg(cls, H5E_MINOR, jxv_rule_name((jxv_rule)r));
+        if (rule_msgs[r] < 0) {
+            rule_msgs_made = r;
+            jxvol_v_rule_msgs_close();
+            return -1;
+        }
+    }
+    rule_msgs_made = JXV_RULE__COUNT;
+    return 0;
+}
+
+void jxvol_v_rule_msgs_close(void)
+{
+    for (int r = 0; r < rule_msgs_made; r++)
+        H5Eclose_msg(rule_msgs[r]);
+    rule_msgs_made = 0;
+}
+
+static hid_t rule_msg(jxv_rule rule)
+{
+    return (int)rule < rule_msgs_made ? rule_msgs[rule] : jxvol_err_min_layout();
 }
 
 /* Asks the under connector for the name the object was opened by. NULL if anonymous. */
@@ -124,14 +157,18 @@ static int report_violations(jaxon_validate_mode mode, const char *say_as, jxv_r
         size_t shown = rep->count < JXVOL_MAX_SHOWN ? rep->count : JXVOL_MAX_SHOWN;
         size_t room = jxvol_err_room();
         room = room > 2 ? room - 2 : 0;
-        if (shown > room)
-            shown = room;
+        if (shown > room / 2) /* two frames each */
+            shown = room / 2;
         for (size_t i = 0; i < shown; i++) {
             const jxv_violation *v = &rep->items[i];
+            /* two frames: the sentence for people (innermost, the one h5py shows), then
+             * the rule's own message id with the path alone (what a program reads, see
+             * include/jaxon/vol.h) */
             JXVOL_PUSH(jxvol_err_min_layout(),
                        "Jaxon layout violation at \"%s\" (rule %s): %s; offending text: \"%s\"",
                        v->path ? v->path : "?", jxv_rule_name(v->rule),
                        v->message ? v->message : "", v->text ? v->text : "");
+            JXVOL_PUSH(rule_msg(v->rule), "%s", v->path ? v->path : "");
         }
         if (rep->count > shown)
             JXVOL_PUSH(jxvol_err_min_layout(), "... and %zu more Jaxon layout violation(s)",
@@ -304,16 +341,12 @@ static long long attr_npoints(const jxvol_obj *a)
 /* Is a node's text a v1 data typehint, whose data follows in a dataset? */
 static int names_dataset(const char *text, size_t len)
 {
-    static const char *const hints[] = {"numpy.ndarray", "jax.Array", "bytes", "bytearray",
-                                        "memoryview"};
     while (len > 0 && text[len - 1] == '\0')
         len--;
     if (len > 0 && text[0] == '!')
         return 1;
-    for (size_t i = 0; i < sizeof hints / sizeof hints[0]; i++)
-        if (len == strlen(hints[i]) && memcmp(text, hints[i], len) == 0)
-            return 1;
-    return 0;
+    const jxv_tag *t = jxv_tag_find(1, text, len);
+    return t && t->data != JXV_D_NONE;
 }
 
 int jxvol_v_attr_write(const jxvol_obj *a, hid_t mem_type_id, const void *buf)

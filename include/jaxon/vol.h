@@ -33,6 +33,14 @@ typedef enum jaxon_validate_mode {
 /* Registers the connector in this process (idempotent) and returns its id, or H5I_INVALID_HID. */
 JAXON_EXPORT hid_t jaxon_vol_register(void);
 
+/* The connector's HDF5 error class (H5I_INVALID_HID before the connector is initialised).
+ * A layout violation that fails an HDF5 call leaves, per violation, a frame with the
+ * sentence people read, followed by a frame of this class whose minor message is the rule's
+ * stable name (docs/validation.md, e.g. "index-order") and whose description is the HDF5
+ * path of the violation ("<group>@<attribute>" for attributes). Programs select our
+ * frames by this class id, never by the class name. */
+JAXON_EXPORT hid_t jaxon_vol_error_class(void);
+
 #ifdef __cplusplus
 }
 #endif

@@ -71,6 +71,8 @@ def save(
     compression: Any = None,
     progress: Progress = None,
     checksums: bool = True,
+    *,
+    comm: Any = None,  # mpi4py.MPI.Comm
 ) -> None:
     """Save a pytree to an HDF5 file in the Jaxon layout (help(jaxon.save) has examples).
 
@@ -93,6 +95,9 @@ def save(
     progress=None: f(bytes_done, bytes_total), or True for a tqdm bar.
     checksums=True: record a CRC-32C of every group's attributes and every dataset's data in
         its object comment, which load checks (docs/spec.md §12); False records none.
+    comm=None: an mpi4py communicator: every process of it calls save with the same tree and
+        path, and writes its shards of global jax.Arrays into the one file (parallel build,
+        docs/many-processes.md).
     """
 
 def save_async(
@@ -123,6 +128,7 @@ def load(
     lazy: bool = False,
     sharding: Any = None,  # jax.sharding.Sharding | pytree of them | (path, shape, dtype) -> ...
     verify: bool = True,
+    comm: Any = None,  # mpi4py.MPI.Comm: a failure in one process raises in all
 ) -> PyTree:
     """Load the pytree of a Jaxon file (layout v1.2.0 or v2.x) (help(jaxon.load) has examples).
 

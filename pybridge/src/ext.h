@@ -7,6 +7,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <hdf5.h>
+#include "jxv_limits.h" /* the layout's limits, shared with the validator (layout/) */
 
 /* ---- module state (PEP 3121) ----------------------------------------------------------- */
 
@@ -23,6 +24,7 @@ typedef struct JxState {
     /* lazily imported modules/types: NULL until first needed */
     PyObject *jax_array_type;          /* jax.Array, once jax is imported by the user */
     PyObject *jnp_asarray;             /* jax.numpy.asarray */
+    PyObject *jax_device_put;          /* jax.device_put */
     PyObject *os_fspath;               /* os.fspath */
     PyObject *dataclasses_fields;      /* dataclasses.fields */
     /* HDF5 */
@@ -54,10 +56,6 @@ PyObject *jx_raise_missing_extra(const char *module, const char *extra, PyObject
 
 /* ---- options --------------------------------------------------------------------------- */
 
-/* Containers nest at most this many levels (the root container is level 1), on save and on
- * load alike, so that every tree save writes loads again (issue 14); the validator uses the
- * same bound. Each level costs a few hundred bytes of C stack in our frames and HDF5's. */
-#define JX_MAX_NESTING 1000
 
 /* Dataset writes left for the second phase of a save (save_job.c). */
 typedef struct JxPendingWrite JxPendingWrite;
@@ -81,6 +79,7 @@ typedef struct JxSaveOptions {
     PyObject *progress;               /* save(progress=...): None, True or a callable */
     JxPending *pending;               /* non-NULL: dataset data is written after the walk */
     int copy_arrays;                  /* pending data gets private copies (save_async) */
+    struct JxMpiSave *mpi;            /* a collective save's phase and communicator (mpi.h) */
     int checksums;                    /* save(checksums=True): integrity records (spec §12) */
 } JxSaveOptions;
 

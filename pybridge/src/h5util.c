@@ -2,7 +2,9 @@
  * place where HDF5 error stacks become Python exceptions. */
 #include "h5util.h"
 
+#include <dlfcn.h>
 #include <errno.h>
+#include <link.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +13,7 @@
 #include <H5PLpublic.h>
 
 #include "jaxon/vol.h"
+#include "jxv.h"
 
 hid_t jx_vol_id(JxState *st)
 {
@@ -179,7 +182,38 @@ static const OsErrorEntry os_error_table[] = {
      "there first"},
 };
 
+/* The connector's error class, from jaxon_vol_error_class in the plugin HDF5 loaded (its
+ * frames are told apart by class id, never by the class name any library could register).
+ * Looked up in the process's loaded objects until found: the plugin is loaded at most once
+ * per process, like this cache. */
+static hid_t (*connector_error_class)(void);
+
+static int find_plugin(struct dl_phdr_info *info, size_t size, void *data)
+{
+    (void)size;
+    const char *name = info->dlpi_name ? strrchr(info->dlpi_name, '/') : NULL;
+    if (!name || strcmp(name + 1, "libjaxon_vol.so") != 0)
+        return 0;
+    void *h = dlopen(info->dlpi_name, RTLD_LAZY | RTLD_NOLOAD);
+    if (h)
+        *(void **)data = dlsym(h, "jaxon_vol_error_class"); /* h stays open, as the plugin */
+    return 1;
+}
+
+static hid_t our_error_class(void)
+{
+    if (!connector_error_class) {
+        void *fn = NULL;
+        dl_iterate_phdr(find_plugin, &fn);
+        connector_error_class = (hid_t(*)(void))fn;
+    }
+    return connector_error_class ? connector_error_class() : H5I_INVALID_HID;
+}
+
 typedef struct ErrWalk {
+    hid_t our_cls;          /* the connector's error class */
+    char rule[40];          /* the first violated rule reported by the connector */
+    char rule_path[512];    /* and its HDF5 path */
     const OsErrorEntry *os; /* the first frame found in os_error_table */
     int os_errno;           /* the first "errno = N" a frame reports (a failed system call) */
     char ours[1024];  /* first message pushed by the jaxon connector (or validator) */
@@ -188,11 +222,17 @@ typedef struct ErrWalk {
     int frames;
 } ErrWalk;
 
+static int is_rule(const char *name)
+{
+    for (int r = 0; r < JXV_RULE__COUNT; r++)
+        if (strcmp(name, jxv_rule_name((jxv_rule)r)) == 0)
+            return 1;
+    return 0;
+}
+
 static herr_t walk_cb(unsigned n, const H5E_error2_t *e, void *ud)
 {
     ErrWalk *w = ud;
-    char cls[32] = "";
-    H5Eget_class_name(e->cls_id, cls, sizeof cls);
     const char *desc = e->desc ? e->desc : "";
     for (size_t i = 0; !w->os && i < sizeof os_error_table / sizeof os_error_table[0]; i++)
         if (e->min_num == *os_error_table[i].minor)
@@ -200,7 +240,17 @@ static herr_t walk_cb(unsigned n, const H5E_error2_t *e, void *ud)
     const char *en = w->os_errno ? NULL : strstr(desc, "errno = ");
     if (en)
         w->os_errno = atoi(en + 8);
-    if (strcmp(cls, "jaxon") == 0) {
+    int ours = w->our_cls >= 0 && e->cls_id == w->our_cls;
+    char minor[64] = "";
+    if (ours && H5Eget_msg(e->min_num, NULL, minor, sizeof minor) > 0 && is_rule(minor)) {
+        /* a rule frame: its minor message is the rule's name, its description the path */
+        if (!w->rule[0]) {
+            snprintf(w->rule, sizeof w->rule, "%s", minor);
+            snprintf(w->rule_path, sizeof w->rule_path, "%s", desc);
+        }
+        return 0;
+    }
+    if (ours) {
         size_t len = strlen(w->ours);
         if (len == 0)
             snprintf(w->ours, sizeof w->ours, "%s", desc);
@@ -218,6 +268,7 @@ static PyObject *raise_v(PyObject *exc_type, const char *fmt, va_list ap)
 {
     ErrWalk w;
     memset(&w, 0, sizeof w);
+    w.our_cls = our_error_class();
     if (getenv("JAXON_DEBUG_H5"))
         H5Eprint2(H5E_DEFAULT, stderr);
     /* Walk a copy: H5Eget_class_name in the callback is an API call that would clear the
@@ -263,8 +314,24 @@ static PyObject *raise_v(PyObject *exc_type, const char *fmt, va_list ap)
             return NULL;
         msg = full;
     }
-    PyErr_SetObject(exc_type, msg);
+    if (!w.rule[0]) {
+        PyErr_SetObject(exc_type, msg);
+        Py_DECREF(msg);
+        return NULL;
+    }
+    /* the connector refused the file or the write: the rule and path as attributes */
+    PyObject *inst = PyObject_CallOneArg(exc_type, msg);
     Py_DECREF(msg);
+    PyObject *rule = inst ? PyUnicode_FromString(w.rule) : NULL;
+    PyObject *path = rule ? PyUnicode_DecodeUTF8(w.rule_path, (Py_ssize_t)strlen(w.rule_path),
+                                                 "backslashreplace")
+                          : NULL;
+    if (path && PyObject_SetAttrString(inst, "rule", rule) == 0 &&
+        PyObject_SetAttrString(inst, "path", path) == 0)
+        PyErr_SetObject((PyObject *)Py_TYPE(inst), inst);
+    Py_XDECREF(inst);
+    Py_XDECREF(rule);
+    Py_XDECREF(path);
     return NULL;
 }
 

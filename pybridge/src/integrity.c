@@ -405,11 +405,14 @@ void jx_verify_text(Loader *L, const char *name, const void *data, size_t size)
  * errors; steals msg (NULL: an error is set already). */
 static void raise_checksum(PyObject *exc, PyObject *where, PyObject *msg)
 {
-    PyObject *full = msg ? PyUnicode_FromFormat("%U: [checksum] %U", where, msg) : NULL;
+    /* where is a str location, or the caller's file object for a file that does not open */
+    PyObject *full = !msg ? NULL
+                     : PyUnicode_Check(where) ? PyUnicode_FromFormat("%U: [checksum] %U", where, msg)
+                                              : PyUnicode_FromFormat("%R: [checksum] %U", where, msg);
     PyObject *inst = full ? PyObject_CallOneArg(exc, full) : NULL;
     PyObject *rule = inst ? PyUnicode_FromString("checksum") : NULL;
     if (rule && PyObject_SetAttrString(inst, "rule", rule) == 0 &&
-        PyObject_SetAttrString(inst, "path", where) == 0)
+        PyObject_SetAttrString(inst, "path", PyUnicode_Check(where) ? where : Py_None) == 0)
         PyErr_SetObject(exc, inst);
     Py_XDECREF(msg);
     Py_XDECREF(full);

@@ -1,5 +1,5 @@
 /* End-to-end integrity for save and load (spec §12; the CRC, the records and the group
- * checksum rules are vol/validate/jxv_integrity.h, shared with the checker and the
+ * checksum rules are layout/jxv_integrity.h, shared with the checker and the
  * connector).
  *
  * Saving (JxSeal): every group of the tree gets the checksum of its attributes, every

@@ -26,9 +26,15 @@
 #include "load_v2.h"
 #include "names.h"
 
+#include "jxv_internal.h"
 
 
+
+/* In the order of the layout library's jxv_ctag: a Container is passed as one. */
 typedef enum Container { C_NONE, C_DICT, C_LIST, C_TUPLE, C_SET, C_FROZENSET } Container;
+_Static_assert((int)C_DICT == (int)JXV_TAG_DICT && (int)C_LIST == (int)JXV_TAG_LIST &&
+                   (int)C_FROZENSET == (int)JXV_TAG_FROZENSET,
+               "Container follows jxv_ctag");
 
 static PyObject *load_node(Loader *L, hid_t gid, const char *name);
 
@@ -91,17 +97,17 @@ PyObject *jx_ld_loc_error(Loader *L, PyObject *exc, const char *attr, const char
     return NULL;
 }
 
-PyObject *jx_ld_format_error(Loader *L, const char *attr, const char *fmt, ...)
+PyObject *jx_ld_format_error(Loader *L, const char *attr, const char *rule, const char *fmt,
+                             ...)
 {
     va_list ap;
-    PyObject *loc = location(L, attr), *msg = NULL;
     va_start(ap, fmt);
-    msg = loc ? PyUnicode_FromFormatV(fmt, ap) : NULL;
+    PyObject *msg = PyUnicode_FromFormatV(fmt, ap);
     va_end(ap);
-    if (msg)
-        PyErr_Format(L->st->JaxonFormatError, "%U: %U", loc, msg);
-    Py_XDECREF(loc);
-    Py_XDECREF(msg);
+    if (msg) {
+        jx_ld_rule_error(L, NULL, attr, rule, "%U", msg);
+        Py_DECREF(msg);
+    }
     return NULL;
 }
 
@@ -188,7 +194,7 @@ void jx_ld_set_cause(PyObject *cause, PyObject *tb)
     PyErr_Restore(t2, v2, tb2);
 }
 
-PyObject *jx_ld_rewrap(Loader *L, const char *attr, const char *what)
+PyObject *jx_ld_rewrap(Loader *L, const char *attr, const char *rule, const char *what)
 {
     PyObject *t, *v, *tb;
     if (!PyErr_ExceptionMatches(PyExc_ValueError) && !PyErr_ExceptionMatches(PyExc_TypeError) &&
@@ -198,7 +204,7 @@ PyObject *jx_ld_rewrap(Loader *L, const char *attr, const char *what)
         return NULL; /* already ours, with its own location */
     PyErr_Fetch(&t, &v, &tb);
     PyErr_NormalizeException(&t, &v, &tb);
-    jx_ld_format_error(L, attr, "%s: %S", what, v);
+    jx_ld_format_error(L, attr, rule, "%s: %S", what, v);
     jx_ld_set_cause(v, tb);
     Py_XDECREF(t);
     Py_XDECREF(tb);
@@ -291,29 +297,6 @@ int jx_ld_filter_root(Loader *L, PyObject **out)
     return ok;
 }
 
-/* Loads child name of gid whose path element is elem (borrowed), unless the filter refuses
- * it: then JAXON_NOT_LOADED, nothing of the node is opened or read, the refusal is noted
- * (a reference to the node loads it, B1-6) and the placeholder is not cached. */
-static PyObject *load_child(Loader *L, hid_t gid, const char *name, PyObject *elem)
-{
-    if (!L->path || L->in_key)
-        return load_node(L, gid, name);
-    int ok = jx_ld_filter_enter(L, elem);
-    if (ok < 0)
-        return NULL;
-    PyObject *r = NULL;
-    if (ok > 0) {
-        r = load_node(L, gid, name);
-    } else {
-        PyObject *k = jx_ld_key(L, name, strlen(name));
-        if (k && PySet_Add(L->skipped, k) == 0)
-            r = jx_ld_not_loaded(L);
-        Py_XDECREF(k);
-    }
-    if (jx_ld_filter_leave(L) < 0)
-        Py_CLEAR(r);
-    return r;
-}
 
 /* Whether key k[0:klen] or one of its ancestors was refused by the filter. */
 static int under_skipped(Loader *L, const char *k, size_t klen)
@@ -356,12 +339,22 @@ static PyObject *load_out_of_place(Loader *L, const char *k, size_t klen)
     L->key_len = last;
     g = H5Gopen2(L->root, ".", L->gapl);
     for (size_t i = 0; g >= 0 && i < last; i += strlen(L->key + i) + 1) {
-        hid_t c = H5Gopen2(g, L->key + i, L->gapl);
+        /* only the tree's own groups, through hard links (the validator's ref-target) */
+        htri_t is = H5Lexists(g, L->key + i, H5P_DEFAULT);
+        hid_t c = -1;
+        if (is > 0 && jx_ld_hard_link(L, g, L->key + i, L->key + i) == 0)
+            c = H5Gopen2(g, L->key + i, L->gapl);
+        else if (is <= 0)
+            H5Eclear2(H5E_DEFAULT);
         H5Gclose(g);
         g = c;
+        if (g < 0 && PyErr_Occurred())
+            goto done;
     }
-    if (g < 0) {
-        jx_ld_h5_error(L, L->key + last, "cannot open the group of a reference's target");
+    if (g < 0 || H5Aexists(g, L->key + last) <= 0) {
+        H5Eclear2(H5E_DEFAULT);
+        jx_ld_rule_error(L, NULL, L->key + last, "ref-target", "a reference points to no node "
+                         "(its target is missing)");
         goto done;
     }
     {
@@ -376,10 +369,10 @@ static PyObject *load_out_of_place(Loader *L, const char *k, size_t klen)
         nm[nlen] = '\0';
         L->oop++;
         /* a reference into a skipped subtree may lead to another one: bounded like nesting */
-        r = L->oop > JX_MAX_NESTING
+        r = L->oop > JXV_MAX_NESTING
                 ? jx_ld_rule_error(L, NULL, nm, "ref-chain", "more than %d references into "
                                    "subtrees the load_filter skipped lead to one another",
-                                   JX_MAX_NESTING)
+                                   JXV_MAX_NESTING)
                 : load_node(L, g, nm);
         L->oop--;
         PyMem_Free(nm);
@@ -409,23 +402,6 @@ int jx_ld_crt_order_tracked(Loader *L, hid_t gid, const char *attr)
     return (flags & H5P_CRT_ORDER_TRACKED) != 0;
 }
 
-/* All attribute names of gid in the layout's order (names.c). The group's own name is attr
- * for messages. */
-static int collect_names(Loader *L, hid_t gid, const char *attr, JxNames *nl)
-{
-    /* every container lists its names first: Ctrl-C is honoured here between containers */
-    if (PyErr_CheckSignals() < 0)
-        return -1;
-    if (jx_names_collect(gid, nl) == 0)
-        return 0;
-    if (nl->oom) {
-        H5Eclear2(H5E_DEFAULT);
-        PyErr_NoMemory();
-        return -1;
-    }
-    jx_ld_h5_error(L, attr, "cannot list the group's attributes");
-    return -1;
-}
 
 /* ---- reading attribute values ---------------------------------------------------------- */
 
@@ -455,11 +431,11 @@ static size_t checked_text_size(Loader *L, hid_t ftype, const char *name)
             jx_ld_h5_error(L, name, "cannot inspect the string type");
         else
             jx_ld_format_error(L, name,
-                               "expected a fixed-length string, found a variable-length one");
+                               "value-type", "expected a fixed-length string, found a variable-length one");
         return 0;
     }
     if (H5Tget_cset(ftype) != H5T_CSET_UTF8) {
-        jx_ld_format_error(L, name, "unexpected string encoding: text attributes must be UTF-8");
+        jx_ld_format_error(L, name, "value-type", "unexpected string encoding: text attributes must be UTF-8");
         return 0;
     }
     size_t size = H5Tget_size(ftype);
@@ -480,7 +456,7 @@ static int read_text(Loader *L, hid_t aid, hid_t ftype, hid_t space, const char 
 {
     t->heap = NULL;
     if (H5Sget_simple_extent_type(space) != H5S_SCALAR) {
-        jx_ld_format_error(L, name, "a text attribute must have a scalar dataspace");
+        jx_ld_format_error(L, name, "value-type", "a text attribute must have a scalar dataspace");
         return -1;
     }
     size_t size = known ? known : checked_text_size(L, ftype, name);
@@ -490,7 +466,7 @@ static int read_text(Loader *L, hid_t aid, hid_t ftype, hid_t space, const char 
         t->p = t->small;
     } else {
         if (size > (size_t)PY_SSIZE_T_MAX || H5Aget_storage_size(aid) < size) {
-            jx_ld_format_error(L, name, "the string claims %zu bytes the attribute does not store",
+            jx_ld_format_error(L, name, "declared-size", "the string claims %zu bytes the attribute does not store",
                                size);
             return -1;
         }
@@ -530,7 +506,7 @@ int jx_ld_read_text_attr(Loader *L, hid_t gid, const char *name, Text *t)
     }
     size_t known = known_text_type(L, ftype);
     if (!known && H5Tget_class(ftype) != H5T_STRING) {
-        jx_ld_format_error(L, name, "expected a fixed-length string attribute");
+        jx_ld_format_error(L, name, "value-type", "expected a fixed-length string attribute");
         goto done;
     }
     status = read_text(L, aid, ftype, space, name, t, known);
@@ -556,13 +532,13 @@ PyObject *jx_ld_numeric_scalar(Loader *L, hid_t aid, hid_t ftype, const char *na
     JxReadType rt;
     PyObject *r = NULL;
     if (jx_read_type_from_h5(ftype, &rt) < 0)
-        return jx_ld_rewrap(L, name, "unsupported attribute type");
+        return jx_ld_rewrap(L, name, "value-type", "unsupported attribute type");
     if (!rt.is_numeric) {
-        jx_ld_format_error(L, name, "%s, found %R", expected, rt.descr);
+        jx_ld_format_error(L, name, "value-type", "%s, found %R", expected, rt.descr);
         goto done;
     }
     if (H5Tget_size(rt.memtype) > sizeof buf) {
-        jx_ld_format_error(L, name, "numeric scalar too large");
+        jx_ld_format_error(L, name, "value-type", "numeric scalar too large");
         goto done;
     }
     if (H5Aread(aid, rt.memtype, buf.b) < 0) {
@@ -583,6 +559,23 @@ done:
 
 /* The target of a ":ref" attribute (§3.7): "/" + elements with "\\" and "\/" escapes, each
  * element an attribute name from the root; the target must already be loaded. */
+/* Collects the elements of a reference path, each followed by a NUL: the memo key. */
+typedef struct RefKey {
+    char *k;
+    size_t len;
+} RefKey;
+
+static int ref_elem(const char *e, size_t el, void *ud)
+{
+    RefKey *rk = ud;
+    if (memchr(e, '\0', el))
+        return -1; /* a NUL inside a name can match no HDF5 name */
+    memcpy(rk->k + rk->len, e, el);
+    rk->len += el;
+    rk->k[rk->len++] = '\0';
+    return 0;
+}
+
 static PyObject *load_ref(Loader *L, hid_t gid, const char *name)
 {
     Text t;
@@ -591,29 +584,47 @@ static PyObject *load_ref(Loader *L, hid_t gid, const char *name)
     size_t klen = 0;
     if (jx_ld_read_text_attr(L, gid, name, &t) < 0)
         return NULL;
-    if (t.n == 0 || t.p[0] != '/') {
-        jx_ld_format_error(L, name, "a reference path must start with '/'");
-        goto done;
-    }
-    k = PyMem_Malloc(t.n);
+    k = PyMem_Malloc(t.n + 1);
     if (!k) {
         PyErr_NoMemory();
         goto done;
     }
-    for (size_t i = 1; i < t.n; i++) {
-        char c = t.p[i];
-        if (c == '\0') {
-            jx_ld_format_error(L, name, "a reference path cannot contain NUL");
+    /* the layout library's tokeniser (the validator's): \\ and \/ unescaped */
+    {
+        RefKey rk = {k, 0};
+        jxv_report rep;
+        jxv_report_init(&rep);
+        int count = jxv_split_ref_path(JXV_LAYOUT_V1, t.p, t.n, ref_elem, &rk, "", &rep);
+        if (count < 0) {
+            if (rep.count)
+                jx_ld_rule_error(L, NULL, name, "ref-path", "%s", rep.items[0].message);
+            else
+                PyErr_NoMemory();
+            jxv_report_clear(&rep);
             goto done;
         }
-        if (c == '\\') {
-            if (++i == t.n) {
-                jx_ld_format_error(L, name, "the reference path ends in an unfinished escape");
-                goto done;
-            }
-            k[klen++] = t.p[i] ? t.p[i] : '\1'; /* "\<NUL>" can match no name */
-        } else {
-            k[klen++] = c == '/' ? '\0' : c;
+        klen = rk.len - 1; /* without the last NUL */
+        /* every node lives under JAXON_ROOT, and no slot starts with '/' (HDF5 would take
+         * such a name as an absolute path, out of the tree) */
+        int outside = strcmp(k, "JAXON_ROOT") != 0;
+        for (size_t i = 0; i < klen && !outside; i += strlen(k + i) + 1)
+            outside = k[i] == '/' || k[i] == '\0';
+        if (outside) {
+            jx_ld_rule_error(L, NULL, name, "ref-target", "a reference path leads to a node "
+                             "under /JAXON_ROOT");
+            goto done;
+        }
+        /* the last element names an attribute: one with the typehint ref is a reference */
+        size_t last = klen;
+        while (last > 0 && k[last - 1] != '\0')
+            last--;
+        const char *slot, *hint;
+        size_t sl, hl;
+        jxv__split_attr_name(JXV_LAYOUT_V1, k + last, klen - last, &slot, &sl, &hint, &hl);
+        if (hint && hl == 3 && memcmp(hint, JXV_NAME_REF, 3) == 0) {
+            jx_ld_rule_error(L, NULL, name, "ref-target", "a reference points to a stored "
+                             "node, never to another reference");
+            goto done;
         }
     }
     key = PyBytes_FromStringAndSize(k, (Py_ssize_t)klen);
@@ -622,21 +633,23 @@ static PyObject *load_ref(Loader *L, hid_t gid, const char *name)
     r = PyDict_GetItemWithError(L->memo, key);
     if (r) {
         Py_INCREF(r);
-        goto done;
+        goto copied;
     }
     if (PyErr_Occurred())
         goto done;
     /* an ancestor: its key followed by NUL is a prefix of the current group's key */
     int ancestor = klen < L->key_len && memcmp(L->key, k, klen) == 0 && L->key[klen] == '\0';
     if (!ancestor) {
-        /* a target the filter skipped at its own location is loaded now (fixes B1-6) */
+        /* a target the filter skipped at its own location (fixes B1-6), or one that comes
+         * later in the file (a forward reference: no writer makes one, Python 1.2.0 and the
+         * validator take it), is loaded now where it is; the walk finds it in the memo when
+         * it gets there (load_node), so identity holds */
         int skipped = under_skipped(L, k, klen);
         if (skipped < 0)
             goto done;
-        if (skipped > 0) {
-            r = load_out_of_place(L, k, klen);
-            goto done;
-        }
+        L->forward |= skipped == 0;
+        r = load_out_of_place(L, k, klen);
+        goto copied;
     }
     PyObject *shown = PyUnicode_DecodeUTF8(t.p, (Py_ssize_t)(t.n > 300 ? 300 : t.n),
                                            "backslashreplace");
@@ -647,9 +660,18 @@ static PyObject *load_ref(Loader *L, hid_t gid, const char *name)
                         "the reference %R points to a container that contains it (a cycle)", shown);
     else
         jx_ld_format_error(L, name,
-                           "the reference %R does not point to a node loaded before it (the target "
+                           "ref-target", "the reference %R does not point to a node loaded before it (the target "
                            "is missing, comes later in the file or is not referenceable)", shown);
     Py_DECREF(shown);
+    goto done;
+copied:
+    /* the validator's ref-target: writers copy these (NumPy scalars of numeric attributes
+     * too), a v1 reference never names one */
+    if (r && (jx_ld_copied_value(r) || PyArray_IsScalar(r, Number) || PyArray_IsScalar(r, Bool))) {
+        Py_CLEAR(r);
+        jx_ld_rule_error(L, NULL, name, "ref-target", "None, Ellipsis, numbers, range and "
+                         "slice are copied, never referenced");
+    }
 done:
     PyMem_Free(k);
     Py_XDECREF(key);
@@ -661,215 +683,49 @@ done:
 
 static Container container_kind(const char *th, size_t n)
 {
-#define IS(word) (n == sizeof(word) - 1 && memcmp(th, word, n) == 0)
-    if (IS("dict"))
-        return C_DICT;
-    if (IS("list"))
-        return C_LIST;
-    if (IS("tuple"))
-        return C_TUPLE;
-    if (IS("set"))
-        return C_SET;
-    if (IS("frozenset"))
-        return C_FROZENSET;
-    return C_NONE;
-#undef IS
+    const jxv_tag *t = jxv_tag_find(1, th, n); /* the layout library's tag table */
+    return t ? (Container)t->ctag : C_NONE;
 }
 
-/* Splits an attribute name into slot and typehint (§3.3): a name ending in a quote has no
- * typehint, otherwise the typehint follows the last ':'. */
+/* Splits an attribute name into slot and typehint (§3.3) with the layout library's split: a
+ * name ending in a quote has no typehint, otherwise the typehint follows the last ':'. The
+ * group's names were checked (jx_ld_check_names) unless the node is loaded out of place. */
 static int split_name(Loader *L, const char *name, size_t n, size_t *slot_len,
                       const char **th, size_t *th_len)
 {
-    *slot_len = n;
-    *th = NULL;
-    *th_len = 0;
-    if (n > 0 && name[n - 1] == '\'') {
-        if (name[0] != '\'') {
-            jx_ld_format_error(L, name, "string format error: the name ends with a quote but does "
-                                  "not start with one");
-            return -1;
-        }
-        return 0;
-    }
-    const char *colon = memchr(name, ':', n) ? strrchr(name, ':') : NULL;
-    if (colon) {
-        *slot_len = (size_t)(colon - name);
-        *th = colon + 1;
-        *th_len = n - *slot_len - 1;
-    }
-    return 0;
-}
-
-/* "key(<i>)" / "value(<i>)" slot index, or -1 if the slot is malformed. */
-static Py_ssize_t slot_index(const char *slot, size_t n, size_t prefix)
-{
-    if (n < prefix + 2 || slot[n - 1] != ')' || n - prefix - 1 > 18)
+    const char *slot;
+    if (n > 0 && name[n - 1] == '\'' && name[0] != '\'') {
+        jx_ld_rule_error(L, NULL, name, "slot-name", "a name ending with a quote must start "
+                         "with one");
         return -1;
-    Py_ssize_t v = 0;
-    for (size_t i = prefix; i < n - 1; i++) {
-        if (slot[i] < '0' || slot[i] > '9')
-            return -1;
-        v = v * 10 + (slot[i] - '0');
     }
-    return v;
-}
-
-static int load_dict_items(Loader *L, hid_t gid, const JxNames *nl, PyObject *d)
-{
-    PyObject *key = NULL, *value = NULL;
-    Py_ssize_t entries = 0, key_index = -1;
-    const char *key_name = NULL;
-    for (size_t i = 0; i < nl->n; i++) {
-        const char *name = jx_names_at(nl, i), *th;
-        size_t n = strlen(name), slot_len, th_len;
-        if (split_name(L, name, n, &slot_len, &th, &th_len) < 0)
-            goto error;
-        if (slot_len >= 4 && memcmp(name, "key(", 4) == 0) {
-            Py_ssize_t idx = slot_index(name, slot_len, 4);
-            if (key) {
-                jx_ld_format_error(L, key_name, "key(%zd) is not followed by value(%zd)", key_index,
-                                   key_index);
-                goto error;
-            }
-            if (idx < 0) {
-                jx_ld_format_error(L, name, "malformed key(i) slot");
-                goto error;
-            }
-            if (idx != entries) {
-                jx_ld_format_error(L, name, "key(%zd) out of order: this is entry %zd", idx,
-                                   entries);
-                goto error;
-            }
-            L->in_key++;
-            key = load_node(L, gid, name);
-            L->in_key--;
-            if (!key)
-                goto error;
-            if (PyObject_Hash(key) == -1) {
-                jx_ld_rewrap(L, name, "the dict key cannot be used as a key");
-                goto error;
-            }
-            key_index = idx;
-            key_name = name;
-            continue;
-        }
-        if (slot_len >= 6 && memcmp(name, "value(", 6) == 0) {
-            Py_ssize_t idx = slot_index(name, slot_len, 6);
-            if (idx < 0) {
-                jx_ld_format_error(L, name, "malformed value(i) slot");
-                goto error;
-            }
-            if (!key || idx != key_index) {
-                jx_ld_format_error(L, name, "value(%zd) does not follow key(%zd)", idx, idx);
-                goto error;
-            }
-        } else {
-            if (key) {
-                jx_ld_format_error(L, key_name, "key(%zd) is not followed by value(%zd)", key_index,
-                                   key_index);
-                goto error;
-            }
-            int r = jx_atom_parse_v1(name, (Py_ssize_t)slot_len, &key);
-            if (r < 0) {
-                jx_ld_rewrap(L, name, "bad dict key atom in the attribute name");
-                goto error;
-            }
-            if (r == 0) {
-                jx_ld_format_error(L, name, "not a dict slot: expected a simple atom, key(i) or "
-                                      "value(i)");
-                goto error;
-            }
-        }
-        value = load_child(L, gid, name, key);
-        if (!value)
-            goto error;
-        if (PyDict_SetItem(d, key, value) < 0) {
-            jx_ld_rewrap(L, name, "the dict key cannot be used as a key");
-            goto error;
-        }
-        Py_CLEAR(key);
-        Py_CLEAR(value);
-        entries++;
-    }
-    if (key) {
-        jx_ld_format_error(L, key_name, "key(%zd) is not followed by value(%zd)", key_index,
-                           key_index);
-        goto error;
-    }
+    jxv__split_attr_name(JXV_LAYOUT_V1, name, n, &slot, slot_len, th, th_len);
     return 0;
-error:
-    Py_XDECREF(key);
-    Py_XDECREF(value);
-    return -1;
 }
 
-static PyObject *load_items(Loader *L, hid_t gid, const JxNames *nl, Container kind)
+/* The shared walk's operations for v1.2.0 (load_walk.c). */
+static PyObject *v1_node(void *ctx, hid_t gid, const char *name)
 {
-    PyObject *c = NULL, *item = NULL;
-    Py_ssize_t n = (Py_ssize_t)nl->n;
-    switch (kind) {
-    case C_DICT:
-        c = PyDict_New();
-        if (c && load_dict_items(L, gid, nl, c) < 0)
-            Py_CLEAR(c);
-        return c;
-    case C_LIST:
-        c = PyList_New(n);
-        break;
-    case C_TUPLE:
-        c = PyTuple_New(n);
-        break;
-    case C_SET:
-        c = PySet_New(NULL);
-        break;
-    case C_FROZENSET:
-        c = PyFrozenSet_New(NULL); /* filled before anyone else sees it, as the API allows */
-        break;
-    case C_NONE:
-        break;
-    }
-    if (!c)
-        return NULL;
-    for (Py_ssize_t i = 0; i < n; i++) {
-        const char *name = jx_names_at(nl, (size_t)i);
-        if (L->path && !L->in_key) {
-            PyObject *idx = PyLong_FromSsize_t(i);
-            if (!idx)
-                goto error;
-            item = load_child(L, gid, name, idx);
-            Py_DECREF(idx);
-        } else {
-            item = load_node(L, gid, name);
-        }
-        if (!item)
-            goto error;
-        if (kind == C_LIST) {
-            PyList_SET_ITEM(c, i, item);
-        } else if (kind == C_TUPLE) {
-            PyTuple_SET_ITEM(c, i, item);
-        } else {
-            if (PySet_Add(c, item) < 0) {
-                jx_ld_rewrap(L, name, "the set element cannot be hashed");
-                goto error;
-            }
-            Py_DECREF(item);
-        }
-        item = NULL;
-    }
-    return c;
-error:
-    Py_XDECREF(item);
-    Py_DECREF(c);
-    return NULL;
+    return load_node(ctx, gid, name);
+}
+
+static int v1_slot_key(Loader *L, const char *name, const char *slot, size_t slot_len,
+                       PyObject **key)
+{
+    int r = jx_atom_parse_v1(slot, (Py_ssize_t)slot_len, key);
+    if (r < 0)
+        jx_ld_rewrap(L, name, "slot-name", "bad dict key atom in the attribute name");
+    return r;
 }
 
 /* Pushes the group gid (attribute name) as the current one: checks it is neither an open
  * ancestor (cycle) nor a group loaded before (files are trees). */
-static int enter_group(Loader *L, hid_t gid, const char *name)
+static int enter_group(Loader *L, hid_t gid, const char *name, const H5O_token_t *known)
 {
     H5O_info2_t info;
-    if (H5Oget_info3(gid, &info, H5O_INFO_BASIC) < 0) {
+    if (known)
+        info.token = *known; /* the hard link's token is the object's */
+    else if (H5Oget_info3(gid, &info, H5O_INFO_BASIC) < 0) {
         jx_ld_h5_error(L, name, "cannot inspect the group");
         return -1;
     }
@@ -889,7 +745,7 @@ static int enter_group(Loader *L, hid_t gid, const char *name)
     Py_DECREF(tok);
     if (seen != 0) {
         if (seen > 0)
-            jx_ld_format_error(L, name, "the group was already loaded through another link (a "
+            jx_ld_format_error(L, name, "container-group", "the group was already loaded through another link (a "
                                   "Jaxon file is a tree)");
         return -1;
     }
@@ -914,7 +770,7 @@ static PyObject *unknown_typehint(Loader *L, const char *name, const char *th, s
 {
     PyObject *t = jx_ld_shown(th, n);
     if (t) {
-        jx_ld_format_error(L, name, "unknown typehint %R%s", t, where);
+        jx_ld_format_error(L, name, "type-tag", "unknown typehint %R%s", t, where);
         Py_DECREF(t);
     }
     return NULL;
@@ -937,22 +793,47 @@ static PyObject *load_container(Loader *L, hid_t pgid, const char *name, const c
     /* L->depth counts "/" and the open containers: this one is level L->depth. The bound
      * (shared with save) protects the C stack; the interpreter's recursion limit is not
      * used, as it depends on the caller's depth and raises RecursionError without a path */
-    if (L->depth > JX_MAX_NESTING)
+    if (L->depth > JXV_MAX_NESTING)
         return jx_ld_rule_error(L, NULL, name, "depth-limit", "containers nest more than %d "
                                 "levels deep (the limit shared by save and load)",
-                                JX_MAX_NESTING);
-    gid = H5Gopen2(pgid, name, L->gapl);
+                                JXV_MAX_NESTING);
+    H5L_info2_t li;
+    int direct = !strchr(name, '/');
+    if (direct) {
+        /* one lookup of the link: its type (the layout has hard links only, the validator's
+         * stray-object) and the object's token, which opens it and identifies it below */
+        if (H5Lget_info2(pgid, name, &li, H5P_DEFAULT) < 0) {
+            jx_ld_h5_error(L, name, "cannot open the group of the container");
+            goto done;
+        }
+        if (li.type != H5L_TYPE_HARD) {
+            jx_ld_hard_link(L, pgid, name, name); /* raises stray-object */
+            goto done;
+        }
+        gid = H5Oopen_by_token(pgid, li.u.token);
+        if (gid >= 0 && H5Iget_type(gid) != H5I_GROUP) {
+            H5Oclose(gid);
+            gid = -1;
+            jx_ld_rule_error(L, NULL, name, "container-group", "the container's object is not "
+                             "a group");
+            goto done;
+        }
+    } else {
+        gid = H5Gopen2(pgid, name, L->gapl);
+    }
     if (gid < 0) {
         jx_ld_h5_error(L, name, "cannot open the group of the container");
         goto done;
     }
-    if (enter_group(L, gid, name) < 0)
+    jx_ld_opened(L, pgid);
+    if (enter_group(L, gid, name, direct ? &li.u.token : NULL) < 0)
         goto done;
     entered = 1;
     if (jx_verify_enter(L, gid, &nl) < 0) /* integrity hook */
         goto done;
     verifying = 1;
-    if (collect_names(L, gid, NULL, &nl) < 0)
+    if (jx_ld_collect_names(L, gid, NULL, &nl) < 0 ||
+        jx_ld_check_names(L, &nl, 0, (int)kind, 0) < 0)
         goto done;
     /* a function/class/enum member stored by name: its (module, qualname) pair is not
      * pytree data, the filter is not asked about it */
@@ -963,7 +844,16 @@ static PyObject *load_container(Loader *L, hid_t pgid, const char *name, const c
                    memcmp(hash, "#jaxon-prng-key", 15) == 0 &&
                    (hash + 15 == th + th_len || hash[15] == '#'));
     L->in_key += by_name;
-    c = load_items(L, gid, &nl, kind);
+    hid_t outer_gid = L->cur_gid;
+    size_t outer_opened = L->cur_opened;
+    L->cur_gid = gid;
+    L->cur_opened = 0;
+    c = jx_ld_items(L->reader, gid, &nl, (int)kind);
+    if (c && !L->opts->load_filter &&
+        jx_ld_check_links(L, gid, &nl, 0, L->cur_opened, 0) < 0)
+        Py_CLEAR(c);
+    L->cur_gid = outer_gid;
+    L->cur_opened = outer_opened;
     L->in_key -= by_name;
 done:
     if (verifying && jx_verify_leave(L, gid, c != NULL) < 0) /* integrity hook */
@@ -988,12 +878,17 @@ static PyObject *load_value_typed(Loader *L, hid_t gid, const char *name, const 
     DataKind kind = jx_ld_data_kind(th, n);
     if (kind == DK_NONE) {
         if (n == 3 && memcmp(th, "ref", 3) == 0)
-            return jx_ld_format_error(L, name, "the typehint 'ref' belongs in the attribute name");
+            return jx_ld_format_error(L, name, "type-tag", "the typehint 'ref' belongs in the attribute name");
         return load_container(L, gid, name, th, n);
     }
     Src s = {H5Dopen2(gid, name, L->dapl), 1};
     if (s.id < 0)
         return jx_ld_h5_error(L, name, "cannot open the dataset holding the data");
+    if (!strchr(name, '/') && jx_ld_hard_link(L, gid, name, name) < 0) {
+        H5Dclose(s.id);
+        return NULL;
+    }
+    jx_ld_opened(L, gid);
     PyObject *r = jx_ld_load_data(L, &s, name, kind, th, n);
     H5Dclose(s.id);
     return r;
@@ -1076,7 +971,7 @@ static PyObject *load_plain(Loader *L, hid_t gid, const char *name)
     } else {
         int scalar = H5Sget_simple_extent_type(space) == H5S_SCALAR;
         jx_ld_format_error(L, name,
-                           "unexpected attribute type: expected a text atom or a numeric "
+                           "value-type", "unexpected attribute type: expected a text atom or a numeric "
                            "scalar, found %s data with a %s dataspace",
                            class_name(cls), scalar ? "scalar" : "non-scalar");
         goto done;
@@ -1086,6 +981,8 @@ static PyObject *load_plain(Loader *L, hid_t gid, const char *name)
     H5Tclose(ftype);
     H5Aclose(aid);
     space = ftype = aid = -1;
+    if (jxv__v1_claims_atom(t.p, t.n) && jx_ld_check_atom(L, 0, name, t.p, t.n) < 0)
+        goto done;
     int parsed = jx_atom_parse_v1(t.p, (Py_ssize_t)t.n, &r);
     if (parsed < 0) {
         /* the message shows the text: build it with the parse error set aside */
@@ -1099,7 +996,7 @@ static PyObject *load_plain(Loader *L, hid_t gid, const char *name)
         const char *w = what ? PyUnicode_AsUTF8(what) : NULL;
         if (w) {
             PyErr_Restore(et, ev, etb);
-            jx_ld_rewrap(L, name, w);
+            jx_ld_rewrap(L, name, "atom-text", w);
         } else {
             Py_XDECREF(et);
             Py_XDECREF(ev);
@@ -1135,8 +1032,9 @@ static PyObject *load_node(Loader *L, hid_t gid, const char *name)
     if (split_name(L, name, strlen(name), &slot_len, &th, &th_len) < 0)
         return NULL;
     jx_verify_node(L, gid); /* integrity hook: the value read next is this node's */
-    if (L->oop) {
-        /* out of place (a reference into a skipped subtree): parts of it may be loaded */
+    if (L->oop || L->forward) {
+        /* out of place (a reference into a skipped subtree or a forward reference): this
+         * node or parts of it may be loaded already */
         PyObject *k = jx_ld_key(L, name, strlen(name)), *hit;
         if (!k)
             return NULL;
@@ -1209,28 +1107,22 @@ static PyObject *load_root(Loader *L, hid_t root)
         return jx_ld_h5_error(L, NULL, "cannot inspect the root group");
     if (v2 > 0)
         return jx_load_v2(L, root); /* load_v2.c: the v2.x layout (spec §4.12) */
-    if (enter_group(L, root, "") < 0)
+    if (enter_group(L, root, "", NULL) < 0)
         return NULL;
     L->key_len = 0; /* "/" has no name: keys start with the root attribute's name */
     if (jx_verify_enter(L, root, &nl) < 0) /* integrity hook */
         goto done;
     verifying = 1;
-    if (collect_names(L, root, NULL, &nl) < 0)
+    /* "/" carries exactly one attribute, the root node's (the validator's rule root) */
+    if (jx_ld_collect_names(L, root, NULL, &nl) < 0 || jx_ld_check_names(L, &nl, 0, 0, 1) < 0)
         goto done;
-    for (size_t i = 0; i < nl.n && !root_name; i++)
-        if (strncmp(jx_names_at(&nl, i), "JAXON_ROOT", 10) == 0)
-            root_name = jx_names_at(&nl, i);
-    if (!root_name) {
-        jx_ld_format_error(L, NULL, "jaxon root attribute not found: no attribute JAXON_ROOT, this "
-                              "is not a Jaxon file");
-        goto done;
-    }
-    if (root_name[10] != '\0' && root_name[10] != ':') {
-        jx_ld_format_error(L, root_name, "the root attribute must be named JAXON_ROOT[:typehint]");
-        goto done;
-    }
+    root_name = jx_names_at(&nl, 0);
+    L->cur_gid = root;
+    L->cur_opened = 0;
     if (jx_ld_filter_root(L, &r) > 0)
         r = load_node(L, root, root_name);
+    if (r && !L->opts->load_filter && jx_ld_check_links(L, root, &nl, 0, L->cur_opened, 1) < 0)
+        Py_CLEAR(r);
 done:
     if (verifying && jx_verify_leave(L, root, r != NULL) < 0) /* integrity hook */
         Py_CLEAR(r);
@@ -1248,7 +1140,9 @@ PyObject *jx_load_tree(JxState *st, hid_t file_id, const JxLoadOptions *opts)
     memset(&L, 0, sizeof L);
     L.st = st;
     L.opts = opts;
-    L.gapl = L.dapl = L.root = -1;
+    JxReader v1 = {&L, 0, 1, &L, v1_node, v1_slot_key};
+    L.reader = &v1;
+    L.gapl = L.dapl = L.root = L.cur_gid = -1;
     L.fill_budget = JX_FILL_SLACK;
     for (size_t i = 0; i < JX_TEXT_TYPE_MEMO; i++)
         L.text_types[i] = -1;
@@ -1258,7 +1152,7 @@ PyObject *jx_load_tree(JxState *st, hid_t file_id, const JxLoadOptions *opts)
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     L.memo = PyDict_New();
     L.visited = PySet_New(NULL);
-    L.stack = PyMem_Malloc((JX_MAX_NESTING + 2) * sizeof *L.stack); /* "/" + containers */
+    L.stack = PyMem_Malloc((JXV_MAX_NESTING + 2) * sizeof *L.stack); /* "/" + containers */
     if (opts->load_filter || opts->placer) { /* the placer is given each jax leaf's path */
         L.path = PyList_New(0);
         L.skipped = PySet_New(NULL);

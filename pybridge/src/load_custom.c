@@ -54,13 +54,13 @@ static PyObject *wrap_prng_key(Loader *L, const char *name, PyObject *obj)
 {
     if (!PyTuple_CheckExact(obj) || PyTuple_GET_SIZE(obj) != 2 ||
         !PyUnicode_CheckExact(PyTuple_GET_ITEM(obj, 0)))
-        return jx_ld_format_error(L, name, "a jaxon-prng-key node must hold an (impl name, "
+        return jx_ld_format_error(L, name, "type-tag", "a jaxon-prng-key node must hold an (impl name, "
                                      "key data) tuple");
     PyObject *random = PyImport_ImportModule("jax.random"), *wrap = NULL, *args = NULL;
     PyObject *kw = NULL, *r = NULL;
     if (!random) {
         PyErr_Clear();
-        return jx_ld_format_error(L, name, "loading a typed PRNG key needs jax, which cannot "
+        return jx_ld_format_error(L, name, "import-failed", "loading a typed PRNG key needs jax, which cannot "
                                      "be imported");
     }
     wrap = PyObject_GetAttrString(random, "wrap_key_data");
@@ -73,7 +73,7 @@ static PyObject *wrap_prng_key(Loader *L, const char *name, PyObject *obj)
         PyObject *et, *ev, *tb; /* PyErr_GetRaisedException is 3.12+ */
         PyErr_Fetch(&et, &ev, &tb);
         PyErr_NormalizeException(&et, &ev, &tb);
-        jx_ld_format_error(L, name, "cannot rebuild the PRNG key of implementation %R: %S",
+        jx_ld_format_error(L, name, "unmarshal-failed", "cannot rebuild the PRNG key of implementation %R: %S",
                            PyTuple_GET_ITEM(obj, 0), ev ? ev : Py_None);
         Py_XDECREF(et);
         Py_XDECREF(ev);
@@ -92,7 +92,7 @@ static PyObject *import_by_name(Loader *L, const char *name, PyObject *obj)
     if (!PyTuple_CheckExact(obj) || PyTuple_GET_SIZE(obj) != 2 ||
         !PyUnicode_CheckExact(PyTuple_GET_ITEM(obj, 0)) ||
         !PyUnicode_CheckExact(PyTuple_GET_ITEM(obj, 1)))
-        return jx_ld_format_error(L, name, "a jaxon-import node must hold a (module, qualname) "
+        return jx_ld_format_error(L, name, "type-tag", "a jaxon-import node must hold a (module, qualname) "
                                      "tuple of two str");
     return jx_pol_by_name(L, name, PyTuple_GET_ITEM(obj, 0), PyTuple_GET_ITEM(obj, 1));
 }
@@ -134,7 +134,7 @@ static int field_mismatch(Loader *L, const char *name, PyObject *cls, PyObject *
             Py_DECREF(msg);
         }
     } else {
-        jx_ld_format_error(L, name, "cannot load dataclass %U: %s: %U (pass %s=True to %s)", qn,
+        jx_ld_format_error(L, name, "class-mismatch", "cannot load dataclass %U: %s: %U (pass %s=True to %s)", qn,
                            what, names, flag, then);
     }
 done:
@@ -166,7 +166,7 @@ static PyObject *load_dataclass(Loader *L, const char *name, PyObject *cls, PyOb
     if (!PyDict_CheckExact(d)) {
         PyObject *qn = PyType_GetQualName((PyTypeObject *)cls);
         if (qn)
-            jx_ld_format_error(L, name, "dataclass %U must be stored as a dict, found %.100s", qn,
+            jx_ld_format_error(L, name, "type-tag", "dataclass %U must be stored as a dict, found %.100s", qn,
                                Py_TYPE(d)->tp_name);
         Py_XDECREF(qn);
         return NULL;
@@ -207,7 +207,7 @@ static PyObject *load_dataclass(Loader *L, const char *name, PyObject *cls, PyOb
                        "give them their default_factory(), default or JAXON_NOT_LOADED; "
                        "__post_init__ is not run") < 0)
         goto error;
-    inst = jx_pol_new(L, name, cls);
+    inst = jx_pol_new_dataclass(L, name, cls);
     if (!inst)
         goto error;
     for (Py_ssize_t i = 0; i < nf; i++) {
@@ -273,7 +273,7 @@ static PyObject *apply_one(Loader *L, const char *name, PyObject *tag, PyObject 
     if (!cls)
         return NULL;
     if (!PyType_Check(cls))
-        return jx_ld_format_error(L, name, "the marshaler tag %R names a %.100s, not a class; "
+        return jx_ld_format_error(L, name, "class-mismatch", "the marshaler tag %R names a %.100s, not a class; "
                                      "pass a custom_unmarshaler that handles it", tag,
                                      Py_TYPE(cls)->tp_name);
     if (jx_pol_type_attr(cls, "from_jaxon")) {
@@ -292,7 +292,7 @@ static PyObject *apply_one(Loader *L, const char *name, PyObject *tag, PyObject 
         return load_dataclass(L, name, cls, obj);
     if (jx_pol_is_namedtuple(cls))
         return jx_pol_namedtuple(L, name, cls, obj);
-    return jx_ld_format_error(L, name, "cannot load the custom object %R: the class has no "
+    return jx_ld_format_error(L, name, "class-mismatch", "cannot load the custom object %R: the class has no "
                                  "from_jaxon method and is neither a dataclass nor a namedtuple; "
                                  "pass a custom_unmarshaler that handles the tag", tag);
 }
@@ -306,12 +306,12 @@ PyObject *jx_ld_apply_tags(Loader *L, const char *name, PyObject *obj, const cha
         size_t len = hash ? (size_t)(hash - tags) - start : n - start;
         PyObject *tag = PyUnicode_DecodeUTF8(tags + start, (Py_ssize_t)len, "strict");
         if (!tag) {
-            jx_ld_rewrap(L, name, "bad marshaler tag");
+            jx_ld_rewrap(L, name, "type-tag", "bad marshaler tag");
             Py_CLEAR(obj);
             break;
         }
         if (len == 0) {
-            jx_ld_format_error(L, name, "empty marshaler tag in the typehint");
+            jx_ld_format_error(L, name, "type-tag", "empty marshaler tag in the typehint");
             Py_CLEAR(obj);
         } else {
             Py_SETREF(obj, apply_one(L, name, tag, obj));

@@ -4,6 +4,7 @@
  * allocated, and data stored outside the file (external/virtual datasets) is refused. */
 #include "load_internal.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "h5util.h"
@@ -86,7 +87,7 @@ static int check_storage(Loader *L, Src *s, const char *name, hsize_t need)
     int all_written = layout == H5D_CHUNKED && chunks_all_written(s->id, dcpl);
     H5Pclose(dcpl);
     if (layout == H5D_VIRTUAL || external != 0) {
-        jx_ld_format_error(L, name, "datasets stored outside the file (virtual or external "
+        jx_ld_format_error(L, name, "dataset", "datasets stored outside the file (virtual or external "
                               "storage) are not supported");
         return -1;
     }
@@ -119,6 +120,45 @@ static int check_storage(Loader *L, Src *s, const char *name, hsize_t need)
     return 0;
 }
 
+/* The host buffer of an eagerly loaded jax leaf. XLA's CPU client adopts a NumPy array's
+ * memory without copying when it is aligned to JX_JAX_ALIGN bytes and jax.device_put is
+ * given it (jnp.asarray copies, whatever the alignment); NumPy's allocator aligns to 16.
+ * The array owns the memory through a capsule base, and the jax array keeps the NumPy array
+ * alive while it uses the memory; nothing else sees the NumPy array, so nobody writes to a
+ * buffer jax treats as immutable. */
+#define JX_JAX_ALIGN 64
+
+static void free_aligned(PyObject *capsule)
+{
+    free(PyCapsule_GetPointer(capsule, "jaxon.host_buffer"));
+}
+
+/* A new C-contiguous ndarray (descr stolen) over a JX_JAX_ALIGN-aligned buffer. */
+static PyObject *new_aligned_array(PyArray_Descr *descr, int nd, npy_intp *dims,
+                                   size_t nbytes)
+{
+    void *p = NULL;
+    if (posix_memalign(&p, JX_JAX_ALIGN, nbytes ? nbytes : 1) != 0) {
+        Py_DECREF(descr);
+        return PyErr_NoMemory();
+    }
+    PyObject *cap = PyCapsule_New(p, "jaxon.host_buffer", free_aligned);
+    if (!cap) {
+        free(p);
+        Py_DECREF(descr);
+        return NULL;
+    }
+    PyObject *arr = PyArray_NewFromDescr(&PyArray_Type, descr, nd, dims, NULL, p,
+                                         NPY_ARRAY_CARRAY, NULL);
+    if (!arr || PyArray_SetBaseObject((PyArrayObject *)arr, cap) < 0) { /* steals cap */
+        if (!arr)
+            Py_DECREF(cap);
+        Py_XDECREF(arr);
+        return NULL;
+    }
+    return arr;
+}
+
 /* Reads the data of src into a new ndarray of the file's shape and dtype, straight into
  * the array's buffer. A scalar dataspace gives a 0-d array. With raw (stolen), the bytes
  * are read unconverted into an array of that dtype, whose item size must be the file's. */
@@ -130,7 +170,8 @@ static PyObject *read_array(Loader *L, Src *s, const char *name, PyArray_Descr *
     hid_t ftype = -1, space = -1;
     PyObject *arr = NULL;
     int nd = 0, lz = s->is_dataset ? L->lazy_next : 0, is_raw = raw != NULL;
-    L->lazy_next = 0; /* for this read only */
+    int for_jax = L->jax_next;
+    L->lazy_next = L->jax_next = 0; /* for this read only */
     ftype = src_type(s);
     space = src_space(s);
     if (ftype < 0 || space < 0) {
@@ -148,7 +189,7 @@ static PyObject *read_array(Loader *L, Src *s, const char *name, PyArray_Descr *
         }
         break;
     case H5S_NULL:
-        jx_ld_format_error(L, name, "the data has a NULL dataspace (no value)");
+        jx_ld_format_error(L, name, "value-type", "the data has a NULL dataspace (no value)");
         goto done;
     default:
         jx_ld_h5_error(L, name, "cannot read the data's dataspace");
@@ -160,17 +201,17 @@ static PyObject *read_array(Loader *L, Src *s, const char *name, PyArray_Descr *
         rt.file_size = H5Tget_size(ftype);
         rt.memtype = H5Tcopy(ftype);
         if (rt.memtype < 0 || rt.file_size != (size_t)PyDataType_ELSIZE(rt.descr)) {
-            jx_ld_format_error(L, name, "the datatype does not have the item size of %R", rt.descr);
+            jx_ld_format_error(L, name, "value-type", "the datatype does not have the item size of %R", rt.descr);
             goto done;
         }
     } else if (jx_read_type_from_h5(ftype, &rt) < 0) {
-        jx_ld_rewrap(L, name, "unsupported datatype");
+        jx_ld_rewrap(L, name, "value-type", "unsupported datatype");
         goto done;
     }
     hsize_t nelem = 1;
     for (int i = 0; i < nd; i++) {
         if (dims[i] != 0 && nelem > (hsize_t)NPY_MAX_INTP / dims[i]) {
-            jx_ld_format_error(L, name, "the data's shape is too large");
+            jx_ld_format_error(L, name, "declared-size", "the data's shape is too large");
             goto done;
         }
         nelem *= dims[i];
@@ -179,7 +220,7 @@ static PyObject *read_array(Loader *L, Src *s, const char *name, PyArray_Descr *
     size_t elsize = (size_t)PyDataType_ELSIZE(rt.descr);
     if ((elsize && nelem > (hsize_t)NPY_MAX_INTP / elsize) ||
         (rt.file_size && nelem > (hsize_t)-1 / rt.file_size)) {
-        jx_ld_format_error(L, name, "the data is too large");
+        jx_ld_format_error(L, name, "declared-size", "the data is too large");
         goto done;
     }
     if (check_storage(L, s, name, nelem * rt.file_size) < 0)
@@ -190,10 +231,12 @@ static PyObject *read_array(Loader *L, Src *s, const char *name, PyArray_Descr *
         rt.descr = NULL; /* stolen */
         goto done;
     }
-    arr = PyArray_NewFromDescr(&PyArray_Type, rt.descr, nd, npdims, NULL, NULL, 0, NULL);
+    arr = for_jax ? new_aligned_array(rt.descr, nd, npdims, (size_t)(nelem * elsize))
+                  : PyArray_NewFromDescr(&PyArray_Type, rt.descr, nd, npdims, NULL, NULL, 0,
+                                         NULL);
     rt.descr = NULL; /* stolen, even on failure */
     if (!arr) {
-        jx_ld_rewrap(L, name, "cannot create the array");
+        jx_ld_rewrap(L, name, "value-type", "cannot create the array");
         goto done;
     }
     /* integrity hook: a dataset is read and checked by jx_verify_read */
@@ -272,7 +315,7 @@ static PyObject *read_buffer(Loader *L, Src *s, const char *name, int bytearray)
         goto done;
     r = bytearray ? PyByteArray_FromObject(arr) : PyBytes_FromObject(arr);
     if (!r)
-        jx_ld_rewrap(L, name, "cannot turn the data into bytes");
+        jx_ld_rewrap(L, name, "value-type", "cannot turn the data into bytes");
 done:
     Py_XDECREF(arr);
     if (space >= 0)
@@ -282,17 +325,19 @@ done:
     return r;
 }
 
-/* jax.numpy.asarray, imported on first use (importing jaxon never imports jax). */
-static PyObject *jnp_asarray(Loader *L, const char *name)
+/* jax.device_put, imported on first use (importing jaxon never imports jax): on the
+ * default device, uncommitted and with jax's dtype canonicalisation, as jnp.asarray gives,
+ * but adopting an aligned host buffer instead of copying it (new_aligned_array). */
+static PyObject *jax_device_put(Loader *L, const char *name)
 {
-    if (!L->st->jnp_asarray) {
-        PyObject *jnp = jx_ld_import(L, name, "jax.numpy", "jax", "a jax.Array");
-        if (!jnp)
+    if (!L->st->jax_device_put) {
+        PyObject *jax = jx_ld_import(L, name, "jax", "jax", "a jax.Array");
+        if (!jax)
             return NULL;
-        L->st->jnp_asarray = PyObject_GetAttrString(jnp, "asarray");
-        Py_DECREF(jnp);
+        L->st->jax_device_put = PyObject_GetAttrString(jax, "device_put");
+        Py_DECREF(jax);
     }
-    return L->st->jnp_asarray;
+    return L->st->jax_device_put;
 }
 
 /* The data of a jax.Array node. Our saver keeps jax dtypes NumPy cannot name (bfloat16,
@@ -329,19 +374,19 @@ static PyObject *read_exact_data(Loader *L, Src *s, const char *name, const char
     }
     jx_ld_text_free(&t);
     if (!ok)
-        return jx_ld_format_error(L, name, "the dataset's JAXON_DTYPE is not a jax dtype name");
+        return jx_ld_format_error(L, name, "dataset", "the dataset's JAXON_DTYPE is not a jax dtype name");
     jnp = jx_ld_import(L, name, dtype_module, "jax", "an array of a JAX dtype");
     scalar_type = jnp ? PyObject_GetAttrString(jnp, dtype_name) : NULL;
     if (!scalar_type) {
         if (jnp && PyErr_ExceptionMatches(PyExc_AttributeError)) {
             PyErr_Clear();
-            jx_ld_format_error(L, name, "%s has no dtype %s (JAXON_DTYPE)", dtype_module,
+            jx_ld_format_error(L, name, "dataset", "%s has no dtype %s (JAXON_DTYPE)", dtype_module,
                                dtype_name);
         }
         goto done;
     }
     if (!PyArray_DescrConverter(scalar_type, &descr)) {
-        jx_ld_rewrap(L, name, "JAXON_DTYPE does not name a dtype");
+        jx_ld_rewrap(L, name, "dataset", "JAXON_DTYPE does not name a dtype");
         goto done;
     }
     r = read_array(L, s, name, descr); /* steals descr */
@@ -390,7 +435,7 @@ static PyObject *load_dill(Loader *L, Src *s, const char *name, const char *th, 
         PyObject *t, *v, *tb;
         PyErr_Fetch(&t, &v, &tb);
         PyErr_NormalizeException(&t, &v, &tb);
-        jx_ld_format_error(L, name, "cannot unpickle the dill blob: %S", v);
+        jx_ld_format_error(L, name, "unmarshal-failed", "cannot unpickle the dill blob: %S", v);
         jx_ld_set_cause(v, tb);
         Py_XDECREF(t);
         Py_XDECREF(tb);
@@ -405,21 +450,13 @@ done:
 
 DataKind jx_ld_data_kind(const char *th, size_t n)
 {
-#define IS(word) (n == sizeof(word) - 1 && memcmp(th, word, n) == 0)
-    if (IS("numpy.ndarray"))
-        return DK_NDARRAY;
-    if (IS("jax.Array"))
-        return DK_JAX;
-    if (IS("bytes"))
-        return DK_BYTES;
-    if (IS("bytearray"))
-        return DK_BYTEARRAY;
-    if (IS("memoryview"))
-        return DK_MEMORYVIEW;
+    /* the layout library's tag table; DataKind follows jxv_dhint */
+    const jxv_tag *t = jxv_tag_find(1, th, n);
+    if (t)
+        return (DataKind)t->data;
     if (n >= 1 && th[0] == '!')
         return DK_DILL;
     return DK_NONE;
-#undef IS
 }
 
 /* The value of a data-typehint node (array, jax array, buffer, dill blob) from src. */
@@ -427,6 +464,9 @@ PyObject *jx_ld_load_data(Loader *L, Src *s, const char *name, DataKind kind, co
                            size_t th_len)
 {
     PyObject *arr = NULL, *r = NULL, *f;
+    /* v1 (v2 callers check in load_v2.c, where the jax dtype is known) */
+    if (th && jx_ld_check_data(L, 0, name, (int)kind, NULL, 0, s->id, s->is_dataset) < 0)
+        return NULL;
     switch (kind) {
     case DK_BYTES:
         return read_buffer(L, s, name, 0);
@@ -449,16 +489,19 @@ PyObject *jx_ld_load_data(Loader *L, Src *s, const char *name, DataKind kind, co
     case DK_JAX:
         L->lazy_next = L->opts->lazy_file ? 2 : 0;
         L->lazy_jax_dtype = NULL;
+        L->jax_next = !L->opts->placer;
         arr = read_exact_data(L, s, name, "jax.numpy");
-        L->lazy_next = 0;
+        L->lazy_next = L->jax_next = 0;
         if (arr && !PyArray_Check(arr)) /* a LazyArray or a placed jax array */
             return arr;
         if (arr && L->opts->placer) {
             r = jx_ld_place(L, arr, NULL);
             break;
         }
-        f = arr ? jnp_asarray(L, name) : NULL;
+        f = arr ? jax_device_put(L, name) : NULL;
         r = f ? PyObject_CallOneArg(f, arr) : NULL;
+        if (!r && f) /* a dtype jax does not take: JaxonFormatError, the TypeError chained */
+            jx_ld_rewrap(L, name, "value-type", "jax cannot make an array of this data");
         break;
     case DK_NONE:
         break;

@@ -5,6 +5,8 @@
 
 #include "ext.h"
 
+#include "jxv_tags.h"
+#include "names.h"
 #include "npy.h"
 
 /* Dataset bytes a whole load may read as fill values, beyond what the datasets store
@@ -35,6 +37,7 @@ typedef struct Loader {
     int in_key;
     PyObject *skipped;
     int oop;
+    int forward; /* a forward reference was loaded out of place: look nodes up in the memo */
     /* custom types (load_custom.c): tag -> resolved class, dataclasses.MISSING */
     PyObject *tag_cache;
     PyObject *dc_missing;
@@ -49,6 +52,14 @@ typedef struct Loader {
      * placed load), and the jax dtype name a v2 jax leaf converts to (borrowed, or NULL) */
     int lazy_next;
     PyObject *lazy_jax_dtype;
+    /* the next array read is a jax leaf's host copy: aligned for jax to adopt (load_data.c) */
+    int jax_next;
+    /* the group whose children are being loaded and how many of its links the walk opened
+     * so far: every link of a group must be a node's object (jx_ld_check_links) */
+    hid_t cur_gid;
+    size_t cur_opened;
+    /* the layout version's operations for the shared walk (load_walk.c) */
+    const struct JxReader *reader;
     struct JxVerify *verify; /* integrity.c: checksum checks (NULL: load(verify=False)) */
 } Loader;
 
@@ -65,20 +76,22 @@ typedef struct Src {
     int is_dataset;
 } Src;
 
+/* Data typehints of v1, in the order of the layout library's jxv_dhint. */
 typedef enum DataKind {
-    DK_NONE,
-    DK_NDARRAY,
-    DK_JAX,
-    DK_BYTES,
-    DK_BYTEARRAY,
-    DK_MEMORYVIEW,
-    DK_DILL
+    DK_NONE = JXV_D_NONE,
+    DK_NDARRAY = JXV_D_NDARRAY,
+    DK_JAX = JXV_D_JAX,
+    DK_BYTES = JXV_D_BYTES,
+    DK_BYTEARRAY = JXV_D_BYTEARRAY,
+    DK_MEMORYVIEW = JXV_D_MEMORYVIEW,
+    DK_DILL = JXV_D_DILL
 } DataKind;
 
 /* File text for a message: at most 200 bytes, undecodable bytes as \x escapes. */
 PyObject *jx_ld_shown(const char *s, size_t n);
 /* Errors carry "<group path>, attribute <name>: <reason>"; each returns NULL. */
-PyObject *jx_ld_format_error(Loader *L, const char *attr, const char *fmt, ...);
+PyObject *jx_ld_format_error(Loader *L, const char *attr, const char *rule, const char *fmt,
+                             ...);
 PyObject *jx_ld_loc_error(Loader *L, PyObject *exc, const char *attr, const char *fmt, ...);
 /* exc (JaxonFormatError when NULL) "<location>: [rule] <message>" with the attributes rule
  * (a stable name of docs/validation.md or docs/security.md) and path (the location). */
@@ -93,7 +106,7 @@ PyObject *jx_ld_h5_error(Loader *L, const char *attr, const char *what);
  * exception just raised; steals cause. */
 void jx_ld_set_cause(PyObject *cause, PyObject *tb);
 /* A pending ValueError/TypeError/OverflowError becomes a chained JaxonFormatError. */
-PyObject *jx_ld_rewrap(Loader *L, const char *attr, const char *what);
+PyObject *jx_ld_rewrap(Loader *L, const char *attr, const char *rule, const char *what);
 
 /* 1 when group gid tracks attribute creation order, 0 when not, -1 with an error raised. */
 int jx_ld_crt_order_tracked(Loader *L, hid_t gid, const char *attr);
@@ -157,11 +170,79 @@ PyObject *jx_pol_by_name(Loader *L, const char *attr, PyObject *modname, PyObjec
 PyObject *jx_pol_type_attr(PyObject *cls, const char *name);
 /* A new instance: the class's own __new__(cls), found without metaclass hooks. */
 PyObject *jx_pol_new(Loader *L, const char *attr, PyObject *cls);
+/* A new dataclass instance whose fields the caller sets: the nearest C-level __new__(cls)
+ * in the MRO (object.__new__ for an Equinox module), running no __new__ written in Python. */
+PyObject *jx_pol_new_dataclass(Loader *L, const char *attr, PyObject *cls);
 /* The dataclass fields (dataclasses.Field, definition order) of cls, read from its
  * __dataclass_fields__ without calling dataclasses.fields (which getattrs the class). */
 PyObject *jx_pol_fields(Loader *L, const char *attr, PyObject *cls);
 /* Whether cls is a tuple subclass with _fields; the instance from the tuple items. */
 int jx_pol_is_namedtuple(PyObject *cls);
 PyObject *jx_pol_namedtuple(Loader *L, const char *attr, PyObject *cls, PyObject *items);
+
+/* ---- the walk both readers share (load_walk.c) ---------------------------------------- */
+
+/* What a layout version gives the shared walk. */
+struct JxReader {
+    Loader *L;
+    int v2;             /* the v2 layout (else v1.2.0) */
+    int record_skipped; /* a node the filter refuses is remembered in L->skipped (v1) */
+    void *ctx;          /* the version's own state */
+    /* the node named name in gid: new reference, or NULL with an exception */
+    PyObject *(*load_node)(void *ctx, hid_t gid, const char *name);
+    /* the dict key a simple slot stands for: 1 with *key, 0 if the slot is none, -1 error */
+    int (*slot_key)(Loader *L, const char *name, const char *slot, size_t slot_len,
+                    PyObject **key);
+};
+typedef struct JxReader JxReader;
+
+/* The node named name in gid behind the load_filter, elem (borrowed) being its path element
+ * (a dict key or an int position); inside a dict key the filter is not asked. */
+PyObject *jx_ld_child(const JxReader *R, hid_t gid, const char *name, PyObject *elem);
+/* The container of tag ctag (jxv_ctag) filled with the nodes named nl in gid. */
+PyObject *jx_ld_items(const JxReader *R, hid_t gid, const JxNames *nl, int ctag);
+/* The entries of a dict group into d: 0, or -1 with an exception. */
+int jx_ld_dict_entries(const JxReader *R, hid_t gid, const JxNames *nl, PyObject *d);
+
+/* All attribute names of gid in the layout's order (names.c), the group's own node name
+ * attr for messages: 0, or -1 with an exception (Ctrl-C is honoured here). */
+int jx_ld_collect_names(Loader *L, hid_t gid, const char *attr, JxNames *nl);
+/* The rules of a group's attribute names together (load_names.c, the validator's own):
+ * v2 layout or v1.2.0, ctag the group's jxv_ctag (JXV_TAG_NONE for "/"). 0, or -1 with
+ * JaxonFormatError raised (rule and path set). */
+int jx_ld_check_names(Loader *L, const JxNames *nl, int v2, int ctag, int is_root);
+/* 0 if the link named link in pgid (the object of the node named attr) is a hard link, else
+ * -1 with stray-object raised (soft and external links are no part of the layout). */
+int jx_ld_hard_link(Loader *L, hid_t pgid, const char *link, const char *attr);
+/* Counts the object named link of pgid as opened by the walk (for jx_ld_check_links). */
+static inline void jx_ld_opened(Loader *L, hid_t pgid)
+{
+    L->cur_opened += pgid == L->cur_gid;
+}
+/* After the children of gid (attribute names nl) were loaded, opened of its links by the
+ * walk: every link of the group is a hard link to the object of one of its nodes (the
+ * validator's stray-object). 0, or -1 with the error raised. Not called for loads with a
+ * load_filter, which read only part of the file. */
+int jx_ld_check_links(Loader *L, hid_t gid, const JxNames *nl, int v2, size_t opened,
+                      int is_root);
+/* 0 if text is an atom in the layout's canonical form, else -1 with atom-text raised. */
+int jx_ld_check_atom(Loader *L, int v2, const char *name, const char *text, size_t n);
+/* 0 if the datatype and dataspace of the data of typehint dhint (jxv_dhint; v2 jax arrays:
+ * their dtype name) in the dataset or attribute id fit the layout, else -1 with the
+ * validator's rule (value-type for attributes, dataset for datasets) raised. */
+int jx_ld_check_data(Loader *L, int v2, const char *name, int dhint, const char *jax_dtype,
+                     size_t jax_len, hid_t id, int is_dataset);
+/* v2: 0 if the attribute name of gid holds the placeholder E of a node kept in a group or
+ * dataset (where), else -1 with value-type raised. */
+int jx_ld_check_placeholder(Loader *L, hid_t gid, const char *name, const char *where);
+/* Values writers copy instead of referencing (the validator's ref-target). */
+static inline int jx_ld_copied_value(PyObject *r)
+{
+    return r == Py_None || r == Py_Ellipsis || PyBool_Check(r) || PyLong_CheckExact(r) ||
+           PyFloat_CheckExact(r) || PyComplex_CheckExact(r) || PyRange_Check(r) ||
+           PySlice_Check(r);
+}
+/* Raises duplicate-slot for a dict entry whose key equals an earlier one's. NULL. */
+PyObject *jx_ld_dup_key(Loader *L, const char *name, PyObject *key);
 
 #endif /* JX_LOAD_INTERNAL_H */

@@ -386,6 +386,36 @@ PyObject *jx_pol_new(Loader *L, const char *attr, PyObject *cls)
     return PyObject_CallOneArg(nw, cls);
 }
 
+PyObject *jx_pol_new_dataclass(Loader *L, const char *attr, PyObject *cls)
+{
+    /* The nearest __new__ written in C (object.__new__, tuple.__new__ ...): a __new__
+     * written in Python belongs with the __init__ that load does not run, and may expect it
+     * to run. Equinox's Module.__new__ records the instance as being initialised until the
+     * metaclass has run __init__; an instance made by it alone stays in that record, with
+     * its arrays, for the life of the process (and stays mutable). Equinox's own unflatten
+     * makes modules with object.__new__ for that reason. */
+    PyObject *mro = ((PyTypeObject *)cls)->tp_mro, *key = PyUnicode_InternFromString("__new__");
+    PyObject *r = NULL;
+    if (!key)
+        return NULL;
+    for (Py_ssize_t i = 0; mro && PyTuple_Check(mro) && i < PyTuple_GET_SIZE(mro); i++) {
+        PyObject *base = PyTuple_GET_ITEM(mro, i);
+        PyObject *nw = PyType_Check(base) ? PyDict_GetItemWithError(
+                                                ((PyTypeObject *)base)->tp_dict, key)
+                                          : NULL;
+        if (PyErr_Occurred())
+            break;
+        if (nw && PyCFunction_Check(nw)) {
+            r = PyObject_CallOneArg(nw, cls);
+            break;
+        }
+    }
+    Py_DECREF(key);
+    if (!r && !PyErr_Occurred())
+        return jx_pol_new(L, attr, cls);
+    return r;
+}
+
 PyObject *jx_pol_fields(Loader *L, const char *attr, PyObject *cls)
 {
     PyObject *d = jx_pol_type_attr(cls, "__dataclass_fields__"), *r = NULL, *k, *v;

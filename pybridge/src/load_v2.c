@@ -15,6 +15,7 @@
  * loaded are kept in a set: meeting one again is a cycle. */
 #include "load_v2.h"
 #include "names.h"
+#include "jxv_internal.h"
 
 #include <string.h>
 
@@ -23,10 +24,10 @@
 
 /* Nested load_node calls, containers and on-demand reference targets together: a chain of
  * forward references may lead from deep inside one subtree into another, so the C stack is
- * bounded by this count, not by the nesting level (JX_MAX_NESTING) alone. Twice the nesting
+ * bounded by this count, not by the nesting level (JXV_MAX_NESTING) alone. Twice the nesting
  * limit lets a reference at the deepest level reach a target at the deepest level of
  * another subtree; measured ~0.9 KB of C stack per frame (docs/security.md). */
-#define V2_MAX_FRAMES (2 * JX_MAX_NESTING + 8)
+#define V2_MAX_FRAMES (2 * JXV_MAX_NESTING + 8)
 
 typedef struct V2 {
     Loader *L;
@@ -43,69 +44,29 @@ typedef enum Kind {
     K_BAD, K_ATOM, K_JAX, K_BYTES, K_BYTEARRAY, K_NDARRAY, K_STR, K_BYTES_, K_VOID,
     K_DICT, K_LIST, K_TUPLE, K_SET, K_FROZENSET
 } Kind;
+_Static_assert(K_FROZENSET - K_DICT == JXV_TAG_FROZENSET - JXV_TAG_DICT, "containers follow jxv_ctag");
 
 static PyObject *load_node(V2 *V, hid_t gid, const char *raw);
 
-/* ---- whitespace (Python str.isspace) ------------------------------------------------- */
-
-/* Length in bytes of the whitespace code point starting at s[0], or 0. */
-static size_t ws_at(const unsigned char *s, size_t n)
-{
-    unsigned char c = s[0];
-    if (c < 0x80)
-        return (c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1c && c <= 0x1f)) ? 1 : 0;
-    Py_UCS4 cp;
-    size_t len;
-    if ((c & 0xe0) == 0xc0 && n >= 2) {
-        cp = ((Py_UCS4)(c & 0x1f) << 6) | (s[1] & 0x3f);
-        len = 2;
-    } else if ((c & 0xf0) == 0xe0 && n >= 3) {
-        cp = ((Py_UCS4)(c & 0x0f) << 12) | ((Py_UCS4)(s[1] & 0x3f) << 6) | (s[2] & 0x3f);
-        len = 3;
-    } else {
-        return 0; /* 4-byte sequences hold no whitespace */
-    }
-    return Py_UNICODE_ISSPACE(cp) ? len : 0;
-}
-
-/* Length of the whitespace code point that ends at s[n-1], or 0. */
-static size_t ws_before(const unsigned char *s, size_t n)
-{
-    size_t i = n - 1, k = 0;
-    while (i > 0 && k < 3 && (s[i] & 0xc0) == 0x80) {
-        i--;
-        k++;
-    }
-    if (ws_at(s + i, n - i) == n - i)
-        return n - i;
-    if ((s[n - 1] & 0x80) == 0 && ws_at(s + n - 1, 1))
-        return 1;
-    return 0;
-}
+/* ---- whitespace (Python str.isspace): the layout library's (jxv_util.c) ------------- */
 
 static void lstrip(const char **s, size_t *n)
 {
     size_t w;
-    while (*n > 0 && (w = ws_at((const unsigned char *)*s, *n)) > 0) {
+    while (*n > 0 && (w = jxv__space_at(*s, *n)) > 0) {
         *s += w;
         *n -= w;
     }
 }
 
-static void strip(const char **s, size_t *n)
-{
-    size_t w;
-    lstrip(s, n);
-    while (*n > 0 && (w = ws_before((const unsigned char *)*s, *n)) > 0)
-        *n -= w;
-}
-
 static void rstrip(const char *s, size_t *n)
 {
     size_t w;
-    while (*n > 0 && (w = ws_before((const unsigned char *)s, *n)) > 0)
+    while (*n > 0 && (w = jxv__space_before(s, *n)) > 0)
         *n -= w;
 }
+
+#define strip jxv__strip
 
 static int eq(const char *s, size_t n, const char *word)
 {
@@ -115,28 +76,14 @@ static int eq(const char *s, size_t n, const char *word)
 
 /* ---- names --------------------------------------------------------------------------- */
 
-/* §4.3: scanning from the end, a quote before any ':' means no typeinfo; else split at the
- * first ':' met. Both parts stripped. */
+/* §4.3, the layout library's split (both parts stripped); ti is the end of the name when
+ * there is no typeinfo. */
 static void split_name(const char *name, size_t n, const char **slot, size_t *sn,
                        const char **ti, size_t *tn)
 {
-    *slot = name;
-    *sn = n;
-    *ti = name + n;
-    *tn = 0;
-    for (size_t i = n; i > 0; i--) {
-        char c = name[i - 1];
-        if (c == '\'')
-            break;
-        if (c == ':') {
-            *sn = i - 1;
-            *ti = name + i;
-            *tn = n - i;
-            break;
-        }
-    }
-    strip(slot, sn);
-    strip(ti, tn);
+    jxv__split_attr_name(JXV_LAYOUT_V2, name, n, slot, sn, ti, tn);
+    if (!*ti)
+        *ti = name + n;
 }
 
 /* Splits a typeinfo piece into tag and optional "[argument]" (§4.3). Returns 0, or -1 for
@@ -162,37 +109,30 @@ static int split_arg(const char *p, size_t n, size_t *th_len, const char **ta, s
     return open ? -1 : 0;
 }
 
+/* The builtin tag th through the layout library's tag table (jxv_tags.c). */
 static Kind kind_of(const char *th, size_t n)
 {
-    static const struct {
-        const char *w;
-        Kind k;
-    } tab[] = {{"", K_ATOM},           {"jax.Array", K_JAX},     {"bytes", K_BYTES},
-               {"bytearray", K_BYTEARRAY}, {"numpy.ndarray", K_NDARRAY}, {"numpy.str_", K_STR},
-               {"numpy.bytes_", K_BYTES_}, {"numpy.void", K_VOID}, {"dict", K_DICT},
-               {"list", K_LIST},       {"tuple", K_TUPLE},       {"set", K_SET},
-               {"frozenset", K_FROZENSET}};
-    for (size_t i = 0; i < sizeof tab / sizeof tab[0]; i++)
-        if (eq(th, n, tab[i].w))
-            return tab[i].k;
-    return K_BAD;
+    if (n == 0)
+        return K_ATOM;
+    const jxv_tag *t = jxv_tag_find(2, th, n);
+    if (!t)
+        return K_BAD;
+    if (t->ctag != JXV_TAG_NONE)
+        return (Kind)(K_DICT + (t->ctag - JXV_TAG_DICT));
+    switch (t->data) {
+    case JXV_D_JAX: return K_JAX;
+    case JXV_D_BYTES: return K_BYTES;
+    case JXV_D_BYTEARRAY: return K_BYTEARRAY;
+    case JXV_D_NDARRAY: return K_NDARRAY;
+    case JXV_D_STR_: return K_STR;
+    case JXV_D_BYTES_: return K_BYTES_;
+    case JXV_D_VOID: return K_VOID;
+    default: return K_BAD;
+    }
 }
 
 /* ---- attribute and link names -------------------------------------------------------- */
 
-/* Attribute names of gid in the layout's order (names.c). */
-static int collect_attrs(Loader *L, hid_t gid, JxNames *nl)
-{
-    if (jx_names_collect(gid, nl) == 0)
-        return 0;
-    if (nl->oom) {
-        H5Eclear2(H5E_DEFAULT);
-        PyErr_NoMemory();
-        return -1;
-    }
-    jx_ld_h5_error(L, NULL, "cannot list the group's attributes");
-    return -1;
-}
 
 /* Opens the group (want_group) or dataset named by the stripped slot: as a relative path
  * first (nested names, B2-1), then the direct child whose stripped link name equals it. */
@@ -200,8 +140,14 @@ static hid_t open_child(V2 *V, hid_t gid, const char *slot, const char *attr, in
 {
     Loader *L = V->L;
     hid_t id = want_group ? H5Gopen2(gid, slot, L->gapl) : H5Dopen2(gid, slot, L->dapl);
-    if (id >= 0)
+    if (id >= 0) {
+        if (!strchr(slot, '/') && jx_ld_hard_link(L, gid, slot, attr) < 0) {
+            H5Oclose(id);
+            return -1;
+        }
+        jx_ld_opened(L, gid);
         return id;
+    }
     H5Eclear2(H5E_DEFAULT);
     JxNames nl;
     memset(&nl, 0, sizeof nl);
@@ -224,13 +170,20 @@ static hid_t open_child(V2 *V, hid_t gid, const char *slot, const char *attr, in
             id = want_group ? H5Gopen2(gid, raw, L->gapl) : H5Dopen2(gid, raw, L->dapl);
             if (id < 0)
                 H5Eclear2(H5E_DEFAULT);
+            else if (!strchr(raw, '/') && jx_ld_hard_link(L, gid, raw, attr) < 0) {
+                H5Oclose(id);
+                jx_names_free(&nl);
+                return -1;
+            } else {
+                jx_ld_opened(L, gid);
+            }
         }
     }
     jx_names_free(&nl);
     if (id < 0) {
         PyObject *s = jx_ld_shown(slot, sl);
         if (s) {
-            jx_ld_format_error(L, attr, "%s %R not found (the node's data is missing or is "
+            jx_ld_format_error(L, attr, want_group ? "container-group" : "dataset", "%s %R not found (the node's data is missing or is "
                                "not a %s)", want_group ? "group" : "dataset", s,
                                want_group ? "group" : "dataset");
             Py_DECREF(s);
@@ -306,7 +259,7 @@ bad:
     {
         PyObject *t = jx_ld_shown(s, n);
         if (t) {
-            jx_ld_format_error(L, name, "cannot parse range representation %R", t);
+            jx_ld_format_error(L, name, "atom-text", "cannot parse range representation %R", t);
             Py_DECREF(t);
         }
     }
@@ -333,14 +286,14 @@ static int parse_simple(Loader *L, const char *name, const char *s, size_t n, Py
         if (n < 2 || s[n - 1] != '\'') {
             PyObject *t = jx_ld_shown(s, n);
             if (t) {
-                jx_ld_format_error(L, name, "string literal %R is not terminated", t);
+                jx_ld_format_error(L, name, "atom-text", "string literal %R is not terminated", t);
                 Py_DECREF(t);
             }
             return -1;
         }
         PyObject *u = PyUnicode_DecodeUTF8(s + 1, (Py_ssize_t)(n - 2), "strict");
         if (!u) {
-            jx_ld_rewrap(L, name, "the string is not valid UTF-8");
+            jx_ld_rewrap(L, name, "atom-text", "the string is not valid UTF-8");
             return -1;
         }
         if (memchr(s + 1, '\\', n - 2)) {
@@ -369,7 +322,7 @@ static int parse_simple(Loader *L, const char *name, const char *s, size_t n, Py
     }
     PyObject *u = PyUnicode_DecodeUTF8(s, (Py_ssize_t)n, "strict");
     if (!u) {
-        jx_ld_rewrap(L, name, "the text is not valid UTF-8");
+        jx_ld_rewrap(L, name, "atom-text", "the text is not valid UTF-8");
         return -1;
     }
     int r = try_numbers(s, n, u, out);
@@ -398,7 +351,7 @@ static PyObject *find_attr(V2 *V, hid_t gid, PyObject *gkey, const char *elem, s
         if (PyErr_Occurred())
             return NULL;
         memset(&nl, 0, sizeof nl);
-        if (collect_attrs(L, gid, &nl) < 0)
+        if (jx_ld_collect_names(L, gid, NULL, &nl) < 0)
             return NULL;
         table = PyDict_New();
         for (size_t i = 0; table && i < nl.n; i++) { /* the last one wins, like 2.x's dict */
@@ -430,6 +383,22 @@ static PyObject *find_attr(V2 *V, hid_t gid, PyObject *gkey, const char *elem, s
 
 /* §4.7: tokenises the path (quote-aware, elements stripped) into a NUL-joined key, finds
  * the target in the cache or loads it from its place. */
+/* Collects the elements of a reference path, each followed by a NUL, into k. */
+typedef struct RefElems {
+    char *k;
+    size_t *klen, *starts, *nel;
+} RefElems;
+
+static int ref_elem(const char *e, size_t el, void *ud)
+{
+    RefElems *re = ud;
+    re->starts[(*re->nel)++] = *re->klen;
+    memcpy(re->k + *re->klen, e, el);
+    *re->klen += el;
+    re->k[(*re->klen)++] = '\0';
+    return 0;
+}
+
 static PyObject *load_ref(V2 *V, const char *name, const char *s, size_t n)
 {
     Loader *L = V->L;
@@ -442,40 +411,22 @@ static PyObject *load_ref(V2 *V, const char *name, const char *s, size_t n)
         PyErr_NoMemory();
         goto done;
     }
-    int in_str = 0, esc = 0;
-    const char *buf = s + 1;
-    size_t bl = n - 1, i0 = 0;
-    for (size_t i = 0; i <= bl; i++) {
-        if (i == bl || (!in_str && buf[i] == '/')) {
-            const char *e = buf + i0;
-            size_t el = i - i0;
-            strip(&e, &el);
-            starts[nel++] = klen;
-            memcpy(k + klen, e, el);
-            klen += el;
-            k[klen++] = '\0';
-            i0 = i + 1;
-            continue;
-        }
-        char c = buf[i];
-        if (in_str) {
-            if (esc)
-                esc = 0;
-            else if (c == '\'')
-                in_str = 0;
-            else if (c == '\\')
-                esc = 1;
-        } else if (c == '\'') {
-            in_str = 1;
-        }
+    /* the layout library's tokeniser (the validator's): elements stripped, literals kept */
+    RefElems re = {k, &klen, starts, &nel};
+    jxv_report rep;
+    jxv_report_init(&rep);
+    if (jxv_split_ref_path(JXV_LAYOUT_V2, s, n, ref_elem, &re, "", &rep) < 0) {
+        if (rep.count)
+            jx_ld_rule_error(L, NULL, name, "ref-path", "%s", rep.items[0].message);
+        else
+            PyErr_NoMemory();
+        jxv_report_clear(&rep);
+        goto done;
     }
-    if (in_str) {
-        PyObject *t = jx_ld_shown(s, n);
-        if (t) {
-            jx_ld_format_error(L, name, "string literal not terminated in the reference path %R",
-                               t);
-            Py_DECREF(t);
-        }
+    /* every node lives under JAXON_ROOT: a path elsewhere names no node (ref-target) */
+    if (strcmp(k, "JAXON_ROOT") != 0) {
+        jx_ld_rule_error(L, NULL, name, "ref-target", "a reference path leads to a node: it "
+                         "starts with /JAXON_ROOT");
         goto done;
     }
     klen--; /* drop the last NUL */
@@ -501,9 +452,9 @@ static PyObject *load_ref(V2 *V, const char *name, const char *s, size_t n)
         if (g < 0)
             goto done;
     }
-    if (V->hops >= JX_MAX_NESTING) {
+    if (V->hops >= JXV_MAX_NESTING) {
         jx_ld_rule_error(L, NULL, name, "ref-chain", "more than %d references lead to one "
-                         "another, each target loaded on demand", JX_MAX_NESTING);
+                         "another, each target loaded on demand", JXV_MAX_NESTING);
         goto done;
     }
     PyObject *gkey = PyBytes_FromStringAndSize(k, (Py_ssize_t)elem_start), *rawb;
@@ -518,7 +469,7 @@ static PyObject *load_ref(V2 *V, const char *name, const char *s, size_t n)
         if (!PyErr_Occurred()) {
             PyObject *t = jx_ld_shown(s, n);
             if (t) {
-                jx_ld_format_error(L, name, "the reference %R points to no attribute", t);
+                jx_ld_format_error(L, name, "ref-target", "the reference %R points to no attribute", t);
                 Py_DECREF(t);
             }
         }
@@ -581,7 +532,7 @@ static PyObject *load_atom(V2 *V, hid_t gid, const char *name)
             r = jx_ld_numeric_scalar(L, aid, ftype, name,
                                  "expected a text atom, a reference or a numeric scalar");
         else
-            jx_ld_format_error(L, name, "expected a fixed-length string or a numeric scalar "
+            jx_ld_format_error(L, name, "value-type", "expected a fixed-length string or a numeric scalar "
                                "attribute");
         goto done;
     }
@@ -596,8 +547,9 @@ static PyObject *load_atom(V2 *V, hid_t gid, const char *name)
     size_t n = t.n;
     strip(&s, &n);
     if (n == 0) {
-        jx_ld_format_error(L, name, "empty string value (neither an atom nor a reference)");
-    } else {
+        jx_ld_rule_error(L, NULL, name, "atom-text", "empty string value (neither an atom nor "
+                         "a reference)");
+    } else if (s[0] == '/' || jx_ld_check_atom(L, 1, name, s, n) == 0) {
         int k = parse_simple(L, name, s, n, &r);
         if (k == 0) {
             if (s[0] == '/') {
@@ -605,7 +557,7 @@ static PyObject *load_atom(V2 *V, hid_t gid, const char *name)
             } else {
                 PyObject *sh = jx_ld_shown(s, n);
                 if (sh) {
-                    jx_ld_format_error(L, name, "cannot interpret string data %R", sh);
+                    jx_ld_format_error(L, name, "atom-text", "cannot interpret string data %R", sh);
                     Py_DECREF(sh);
                 }
             }
@@ -682,10 +634,19 @@ static PyObject *load_dataset(V2 *V, hid_t gid, const char *name, const char *sl
     if (sc == H5S_NULL) {
         /* B2-9: the empty value, whatever the datatype (float64 for bytes/void) */
         if (k == K_NDARRAY || k == K_JAX)
-            jx_ld_format_error(L, name, "an array dataset has a NULL dataspace (no value)");
+            jx_ld_format_error(L, name, "value-type", "an array dataset has a NULL dataspace (no value)");
         else
             r = empty_value(k);
         goto done;
+    }
+    {
+        static const jxv_dhint hint_of[] = {
+            [K_JAX] = JXV_D_JAX,        [K_BYTES] = JXV_D_BYTES,
+            [K_BYTEARRAY] = JXV_D_BYTEARRAY, [K_NDARRAY] = JXV_D_NDARRAY,
+            [K_STR] = JXV_D_STR_,       [K_BYTES_] = JXV_D_BYTES_, [K_VOID] = JXV_D_VOID};
+        if (k < (Kind)(sizeof hint_of / sizeof *hint_of) && hint_of[k] != JXV_D_NONE &&
+            jx_ld_check_data(L, 1, name, hint_of[k], ta, ta ? ta_len : 0, src.id, 1) < 0)
+            goto done;
     }
     switch (k) {
     case K_BYTES:
@@ -704,7 +665,7 @@ static PyObject *load_dataset(V2 *V, hid_t gid, const char *name, const char *sl
         if (L->opts->lazy_file || L->opts->placer) {
             jd = PyUnicode_DecodeUTF8(ta, (Py_ssize_t)ta_len, "strict");
             if (!jd) {
-                jx_ld_rewrap(L, name, "cannot restore the jax array dtype");
+                jx_ld_rewrap(L, name, "dataset", "cannot restore the jax array dtype");
                 break;
             }
         }
@@ -725,7 +686,7 @@ static PyObject *load_dataset(V2 *V, hid_t gid, const char *name, const char *sl
         if (kw)
             r = PyObject_Call(f, args, kw);
         if (!r && dt)
-            jx_ld_rewrap(L, name, "cannot restore the jax array dtype");
+            jx_ld_rewrap(L, name, "dataset", "cannot restore the jax array dtype");
         Py_XDECREF(dt);
         Py_XDECREF(args);
         Py_XDECREF(kw);
@@ -742,7 +703,7 @@ static PyObject *load_dataset(V2 *V, hid_t gid, const char *name, const char *sl
             break;
         if (!PyObject_TypeCheck(r, &PyStringArrType_Type)) {
             Py_CLEAR(r);
-            jx_ld_format_error(L, name, "expected a scalar fixed-length string dataset");
+            jx_ld_format_error(L, name, "dataset", "expected a scalar fixed-length string dataset");
             break;
         }
         if (k == K_STR) {
@@ -751,7 +712,7 @@ static PyObject *load_dataset(V2 *V, hid_t gid, const char *name, const char *sl
             Py_SETREF(r, u ? PyObject_CallOneArg((PyObject *)&PyUnicodeArrType_Type, u) : NULL);
             Py_XDECREF(u);
             if (!r)
-                jx_ld_rewrap(L, name, "the numpy.str_ data is not valid UTF-8");
+                jx_ld_rewrap(L, name, "value-type", "the numpy.str_ data is not valid UTF-8");
         }
         break;
     default:
@@ -766,172 +727,16 @@ done:
 /* ---- containers ---------------------------------------------------------------------- */
 
 /* "key(<int>)" / "value(<int>)" index as Python's int() of the text up to the first ')'. */
-static int slot_index(Loader *L, const char *raw, const char *slot, size_t sn, size_t prefix,
-                      Py_ssize_t *idx)
+/* The shared walk's operations for v2 (load_walk.c). */
+static PyObject *v2_node(void *ctx, hid_t gid, const char *name)
 {
-    const char *close = memchr(slot, ')', sn);
-    if (!close || sn <= prefix || slot[prefix] != '(') {
-        jx_ld_format_error(L, raw, "malformed key(i)/value(i) slot");
-        return -1;
-    }
-    PyObject *v = jx_atom_int(slot + prefix + 1, (Py_ssize_t)(close - slot - prefix - 1));
-    if (!v) {
-        jx_ld_rewrap(L, raw, "malformed key(i)/value(i) index");
-        return -1;
-    }
-    *idx = PyLong_AsSsize_t(v);
-    Py_DECREF(v);
-    if (*idx == -1 && PyErr_Occurred()) {
-        jx_ld_rewrap(L, raw, "malformed key(i)/value(i) index");
-        return -1;
-    }
-    return 0;
+    return load_node(ctx, gid, name);
 }
 
-/* load_node behind the load_filter (spec §5.1), elem (borrowed) being the child's path
- * element: a dict key object or an int position. A refused node gives the placeholder and
- * nothing of it is opened, read or cached (v2 semantics: a reference elsewhere loads it,
- * and the filter then sees the referencing location's path). Inside a dict key the filter
- * is not asked. */
-static PyObject *load_child(V2 *V, hid_t gid, const char *raw, PyObject *elem)
+static int v2_slot_key(Loader *L, const char *name, const char *slot, size_t slot_len,
+                       PyObject **key)
 {
-    Loader *L = V->L;
-    if (!L->path || L->in_key)
-        return load_node(V, gid, raw);
-    int ok = jx_ld_filter_enter(L, elem);
-    if (ok < 0)
-        return NULL;
-    PyObject *r = ok ? load_node(V, gid, raw) : jx_ld_not_loaded(L);
-    if (jx_ld_filter_leave(L) < 0)
-        Py_CLEAR(r);
-    return r;
-}
-
-static int load_dict(V2 *V, hid_t gid, const JxNames *nl, PyObject *d)
-{
-    Loader *L = V->L;
-    PyObject *key = NULL, *value = NULL;
-    Py_ssize_t in_key = -1;
-    for (size_t i = 0; i < nl->n; i++) {
-        const char *raw = jx_names_at(nl, i), *slot, *ti;
-        size_t sn, tn;
-        split_name(raw, strlen(raw), &slot, &sn, &ti, &tn);
-        if (sn >= 3 && memcmp(slot, "key", 3) == 0) {
-            Py_ssize_t idx;
-            if (in_key >= 0) {
-                jx_ld_format_error(L, raw, "key(%zd) is not followed by value(%zd)", in_key,
-                                   in_key);
-                goto error;
-            }
-            if (slot_index(L, raw, slot, sn, 3, &idx) < 0)
-                goto error;
-            if (idx != PyDict_GET_SIZE(d)) {
-                jx_ld_format_error(L, raw, "unexpected index %zd of a key attribute (the dict "
-                                   "has %zd entries so far)", idx, PyDict_GET_SIZE(d));
-                goto error;
-            }
-            L->in_key++;
-            key = load_node(V, gid, raw);
-            L->in_key--;
-            if (!key)
-                goto error;
-            if (PyObject_Hash(key) == -1) {
-                jx_ld_rewrap(L, raw, "the dict key cannot be used as a key");
-                goto error;
-            }
-            in_key = idx;
-            continue;
-        }
-        if (sn >= 5 && memcmp(slot, "value", 5) == 0) {
-            Py_ssize_t idx;
-            if (slot_index(L, raw, slot, sn, 5, &idx) < 0)
-                goto error;
-            if (in_key < 0 || idx != in_key) {
-                jx_ld_format_error(L, raw, "value(%zd) without a preceding matching key(%zd)",
-                                   idx, idx);
-                goto error;
-            }
-            in_key = -1;
-        } else {
-            if (in_key >= 0) {
-                jx_ld_format_error(L, raw, "key(%zd) is not followed by value(%zd)", in_key,
-                                   in_key);
-                goto error;
-            }
-            int k = parse_simple(L, raw, slot, sn, &key);
-            if (k < 0)
-                goto error;
-            if (k == 0) {
-                jx_ld_format_error(L, raw, "the slot name is not a simple atom, key(i) or "
-                                   "value(i)");
-                goto error;
-            }
-        }
-        value = load_child(V, gid, raw, key);
-        if (!value)
-            goto error;
-        if (PyDict_SetItem(d, key, value) < 0) {
-            jx_ld_rewrap(L, raw, "the dict key cannot be used as a key");
-            goto error;
-        }
-        Py_CLEAR(key);
-        Py_CLEAR(value);
-    }
-    if (in_key >= 0) {
-        /* 2.x silently drops a trailing key(i); a writer never leaves one */
-        jx_ld_format_error(L, NULL, "key(%zd) is not followed by value(%zd)", in_key, in_key);
-        goto error;
-    }
-    return 0;
-error:
-    Py_XDECREF(key);
-    Py_XDECREF(value);
-    return -1;
-}
-
-static PyObject *load_items(V2 *V, hid_t gid, const JxNames *nl, Kind k)
-{
-    PyObject *c = NULL;
-    Py_ssize_t n = (Py_ssize_t)nl->n;
-    if (k == K_DICT) {
-        c = PyDict_New();
-        if (c && load_dict(V, gid, nl, c) < 0)
-            Py_CLEAR(c);
-        return c;
-    }
-    c = k == K_LIST ? PyList_New(n) : k == K_TUPLE ? PyTuple_New(n)
-        : k == K_SET ? PySet_New(NULL) : PyFrozenSet_New(NULL);
-    if (!c)
-        return NULL;
-    for (Py_ssize_t i = 0; i < n; i++) {
-        const char *raw = jx_names_at(nl, (size_t)i);
-        PyObject *item;
-        if (V->L->path && !V->L->in_key) {
-            PyObject *pos = PyLong_FromSsize_t(i);
-            item = pos ? load_child(V, gid, raw, pos) : NULL;
-            Py_XDECREF(pos);
-        } else {
-            item = load_node(V, gid, raw);
-        }
-        if (!item)
-            goto error;
-        if (k == K_LIST) {
-            PyList_SET_ITEM(c, i, item);
-        } else if (k == K_TUPLE) {
-            PyTuple_SET_ITEM(c, i, item);
-        } else {
-            int rc = PySet_Add(c, item);
-            Py_DECREF(item);
-            if (rc < 0) {
-                jx_ld_rewrap(V->L, raw, "the set element cannot be hashed");
-                goto error;
-            }
-        }
-    }
-    return c;
-error:
-    Py_DECREF(c);
-    return NULL;
+    return parse_simple(L, name, slot, slot_len, key);
 }
 
 static PyObject *load_container(V2 *V, hid_t pgid, const char *name, const char *slot,
@@ -942,10 +747,10 @@ static PyObject *load_container(V2 *V, hid_t pgid, const char *name, const char 
     PyObject *c = NULL, *tok = NULL;
     int pushed = 0;
     memset(&nl, 0, sizeof nl);
-    if (V->nest >= JX_MAX_NESTING)
+    if (V->nest >= JXV_MAX_NESTING)
         return jx_ld_rule_error(L, NULL, name, "depth-limit", "containers nest more than %d "
                                 "levels deep (the limit shared by save and load)",
-                                JX_MAX_NESTING);
+                                JXV_MAX_NESTING);
     hid_t gid = open_child(V, pgid, slot, name, 1);
     if (gid < 0)
         return NULL;
@@ -961,7 +766,7 @@ static PyObject *load_container(V2 *V, hid_t pgid, const char *name, const char 
     int seen = PySet_Contains(L->visited, tok);
     if (seen != 0 || PySet_Add(L->visited, tok) < 0) {
         if (seen > 0)
-            jx_ld_format_error(L, name, "the group was already loaded through another link (a "
+            jx_ld_format_error(L, name, "container-group", "the group was already loaded through another link (a "
                                "Jaxon file is a tree)");
         goto done;
     }
@@ -971,10 +776,20 @@ static PyObject *load_container(V2 *V, hid_t pgid, const char *name, const char 
     L->key[L->key_len + sn] = '\0';
     L->key_len += sn + 1;
     pushed = 1;
-    if (collect_attrs(L, gid, &nl) < 0)
+    if (jx_ld_collect_names(L, gid, NULL, &nl) < 0 ||
+        jx_ld_check_names(L, &nl, 1, JXV_TAG_DICT + (int)(k - K_DICT), 0) < 0)
         goto done;
     V->nest++;
-    c = load_items(V, gid, &nl, k);
+    hid_t outer_gid = L->cur_gid;
+    size_t outer_opened = L->cur_opened;
+    L->cur_gid = gid;
+    L->cur_opened = 0;
+    c = jx_ld_items(L->reader, gid, &nl, JXV_TAG_DICT + (int)(k - K_DICT));
+    if (c && !L->opts->load_filter &&
+        jx_ld_check_links(L, gid, &nl, 1, L->cur_opened, 0) < 0)
+        Py_CLEAR(c);
+    L->cur_gid = outer_gid;
+    L->cur_opened = outer_opened;
     V->nest--;
 done:
     if (pushed)
@@ -993,11 +808,11 @@ static PyObject *get_class(Loader *L, const char *name, const char *q, size_t qn
 {
     PyObject *tag = PyUnicode_DecodeUTF8(q, (Py_ssize_t)qn, "strict"), *cls;
     if (!tag)
-        return jx_ld_rewrap(L, name, "bad class name in the tag");
+        return jx_ld_rewrap(L, name, "type-tag", "bad class name in the tag");
     cls = jx_pol_class(L, name, tag, 0);
     Py_DECREF(tag);
     if (cls && !PyType_Check(cls)) {
-        jx_ld_format_error(L, name, "the tag names %R, which is not a class", cls);
+        jx_ld_format_error(L, name, "class-mismatch", "the tag names %R, which is not a class", cls);
         Py_CLEAR(cls);
     }
     return cls;
@@ -1010,7 +825,7 @@ static PyObject *restore_dataclass(V2 *V, const char *name, PyObject *cls, PyObj
     PyObject *dc = NULL, *fields = NULL, *inst = NULL, *names = NULL, *missing_obj = NULL;
     PyObject *r = NULL;
     if (!jx_pol_type_attr(cls, "__dataclass_fields__")) {
-        jx_ld_format_error(L, name, "expected that %R is a dataclass", cls);
+        jx_ld_format_error(L, name, "class-mismatch", "expected that %R is a dataclass", cls);
         return NULL;
     }
     dc = PyImport_ImportModule("dataclasses");
@@ -1049,7 +864,7 @@ static PyObject *restore_dataclass(V2 *V, const char *name, PyObject *cls, PyObj
     }
     if (extra) {
         if (!L->opts->allow_missing_fields) {
-            jx_ld_format_error(L, name, "the file has fields that are missing in the class "
+            jx_ld_format_error(L, name, "class-mismatch", "the file has fields that are missing in the class "
                                "definition of %R; run with allow_missing_fields=True to ignore "
                                "them", cls);
             goto done;
@@ -1060,7 +875,7 @@ static PyObject *restore_dataclass(V2 *V, const char *name, PyObject *cls, PyObj
     }
     if (absent) {
         if (!L->opts->allow_unknown_fields) {
-            jx_ld_format_error(L, name, "fields of %R are missing in the file; run with "
+            jx_ld_format_error(L, name, "class-mismatch", "fields of %R are missing in the file; run with "
                                "allow_unknown_fields=True to use defaults", cls);
             goto done;
         }
@@ -1068,7 +883,7 @@ static PyObject *restore_dataclass(V2 *V, const char *name, PyObject *cls, PyObj
                              "file", cls) < 0)
             goto done;
     }
-    inst = jx_pol_new(L, name, cls);
+    inst = jx_pol_new_dataclass(L, name, cls);
     if (!inst)
         goto done;
     for (Py_ssize_t i = 0; i < nf; i++) {
@@ -1143,7 +958,7 @@ static PyObject *unmarshal(V2 *V, const char *name, const char *p, size_t n, PyO
     tag = PyUnicode_DecodeUTF8(p, (Py_ssize_t)n, "strict");
     if (!tag) {
         Py_DECREF(obj);
-        return jx_ld_rewrap(L, name, "bad marshaler tag");
+        return jx_ld_rewrap(L, name, "type-tag", "bad marshaler tag");
     }
     Py_ssize_t nfn = fns ? PyTuple_GET_SIZE(fns) : 0;
     for (Py_ssize_t i = 0; i < nfn; i++) {
@@ -1157,7 +972,7 @@ static PyObject *unmarshal(V2 *V, const char *name, const char *p, size_t n, PyO
     if (split_arg(p, n, &thn, &ta, &tan) == 0) {
         if (eq(p, thn, "jaxon") || eq(p, thn, "dclass")) {
             if (!ta) {
-                jx_ld_format_error(L, name, "expected a type argument for the tag %R", tag);
+                jx_ld_format_error(L, name, "type-tag", "expected a type argument for the tag %R", tag);
                 goto done;
             }
             PyObject *cls = get_class(L, name, ta, tan);
@@ -1165,13 +980,13 @@ static PyObject *unmarshal(V2 *V, const char *name, const char *p, size_t n, PyO
                 goto done;
             if (p[0] == 'd') {
                 if (!PyDict_CheckExact(obj))
-                    jx_ld_format_error(L, name, "expected a dict for a marshaled dataclass");
+                    jx_ld_format_error(L, name, "type-tag", "expected a dict for a marshaled dataclass");
                 else
                     r = restore_dataclass(V, name, cls, obj);
             } else {
                 PyObject *inst = NULL, *rv = NULL;
                 if (!jx_pol_type_attr(cls, "from_jaxon"))
-                    jx_ld_format_error(L, name, "expected that the class %R marshaled via "
+                    jx_ld_format_error(L, name, "class-mismatch", "expected that the class %R marshaled via "
                                        "to_jaxon has the from_jaxon method", cls);
                 else if ((inst = jx_pol_new(L, name, cls)) &&
                          (rv = PyObject_CallMethod(inst, "from_jaxon", "O", obj)))
@@ -1184,13 +999,13 @@ static PyObject *unmarshal(V2 *V, const char *name, const char *p, size_t n, PyO
         }
         if (eq(p, thn, "dill")) {
             if (ta)
-                jx_ld_format_error(L, name, "did not expect a type argument for the dill tag");
+                jx_ld_format_error(L, name, "type-tag", "did not expect a type argument for the dill tag");
             else
                 r = load_dill_blob(V, name, obj);
             goto done;
         }
     }
-    jx_ld_format_error(L, name, "no suitable unmarshaler found for the tag %R", tag);
+    jx_ld_format_error(L, name, "class-mismatch", "no suitable unmarshaler found for the tag %R", tag);
 done:
     Py_DECREF(tag);
     Py_DECREF(obj);
@@ -1211,7 +1026,7 @@ static PyObject *load_typed(V2 *V, hid_t gid, const char *raw, const char *slot,
     if (split_arg(p0, n0, &thn, &ta, &tan) < 0) {
         PyObject *s = jx_ld_shown(p0, n0);
         if (s) {
-            jx_ld_format_error(L, raw, "invalid type argument syntax in %R", s);
+            jx_ld_format_error(L, raw, "type-tag", "invalid type argument syntax in %R", s);
             Py_DECREF(s);
         }
         return NULL;
@@ -1221,15 +1036,15 @@ static PyObject *load_typed(V2 *V, hid_t gid, const char *raw, const char *slot,
     if (k == K_BAD) {
         PyObject *s = jx_ld_shown(p0, thn);
         if (s) {
-            jx_ld_format_error(L, raw, "type hint %R not understood", s);
+            jx_ld_format_error(L, raw, "type-tag", "type hint %R not understood", s);
             Py_DECREF(s);
         }
         return NULL;
     }
     if (k == K_JAX && !ta)
-        return jx_ld_format_error(L, raw, "expected a type argument (the jax dtype)");
+        return jx_ld_format_error(L, raw, "type-tag", "expected a type argument (the jax dtype)");
     if (k != K_JAX && k != K_ATOM && ta)
-        return jx_ld_format_error(L, raw, "did not expect a type argument");
+        return jx_ld_format_error(L, raw, "type-tag", "did not expect a type argument");
     /* the slot as a C string for HDF5 */
     char small[256], *z = sn < sizeof small ? small : PyMem_Malloc(sn + 1);
     if (!z)
@@ -1245,10 +1060,12 @@ static PyObject *load_typed(V2 *V, hid_t gid, const char *raw, const char *slot,
     case K_TUPLE:
     case K_SET:
     case K_FROZENSET:
-        obj = load_container(V, gid, raw, z, sn, k);
+        if (jx_ld_check_placeholder(L, gid, raw, "group") == 0)
+            obj = load_container(V, gid, raw, z, sn, k);
         break;
     default:
-        obj = load_dataset(V, gid, raw, z, k, ta, tan);
+        if (jx_ld_check_placeholder(L, gid, raw, "dataset") == 0)
+            obj = load_dataset(V, gid, raw, z, k, ta, tan);
         break;
     }
     if (z != small)
@@ -1289,7 +1106,7 @@ static PyObject *load_node(V2 *V, hid_t gid, const char *raw)
         return NULL;
     }
     if (V->frames >= V2_MAX_FRAMES) {
-        /* containers alone stop at JX_MAX_NESTING: references taken on demand got here */
+        /* containers alone stop at JXV_MAX_NESTING: references taken on demand got here */
         Py_DECREF(key);
         return jx_ld_rule_error(L, NULL, raw, "ref-chain", "loading this node needs more "
                                 "than %d nested steps (references whose targets are loaded "
@@ -1314,25 +1131,11 @@ static PyObject *load_node(V2 *V, hid_t gid, const char *raw)
     return r;
 }
 
-static herr_t root_cb(hid_t loc, const char *name, const H5A_info_t *info, void *data)
-{
-    JxNames *nl = data;
-    const char *s = name;
-    size_t n = strlen(name);
-    lstrip(&s, &n);
-    if (n >= 10 && memcmp(s, "JAXON_ROOT", 10) == 0) {
-        if (jx_names_add(nl, name) < 0) {
-            PyErr_NoMemory();
-            return -1;
-        }
-        return 1; /* the first one, in creation order */
-    }
-    return 0;
-}
-
 PyObject *jx_load_v2(Loader *L, hid_t root)
 {
     V2 V = {L, root, NULL, NULL, 0, 0, 0};
+    JxReader v2 = {L, 1, 0, &V, v2_node, v2_slot_key};
+    L->reader = &v2;
     JxNames nl;
     PyObject *r = NULL;
     memset(&nl, 0, sizeof nl);
@@ -1344,36 +1147,23 @@ PyObject *jx_load_v2(Loader *L, hid_t root)
         return NULL;
     }
     L->key_len = 0;
-    unsigned flags = 0;
-    hid_t gcpl = H5Gget_create_plist(root);
-    if (gcpl < 0 || H5Pget_attr_creation_order(gcpl, &flags) < 0) {
-        if (gcpl >= 0)
-            H5Pclose(gcpl);
-        jx_ld_h5_error(L, NULL, "cannot read the root group's creation properties");
+    /* "/" carries the root node's attribute and JAXON_VERSION only (the validator's rules) */
+    if (jx_ld_collect_names(L, root, NULL, &nl) < 0 || jx_ld_check_names(L, &nl, 1, JXV_TAG_NONE, 1) < 0)
         goto done;
+    const char *root_name = NULL;
+    for (size_t i = 0; i < nl.n && !root_name; i++) {
+        const char *s = jx_names_at(&nl, i);
+        size_t n = strlen(s);
+        lstrip(&s, &n);
+        if (n >= 10 && memcmp(s, "JAXON_ROOT", 10) == 0)
+            root_name = jx_names_at(&nl, i);
     }
-    H5Pclose(gcpl);
-    hsize_t pos = 0;
-    H5_index_t idx = (flags & H5P_CRT_ORDER_TRACKED) ? H5_INDEX_CRT_ORDER : H5_INDEX_NAME;
-    if (H5Aiterate2(root, idx, H5_ITER_INC, &pos, root_cb, &nl) < 0) {
-        jx_ld_h5_error(L, NULL, "cannot list the root group's attributes");
-        goto done;
-    }
-    if (nl.n == 0) {
-        jx_ld_format_error(L, NULL, "jaxon root attribute not found (an attribute named "
-                           "JAXON_ROOT[:typeinfo] is required)");
-        goto done;
-    }
-    const char *slot, *ti;
-    size_t sn, tn;
-    split_name(jx_names_at(&nl, 0), strlen(jx_names_at(&nl, 0)), &slot, &sn, &ti, &tn);
-    if (!eq(slot, sn, "JAXON_ROOT")) {
-        jx_ld_format_error(L, jx_names_at(&nl, 0), "the root attribute must be named "
-                           "JAXON_ROOT[:typeinfo]");
-        goto done;
-    }
-    if (jx_ld_filter_root(L, &r) > 0)
-        r = load_node(&V, root, jx_names_at(&nl, 0));
+    L->cur_gid = root;
+    L->cur_opened = 0;
+    if (root_name && jx_ld_filter_root(L, &r) > 0)
+        r = load_node(&V, root, root_name);
+    if (r && !L->opts->load_filter && jx_ld_check_links(L, root, &nl, 1, L->cur_opened, 1) < 0)
+        Py_CLEAR(r);
 done:
     jx_names_free(&nl);
     Py_XDECREF(V.loading);

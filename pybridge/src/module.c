@@ -7,6 +7,7 @@
 
 #define JX_NUMPY_IMPORT
 #include "npy.h"
+#include "save_mpi.h" /* after npy.h: this file imports the NumPy API */
 
 static PyModuleDef jx_module;
 
@@ -260,7 +261,23 @@ PyDoc_STRVAR(save_doc,
 "    Record a CRC-32C of every group's attributes and every dataset's data in its HDF5\n"
 "    object comment (readers that do not know them ignore them), so that load finds a\n"
 "    damaged file instead of returning different data. False writes none.\n"
-"    Example: save(p, tree, checksums=False).");
+"    Example: save(p, tree, checksums=False).\n"
+"comm=None (keyword-only)\n"
+"    An mpi4py communicator: every process of it calls save with the same pytree and path,\n"
+"    and each writes its shards of the global jax.Arrays into the one file (parallel build:\n"
+"    docs/many-processes.md). Example: save(p, state, comm=MPI.COMM_WORLD).");
+
+/* save/load(..., comm=...): the many-process variants live in jaxon/_mpi.py (they call
+ * save/load again without comm, in phases). */
+static PyObject *route_comm(const char *fn, PyObject *args, PyObject *kwargs)
+{
+    PyObject *m = PyImport_ImportModule("jaxon._mpi");
+    PyObject *f = m ? PyObject_GetAttrString(m, fn) : NULL;
+    PyObject *r = f ? PyObject_Call(f, args, kwargs) : NULL;
+    Py_XDECREF(f);
+    Py_XDECREF(m);
+    return r;
+}
 
 static PyObject *jx_save(PyObject *module, PyObject *args, PyObject *kwargs)
 {
@@ -268,21 +285,25 @@ static PyObject *jx_save(PyObject *module, PyObject *args, PyObject *kwargs)
                              "downcast_to_base_types", "py_to_np_types", "allow_dill",
                              "dill_kwargs", "storage_hints", "custom_marshalers",
                              "compression", "progress", "checksums", "_dataset_threshold",
-                             "_begin", NULL};
+                             "_begin", "_mpi", NULL};
     JxState *st = jx_state_from_module(module);
     PyObject *target, *pytree, *downcast = NULL, *py2np = NULL, *dill_kwargs = Py_None;
     PyObject *hints = NULL, *marshalers = NULL, *result = NULL, *compression = NULL;
-    PyObject *progress = Py_None;
+    PyObject *progress = Py_None, *mpi = Py_None;
+    if (kwargs && PyDict_GetItemString(kwargs, "comm")) /* a collective save: jaxon/_mpi.py */
+        return route_comm("save", args, kwargs);
     int exact = 1, allow_dill = 0, begin = 0, checksums = 1;
     Py_ssize_t threshold = 64 * 1024;
     JxSaveOptions opts;
     memset(&opts, 0, sizeof opts);
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OO|pOOpOOOOOpnp:save", kwlist, &target,
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OO|pOOpOOOOOpnpO:save", kwlist, &target,
                                      &pytree, &exact, &downcast, &py2np, &allow_dill,
                                      &dill_kwargs, &hints, &marshalers, &compression, &progress,
-                                     &checksums, &threshold, &begin))
+                                     &checksums, &threshold, &begin, &mpi))
         return NULL;
-    opts.checksums = checksums;
+    /* a collective save writes no integrity records: a dataset's CRC would need every
+     * process's shards (docs/many-processes.md) */
+    opts.checksums = checksums && mpi == Py_None;
     opts.exact_python_numeric_types = exact;
     opts.allow_dill = allow_dill;
     opts.dill_kwargs = dill_kwargs == Py_None ? NULL : dill_kwargs;
@@ -314,8 +335,9 @@ static PyObject *jx_save(PyObject *module, PyObject *args, PyObject *kwargs)
         goto done;
     }
     /* _begin: save_async's first phase (jaxon/_async.py runs the returned job) */
-    result = begin ? jx_save_begin(st, target, pytree, &opts)
-                   : jx_save_entry(st, target, pytree, &opts);
+    result = mpi != Py_None ? jx_save_mpi_entry(st, target, pytree, &opts, mpi)
+             : begin        ? jx_save_begin(st, target, pytree, &opts)
+                            : jx_save_entry(st, target, pytree, &opts);
 done:
     Py_XDECREF(opts.downcast_to_base_types);
     Py_XDECREF(opts.py_to_np_types);
@@ -418,7 +440,10 @@ PyDoc_STRVAR(load_doc,
 "    match raises JaxonFormatError with rule 'checksum' naming it. Files without them\n"
 "    (Python jaxon's, older ones) load unchecked; so do memory-mapped and sliced lazy\n"
 "    leaves and the slices a sharded load reads. False skips every check.\n"
-"    Example: load(p, verify=False).");
+"    Example: load(p, verify=False).\n"
+"comm=None\n"
+"    An mpi4py communicator: every process loads (with sharding=, only its devices' slices)\n"
+"    and a failure in one process raises in all. Example: load(p, comm=COMM, sharding=s).");
 
 static PyObject *jx_load(PyObject *module, PyObject *args, PyObject *kwargs)
 {
@@ -431,6 +456,8 @@ static PyObject *jx_load(PyObject *module, PyObject *args, PyObject *kwargs)
     int allow_dill = 0, allow_missing = 0, allow_unknown = 0, trusted = 0, lazy = 0, verify = 1;
     JxLoadOptions opts;
     memset(&opts, 0, sizeof opts);
+    if (kwargs && PyDict_GetItemString(kwargs, "comm")) /* jaxon/_mpi.py */
+        return route_comm("load", args, kwargs);
     if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O|pOOppO$OppOp:load", kwlist, &source,
                                      &allow_dill, &dill_kwargs, &unmarshalers, &allow_missing,
                                      &allow_unknown, &filter, &allowed, &trusted, &lazy,
@@ -541,6 +568,13 @@ static int jx_exec(PyObject *module)
     JxState *st = jx_state_from_module(module);
     PyObject *bases = NULL;
     st->vol_id = -1;
+#ifdef H5_HAVE_PARALLEL
+    const int parallel = 1; /* save(comm=...) works (save_mpi.c) */
+#else
+    const int parallel = 0;
+#endif
+    if (PyModule_AddIntConstant(module, "_parallel", parallel) < 0)
+        return -1;
     if (PyModule_AddStringConstant(module, "__version__", JAXON_VERSION) < 0)
         return -1;
     if (H5open() < 0) {
@@ -554,8 +588,21 @@ static int jx_exec(PyObject *module)
     bases = PyTuple_Pack(2, st->JaxonError, PyExc_ValueError);
     if (!bases)
         return -1;
-    st->JaxonFormatError = new_exception(module, "jaxon.JaxonFormatError", bases,
-                                         "The file is not HDF5, not Jaxon, or malformed.");
+    {
+        /* every instance answers .rule and .path: the violated rule's stable name
+         * (docs/validation.md) and where, or None when the error names no rule */
+        PyObject *dict = Py_BuildValue("{s:O,s:O}", "rule", Py_None, "path", Py_None);
+        st->JaxonFormatError =
+            dict ? PyErr_NewExceptionWithDoc("jaxon.JaxonFormatError",
+                                             "The file is not HDF5, not Jaxon, or malformed; "
+                                             ".rule and .path say which rule breaks where.",
+                                             bases, dict)
+                 : NULL;
+        Py_XDECREF(dict);
+        if (st->JaxonFormatError &&
+            PyModule_AddObjectRef(module, "JaxonFormatError", st->JaxonFormatError) < 0)
+            Py_CLEAR(st->JaxonFormatError);
+    }
     st->CircularPyTreeException =
         st->JaxonFormatError
             ? new_exception(module, "jaxon.CircularPyTreeException", bases,
@@ -602,6 +649,7 @@ static int jx_traverse(PyObject *module, visitproc visit, void *arg)
     Py_VISIT(st->not_loaded);
     Py_VISIT(st->jax_array_type);
     Py_VISIT(st->jnp_asarray);
+    Py_VISIT(st->jax_device_put);
     Py_VISIT(st->os_fspath);
     Py_VISIT(st->dataclasses_fields);
     Py_VISIT(st->plugin_dir);
@@ -622,6 +670,7 @@ static int jx_clear(PyObject *module)
     Py_CLEAR(st->not_loaded);
     Py_CLEAR(st->jax_array_type);
     Py_CLEAR(st->jnp_asarray);
+    Py_CLEAR(st->jax_device_put);
     Py_CLEAR(st->os_fspath);
     Py_CLEAR(st->dataclasses_fields);
     Py_CLEAR(st->plugin_dir);

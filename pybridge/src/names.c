@@ -71,7 +71,8 @@ int jx_names_collect(hid_t gid, JxNames *nl)
     H5Pclose(gcpl);
     if (rc < 0)
         return -1;
-    if (!(flags & H5P_CRT_ORDER_TRACKED)) /* native order of the name index is hash order */
+    nl->tracked = (flags & H5P_CRT_ORDER_TRACKED) != 0;
+    if (!nl->tracked) /* native order of the name index is hash order */
         return H5Aiterate2(gid, H5_INDEX_NAME, H5_ITER_INC, &pos, collect_cb, nl) < 0 ? -1 : 0;
     /* H5_ITER_INC makes HDF5 decode every attribute into a table and sort it; native order
      * walks the creation-order B-tree directly (25-30% faster on wide groups). The callback

@@ -13,6 +13,7 @@ typedef struct JxNames {
     size_t n, ncap;
     int64_t last_corder; /* creation order of the last name, when HDF5 reports it */
     int unordered;       /* a name came with a creation order not above the previous one */
+    int tracked;         /* the group tracks attribute creation order (jx_names_collect) */
     int oom;             /* memory ran out (the collection failed) */
 } JxNames;
 

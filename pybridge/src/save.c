@@ -10,11 +10,10 @@
 #include <string.h>
 
 #include "h5util.h"
+#include "save_mpi.h"
 #include "save_internal.h"
 #include "save_types.h"
 
-#define JX_MAX_SIMPLE_KEY 60000    /* attribute names are limited to 65,534 bytes */
-#define JX_MAX_TRACKED 65535       /* HDF5's creation-order index is 16 bits */
 
 /* ---- pytree paths for error messages --------------------------------------------------- */
 
@@ -243,7 +242,7 @@ static size_t format_decimal(char *out, unsigned long long v, int width)
 
 /* Appends the text atom of an atom-typed obj (None, Ellipsis, bool, int, float, complex,
  * range, slice, str). Returns 1 if obj is an atom, 0 if not, -1 on error. */
-static int atom_text(Saver *s, PyObject *obj, Buf *b)
+int jx_sv_atom_text(Saver *s, PyObject *obj, Buf *b)
 {
     PyTypeObject *t = Py_TYPE(obj);
     if (t == &PyUnicode_Type) {
@@ -351,7 +350,7 @@ static int save_reference(Saver *s, hid_t g, const char *slot, size_t slot_len, 
     buf_init(&name);
     e->refs++;
     Py_ssize_t off = e->path_off, len = e->path_len;
-    int rc = attr_name(&name, slot, slot_len, "ref") < 0
+    int rc = attr_name(&name, slot, slot_len, JXV_NAME_REF) < 0
                  ? -1
                  : write_text(s, g, name.p, s->memo.arena + off, (size_t)len);
     buf_free(&name);
@@ -490,6 +489,13 @@ int jx_sv_array(Saver *s, hid_t g, const char *slot, size_t slot_len, const char
             if (jx_pending_add(s->o->pending, d, t, (PyObject *)arr, key, s->o->copy_arrays) < 0)
                 goto done;
             d = -1;
+        } else if (nbytes > 0 && s->o->mpi) {
+            /* a collective save: every process calls this for every dataset (save_mpi.c) */
+            if (jx_mpi_write(s->o->mpi, d, t, arr, s->shards, s->shards_global) < 0) {
+                if (!PyErr_Occurred())
+                    fail_h5(s, "cannot write dataset", name.p);
+                goto done;
+            }
         } else {
             /* integrity hook: the CRC is computed on a helper thread while the data is
              * written (sharded writes hash each shard as it goes) */
@@ -514,7 +520,8 @@ int jx_sv_array(Saver *s, hid_t g, const char *slot, size_t slot_len, const char
             }
         }
     } else {
-        if ((s->shards && jx_sv_fill_shards(arr, s->shards) < 0) ||
+        if ((s->shards && (s->o->mpi ? jx_mpi_fill(s->o->mpi, arr, s->shards, s->shards_global)
+                                     : jx_sv_fill_shards(arr, s->shards)) < 0) ||
             attr_name(&name, slot, slot_len, hint) < 0 ||
             write_attr(s, g, name.p, t, space, nbytes > 0 ? PyArray_DATA(arr) : NULL) < 0 ||
             register_path(s, key, name.p, name.len) < 0)
@@ -576,7 +583,7 @@ static int simple_key_text(Saver *s, PyObject *key, Buf *b)
         const char *u = PyUnicode_AsUTF8AndSize(key, &n);
         if (!u)
             return -1;
-        if (n > JX_MAX_SIMPLE_KEY || memchr(u, '\0', (size_t)n) || memchr(u, '/', (size_t)n))
+        if (n > JXV_MAX_SIMPLE_KEY || memchr(u, '\0', (size_t)n) || memchr(u, '/', (size_t)n))
             return 0;
     } else if (t == &PyLong_Type || t == &PyFloat_Type || t == &PyBool_Type ||
                t == &PyComplex_Type) {
@@ -589,136 +596,17 @@ static int simple_key_text(Saver *s, PyObject *key, Buf *b)
                  t == &PySlice_Type)) {
         return 0;
     }
-    int r = atom_text(s, key, b);
-    if (r == 1 && (b->len > JX_MAX_SIMPLE_KEY || memchr(b->p, '/', b->len)))
+    int r = jx_sv_atom_text(s, key, b);
+    if (r == 1 && (b->len > JXV_MAX_SIMPLE_KEY || memchr(b->p, '/', b->len)))
         return 0; /* e.g. float(1e-05) has no '/', but be safe for every atom */
     return r;
-}
-
-/* Appends a key that orders set elements the same way in every process (no hashes, no
- * addresses for the supported types): type name, then the value's own bytes or atom text,
- * recursing into tuples and frozensets (whose elements are sorted first). */
-static int canon_key(Saver *s, PyObject *x, Buf *b, int depth);
-
-typedef struct CanonItem {
-    Buf key;
-    PyObject *item; /* borrowed from the set snapshot */
-} CanonItem;
-
-static int canon_cmp(const void *pa, const void *pb)
-{
-    const CanonItem *a = pa, *b = pb;
-    size_t n = a->key.len < b->key.len ? a->key.len : b->key.len;
-    int c = memcmp(a->key.p, b->key.p, n);
-    return c ? c : (a->key.len > b->key.len) - (a->key.len < b->key.len);
-}
-
-/* A tuple of the set's elements in canonical order (new ref). */
-static PyObject *canonical_order(Saver *s, PyObject *set)
-{
-    PyObject *snap = PySequence_Tuple(set), *out = NULL;
-    if (!snap)
-        return NULL;
-    Py_ssize_t n = PyTuple_GET_SIZE(snap);
-    CanonItem *items = PyMem_Calloc((size_t)(n ? n : 1), sizeof(CanonItem));
-    if (!items) {
-        Py_DECREF(snap);
-        return PyErr_NoMemory();
-    }
-    for (Py_ssize_t i = 0; i < n; i++) {
-        buf_init(&items[i].key);
-        items[i].item = PyTuple_GET_ITEM(snap, i);
-    }
-    Py_ssize_t done = 0;
-    for (; done < n; done++) {
-        if (canon_key(s, items[done].item, &items[done].key, 0) < 0)
-            goto error;
-        /* the inline buffer moves with qsort: give every key its own heap copy */
-        if (items[done].key.p == items[done].key.inline_) {
-            char *p = PyMem_Malloc(items[done].key.len + 1);
-            if (!p) {
-                PyErr_NoMemory();
-                goto error;
-            }
-            memcpy(p, items[done].key.p, items[done].key.len);
-            items[done].key.p = p;
-            items[done].key.cap = items[done].key.len + 1;
-        }
-    }
-    qsort(items, (size_t)n, sizeof(CanonItem), canon_cmp);
-    out = PyTuple_New(n);
-    for (Py_ssize_t i = 0; out && i < n; i++)
-        PyTuple_SET_ITEM(out, i, Py_NewRef(items[i].item));
-error:
-    for (Py_ssize_t i = 0; i < n; i++)
-        if (items[i].key.p != items[i].key.inline_)
-            PyMem_Free(items[i].key.p);
-    PyMem_Free(items);
-    Py_DECREF(snap);
-    return out;
-}
-
-static int canon_key(Saver *s, PyObject *x, Buf *b, int depth)
-{
-    PyTypeObject *t = Py_TYPE(x);
-    if (depth > 100) {
-        PyErr_SetString(PyExc_RecursionError, "set element nested too deeply");
-        return -1;
-    }
-    if (buf_adds(b, t->tp_name) < 0 || buf_add(b, "\x1f", 1) < 0)
-        return -1;
-    if (t == &PyBytes_Type)
-        return buf_add(b, PyBytes_AS_STRING(x), (size_t)PyBytes_GET_SIZE(x));
-    if (t == &PyTuple_Type) {
-        for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(x); i++)
-            if (canon_key(s, PyTuple_GET_ITEM(x, i), b, depth + 1) < 0 || buf_add(b, "\x1e", 1) < 0)
-                return -1;
-        return 0;
-    }
-    if (t == &PyFrozenSet_Type) {
-        PyObject *sorted = canonical_order(s, x);
-        if (!sorted)
-            return -1;
-        int rc = 0;
-        for (Py_ssize_t i = 0; rc == 0 && i < PyTuple_GET_SIZE(sorted); i++)
-            rc = canon_key(s, PyTuple_GET_ITEM(sorted, i), b, depth + 1) < 0 ||
-                 buf_add(b, "\x1e", 1) < 0 ? -1 : 0;
-        Py_DECREF(sorted);
-        return rc;
-    }
-    if (PyArray_IsScalar(x, Generic)) {
-        PyArray_Descr *d = PyArray_DescrFromScalar(x);
-        _Alignas(16) char data[64];
-        if (!d)
-            return -1;
-        int rc = -1;
-        if ((size_t)PyDataType_ELSIZE(d) <= sizeof data) {
-            PyArray_ScalarAsCtype(x, data);
-            rc = buf_add(b, &d->kind, 1) < 0 ||
-                 buf_add(b, data, (size_t)PyDataType_ELSIZE(d)) < 0 ? -1 : 0;
-        }
-        Py_DECREF(d);
-        if (rc == 0 || PyErr_Occurred())
-            return rc;
-    }
-    int r = atom_text(s, x, b);
-    if (r != 0)
-        return r < 0 ? -1 : 0;
-    PyObject *repr = PyObject_Repr(x); /* other hashables: their repr */
-    if (!repr)
-        return -1;
-    Py_ssize_t n;
-    const char *u = PyUnicode_AsUTF8AndSize(repr, &n);
-    int rc = u ? buf_add(b, u, (size_t)n) : -1;
-    Py_DECREF(repr);
-    return rc;
 }
 
 int jx_sv_container(Saver *s, hid_t g, const char *slot, size_t slot_len, PyObject *obj,
                     PyObject *key, const char *tag)
 {
     hid_t child = -1;
-    PyObject *iter = NULL, *item = NULL, *seq = NULL;
+    PyObject *iter = NULL, *item = NULL, *seq = NULL, *ordered = NULL, *sorted_dict = NULL;
     Buf name, key_text;
     size_t saved_path = 0;
     int rc = -1, pushed = 0;
@@ -729,28 +617,55 @@ int jx_sv_container(Saver *s, hid_t g, const char *slot, size_t slot_len, PyObje
         goto done;
     PyTypeObject *t = Py_TYPE(obj);
     int is_dict = t == &PyDict_Type;
-    int tracked = n <= JX_MAX_TRACKED;
-    if (s->nframes >= JX_MAX_NESTING) {
+    int tracked = n <= JXV_MAX_TRACKED;
+    if (s->nframes >= JXV_MAX_NESTING) {
         /* the loader's limit too (ext.h): a file it would refuse is not written */
         PyObject *path = jx_sv_pytree_path(s);
         if (path)
             PyErr_Format(s->st->JaxonError,
                          "cannot save %U: containers nest more than %d levels deep there "
                          "(the limit shared by save and load, docs/security.md)", path,
-                         JX_MAX_NESTING);
+                         JXV_MAX_NESTING);
         Py_XDECREF(path);
         s->noted = 1;
         goto done;
     }
     if (!tracked && is_dict) {
-        PyObject *path = jx_sv_pytree_path(s);
-        if (path)
-            PyErr_Format(PyExc_ValueError,
-                         "cannot save %U: a dict with %zd entries exceeds the 65,535 entries "
-                         "HDF5 can keep in insertion order in one group", path, n);
-        Py_XDECREF(path);
-        s->noted = 1;
-        goto done;
+        /* HDF5 cannot track the creation order of more than 65,535 attributes: readers take
+         * the entries of such a dict in name order, which only simple-atom slots allow (a
+         * key(i)/value(i) pair would not stay together); checked before anything is written */
+        Py_ssize_t pos = 0;
+        PyObject *k, *v;
+        /* the entries in name order (the order readers take them in, and the order the
+         * group's integrity record is computed in): a sorted list of (slot text, key, value) */
+        ordered = PyList_New(0);
+        if (!ordered)
+            goto done;
+        while (PyDict_Next(obj, &pos, &k, &v)) {
+            key_text.len = 0;
+            int simple = simple_key_text(s, k, &key_text);
+            if (simple < 0)
+                goto done;
+            if (simple) {
+                PyObject *e = Py_BuildValue("(y#OO)", key_text.p, (Py_ssize_t)key_text.len, k, v);
+                int rc_add = e ? PyList_Append(ordered, e) : -1;
+                Py_XDECREF(e);
+                if (rc_add < 0)
+                    goto done;
+            }
+            if (!simple) {
+                PyObject *path = jx_sv_pytree_path(s);
+                if (path)
+                    PyErr_Format(PyExc_ValueError,
+                                 "cannot save %U: a dict of more than 65,535 entries (%zd) is "
+                                 "stored in name order, so its keys must be strings, numbers, "
+                                 "None or other simple atoms; the key %.200R is not",
+                                 path, n, k);
+                Py_XDECREF(path);
+                s->noted = 1;
+                goto done;
+            }
+        }
     }
     if (!jx_memo_put(&s->memo, key))
         goto done;
@@ -773,8 +688,17 @@ int jx_sv_container(Saver *s, hid_t g, const char *slot, size_t slot_len, PyObje
     int width = tracked ? 0 : index_width(n);
     if (is_dict) {
         Py_ssize_t pos = 0, i = 0;
-        PyObject *k, *v;
-        while (PyDict_Next(obj, &pos, &k, &v)) {
+        PyObject *k, *v, *src = obj;
+        if (ordered) { /* beyond 65,535 entries: written in name order (see above) */
+            if (PyList_Sort(ordered) < 0 || !(src = sorted_dict = PyDict_New()))
+                goto done;
+            for (Py_ssize_t j = 0; j < PyList_GET_SIZE(ordered); j++) {
+                PyObject *e = PyList_GET_ITEM(ordered, j);
+                if (PyDict_SetItem(sorted_dict, PyTuple_GET_ITEM(e, 1), PyTuple_GET_ITEM(e, 2)) < 0)
+                    goto done;
+            }
+        }
+        while (PyDict_Next(src, &pos, &k, &v)) {
             Py_INCREF(k);
             Py_INCREF(v);
             key_text.len = 0;
@@ -819,7 +743,7 @@ int jx_sv_container(Saver *s, hid_t g, const char *slot, size_t slot_len, PyObje
         FrameKind fk = is_set ? FRAME_SET_ITEM : FRAME_INDEX;
         /* lists may change while a marshaler runs: walk a snapshot that owns its items;
          * sets are written in a canonical order so files do not depend on the hash seed */
-        seq = t == &PyTuple_Type ? Py_NewRef(obj) : is_set ? canonical_order(s, obj)
+        seq = t == &PyTuple_Type ? Py_NewRef(obj) : is_set ? jx_sv_canonical_order(s, obj)
                                                            : PySequence_Tuple(obj);
         if (!seq)
             goto done;
@@ -860,6 +784,8 @@ done:
     Py_XDECREF(iter);
     Py_XDECREF(item);
     Py_XDECREF(seq);
+    Py_XDECREF(ordered);
+    Py_XDECREF(sorted_dict);
     buf_free(&name);
     buf_free(&key_text);
     return rc;
@@ -1046,7 +972,8 @@ static int save_uncommon(Saver *s, hid_t g, const char *slot, size_t slot_len, P
         /* a sharded array is written shard by shard (save_shards.c), never gathered */
         PyArrayObject *arr = NULL;
         PyObject *shards = NULL;
-        int sh = jx_sv_shards_prepare(obj, &arr, &shards);
+        int global = 0;
+        int sh = jx_sv_shards_prepare(obj, s->o->mpi != NULL, &arr, &shards, &global);
         if (sh < 0)
             return -1;
         if (!sh)
@@ -1054,8 +981,10 @@ static int save_uncommon(Saver *s, hid_t g, const char *slot, size_t slot_len, P
         if (!arr)
             return -1;
         s->shards = shards;
-        int rc = jx_sv_array(s, g, slot, slot_len, "jax.Array", obj, arr);
+        s->shards_global = global;
+        int rc = jx_sv_array(s, g, slot, slot_len, JXV_NAME_JAX, obj, arr);
         s->shards = NULL;
+        s->shards_global = 0;
         Py_XDECREF(shards);
         Py_DECREF(arr);
         return rc;
@@ -1103,7 +1032,7 @@ static int save_text_atom(Saver *s, hid_t g, const char *slot, size_t slot_len, 
 {
     Buf text;
     buf_init(&text);
-    int r = atom_text(s, obj, &text);
+    int r = jx_sv_atom_text(s, obj, &text);
     int rc = r == 1 ? write_text(s, g, slot, text.p, text.len) : -1;
     buf_free(&text);
     return rc;
@@ -1147,25 +1076,25 @@ int jx_sv_node(Saver *s, hid_t g, const char *slot, size_t slot_len, PyObject *o
             return -1;
         return register_path(s, obj, slot, slot_len);
     }
-    const char *tag = t == &PyDict_Type ? "dict" : t == &PyList_Type ? "list"
-                      : t == &PyTuple_Type ? "tuple" : t == &PySet_Type ? "set"
-                      : t == &PyFrozenSet_Type ? "frozenset" : NULL;
+    const char *tag = t == &PyDict_Type ? JXV_NAME_DICT : t == &PyList_Type ? JXV_NAME_LIST
+                      : t == &PyTuple_Type ? JXV_NAME_TUPLE : t == &PySet_Type ? JXV_NAME_SET
+                      : t == &PyFrozenSet_Type ? JXV_NAME_FROZENSET : NULL;
     if (tag) {
         /* Ctrl-C is honoured between containers, not only after the whole walk; depth is
-         * bounded by jx_sv_container (JX_MAX_NESTING), not by the interpreter's recursion
+         * bounded by jx_sv_container (JXV_MAX_NESTING), not by the interpreter's recursion
          * limit, which would refuse trees the loader reads */
         if (PyErr_CheckSignals() < 0)
             return -1;
         return jx_sv_container(s, g, slot, slot_len, obj, obj, tag);
     }
     if (t == &PyArray_Type)
-        return jx_sv_array(s, g, slot, slot_len, "numpy.ndarray", obj, (PyArrayObject *)obj);
+        return jx_sv_array(s, g, slot, slot_len, JXV_NAME_NDARRAY, obj, (PyArrayObject *)obj);
     if (t == &PyBytes_Type)
-        return save_bytes_like(s, g, slot, slot_len, obj, "bytes");
+        return save_bytes_like(s, g, slot, slot_len, obj, JXV_NAME_BYTES);
     if (t == &PyByteArray_Type)
-        return save_bytes_like(s, g, slot, slot_len, obj, "bytearray");
+        return save_bytes_like(s, g, slot, slot_len, obj, JXV_NAME_BYTEARRAY);
     if (t == &PyMemoryView_Type)
-        return save_bytes_like(s, g, slot, slot_len, obj, "memoryview");
+        return save_bytes_like(s, g, slot, slot_len, obj, JXV_NAME_MEMORYVIEW);
     return save_uncommon(s, g, slot, slot_len, obj);
 }
 

@@ -68,8 +68,8 @@ static int is_builtin_container(PyObject *o)
 static const char *container_tag(PyObject *o)
 {
     PyTypeObject *t = Py_TYPE(o);
-    return t == &PyDict_Type ? "dict" : t == &PyList_Type ? "list" : t == &PyTuple_Type ? "tuple"
-           : t == &PySet_Type ? "set" : "frozenset";
+    return t == &PyDict_Type ? JXV_NAME_DICT : t == &PyList_Type ? JXV_NAME_LIST : t == &PyTuple_Type ? JXV_NAME_TUPLE
+           : t == &PySet_Type ? JXV_NAME_SET : JXV_NAME_FROZENSET;
 }
 
 /* One conversion step. Returns 1 with *tag and *out (new refs), 0 if none applies. */

@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "jxv_tags.h" /* the tag names the layout library spells (layout/jxv_tags.h) */
 #include "integrity.h"
 #include "memo.h"
 #include "npy.h"
@@ -46,6 +47,8 @@ typedef struct Saver {
     /* save_shards.c: the (index, data) shards of the sharded jax.Array jx_sv_array is
      * writing (its arr is then an untouched template), else NULL */
     PyObject *shards;
+    int shards_global; /* collective save: those shards are this process's share of an
+                          array spread over processes (save_mpi.c) */
     JxSeal *seal; /* integrity.c: checksums of groups (NULL: save(checksums=False)) */
 } Saver;
 
@@ -121,10 +124,17 @@ int jx_sv_array(Saver *s, hid_t g, const char *slot, size_t slot_len, const char
 /* Stores obj with dill as "slot:!module.qualname". */
 /* save_shards.c: a sharded jax.Array written shard by shard (see there). prepare: 1 with
  * *tmpl (uninitialised array of the global shape/dtype) and *shards set, 0 when obj takes
- * the ordinary np.asarray path, -1 on error. write: the shards into dataset dset (memory
- * type memtype), each also hashed into crc unless it is NULL (integrity.c); -1 with an
- * exception or an HDF5 error. fill: the shards into tmpl. */
-int jx_sv_shards_prepare(PyObject *obj, PyArrayObject **tmpl, PyObject **shards);
+ * the ordinary np.asarray path, -1 on error. collective (a save with comm=): every jax.Array
+ * takes the shard path, one spread over processes too (*global = 1, *tmpl zeroed).
+ * write: the shards into dataset dset (memory type memtype), each also hashed into crc
+ * unless it is NULL (integrity.c); -1 with an exception or an HDF5 error. fill: the shards
+ * into tmpl. */
+int jx_sv_shards_prepare(PyObject *obj, int collective, PyArrayObject **tmpl, PyObject **shards,
+                         int *global);
+/* The host data of one shard as a C-contiguous array of like's dtype (CPU: no copy), and
+ * the start/count of a shard's index in like's shape (save_mpi.c uses them too). */
+PyArrayObject *jx_sv_shard_host(PyObject *data, PyArrayObject *like);
+int jx_sv_shard_box(PyObject *index, PyArrayObject *like, hsize_t *start, hsize_t *count);
 int jx_sv_write_shards(hid_t dset, hid_t memtype, PyArrayObject *like, PyObject *shards,
                        JxCrcPieces *crc);
 int jx_sv_fill_shards(PyArrayObject *tmpl, PyObject *shards);
@@ -148,5 +158,11 @@ PyObject *jx_sv_pytree_path(Saver *s);
 int jx_sv_fail_type(Saver *s, PyObject *obj, const char *why);
 /* "module.qualname" of a type (new str). */
 PyObject *jx_sv_qualname(PyObject *type);
+
+/* The atom text of obj (None, 'str', int(…) …) appended to b: 1, 0 if obj is no atom,
+ * -1 with an exception (save.c). */
+int jx_sv_atom_text(Saver *s, PyObject *obj, Buf *b);
+/* A tuple of the elements of a set or frozenset in canonical order (save_order.c). */
+PyObject *jx_sv_canonical_order(Saver *s, PyObject *set);
 
 #endif /* JX_SAVE_INTERNAL_H */

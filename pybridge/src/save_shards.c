@@ -21,8 +21,11 @@ static PyObject *attr(PyObject *o, const char *name)
 
 /* 1 if obj is a fully addressable jax.Array with more than one shard that is not fully
  * replicated (then *tmpl is the template array and *shards the list of (index, data) of
- * the replica-0 shards); 0 if the ordinary np.asarray path applies; -1 on error. */
-int jx_sv_shards_prepare(PyObject *obj, PyArrayObject **tmpl, PyObject **shards)
+ * the replica-0 shards); 0 if the ordinary np.asarray path applies; -1 on error.
+ * collective: every jax.Array returns 1, and one that is not fully addressable (spread over
+ * processes) sets *global, its template zeroed (jx_mpi_fill ors the shards into it). */
+int jx_sv_shards_prepare(PyObject *obj, int collective, PyArrayObject **tmpl, PyObject **shards,
+                         int *global)
 {
     PyObject *v = NULL, *all = NULL, *list = NULL, *shape = NULL, *dtype = NULL;
     PyArray_Descr *descr = NULL;
@@ -30,6 +33,7 @@ int jx_sv_shards_prepare(PyObject *obj, PyArrayObject **tmpl, PyObject **shards)
     int rc = -1;
     *tmpl = NULL;
     *shards = NULL;
+    *global = 0;
     v = attr(obj, "is_fully_addressable");
     if (!v) {
         PyErr_Clear(); /* not a jax.Array of this API: the ordinary path decides */
@@ -38,10 +42,19 @@ int jx_sv_shards_prepare(PyObject *obj, PyArrayObject **tmpl, PyObject **shards)
     int fa = PyObject_IsTrue(v);
     Py_SETREF(v, fa > 0 ? attr(obj, "is_fully_replicated") : NULL);
     int fr = v ? PyObject_IsTrue(v) : -1;
-    if (fa <= 0 || fr != 0) {
-        rc = fa < 0 || fr < 0 ? -1 : 0;
-        if (fa == 0)
-            rc = 0; /* np.asarray raises the jax error that says what to do */
+    if (fa == 0 && !collective) {
+        /* np.asarray would fail with jax's own error, which does not mention the remedy */
+        PyErr_SetString(PyExc_ValueError,
+                        "this jax.Array is spread over several processes (not fully "
+                        "addressable): pass comm= (an mpi4py communicator of those processes) "
+                        "so that every process writes its shards into the one file, or gather "
+                        "it to one process first (docs/many-processes.md)");
+        goto done;
+    }
+    if (fa < 0 || (fa > 0 && fr < 0))
+        goto done;
+    if (!collective && fr != 0) {
+        rc = 0;
         goto done;
     }
     all = attr(obj, "addressable_shards");
@@ -50,10 +63,11 @@ int jx_sv_shards_prepare(PyObject *obj, PyArrayObject **tmpl, PyObject **shards)
             PyErr_SetString(PyExc_TypeError, "jax.Array.addressable_shards is not a list");
         goto done;
     }
-    if (PyList_GET_SIZE(all) < 2) {
+    if (!collective && PyList_GET_SIZE(all) < 2) {
         rc = 0;
         goto done;
     }
+    *global = fa == 0;
     list = PyList_New(0);
     if (!list)
         goto done;
@@ -94,7 +108,9 @@ int jx_sv_shards_prepare(PyObject *obj, PyArrayObject **tmpl, PyObject **shards)
     }
     if (!PyArray_DescrConverter(dtype, &descr))
         goto done;
-    *tmpl = (PyArrayObject *)PyArray_Empty(nd, dims, descr, 0); /* steals descr */
+    /* a global array's template is zeroed (calloc: untouched pages stay unallocated) */
+    *tmpl = (PyArrayObject *)(*global ? PyArray_Zeros(nd, dims, descr, 0)
+                                      : PyArray_Empty(nd, dims, descr, 0)); /* steal descr */
     if (!*tmpl)
         goto done;
     *shards = Py_NewRef(list);
@@ -109,7 +125,7 @@ done:
 }
 
 /* The host data of one shard as a C-contiguous array of dtype like (CPU: no copy). */
-static PyArrayObject *shard_host(PyObject *data, PyArrayObject *like)
+PyArrayObject *jx_sv_shard_host(PyObject *data, PyArrayObject *like)
 {
     PyObject *a = PyArray_FromAny(data, NULL, 0, 0, 0, NULL);
     if (!a)
@@ -122,7 +138,7 @@ static PyArrayObject *shard_host(PyObject *data, PyArrayObject *like)
 }
 
 /* start/count of a shard's index (a tuple of step-1 slices, one per axis) in shape. */
-static int shard_box(PyObject *index, PyArrayObject *like, hsize_t *start, hsize_t *count)
+int jx_sv_shard_box(PyObject *index, PyArrayObject *like, hsize_t *start, hsize_t *count)
 {
     int nd = PyArray_NDIM(like);
     if (!PyTuple_Check(index) || PyTuple_GET_SIZE(index) != nd) {
@@ -159,11 +175,11 @@ int jx_sv_write_shards(hid_t dset, hid_t memtype, PyArrayObject *like, PyObject 
     int rc = 0;
     for (Py_ssize_t i = 0; rc == 0 && i < PyList_GET_SIZE(shards); i++) {
         PyObject *pair = PyList_GET_ITEM(shards, i);
-        if (shard_box(PyTuple_GET_ITEM(pair, 0), like, start, count) < 0) {
+        if (jx_sv_shard_box(PyTuple_GET_ITEM(pair, 0), like, start, count) < 0) {
             rc = -1;
             break;
         }
-        PyArrayObject *h = shard_host(PyTuple_GET_ITEM(pair, 1), like);
+        PyArrayObject *h = jx_sv_shard_host(PyTuple_GET_ITEM(pair, 1), like);
         if (!h) {
             rc = -1;
             break;
@@ -207,7 +223,7 @@ int jx_sv_fill_shards(PyArrayObject *tmpl, PyObject *shards)
         PyObject *pair = PyList_GET_ITEM(shards, i);
         PyObject *index = PyTuple_GET_ITEM(pair, 0);
         PyObject *view = PyObject_GetItem((PyObject *)tmpl, index);
-        PyArrayObject *h = view ? shard_host(PyTuple_GET_ITEM(pair, 1), tmpl) : NULL;
+        PyArrayObject *h = view ? jx_sv_shard_host(PyTuple_GET_ITEM(pair, 1), tmpl) : NULL;
         int rc = h ? PyArray_CopyInto((PyArrayObject *)view, h) : -1;
         Py_XDECREF(view);
         Py_XDECREF(h);

@@ -4,7 +4,7 @@
  * (datasets, array-valued attributes) is described by its shape, dtype and size, never
  * read. It imports nothing: class tags are shown as the text the file holds.
  *
- * The layout knowledge is the validator's (vol/validate, linked in as jaxon_validate_core):
+ * The layout knowledge is the validator's (layout, linked in as jaxon_layout):
  * attribute names are split and classified by jxv_parse_attr_name / jxv__classify_attr /
  * jxv__classify_text, reference paths by jxv__ref_resolve_split, so this file holds no
  * copy of the tag table or of the name and path grammars. What the validator rejects
@@ -26,7 +26,6 @@
 #include "names.h"
 #include "tree_show.h"
 
-#define TREE_MAX_DEPTH 1000
 #define TEXT_READ_MAX ((size_t)16 << 20) /* larger text attributes are described, not read */
 #define PREVIEW_MAX 60                   /* code points of a value shown */
 
@@ -172,25 +171,11 @@ static int describe_data(Tw *t, PyObject *node, hid_t ft, hid_t sp)
 
 /* ---- reading small values ---------------------------------------------------------------- */
 
-/* A fixed-length string attribute of size bytes, trailing NULs dropped (h5py semantics);
- * *out is malloc'd. 0 ok, -1 HDF5 failed. */
+/* A fixed-length string attribute's text, malloc'd (the layout library's reader, with no
+ * stack buffer: the caller frees it). 0 ok, -1 HDF5 failed or the text is too large. */
 static int read_text(hid_t aid, hid_t ft, size_t size, char **out, size_t *len)
 {
-    char *buf = malloc(size + 1);
-    *out = NULL;
-    if (!buf)
-        return -1;
-    if (H5Aread(aid, ft, buf) < 0) {
-        free(buf);
-        return -1;
-    }
-    size_t n = size;
-    while (n && buf[n - 1] == '\0')
-        n--;
-    buf[n] = '\0';
-    *out = buf;
-    *len = n;
-    return 0;
+    return jxv__read_text(aid, ft, size, NULL, 0, out, len) == 0 ? 0 : -1;
 }
 
 /* ---- the walk -------------------------------------------------------------------------- */
@@ -438,7 +423,7 @@ static int read_node(Gw *g, hid_t aid, const char *name, size_t len, const char 
         break;
     }
     case JXV_N_CONTAINER: {
-        const char *tn = jxv__ctag_name(info.tag);
+        const char *tn = jxv_ctag_name(info.tag);
         if (set(t, node, F_KIND, PyUnicode_FromString(tn)) < 0 ||
             set(t, node, F_TYPE, PyUnicode_FromString(tn)) < 0 ||
             set(t, node, F_STORAGE, PyUnicode_FromString("group")) < 0 ||
@@ -449,7 +434,7 @@ static int read_node(Gw *g, hid_t aid, const char *name, size_t len, const char 
     }
     case JXV_N_DATA_ATTR:
     case JXV_N_DATA_DSET: {
-        const char *tn = jxv__dhint_name(info.data);
+        const char *tn = jxv_dhint_name(info.data);
         int v1_dill = info.data == JXV_D_DILL && t->layout == JXV_LAYOUT_V1 && nm->hint &&
                       nm->hint_len > 1;
         if (set(t, node, F_CLASSES,
@@ -704,9 +689,9 @@ static int descend(Tw *t, hid_t gid, const char *gpath, const Pending *p, int de
                      "this group is also reached as another node's group through a hard link "
                      "(shared objects are written once and referenced by path)");
             ret = take_violation(t, p->node);
-        } else if (depth + 1 > TREE_MAX_DEPTH) {
+        } else if (depth + 1 > JXV_MAX_NESTING) {
             jxv_fail(&t->rep, JXV_RULE_CONTAINER_GROUP, path, p->slot, strlen(p->slot),
-                     "containers nested deeper than %d levels are not shown", TREE_MAX_DEPTH);
+                     "containers nested deeper than %d levels are not shown", JXV_MAX_NESTING);
             ret = take_violation(t, p->node);
         } else {
             ret = walk_group(t, sub, path, p->node, p->info.tag, depth + 1);

@@ -217,7 +217,7 @@ CORPUS = [
     ("v1_nested_1001", lambda p: v1_nested(p, NESTING + 1), FMT, "depth-limit"),
     ("v2_nested_1001", lambda p: v2_nested(p, NESTING + 1), FMT, "depth-limit"),
     ("v2_ref_chain_10000", lambda p: v2_ref_chain(p, 10_000), FMT, "ref-chain"),
-    ("v1_forward_ref", v1_forward_ref, FMT, None),
+    ("v1_forward_ref", v1_forward_ref, None, None),  # loads, as in Python 1.2.0 (spec §10.5)
     ("v1_unallocated_2g", lambda p: unallocated(p, 1), FMT, "declared-size"),
     ("v2_unallocated_2g", lambda p: unallocated(p, 2), FMT, "declared-size"),
     ("v1_sparse_deflate_1g", sparse_deflate, FMT, "declared-size"),

@@ -150,3 +150,21 @@ class TestOptax:
         u1, _ = opt.update(grads, state, params)
         u2, _ = opt.update(grads, loaded, eqx.filter(out["model"], eqx.is_array))
         same_leaves(u1, u2)
+
+
+def test_loaded_modules_are_frozen_and_freed(h5path):
+    # a module made by Module.__new__ alone stays in Equinox's record of modules being
+    # initialised: mutable, and never freed (with its arrays) in the life of the process
+    import gc
+
+    jaxon.save(h5path, eqx.nn.Linear(3, 4, key=jax.random.PRNGKey(0)))
+    gc.collect()
+    before = len(jax.live_arrays())
+    out = jaxon.load(h5path)
+    assert len(jax.live_arrays()) == before + 2
+    with pytest.raises(Exception, match="cannot assign|frozen"):
+        out.weight = None
+    del out
+    gc.collect()
+    assert len(jax.live_arrays()) == before
+

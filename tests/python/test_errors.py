@@ -74,8 +74,9 @@ class TestBadFiles:
         import h5py
         with h5py.File(h5path, "w") as f:
             f.attrs["something"] = 1
-        with pytest.raises(jaxon.JaxonFormatError, match="JAXON_ROOT"):
+        with pytest.raises(jaxon.JaxonFormatError, match="root attribute") as e:
             jaxon.load(h5path)
+        assert e.value.rule == "stray-object"
 
     def test_empty_file_object(self):
         with pytest.raises(jaxon.JaxonFormatError):

@@ -140,3 +140,22 @@ def test_validator_survives_every_input_the_fuzzers_found():
     p = subprocess.run([validate, "--quiet", *map(str, FOUND)], capture_output=True, text=True,
                        timeout=300)
     assert p.returncode in (0, 1, 2), f"jaxon-validate exited {p.returncode}: {p.stderr[-2000:]}"
+
+
+# found/ inputs that crashed a fully patched HDF5 of their time, with the reason the patch that
+# fixed them gives (the other found/ inputs need only fail cleanly: see the tests above)
+FOUND_REASONS = {
+    # atheris, long-mode round 3 on patches 0001-0012: SIGSEGV in H5HF__man_iblock_protect
+    "b73027e2f983.h5": "fractal heap object offset beyond the root indirect block",  # 0013
+}
+
+
+@pytest.mark.parametrize("name", sorted(FOUND_REASONS))
+def test_found_crash_fails_with_the_reason_of_its_patch(name):
+    results, p = run_loads(HOSTILE / "found" / name)
+    assert_alive(p, results, 1)
+    r = results[0]
+    assert not r["ok"] and "JaxonFormatError" in r["bases"], r
+    assert "group /JAXON_ROOT" in r["message"], r["message"]
+    assert FOUND_REASONS[name] in r["message"], r["message"]
+    assert p.stderr == "", f"stray stderr output: {p.stderr[-2000:]}"

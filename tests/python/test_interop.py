@@ -246,6 +246,7 @@ def test_known_exceptions_our_save(version, tmp_path):
         "namedtuple": Pair(1, 2),
         "zero_real": [2j, 0j, 1.5j],
         "big_list": list(range(70_000)),
+        "big_dict": {f"k{i}": i for i in range(100_000)} | {7: None, 1.5: b"x"},
         "prng_key": jax.random.key(0),
         "gzip": {"z": np.zeros((300, 300))},  # compressed: readable, not an exception
     }
@@ -260,6 +261,9 @@ def test_known_exceptions_our_save(version, tmp_path):
             "        r = jaxon.load(f); out = repr(r)\n"
             "        if isinstance(r, list) and len(r) > 1000:\n"
             "            out = 'ordered' if r == list(range(70_000)) else 'WRONG'\n"
+            "        if isinstance(r, dict) and len(r) > 1000:\n"
+            "            want = {f'k{i}': i for i in range(100_000)} | {7: None, 1.5: b'x'}\n"
+            "            out = 'equal' if r == want else 'WRONG'\n"
             "    except Exception as e:\n"
             "        out = 'ERROR ' + type(e).__name__\n"
             "    print(json.dumps([f, out]))\n")
@@ -279,5 +283,7 @@ def test_known_exceptions_our_save(version, tmp_path):
     assert got["gzip"].startswith("{'z': array([[0., 0., 0., ..., 0., 0., 0.],"), got["gzip"]
     # > 65,535 items: zero-padded names without creation order; h5py iterates by name
     assert got["big_list"] == "ordered", got["big_list"]
+    # > 65,535 entries: simple-atom slots without creation order, read in name order
+    assert got["big_dict"] == "equal", got["big_dict"]
     # complex with zero real part: we write complex(2j), which 1.2.0's reader parses
     assert got["zero_real"] == "[2j, 0j, 1.5j]", got["zero_real"]

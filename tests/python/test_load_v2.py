@@ -335,21 +335,21 @@ def _root_value(path, name, value):
 
 
 @pytest.mark.parametrize("name,value,match", [
-    ("JAXON_ROOT", "'abc", "not terminated"),
+    ("JAXON_ROOT", "'abc", r"\[atom-text\] unterminated"),
     ("JAXON_ROOT", "   ", "empty"),
-    ("JAXON_ROOT", "hello", "cannot interpret"),
+    ("JAXON_ROOT", "hello", r"\[atom-text\] not a simple atom"),
     ("JAXON_ROOT", "range(1)", "range"),
     ("JAXON_ROOT", "range(0,5,0)", "range"),
     ("JAXON_ROOT", "/JAXON_ROOT", "circular"),
-    ("JAXON_ROOT", "/nowhere/x", "not found"),
-    ("JAXON_ROOT", "/'unterminated", "not terminated"),
-    ("JAXON_ROOT:weird", None, "not understood"),
-    ("JAXON_ROOT:list[x", None, "type argument"),
-    ("JAXON_ROOT:list[x]", None, "type argument"),
+    ("JAXON_ROOT", "/nowhere/x", r"\[ref-target\]"),
+    ("JAXON_ROOT", "/'unterminated", r"\[ref-path\] unterminated"),
+    ("JAXON_ROOT:weird", None, r"\[type-tag\] unknown builtin tag"),
+    ("JAXON_ROOT:list[x", None, r"\[type-tag\]"),
+    ("JAXON_ROOT:list[x]", None, r"\[type-tag\] this builtin tag takes no"),
     ("JAXON_ROOT:jax.Array", None, "type argument"),
     ("JAXON_ROOT:list", None, "not found"),
     ("JAXON_ROOT:numpy.ndarray", None, "not found"),
-    ("JAXON_ROOT:dict#dclass", None, "not found|type argument"),
+    ("JAXON_ROOT:dict#dclass", None, r"\[type-tag\] dclass tags need"),
     ("JAXON_ROOTX", "1", "JAXON_ROOT"),
 ])
 def test_malformed(path, name, value, match):

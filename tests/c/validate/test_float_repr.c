@@ -2,7 +2,7 @@
  * at most 15 significant digits) must agree with the full shortest-repr search
  * (py_float_repr of the parsed value) on every text it decides. The grammar's static
  * functions are reached by compiling jxv_grammar.c into this test. */
-#include "../../../vol/validate/jxv_grammar.c"
+#include "../../../layout/jxv_numbers.c"
 
 #include "test.h"
 #include "float_repr_cases.h"
@@ -145,7 +145,7 @@ static void check_should_accept_cpython_repr_and_refuse_longer_texts(void)
     size_t refused = 0;
     for (size_t i = 0; i < sizeof FLOAT_CASES / sizeof FLOAT_CASES[0]; i++) {
         const char *r = FLOAT_CASES[i].repr;
-        ASSERT_TRUE(check_float_repr(r, strlen(r), msg, sizeof msg) == NULL);
+        ASSERT_TRUE(jxv__check_float_repr(r, strlen(r), msg, sizeof msg) == NULL);
         double d;
         uint64_t b = FLOAT_CASES[i].bits;
         memcpy(&d, &b, sizeof d);
@@ -157,7 +157,7 @@ static void check_should_accept_cpython_repr_and_refuse_longer_texts(void)
         format_repr(signbit(d) != 0, dig, nd, exp10, longer, sizeof longer);
         if (strcmp(longer, r) == 0)
             continue;
-        ASSERT_TRUE(check_float_repr(longer, strlen(longer), msg, sizeof msg) != NULL);
+        ASSERT_TRUE(jxv__check_float_repr(longer, strlen(longer), msg, sizeof msg) != NULL);
         refused++;
     }
     ASSERT_TRUE(refused > 1000);

@@ -134,6 +134,26 @@ CASES = {
         "no crash, but closing the heap tried to delete the index in the read-only file, failed "
         "('no write intent on file'), and the file stayed open in the library after the load",
         "0009-fractal-heap-read-only-close-keeps-huge-index.patch"),
+    # FRHP total managed size @46 (8 bytes); attribute name index leaf (BTLF): heap ID = version
+    # byte, heap offset (5 bytes, @7 for record 0), length (2). The heap's root indirect block has
+    # 1 row of 4 x 1 KiB direct blocks (heap offsets 0-4095), so the managed size is 4096.
+    "fheap_id_beyond_root_iblock": (
+        "fractal heap object offset beyond the root indirect block",
+        [(b"FRHP", 0, {46: (8, 0xFFF0001000)}), (b"BTLF", 0, {7: (5, 0x8700000242)})],
+        None, None,
+        "SIGSEGV in H5HF__man_iblock_protect (load and validate): a managed size of ~2^40 lets "
+        "the heap ID's offset select row 28 of the doubling table, an indirect row, in a root "
+        "block of 1 row that has no child-block pointers (NULL)",
+        "0013-fractal-heap-id-offset-within-its-blocks.patch"),
+    "fheap_id_at_managed_size": (
+        "fractal heap object offset beyond the root indirect block",
+        [(b"BTLF", 0, {7: (5, 4096)})],
+        None, None,
+        "the offset equals the managed size, which the heap accepts (it rejects only larger "
+        "ones): row 1 of a 1-row root block, whose entry is read past the entry array; the "
+        "garbage address then fails a checksum, and jaxon-validate printed 'HDF5: infinite loop "
+        "closing library' at exit",
+        "0013-fractal-heap-id-offset-within-its-blocks.patch"),
     "poison_b2_alloc_failure": (
         "B-tree node size larger than the file",
         b"BTHD", 0, {6: (4, 0x40000000), 10: (2, 1)},
@@ -150,7 +170,10 @@ def main() -> None:
     manifest = {"seed": "fuzz/corpus/ours_dense_attrs.h5", "files": {}}
     for name, (reason, sig, nth, fields, crash, patch) in CASES.items():
         data = bytearray(seed)
-        where = edit(data, sig, nth, fields)
+        if isinstance(sig, list):  # several blocks: [(signature, nth, fields), ...]
+            where = {"edits": [edit(data, *e) for e in sig]}
+        else:
+            where = edit(data, sig, nth, fields)
         (HERE / f"{name}.h5").write_bytes(bytes(data))
         manifest["files"][f"{name}.h5"] = {**where, "unpatched": crash, "fixed_by": patch,
                                            "error_names": reason}

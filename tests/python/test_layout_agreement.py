@@ -1,0 +1,173 @@
+"""The loader and the validator agree (issue 14): files the validator refuses fail to load
+with the validator's rule in JaxonFormatError.rule, and the trees save writes load.
+
+Each case below is a disagreement that existed before the readers shared the layout
+library's rules (layout/jxv_names.c, jxv_split_ref_path, jxv_limits.h); they are the
+regression cases of tests/differential/ in readable form.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+
+import h5py
+import numpy as np
+import pytest
+
+import jaxon
+from v1_writer import new_file, text_attr
+
+VALIDATE = os.environ.get("JAXON_VALIDATE")
+
+
+def validator_rules(path):
+    """The rules jaxon-validate reports for path (empty when valid)."""
+    r = subprocess.run([VALIDATE, path], capture_output=True, text=True, timeout=120)
+    assert r.returncode in (0, 1), r.stdout + r.stderr
+    return {line.split("[", 1)[1].split("]", 1)[0] for line in r.stdout.splitlines()
+            if ": [" in line}
+
+
+def assert_both_refuse(path, rule, **load_kwargs):
+    with pytest.raises(jaxon.JaxonFormatError) as e:
+        jaxon.load(path, **load_kwargs)
+    assert e.value.rule == rule, str(e.value)
+    assert e.value.path.startswith("group /"), e.value.path
+    assert rule in validator_rules(path)
+
+
+def v1(path, root_tag, attrs, track=True, extra=None):
+    with new_file(path) as f:
+        g = f.create_group("JAXON_ROOT", track_order=track)
+        for name, text in attrs:
+            text_attr(g, name, text)
+        if extra:
+            extra(f, g)
+        text_attr(f, "JAXON_ROOT", root_tag)
+
+
+@pytest.fixture
+def path(tmp_path):
+    return str(tmp_path / "f.h5")
+
+
+def test_key_value_slots_with_leading_zeros(path):
+    v1(path, "dict", [("key(00)", "int(1)"), ("value(00)", "int(2)")])
+    assert_both_refuse(path, "slot-name")
+
+
+def test_list_children_not_named_0_1_2(path):
+    v1(path, "list", [("5", "int(1)"), ("'zz'", "int(2)")])
+    assert_both_refuse(path, "index-order")
+
+
+def test_list_without_creation_order_is_not_read_in_name_order(path):
+    # name order would be 0, 1, 10, 11, 2, …: a permuted list, silently
+    v1(path, "list", [(str(i), f"int({i})") for i in range(12)], track=False)
+    assert_both_refuse(path, "index-order")
+
+
+@pytest.mark.parametrize("second", ["int(01)", "int(+1)"])
+def test_non_canonical_int_key(path, second):
+    v1(path, "dict", [("int(1)", "int(0)"), (second, "int(1)")])
+    assert_both_refuse(path, "slot-name")
+
+
+@pytest.mark.parametrize("second", ["float(1.0)", "bool(True)"])
+def test_keys_that_are_one_python_key_are_not_merged(path, second):
+    v1(path, "dict", [("int(1)", "int(0)"), (second, "int(1)")])
+    assert_both_refuse(path, "duplicate-slot")
+
+
+def test_two_root_attributes(path):
+    v1(path, "list", [("0", "int(1)")])
+    with h5py.File(path, "a") as f:  # after the real one: it used to win
+        text_attr(f, "JAXON_ROOT:list", "x")
+    assert_both_refuse(path, "root")
+
+
+def test_soft_link_out_of_the_tree(path):
+    def extra(f, g):
+        outside = f.create_group("outside", track_order=True)
+        text_attr(outside, "0", "int(9)")
+        g["'a'"] = h5py.SoftLink("/outside")
+    v1(path, "dict", [("'a'", "list")], extra=extra)
+    assert_both_refuse(path, "stray-object")
+
+
+def test_stray_group(path):
+    v1(path, "dict", [("'a'", "int(1)")],
+       extra=lambda f, g: g.create_group("'b'", track_order=True))
+    assert_both_refuse(path, "stray-object")
+
+
+def test_v1_reference_escaping_the_tree_with_a_filter(path):
+    # '\/etc' is one element that HDF5 would take as the absolute path /etc
+    def extra(f, g):
+        f.create_group("etc", track_order=True)
+        sub = g.create_group("'a'", track_order=True)
+        text_attr(sub, "0", "int(1)")
+    v1(path, "dict", [("'b':ref", "/JAXON_ROOT/'a'/\\/etc")], extra=extra)
+    with pytest.raises(jaxon.JaxonFormatError) as e:
+        jaxon.load(path, load_filter=lambda p: p != ("a",))
+    assert e.value.rule in ("ref-target", "stray-object"), str(e.value)
+    assert validator_rules(path)
+
+
+def test_v2_reference_outside_the_tree(path):
+    with new_file(path) as f:
+        text_attr(f, "JAXON_VERSION", "2.0.0")
+        text_attr(f.create_group("etc", track_order=True), "passwd", "'secret'")
+        text_attr(f, "JAXON_ROOT", "/etc/passwd")
+    with pytest.raises(jaxon.JaxonFormatError) as e:
+        jaxon.load(path)
+    assert e.value.rule in ("ref-target", "stray-object"), str(e.value)
+    assert validator_rules(path)
+
+
+def test_nesting_at_the_limit_saves_and_loads_and_past_it_save_refuses(path):
+    deep = []
+    for _ in range(999):  # the root list is level 1: 1,000 levels
+        deep = [deep]
+    def depth(x):
+        n = 0
+        while isinstance(x, list):
+            x, n = (x[0] if x else None), n + 1
+        return n
+    jaxon.save(path, deep)
+    assert not validator_rules(path)
+    assert depth(jaxon.load(path)) == 1000
+    with pytest.raises(jaxon.JaxonError, match="1000 levels"):
+        jaxon.save(path, [deep])
+    assert depth(jaxon.load(path)) == 1000  # the previous file is untouched
+
+
+def test_every_value_rule_refusal_carries_rule_and_path(path):
+    v1(path, "dict", [("'a'", "int(007)")])
+    assert_both_refuse(path, "atom-text")
+
+
+def test_h5py_numeric_root_is_refused_alike(path):
+    with h5py.File(path, "w") as f:
+        f.attrs["JAXON_ROOT"] = np.int64(3)
+        f.attrs["stray"] = 1
+    assert_both_refuse(path, "stray-object")
+
+
+def test_connector_refusal_carries_the_rule_and_path_of_its_error_frames(path):
+    # validate=strict: the connector refuses the file at open; its error frames are
+    # selected by the connector's error class and carry the rule as their message id
+    import sys
+    from jaxon import _paths
+    v1(path, "list", [("5", "int(1)"), ("'zz'", "int(2)")])
+    code = ("import sys, jaxon\n"
+            "try:\n"
+            "    jaxon.load(sys.argv[1])\n"
+            "except jaxon.JaxonFormatError as e:\n"
+            "    print(e.rule, e.path)\n")
+    env = dict(os.environ, HDF5_PLUGIN_PATH=str(_paths.plugin_dir()),
+               HDF5_VOL_CONNECTOR="jaxon validate=strict;under_vol=0;under_info={}")
+    r = subprocess.run([sys.executable, "-c", code, path], env=env, capture_output=True,
+                       text=True, timeout=120)
+    assert r.stdout.split() == ["index-order", "/JAXON_ROOT@5"], r.stdout + r.stderr
