@@ -69,6 +69,9 @@ typedef struct jxvol_file_state {
      * closes it again at library shutdown, when the under file is half torn down: nothing
      * but that retried close may touch it (no checks, no annotations). */
     int close_failed;
+    /* Integrity records the application set, written with the annotations
+     * (jxvol_records.c; NULL until the first one). */
+    struct jxvol_records *records;
 } jxvol_file_state;
 
 /* The wrapper around an under-connector object. */
@@ -257,9 +260,21 @@ int jxvol_v_link_delete(const jxvol_obj *o, const H5VL_loc_params_t *lp);
  * annotates the object the event completed, when o's under object (of type obj_type) is that
  * object or holds its node's attribute. Best effort, keeps the error stack. */
 void jxvol_v_annotate_completed(const jxvol_obj *o, int ok, H5I_type_t obj_type, hid_t dxpl_id);
+/* jxvol_records.c (validation build only): put keeps the record (JXV_RECORD_CAP bytes at
+ * most) of the object at path (normalised, absolute), replacing an earlier one; 0 or -1
+ * when out of memory. take: the record of path, marked merged (the caller writes it with
+ * the annotation), or NULL. flush: merge(path, record) for every record not merged yet
+ * (merge returns 0 when it wrote it). free: at the end of the file state. */
+typedef struct jxvol_records jxvol_records;
+int jxvol_records_put(jxvol_file_state *fs, const char *path, const char *record);
+const char *jxvol_records_take(jxvol_file_state *fs, const char *path);
+void jxvol_records_flush(jxvol_file_state *fs, int (*merge)(const char *path, const char *record,
+                                                            void *ud),
+                         void *ud);
+void jxvol_records_free(jxvol_file_state *fs);
 /* An object 'optional' call the connector handles itself (returns 1, result in *ret):
- * setting a comment that starts with an integrity record keeps the annotation already
- * there (spec §12). 0: forward it unchanged. */
+ * a comment that starts with an integrity record (spec §12) is kept with the object's
+ * annotation (jxvol_records.c). 0: forward it unchanged. */
 int jxvol_v_object_optional(const jxvol_obj *o, const H5VL_loc_params_t *lp,
                             H5VL_optional_args_t *args, hid_t dxpl_id, herr_t *ret);
 /* At flush (at_close 0) and close (1): the whole-tree rules and the annotations (object

@@ -15,6 +15,7 @@
 #include "jxv_tags.h"
 
 #include "jxv_integrity.h"
+#include "jxv_internal.h" /* path helpers for the integrity records */
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +30,7 @@ int jxvol_v_tracker_new(jxvol_file_state *fs)
 
 void jxvol_v_tracker_free(jxvol_file_state *fs)
 {
+    jxvol_records_free(fs);
     if (!fs->tracker)
         return;
     hid_t err = jxvol_stack_save(); /* closing the type copies is a public call */
@@ -579,29 +581,43 @@ static char *get_comment(const jxvol_obj *o, void *under, const H5VL_loc_params_
     return buf;
 }
 
-/* Sets text as the comment of the object at lp, keeping the integrity record (spec §12)
- * of the comment there: the record of with_record (NULL: of the current comment) and the
- * annotation of text. Our saver writes the record; the connector annotates the same
- * objects before and after it, and neither may drop the other's part. */
-static herr_t set_comment_kept(const jxvol_obj *o, void *under, const H5VL_loc_params_t *lp,
-                               const char *text, int text_is_record, hid_t dxpl_id)
+static herr_t write_comment(const jxvol_obj *o, void *under, const H5VL_loc_params_t *lp,
+                            const char *text, hid_t dxpl_id)
+{
+    H5VL_native_object_optional_args_t na;
+    na.set_comment.comment = text;
+    H5VL_optional_args_t oa = {.op_type = H5VL_NATIVE_OBJECT_SET_COMMENT, .args = &na};
+    return under_object_optional(o, under, lp, &oa, dxpl_id);
+}
+
+/* Sets the integrity record (spec §12) record as the start of the comment of the object at
+ * lp, keeping the annotation already there (read back first). */
+static herr_t merge_record_now(const jxvol_obj *o, void *under, const H5VL_loc_params_t *lp,
+                               const char *record, hid_t dxpl_id)
 {
     hid_t err = jxvol_stack_save();
     char *old = get_comment(o, under, lp, dxpl_id);
     jxvol_stack_restore(err);
-    char *merged = text_is_record ? jxv_record_merge(text, old) : jxv_record_merge(old, text);
+    char *merged = jxv_record_merge(record, old);
     free(old);
-    H5VL_native_object_optional_args_t na;
-    na.set_comment.comment = merged ? merged : text;
-    H5VL_optional_args_t oa = {.op_type = H5VL_NATIVE_OBJECT_SET_COMMENT, .args = &na};
-    herr_t r = under_object_optional(o, under, lp, &oa, dxpl_id);
+    herr_t r = write_comment(o, under, lp, merged ? merged : record, dxpl_id);
     free(merged);
     return r;
 }
 
+/* The normalised absolute path of the object at name relative to o (o itself when name is
+ * NULL), malloc'd; NULL when o's path is not known. */
+static char *object_path(const jxvol_obj *o, const char *name)
+{
+    if (!o->path)
+        return NULL;
+    return name ? jxv__join_path(o->path, name, strlen(name)) : jxv__strndup(o->path, strlen(o->path));
+}
+
 /* Sets one object comment through the under connector: name relative to the under object
  * under (of type obj_type), or the object itself when name is NULL. Annotations never add
- * attributes or links, and keep an integrity record. Returns the under connector's result. */
+ * attributes or links; an integrity record the application set for the object goes in
+ * front (jxvol_records.c). Returns the under connector's result. */
 static herr_t set_comment(const jxvol_obj *o, void *under, H5I_type_t obj_type, const char *name,
                           const char *text, hid_t dxpl_id)
 {
@@ -611,7 +627,18 @@ static herr_t set_comment(const jxvol_obj *o, void *under, H5I_type_t obj_type, 
         lp.loc_data.loc_by_name.name = name;
         lp.loc_data.loc_by_name.lapl_id = H5P_LINK_ACCESS_DEFAULT;
     }
-    return set_comment_kept(o, under, &lp, text, 0, dxpl_id);
+    const char *record = NULL;
+    if (o->fs->records) {
+        /* at close names are absolute (o is the file); else relative to o */
+        char *path = obj_type == H5I_FILE && name ? jxv__strndup(name, strlen(name))
+                                                  : object_path(o, name);
+        record = jxvol_records_take(o->fs, path);
+        free(path);
+    }
+    char *merged = record ? jxv_record_merge(record, text) : NULL;
+    herr_t r = write_comment(o, under, &lp, merged ? merged : text, dxpl_id);
+    free(merged);
+    return r;
 }
 
 int jxvol_v_object_optional(const jxvol_obj *o, const H5VL_loc_params_t *lp,
@@ -622,7 +649,22 @@ int jxvol_v_object_optional(const jxvol_obj *o, const H5VL_loc_params_t *lp,
     const char *text = ((H5VL_native_object_optional_args_t *)args->args)->set_comment.comment;
     if (!text || strncmp(text, JXV_RECORD_PREFIX, JXV_RECORD_PREFIX_LEN) != 0)
         return 0;
-    *ret = set_comment_kept(o, o->under_object, lp, text, 1, dxpl_id);
+    /* Kept for the annotation when the tracker will annotate this tree (written with it, or
+     * merged at flush/close); else, or when the path is unknown, merged now. */
+    jxv_tracker *t = tracker_of(o);
+    char *path = NULL;
+    if (t && jxv_tracker_is_jaxon(t) && !jxv_tracker_is_sealed(t) &&
+        strlen(text) < JXV_RECORD_CAP &&
+        (lp->type == H5VL_OBJECT_BY_SELF || lp->type == H5VL_OBJECT_BY_NAME))
+        path = object_path(o, lp->type == H5VL_OBJECT_BY_NAME ? lp->loc_data.loc_by_name.name
+                                                              : NULL);
+    if (path && jxvol_records_put(o->fs, path, text) == 0) {
+        free(path);
+        *ret = 0;
+        return 1;
+    }
+    free(path);
+    *ret = merge_record_now(o, o->under_object, lp, text, dxpl_id);
     return 1;
 }
 
@@ -661,6 +703,22 @@ void jxvol_v_annotate_completed(const jxvol_obj *o, int ok, H5I_type_t obj_type,
     jxv_tracker_annotate_completed(t, o->path, annotate_one, &ac);
 }
 
+/* A record set after its object was annotated (a dataset's, after its data): merged into
+ * the comment there, by path from the file. */
+static int merge_record_at(const char *path, const char *record, void *ud)
+{
+    annotate_ctx *ac = ud;
+    H5VL_loc_params_t lp = {.obj_type = H5I_FILE, .type = H5VL_OBJECT_BY_NAME};
+    lp.loc_data.loc_by_name.name = path;
+    lp.loc_data.loc_by_name.lapl_id = H5P_LINK_ACCESS_DEFAULT;
+    hid_t err = jxvol_stack_save();
+    herr_t r = merge_record_now(ac->obj, ac->obj->under_object, &lp, record, ac->dxpl_id);
+    if (r < 0)
+        ac->obj->fs->annotate_failures++;
+    jxvol_stack_restore(err);
+    return r < 0 ? 1 : 0;
+}
+
 /* Writes the tracker's annotations as object comments; when the finished tree has
  * violations, the comment on "/" says so (h5dump shows it). Best effort: never fails and
  * leaves the application's error stack as it was. */
@@ -671,6 +729,7 @@ static void annotate(jxvol_obj *file, hid_t dxpl_id, const jxv_report *rep)
     if (can_annotate(file)) {
         annotate_ctx ac = {file, H5I_FILE, dxpl_id};
         jxv_tracker_foreach_annotation(t, annotate_one, &ac);
+        jxvol_records_flush(file->fs, merge_record_at, &ac);
         if (rep->count > 0) {
             const jxv_violation *v = &rep->items[0];
             char text[1024];

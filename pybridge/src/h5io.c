@@ -70,6 +70,12 @@ int jx_dataset_io(hid_t dset, hid_t memtype, void *buf, hsize_t nbytes, int writ
 int jx_dataset_io_cb(hid_t dset, hid_t memtype, void *buf, hsize_t nbytes, int writing,
                      int (*cb)(void *ctx, hsize_t bytes), void *ctx)
 {
+    return jx_dataset_io_pieces(dset, memtype, buf, nbytes, writing, JX_IO_PIECE_BYTES, cb, ctx);
+}
+
+int jx_dataset_io_pieces(hid_t dset, hid_t memtype, void *buf, hsize_t nbytes, int writing,
+                         hsize_t piece_bytes, int (*cb)(void *ctx, hsize_t bytes), void *ctx)
+{
     hsize_t dims[H5S_MAX_RANK], start[H5S_MAX_RANK], count[H5S_MAX_RANK];
     hid_t fspace = -1, mspace = -1;
     int rc = -1;
@@ -101,11 +107,11 @@ int jx_dataset_io_cb(hid_t dset, hid_t memtype, void *buf, hsize_t nbytes, int w
     hsize_t inner = elem;
     for (int i = 1; i < nd; i++)
         inner *= dims[i];
-    while (inner > JX_IO_PIECE_BYTES && k + 1 < nd) {
+    while (inner > piece_bytes && k + 1 < nd) {
         k++;
         inner /= dims[k];
     }
-    hsize_t rows = JX_IO_PIECE_BYTES / inner ? JX_IO_PIECE_BYTES / inner : 1;
+    hsize_t rows = piece_bytes / inner ? piece_bytes / inner : 1;
     hsize_t outer = 1;
     for (int i = 0; i < k; i++)
         outer *= dims[i];

@@ -35,5 +35,10 @@ int jx_dataset_io(hid_t dset, hid_t memtype, void *buf, hsize_t nbytes, int writ
  * Python exception) stops the transfer. */
 int jx_dataset_io_cb(hid_t dset, hid_t memtype, void *buf, hsize_t nbytes, int writing,
                      int (*cb)(void *ctx, hsize_t bytes), void *ctx);
+/* Same with pieces of about piece_bytes (the integrity check hashes each piece read on a
+ * helper thread while the next one is read: smaller pieces overlap more). The pieces are
+ * consecutive: the n-th callback's bytes follow the previous ones in buf. */
+int jx_dataset_io_pieces(hid_t dset, hid_t memtype, void *buf, hsize_t nbytes, int writing,
+                         hsize_t piece_bytes, int (*cb)(void *ctx, hsize_t bytes), void *ctx);
 
 #endif /* JX_H5UTIL_H */

@@ -5,8 +5,10 @@
  * caller's critical path:
  *   saving   the hash runs on a helper thread while the caller's thread writes the same
  *            buffer to HDF5 (jx_hash_start / jx_hash_finish): both only read it;
- *   loading  the bytes exist only once read; the hash is then split among threads
- *            (jx_crc_parallel) and the parts combined with jxv_crc32c_combine.
+ *   loading  the bytes exist only once read: a dataset is read in pieces and each piece
+ *            is hashed on a helper thread while the next one is read (jx_pipe_*); data
+ *            that is already in memory is hashed split among threads (jx_crc_parallel),
+ *            the parts combined with jxv_crc32c_combine.
  * Small buffers are hashed inline: a thread costs tens of microseconds. The helpers never
  * touch Python objects; the GIL is released while waiting for them. When a thread cannot be
  * started the work is done inline, so a failure here is never an error. */
@@ -130,5 +132,99 @@ uint32_t jx_hash_finish(JxHashJob *job, const void *data, size_t n)
         crc = jx_crc_parallel(data, n);
     }
     PyMem_RawFree(job);
+    return crc;
+}
+
+/* ---- a pipeline: one helper hashing consecutive pieces while the caller reads on ------ */
+
+struct JxPipe {
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    const unsigned char *p; /* the piece to hash, NULL when the helper is idle */
+    size_t n;
+    int quit;
+    uint32_t crc; /* of every piece hashed so far, in order */
+};
+
+static void *pipe_main(void *arg)
+{
+    JxPipe *h = arg;
+    pthread_mutex_lock(&h->mu);
+    for (;;) {
+        while (!h->p && !h->quit)
+            pthread_cond_wait(&h->cv, &h->mu);
+        if (!h->p)
+            break; /* quit, and nothing left */
+        const unsigned char *p = h->p;
+        size_t n = h->n;
+        uint32_t c = h->crc;
+        pthread_mutex_unlock(&h->mu);
+        c = jxv_crc32c(c, p, n);
+        pthread_mutex_lock(&h->mu);
+        h->crc = c;
+        h->p = NULL;
+        pthread_cond_broadcast(&h->cv);
+    }
+    pthread_mutex_unlock(&h->mu);
+    return NULL;
+}
+
+JxPipe *jx_pipe_start(void)
+{
+    JxPipe *h = PyMem_RawCalloc(1, sizeof *h);
+    if (!h)
+        return NULL;
+    if (pthread_mutex_init(&h->mu, NULL) != 0)
+        goto no_mutex;
+    if (pthread_cond_init(&h->cv, NULL) != 0)
+        goto no_cond;
+    if (start_thread(&h->thread, pipe_main, h) != 0)
+        goto no_thread;
+    return h;
+no_thread:
+    pthread_cond_destroy(&h->cv);
+no_cond:
+    pthread_mutex_destroy(&h->mu);
+no_mutex:
+    PyMem_RawFree(h);
+    return NULL;
+}
+
+/* Waits (without the GIL, which the helper never takes) until the helper is idle. */
+static void pipe_wait_idle(JxPipe *h)
+{
+    Py_BEGIN_ALLOW_THREADS
+    pthread_mutex_lock(&h->mu);
+    while (h->p)
+        pthread_cond_wait(&h->cv, &h->mu);
+    pthread_mutex_unlock(&h->mu);
+    Py_END_ALLOW_THREADS
+}
+
+void jx_pipe_feed(JxPipe *h, const void *p, size_t n)
+{
+    pipe_wait_idle(h);
+    pthread_mutex_lock(&h->mu);
+    h->p = p;
+    h->n = n;
+    pthread_cond_broadcast(&h->cv);
+    pthread_mutex_unlock(&h->mu);
+}
+
+uint32_t jx_pipe_finish(JxPipe *h)
+{
+    pipe_wait_idle(h);
+    pthread_mutex_lock(&h->mu);
+    h->quit = 1;
+    pthread_cond_broadcast(&h->cv);
+    pthread_mutex_unlock(&h->mu);
+    Py_BEGIN_ALLOW_THREADS
+    pthread_join(h->thread, NULL);
+    Py_END_ALLOW_THREADS
+    uint32_t crc = h->crc;
+    pthread_cond_destroy(&h->cv);
+    pthread_mutex_destroy(&h->mu);
+    PyMem_RawFree(h);
     return crc;
 }

@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "h5util.h"
 #include "jxv_integrity.h"
 #include "load_internal.h"
 
@@ -400,28 +401,6 @@ void jx_verify_text(Loader *L, const char *name, const void *data, size_t size)
 }
 
 
-int jx_verify_dataset(Loader *L, hid_t did, const char *attr, const void *data, size_t nbytes)
-{
-    JxVerify *v = L->verify;
-    if (!v)
-        return 0;
-    uint32_t want = 0;
-    jxv_record_kind kind = read_record(did, &want);
-    if (kind == JXV_RECORD_MALFORMED || (kind == JXV_RECORD_ABSENT && v->required)) {
-        record_problem(L, attr, kind, "dataset");
-        return -1;
-    }
-    if (kind != JXV_RECORD_VALUE)
-        return 0;
-    uint32_t got = jx_crc_parallel(data, nbytes);
-    if (got == want)
-        return 0;
-    jx_ld_rule_error(L, NULL, attr, "checksum", "the data of the node's dataset does not match "
-                     "its checksum (stored %08x, computed %08x): the file was damaged or "
-                     "changed after it was saved", (unsigned)want, (unsigned)got);
-    return -1;
-}
-
 /* exc("<where>: [checksum] <msg>") with the attributes rule and path, as the loader's rule
  * errors; steals msg (NULL: an error is set already). */
 static void raise_checksum(PyObject *exc, PyObject *where, PyObject *msg)
@@ -439,6 +418,58 @@ static void raise_checksum(PyObject *exc, PyObject *where, PyObject *msg)
     Py_XDECREF(full);
     Py_XDECREF(inst);
     Py_XDECREF(rule);
+}
+
+/* Pieces of a checked read: small enough that a 16 MiB array is read in four (three
+ * hashes overlap the reads), large enough that HDF5's per-call cost stays below 1%. */
+#define JX_VERIFY_PIECE ((hsize_t)4 << 20)
+/* Below this, one read and an inline hash: a helper thread costs tens of microseconds. */
+#define JX_VERIFY_PIPE_MIN ((size_t)8 << 20)
+
+typedef struct ReadPipe {
+    JxPipe *pipe;
+    unsigned char *at; /* where the next piece starts */
+} ReadPipe;
+
+static int feed_piece(void *ctx, hsize_t bytes)
+{
+    ReadPipe *rp = ctx;
+    jx_pipe_feed(rp->pipe, rp->at, (size_t)bytes);
+    rp->at += bytes;
+    return 0;
+}
+
+int jx_verify_read(Loader *L, hid_t did, const char *attr, hid_t memtype, void *buf,
+                   size_t nbytes)
+{
+    JxVerify *v = L->verify;
+    uint32_t want = 0, got;
+    jxv_record_kind kind = v ? read_record(did, &want) : JXV_RECORD_ABSENT;
+    if (!v || kind == JXV_RECORD_UNCHECKED || (kind == JXV_RECORD_ABSENT && !v->required))
+        return nbytes ? jx_dataset_io(did, memtype, buf, nbytes, 0) : 0;
+    if (kind != JXV_RECORD_VALUE) {
+        record_problem(L, attr, kind, "dataset");
+        return -1;
+    }
+    JxPipe *pipe = nbytes >= JX_VERIFY_PIPE_MIN ? jx_pipe_start() : NULL;
+    if (pipe) {
+        ReadPipe rp = {pipe, buf};
+        int rc = jx_dataset_io_pieces(did, memtype, buf, nbytes, 0, JX_VERIFY_PIECE, feed_piece,
+                                      &rp);
+        got = jx_pipe_finish(pipe); /* also after a failed read: the helper reads buf */
+        if (rc < 0)
+            return -1;
+    } else {
+        if (nbytes && jx_dataset_io(did, memtype, buf, nbytes, 0) < 0)
+            return -1;
+        got = jx_crc_parallel(buf, nbytes);
+    }
+    if (got == want)
+        return 0;
+    jx_ld_rule_error(L, NULL, attr, "checksum", "the data of the node's dataset does not match "
+                     "its checksum (stored %08x, computed %08x): the file was damaged or "
+                     "changed after it was saved", (unsigned)want, (unsigned)got);
+    return -1;
 }
 
 int jx_verify_dataset_standalone(PyObject *exc, hid_t did, PyObject *shown, const void *data,

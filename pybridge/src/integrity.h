@@ -100,10 +100,21 @@ void jx_verify_attr(struct Loader *L, const char *name, PyArray_Descr *descr, hi
                     size_t size, int rank, const hsize_t *dims, const void *data, size_t nbytes);
 /* The same for a text attribute (a fixed-length string of size bytes). */
 void jx_verify_text(struct Loader *L, const char *name, const void *data, size_t size);
-/* The whole data of dataset did, just read (as stored) for the node attr: compared with the
- * dataset's record. -1 with JaxonFormatError (rule checksum) on a mismatch. */
-int jx_verify_dataset(struct Loader *L, hid_t did, const char *attr, const void *data,
-                      size_t nbytes);
+/* Reads the whole dataset did (memory type memtype, nbytes into buf, as jx_dataset_io) for
+ * the node attr and compares the bytes as stored with the dataset's record, hashing each
+ * piece on a helper thread while the next is read. -1 with an HDF5 error on the stack (a
+ * failed read) or with JaxonFormatError (rule checksum, a mismatch, a missing record). */
+int jx_verify_read(struct Loader *L, hid_t did, const char *attr, hid_t memtype, void *buf,
+                   size_t nbytes);
+
+/* hash_threads.c: a helper thread hashing consecutive pieces. jx_pipe_start: NULL when no
+ * thread could be started (then hash inline). feed hands over the next piece (waiting for
+ * the previous one, GIL released); finish waits, stops the helper and returns the CRC of
+ * all pieces in order. */
+typedef struct JxPipe JxPipe;
+JxPipe *jx_pipe_start(void);
+void jx_pipe_feed(JxPipe *h, const void *piece, size_t n);
+uint32_t jx_pipe_finish(JxPipe *h);
 /* The same without a loader (LazyArray.load(), whose file stays open after the load):
  * shown names the dataset. Raises exc (JaxonFormatError) with rule and path attributes. */
 int jx_verify_dataset_standalone(PyObject *exc, hid_t did, PyObject *shown, const void *data,

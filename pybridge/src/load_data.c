@@ -239,22 +239,20 @@ static PyObject *read_array(Loader *L, Src *s, const char *name, PyArray_Descr *
         jx_ld_rewrap(L, name, "value-type", "cannot create the array");
         goto done;
     }
-    if (nelem > 0 &&
-        src_read(s, rt.memtype, PyArray_DATA((PyArrayObject *)arr), nelem * elsize) < 0) {
+    /* integrity hook: a dataset is read and checked by jx_verify_read */
+    if ((s->is_dataset ? jx_verify_read(L, s->id, name, rt.memtype,
+                                        PyArray_DATA((PyArrayObject *)arr),
+                                        (size_t)(nelem * elsize))
+         : nelem > 0   ? src_read(s, rt.memtype, PyArray_DATA((PyArrayObject *)arr),
+                                  nelem * elsize)
+                       : 0) < 0) {
         Py_CLEAR(arr);
         jx_ld_h5_error(L, name, "cannot read the data");
         goto done;
     }
-    /* integrity hook: the bytes as stored, before bools are normalised */
-    if (s->is_dataset ? jx_verify_dataset(L, s->id, name, PyArray_DATA((PyArrayObject *)arr),
-                                          (size_t)(nelem * elsize)) < 0
-                      : (jx_verify_attr(L, name, PyArray_DESCR((PyArrayObject *)arr), ftype,
-                                        rt.file_size, nd, dims,
-                                        PyArray_DATA((PyArrayObject *)arr),
-                                        (size_t)(nelem * elsize)), 0)) {
-        Py_CLEAR(arr);
-        goto done;
-    }
+    if (!s->is_dataset) /* integrity hook: the bytes as stored, before bools are normalised */
+        jx_verify_attr(L, name, PyArray_DESCR((PyArrayObject *)arr), ftype, rt.file_size, nd,
+                       dims, PyArray_DATA((PyArrayObject *)arr), (size_t)(nelem * elsize));
     if (nelem > 0) {
         if (rt.is_bool) {
             char *b = PyArray_DATA((PyArrayObject *)arr);
@@ -297,18 +295,18 @@ static PyObject *read_buffer(Loader *L, Src *s, const char *name, int bytearray)
         if (!r)
             goto done;
         char *p = bytearray ? PyByteArray_AS_STRING(r) : PyBytes_AS_STRING(r);
-        if (n > 0 && src_read(s, H5T_NATIVE_UINT8, p, (hsize_t)n) < 0) {
+        /* integrity hook: a dataset is read and checked by jx_verify_read */
+        if ((s->is_dataset ? jx_verify_read(L, s->id, name, H5T_NATIVE_UINT8, p, (size_t)n)
+             : n > 0       ? src_read(s, H5T_NATIVE_UINT8, p, (hsize_t)n)
+                           : 0) < 0) {
             Py_CLEAR(r);
             jx_ld_h5_error(L, name, "cannot read the data");
             goto done;
         }
-        hsize_t len = (hsize_t)n; /* integrity hook: a rank-0 or rank-1 uint8 buffer */
-        PyArray_Descr *u8 = PyArray_DescrFromType(NPY_UINT8); /* never fails for a builtin */
-        if (s->is_dataset ? jx_verify_dataset(L, s->id, name, p, (size_t)n) < 0
-                          : (u8 && (jx_verify_attr(L, name, u8, ftype, 1,
-                                                   sc == H5S_SCALAR ? 0 : 1, &len, p,
-                                                   (size_t)n), 0)))
-            Py_CLEAR(r);
+        hsize_t len = (hsize_t)n; /* integrity hook: a rank-0 or rank-1 uint8 attribute */
+        PyArray_Descr *u8 = s->is_dataset ? NULL : PyArray_DescrFromType(NPY_UINT8);
+        if (u8)
+            jx_verify_attr(L, name, u8, ftype, 1, sc == H5S_SCALAR ? 0 : 1, &len, p, (size_t)n);
         Py_XDECREF(u8);
         goto done;
     }
