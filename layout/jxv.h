@@ -36,6 +36,7 @@ typedef enum jxv_rule {
     JXV_RULE_DUPLICATE_SLOT,  /* "duplicate-slot": two nodes with the same slot in one group */
     JXV_RULE_COMPLETE_TREE,   /* "complete-tree": a change to the tree of a file opened for writing */
     JXV_RULE_CHECKSUM,        /* "checksum": an object does not match its CRC-32C record (spec §12) */
+    JXV_RULE_UNHASHABLE_KEY,  /* "unhashable-key": a dict key or set element that cannot hash */
     JXV_RULE__COUNT
 } jxv_rule;
 

@@ -22,17 +22,35 @@ typedef struct arena_chunk {
     char data[];
 } arena_chunk;
 
-typedef struct cnode {
+/* Whether a node's loaded value can be a dict key or set element (Python's hash()). */
+enum { H_YES, H_NO, H_DEEP /* tuple, frozenset: as their elements */, H_REF };
+
+typedef struct cnode cnode;
+struct cnode {
     uint8_t is_ref;
     uint8_t referenceable;
+    uint8_t hash;        /* H_*; H_DEEP becomes H_YES or H_NO once evaluated */
+    uint8_t visiting;    /* unhashable_node's walk */
     const char *owned;   /* normalised path of the group of a container, else NULL */
-} cnode;
+    cnode *target;       /* a reference's resolved node */
+    cnode *children;     /* a container's nodes, newest first */
+    cnode *next;         /* sibling in the parent container's list */
+};
+
+/* A dict key(i) node or a set/frozenset element: loaded as a key, so it must hash, and the
+ * keys of one dict must differ (the loader's unhashable-key and duplicate-slot). */
+typedef struct key_node {
+    cnode *node;
+    const char *where;
+    const cnode *dict;   /* the dict's node (keys); NULL for set elements */
+} key_node;
 
 typedef struct pending_ref {
     const char *where;
     const char *text;
     size_t len;
     const char *group;   /* path of the group holding the reference */
+    cnode *node;         /* the reference's own node */
 } pending_ref;
 
 /* Attribute datatypes seen by the walk. Describing one takes five public calls; a file of
@@ -56,6 +74,8 @@ typedef struct chk {
     arena_chunk *arena;
     pending_ref *refs;
     size_t nrefs, caprefs;
+    key_node *keys;
+    size_t nkeys, capkeys;
     uint64_t nnodes;
     int failed;          /* HDF5 could not answer something essential */
     int depth_reported;
@@ -119,6 +139,7 @@ typedef struct descend {
     size_t slot_len;
     const char *where;
     jxv_nodeinfo info;   /* tags/jax_dtype point into arena copies */
+    cnode *node;         /* the node owning the group or dataset */
 } descend;
 
 typedef struct gctx {
@@ -126,6 +147,7 @@ typedef struct gctx {
     const char *gpath;
     jxv_ctag tag;
     int is_root;
+    cnode *self;         /* the container node of this group (NULL for "/") */
     jxv_group_names names; /* the rules of the group's names together (jxv_names.c) */
     jxv_map owned;       /* normalised relative path of a node's object */
     jxv_map prefixes;    /* proper prefixes of owned paths (intermediate groups) */
@@ -133,7 +155,8 @@ typedef struct gctx {
     size_t nitems, capitems;
 } gctx;
 
-static int check_group(chk *c, hid_t gid, const char *gpath, jxv_ctag tag, int depth);
+static int check_group(chk *c, hid_t gid, const char *gpath, jxv_ctag tag, cnode *self,
+                       int depth);
 
 /* Normalised relative path of a slot ('x/y' -> 'x / y'', "." and empty parts dropped). */
 static char *rel_path(chk *c, const char *slot, size_t len)
@@ -157,6 +180,20 @@ static int add_owned(gctx *g, const char *slot, size_t len)
     for (size_t i = 0; i < rl; i++)
         if (rel[i] == '/' && jxv__map_put(&g->prefixes, rel, i, rel) < 0)
             return -1;
+    return 0;
+}
+
+static int push_key(chk *c, const key_node *k)
+{
+    if (c->nkeys == c->capkeys) {
+        size_t cap = c->capkeys ? 2 * c->capkeys : 64;
+        key_node *p = realloc(c->keys, cap * sizeof *p);
+        if (!p)
+            return -1;
+        c->keys = p;
+        c->capkeys = cap;
+    }
+    c->keys[c->nkeys++] = *k;
     return 0;
 }
 
@@ -254,8 +291,38 @@ static int read_text(hid_t aid, size_t size, char **out, size_t *len)
 }
 
 /* Registers a node for reference resolution. */
-static int register_node(gctx *g, const jxv_name *nm, const char *name, size_t len,
-                         const jxv_nodeinfo *info)
+/* Python's hash() of the value a node loads as, as far as its kind tells (custom objects:
+ * whatever their class says, which only the loading program knows: taken as hashable). */
+static uint8_t hash_kind(const jxv_nodeinfo *info, const char *text, size_t tlen)
+{
+    int custom = info->tags && info->tags_len > 0;
+    switch (info->kind) {
+    case JXV_N_REF:
+        return H_REF;
+    case JXV_N_CONTAINER:
+        if (custom)
+            return H_YES;
+        return info->tag == JXV_TAG_TUPLE || info->tag == JXV_TAG_FROZENSET ? H_DEEP : H_NO;
+    case JXV_N_DATA_ATTR:
+    case JXV_N_DATA_DSET:
+        if (custom)
+            return H_YES;
+        /* a loaded memoryview is writable, and writable ones do not hash */
+        return info->data == JXV_D_NDARRAY || info->data == JXV_D_JAX ||
+                       info->data == JXV_D_BYTEARRAY || info->data == JXV_D_VOID ||
+                       info->data == JXV_D_MEMORYVIEW
+                   ? H_NO
+                   : H_YES;
+    case JXV_N_ATOM: /* slice: unhashable before Python 3.12, which jaxon supports */
+        return text && !info->is_str && tlen >= 6 && memcmp(text, "slice(", 6) == 0 ? H_NO
+                                                                                    : H_YES;
+    default:
+        return H_YES;
+    }
+}
+
+static cnode *register_node(gctx *g, const jxv_name *nm, const char *name, size_t len,
+                            const jxv_nodeinfo *info, const char *text, size_t tlen)
 {
     chk *c = g->c;
     const char *key = c->layout == JXV_LAYOUT_V1 ? name : nm->slot;
@@ -264,24 +331,29 @@ static int register_node(gctx *g, const jxv_name *nm, const char *name, size_t l
     char *k = arena_alloc(c, gl + 1 + kl);
     cnode *n = arena_alloc(c, sizeof *n);
     if (!k || !n)
-        return -1;
+        return NULL;
+    memset(n, 0, sizeof *n);
     memcpy(k, g->gpath, gl);
     k[gl] = '\0';
     memcpy(k + gl + 1, key, kl);
     n->is_ref = info->kind == JXV_N_REF;
     n->referenceable = !(info->kind == JXV_N_NUMERIC ||
                          (info->kind == JXV_N_ATOM && !info->is_str));
-    n->owned = NULL;
+    n->hash = hash_kind(info, text, tlen);
     if (info->kind == JXV_N_CONTAINER) {
         char *p = jxv__join_path(g->gpath, nm->slot, nm->slot_len);
         if (!p)
-            return -1;
+            return NULL;
         n->owned = arena_dup(c, p, strlen(p));
         free(p);
         if (!n->owned)
-            return -1;
+            return NULL;
     }
-    return jxv__map_put(&c->nodes, k, gl + 1 + kl, n);
+    if (g->self) {
+        n->next = g->self->children;
+        g->self->children = n;
+    }
+    return jxv__map_put(&c->nodes, k, gl + 1 + kl, n) < 0 ? NULL : n;
 }
 
 static int check_node_typed(gctx *g, hid_t aid, hid_t ft, const jxv_type *ty,
@@ -377,16 +449,25 @@ static int check_node_typed(gctx *g, hid_t aid, hid_t ft, const jxv_type *tyin,
     /* name is the walk's own copy (attr_cb): nm points into it and outlives this callback */
     const char *cname = name;
     jxv_name cnm = nm;
-    if (register_node(g, &cnm, cname, len, &info) < 0)
+    cnode *node = register_node(g, &cnm, cname, len, &info, text, tlen);
+    if (!node)
         ret = oom(c, where);
+    int key_pos = (g->tag == JXV_TAG_DICT && cnm.slot_kind == JXV_SLOT_KEY) ||
+                  g->tag == JXV_TAG_SET || g->tag == JXV_TAG_FROZENSET;
+    if (ret == 0 && key_pos) {
+        key_node kn = {node, arena_dup(c, where, strlen(where)),
+                       g->tag == JXV_TAG_DICT ? g->self : NULL};
+        if (!kn.where || push_key(c, &kn) < 0)
+            ret = oom(c, where);
+    }
     if (ret == 0 && info.kind == JXV_N_REF) {
         pending_ref pr = {arena_dup(c, where, strlen(where)), arena_dup(c, text, tlen), tlen,
-                          arena_dup(c, g->gpath, strlen(g->gpath))};
+                          arena_dup(c, g->gpath, strlen(g->gpath)), node};
         if (!pr.where || !pr.text || !pr.group || push_ref(c, &pr) < 0)
             ret = oom(c, where);
     }
     if (ret == 0 && (info.kind == JXV_N_CONTAINER || info.kind == JXV_N_DATA_DSET)) {
-        descend d = {cnm.slot, cnm.slot_len, arena_dup(c, where, strlen(where)), info};
+        descend d = {cnm.slot, cnm.slot_len, arena_dup(c, where, strlen(where)), info, node};
         /* tags / jax dtype point into the name (v2) or the text (v1): re-point to copies */
         if (info.tags && info.tags_len) {
             d.info.tags = arena_dup(c, info.tags, info.tags_len);
@@ -569,7 +650,62 @@ static herr_t dataset_attr_cb(hid_t loc, const char *name, const H5A_info_t *ain
     return 0;
 }
 
-static void descend_into(chk *c, hid_t gid, const char *gpath, const descend *d, int depth)
+/* v2 readers strip link names (spec §4.4): a node whose slot names no object directly uses
+ * the first direct child link (name order) whose stripped name is the slot and whose object
+ * has the wanted type, as pybridge/src/load_v2.c's open_child does. */
+typedef struct stripped_find {
+    chk *c;
+    const char *slot;
+    size_t slot_len;
+    H5O_type_t want;
+    hid_t obj;
+    H5O_info2_t *oi;
+    char *raw; /* the link's name, arena-owned */
+} stripped_find;
+
+static herr_t stripped_link_cb(hid_t loc, const char *name, const H5L_info2_t *info, void *ud)
+{
+    stripped_find *f = ud;
+    const char *s = name;
+    size_t n = strlen(name);
+    jxv__strip(&s, &n);
+    if (info->type != H5L_TYPE_HARD || n != f->slot_len || memcmp(s, f->slot, n) != 0 ||
+        strlen(name) == n)
+        return 0;
+    hid_t obj = H5Oopen(loc, name, f->c->lapl);
+    if (obj < 0)
+        return 0;
+    if (H5Oget_info3(obj, f->oi, H5O_INFO_BASIC | H5O_INFO_NUM_ATTRS) < 0 || f->oi->type != f->want) {
+        H5Oclose(obj);
+        return 0;
+    }
+    f->raw = arena_dup(f->c, name, strlen(name));
+    if (!f->raw) {
+        H5Oclose(obj);
+        return -1;
+    }
+    f->obj = obj;
+    return 1;
+}
+
+static hid_t open_stripped_link(gctx *g, hid_t gid, const descend *d, H5O_type_t want,
+                                H5O_info2_t *oi)
+{
+    stripped_find f = {g->c, d->slot, d->slot_len, want, H5I_INVALID_HID, oi, NULL};
+    hsize_t pos = 0;
+    if (memchr(d->slot, '/', d->slot_len))
+        return H5I_INVALID_HID; /* a path, not one link name */
+    H5Literate2(gid, H5_INDEX_NAME, H5_ITER_INC, &pos, stripped_link_cb, &f);
+    if (f.obj >= 0 && jxv__map_put(&g->owned, f.raw, strlen(f.raw), f.raw) < 0) {
+        H5Oclose(f.obj);
+        oom(g->c, d->where);
+        return H5I_INVALID_HID;
+    }
+    return f.obj;
+}
+
+static void descend_into(chk *c, gctx *g, hid_t gid, const char *gpath, const descend *d,
+                         int depth)
 {
     int container = d->info.kind == JXV_N_CONTAINER;
     jxv_rule rule = container ? JXV_RULE_CONTAINER_GROUP : JXV_RULE_DATASET;
@@ -581,9 +717,17 @@ static void descend_into(chk *c, hid_t gid, const char *gpath, const descend *d,
     char *lname = jxv__strndup(d->slot, d->slot_len);
     H5O_info2_t oi;
     hid_t obj = lname ? H5Oopen(gid, lname, c->lapl) : H5I_INVALID_HID;
+    H5O_type_t want = container ? H5O_TYPE_GROUP : H5O_TYPE_DATASET;
+    int found = obj >= 0 && H5Oget_info3(obj, &oi, H5O_INFO_BASIC | H5O_INFO_NUM_ATTRS) >= 0 &&
+                oi.type == want;
+    if (!found && lname && c->layout == JXV_LAYOUT_V2) {
+        if (obj >= 0)
+            H5Oclose(obj);
+        obj = open_stripped_link(g, gid, d, want, &oi);
+        found = obj >= 0;
+    }
     free(lname);
-    if (obj < 0 || H5Oget_info3(obj, &oi, H5O_INFO_BASIC | H5O_INFO_NUM_ATTRS) < 0 ||
-        oi.type != (container ? H5O_TYPE_GROUP : H5O_TYPE_DATASET)) {
+    if (!found) {
         jxv_fail(c->rep, rule, d->where, d->slot, d->slot_len,
                  container ? "a container node has a group named like its slot in the same "
                              "parent group"
@@ -611,7 +755,7 @@ static void descend_into(chk *c, hid_t gid, const char *gpath, const descend *d,
             c->depth_reported = 1;
             goto out;
         }
-        check_group(c, obj, path, d->info.tag, depth + 1);
+        check_group(c, obj, path, d->info.tag, d->node, depth + 1);
     } else {
         if (oi.num_attrs > 0) {
             dctx dc = {c, path,
@@ -642,11 +786,13 @@ out:
     free(path);
 }
 
-static int check_group(chk *c, hid_t gid, const char *gpath, jxv_ctag tag, int depth)
+static int check_group(chk *c, hid_t gid, const char *gpath, jxv_ctag tag, cnode *self,
+                       int depth)
 {
     gctx g;
     memset(&g, 0, sizeof g);
     g.c = c;
+    g.self = self;
     g.gpath = gpath;
     g.tag = tag;
     g.is_root = depth == 0;
@@ -675,13 +821,14 @@ static int check_group(chk *c, hid_t gid, const char *gpath, jxv_ctag tag, int d
         jxv_fail(c->rep, JXV_RULE_STRAY_OBJECT, gpath, "", 0,
                  "HDF5 failed while iterating the attributes of this group");
     jxv_group_names_end(&g.names, c->rep);
+    /* nodes first: a v2 node may own a link whose name is its slot with whitespace around */
+    for (size_t i = 0; i < g.nitems && !c->failed; i++)
+        descend_into(c, &g, gid, gpath, &g.items[i], depth);
     if (!c->failed) {
         lctx l = {&g, gid, NULL};
         hsize_t lpos = 0;
         H5Literate2(gid, H5_INDEX_NAME, H5_ITER_INC, &lpos, link_cb, &l);
     }
-    for (size_t i = 0; i < g.nitems && !c->failed; i++)
-        descend_into(c, gid, gpath, &g.items[i], depth);
     free(g.items);
     jxv_group_names_free(&g.names);
     jxv__map_free(&g.owned);
@@ -708,7 +855,7 @@ static void resolve_refs(chk *c)
             oom(c, r->where);
             return;
         }
-        const cnode *n = jxv__map_get(&c->nodes, key.data, key.len);
+        cnode *n = jxv__map_get(&c->nodes, key.data, key.len);
         jxv__buf_free(&key);
         if (!n) {
             jxv_fail(c->rep, JXV_RULE_REF_TARGET, r->where, r->text, r->len,
@@ -729,8 +876,117 @@ static void resolve_refs(chk *c)
         } else if (c->layout == JXV_LAYOUT_V1 && !n->referenceable) {
             jxv_fail(c->rep, JXV_RULE_REF_TARGET, r->where, r->text, r->len,
                      "None, Ellipsis, numbers, range and slice are copied, never referenced");
+        } else if (r->node) {
+            r->node->target = n;
         }
     }
+}
+
+/* ---- dict keys and set elements (after the references are resolved) -------------------- */
+
+/* 1 if n loads as an unhashable value: a list, dict, set, array, bytearray, void or slice,
+ * a tuple or frozenset holding one, or a reference to one. Iterative (an explicit stack):
+ * chains of references through tuples are not bounded by the nesting depth. */
+static int unhashable_node(chk *c, cnode *n)
+{
+    cnode **stack = NULL;
+    size_t top = 0, cap = 0;
+    int result = -1;
+    while (n && n->is_ref)
+        n = n->target; /* unresolved: reported by ref-target already */
+    if (!n || n->hash == H_YES || n->hash == H_NO)
+        return n && n->hash == H_NO;
+    /* post-order over H_DEEP nodes: a node is decided once all its elements are */
+#define PUSH(x)                                                                             \
+    do {                                                                                    \
+        if (top == cap) {                                                                   \
+            size_t nc = cap ? 2 * cap : 64;                                                 \
+            cnode **ns = realloc(stack, nc * sizeof *ns);                                   \
+            if (!ns)                                                                        \
+                goto out;                                                                   \
+            stack = ns;                                                                     \
+            cap = nc;                                                                       \
+        }                                                                                   \
+        stack[top++] = (x);                                                                 \
+    } while (0)
+    n->visiting = 1;
+    PUSH(n);
+    while (top > 0) {
+        cnode *t = stack[top - 1], *pending = NULL;
+        uint8_t h = H_YES;
+        for (cnode *ch = t->children; ch; ch = ch->next) {
+            cnode *e = ch;
+            while (e && e->is_ref)
+                e = e->target;
+            if (!e || e->hash == H_YES)
+                continue;
+            if (e->hash == H_NO) {
+                h = H_NO;
+                break;
+            }
+            if (!e->visiting) { /* H_DEEP not decided: decide it first */
+                pending = e;
+                break;
+            }
+            /* visiting: a cycle through references, reported by ref-target */
+        }
+        if (pending && h != H_NO) {
+            pending->visiting = 1;
+            PUSH(pending);
+            continue;
+        }
+        t->hash = h;
+        top--;
+    }
+#undef PUSH
+    result = n->hash == H_NO;
+out:
+    free(stack);
+    return result;
+}
+
+static void check_keys(chk *c)
+{
+    jxv_map seen = {0};
+    for (size_t i = 0; i < c->nkeys && !c->failed; i++) {
+        const key_node *k = &c->keys[i];
+        int u = unhashable_node(c, k->node);
+        if (u < 0) {
+            oom(c, k->where);
+            break;
+        }
+        if (u) {
+            jxv_fail(c->rep, JXV_RULE_UNHASHABLE_KEY, k->where, "", 0,
+                     k->dict ? "a dict key loads as an unhashable value (a list, dict, set, "
+                                "array, bytearray, memoryview, slice, or a tuple holding one)"
+                              : "a set element loads as an unhashable value (a list, dict, "
+                                "set, array, bytearray, memoryview, slice, or a tuple holding one)");
+            continue;
+        }
+        if (!k->dict)
+            continue;
+        /* one node reached twice as a key of one dict (a key and a reference to it, or two
+         * references) loads as one key twice */
+        cnode *id = k->node;
+        while (id && id->is_ref)
+            id = id->target;
+        if (!id)
+            continue;
+        char *kb = arena_alloc(c, 2 * sizeof(void *));
+        if (!kb) {
+            oom(c, k->where);
+            break;
+        }
+        memcpy(kb, &k->dict, sizeof(void *));
+        memcpy(kb + sizeof(void *), &id, sizeof(void *));
+        if (jxv__map_get(&seen, kb, 2 * sizeof(void *)))
+            jxv_fail(c->rep, JXV_RULE_DUPLICATE_SLOT, k->where, "", 0,
+                     "this key is the same node as another key of the dict (through a "
+                     "reference): the dict would have one entry for both");
+        else if (jxv__map_put(&seen, kb, 2 * sizeof(void *), kb) < 0)
+            oom(c, k->where);
+    }
+    jxv__map_free(&seen);
 }
 
 /* ---- entry points --------------------------------------------------------------------- */
@@ -784,6 +1040,9 @@ int jxv_check_file_opts(hid_t file_id, jxv_report *rep, jxv_check_stats *stats, 
         if (ret == 0) {
             if (H5Aexists(root, "JAXON_VERSION") > 0) {
                 c.layout = JXV_LAYOUT_V2;
+                /* records are an extension of our v1.2.0 files (spec §12.2); the v2.x reader
+                 * ignores them, and so does the check */
+                c.flags &= ~(unsigned)JXV_CHECK_CHECKSUMS;
                 st.is_jaxon = 1;
                 read_version(root, st.version, sizeof st.version);
             } else {
@@ -791,10 +1050,12 @@ int jxv_check_file_opts(hid_t file_id, jxv_report *rep, jxv_check_stats *stats, 
             }
             st.layout = c.layout;
             size_t before = rep->count;
-            if (check_group(&c, root, "/", JXV_TAG_NONE, 0) < 0 && c.failed)
+            if (check_group(&c, root, "/", JXV_TAG_NONE, NULL, 0) < 0 && c.failed)
                 ret = -1;
             if (ret == 0)
                 resolve_refs(&c);
+            if (ret == 0 && !c.failed)
+                check_keys(&c);
             if (c.nnodes > 0)
                 st.is_jaxon = 1;
             (void)before;
@@ -812,6 +1073,7 @@ int jxv_check_file_opts(hid_t file_id, jxv_report *rep, jxv_check_stats *stats, 
     if (stats)
         *stats = st;
     free(c.refs);
+    free(c.keys);
     jxv__map_free(&c.nodes);
     jxv__map_free(&c.visited);
     arena_free(&c);

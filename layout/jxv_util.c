@@ -23,6 +23,7 @@ static const char *const rule_names[JXV_RULE__COUNT] = {
     [JXV_RULE_DUPLICATE_SLOT] = "duplicate-slot",
     [JXV_RULE_COMPLETE_TREE] = "complete-tree",
     [JXV_RULE_CHECKSUM] = "checksum", /* jxv_integrity.c */
+    [JXV_RULE_UNHASHABLE_KEY] = "unhashable-key",
 };
 
 const char *jxv_rule_name(jxv_rule rule)

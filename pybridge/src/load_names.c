@@ -120,7 +120,8 @@ static int owns_object(hid_t gid, int v2, const char *name, const char *hint, si
 }
 
 typedef struct LinkCheck {
-    jxv_map slots; /* first path component of every attribute's slot */
+    jxv_map slots; /* first path component of every attribute's slot -> that component */
+    jxv_map claimed; /* v2: slots a link was found for (one link per slot) */
     int v2;
     const char *bad; /* the first link that belongs to no node */
     char *bad_copy;
@@ -129,13 +130,28 @@ typedef struct LinkCheck {
 
 static herr_t link_cb(hid_t gid, const char *name, const H5L_info2_t *info, void *data)
 {
-    (void)gid;
     LinkCheck *lc = data;
     const char *s = name;
     size_t n = strlen(name);
     if (lc->v2)
         jxv__strip(&s, &n);
-    if (info->type != H5L_TYPE_HARD || !jxv__map_get(&lc->slots, s, n)) {
+    const char *slot = info->type == H5L_TYPE_HARD ? jxv__map_get(&lc->slots, s, n) : NULL;
+    int stray = !slot;
+    if (slot && lc->v2) {
+        /* a v2 reader strips link names, but opens an exactly named link first and takes
+         * one link per slot (load_v2.c's open_child): a second one is a stray object */
+        if (n != strlen(name)) {
+            char *exact = jxv__strndup(s, n);
+            stray = !exact || H5Lexists(gid, exact, H5P_DEFAULT) > 0;
+            free(exact);
+            H5Eclear2(H5E_DEFAULT);
+        }
+        if (!stray && jxv__map_get(&lc->claimed, slot, n))
+            stray = 1;
+        else if (!stray && jxv__map_put(&lc->claimed, slot, n, &lc->claimed) < 0)
+            stray = 1; /* no memory: reported as the first bad link, not silently passed */
+    }
+    if (stray) {
         lc->bad_soft = info->type != H5L_TYPE_HARD;
         lc->bad_copy = jxv__strndup(name, strlen(name));
         return 1;
@@ -161,6 +177,7 @@ int jx_ld_check_links(Loader *L, hid_t gid, const JxNames *nl, int v2, size_t op
     memset(&lc, 0, sizeof lc);
     lc.v2 = v2;
     jxv__map_init(&lc.slots);
+    jxv__map_init(&lc.claimed);
     int rc = -1;
     for (size_t i = 0; i < nl->n; i++) {
         const char *name = jx_names_at(nl, i), *slot, *hint;
@@ -172,7 +189,7 @@ int jx_ld_check_links(Loader *L, hid_t gid, const JxNames *nl, int v2, size_t op
         const char *slash = memchr(slot, '/', sl);
         if (slash)
             sl = (size_t)(slash - slot);
-        if (jxv__map_put(&lc.slots, slot, sl, &lc) < 0) {
+        if (jxv__map_put(&lc.slots, slot, sl, (void *)(uintptr_t)slot) < 0) {
             PyErr_NoMemory();
             goto done;
         }
@@ -202,6 +219,7 @@ int jx_ld_check_links(Loader *L, hid_t gid, const JxNames *nl, int v2, size_t op
 done:
     free(lc.bad_copy);
     jxv__map_free(&lc.slots);
+    jxv__map_free(&lc.claimed);
     return rc;
 }
 

@@ -37,6 +37,8 @@ typedef struct V2 {
     int frames;        /* load_node calls in progress */
     int nest;          /* containers enclosing the node being loaded (root container: 1) */
     int hops;          /* reference targets being loaded on demand */
+    PyObject *refs;    /* keys of the nodes that are references (targets never are, §4.7) */
+    int was_ref;       /* set by load_ref, taken by the load_node that loaded the node */
 } V2;
 
 
@@ -437,7 +439,7 @@ static PyObject *load_ref(V2 *V, const char *name, const char *s, size_t n)
     r = PyDict_GetItemWithError(L->memo, key);
     if (r || PyErr_Occurred()) {
         Py_XINCREF(r);
-        goto done;
+        goto target;
     }
     /* not loaded yet: walk to it from "/" */
     g = H5Gopen2(V->root, ".", L->gapl);
@@ -500,6 +502,19 @@ static PyObject *load_ref(V2 *V, const char *name, const char *s, size_t n)
         memcpy(L->key, saved, saved_len);
     }
     L->key_len = saved_len;
+target:
+    /* the validator's ref-target: a reference names a stored node, never another reference
+     * (loaded before, or just now on demand) */
+    if (r) {
+        int is_ref = PySet_Contains(V->refs, key);
+        if (is_ref != 0) {
+            Py_CLEAR(r);
+            if (is_ref > 0)
+                jx_ld_rule_error(L, NULL, name, "ref-target", "a reference points to a stored "
+                                 "node, never to another reference");
+        }
+    }
+    V->was_ref = r != NULL;
 done:
     if (g >= 0)
         H5Gclose(g);
@@ -632,8 +647,15 @@ static PyObject *load_dataset(V2 *V, hid_t gid, const char *name, const char *sl
         goto done;
     }
     if (sc == H5S_NULL) {
-        /* B2-9: the empty value, whatever the datatype (float64 for bytes/void) */
-        if (k == K_NDARRAY || k == K_JAX)
+        /* B2-9: the empty value, whatever the datatype (float64 for bytes/void); its dataset
+         * carries no attribute either (the validator's stray-object) */
+        H5O_info2_t oi;
+        if (H5Oget_info3(src.id, &oi, H5O_INFO_NUM_ATTRS) < 0)
+            jx_ld_h5_error(L, name, "cannot inspect the dataset");
+        else if (oi.num_attrs > 0)
+            jx_ld_rule_error(L, NULL, name, "stray-object", "the dataset of a node carries no "
+                             "attribute (but JAXON_DTYPE on v1 array data)");
+        else if (k == K_NDARRAY || k == K_JAX)
             jx_ld_format_error(L, name, "value-type", "an array dataset has a NULL dataspace (no value)");
         else
             r = empty_value(k);
@@ -1121,10 +1143,14 @@ static PyObject *load_node(V2 *V, hid_t gid, const char *raw)
         return NULL;
     }
     V->frames++;
+    V->was_ref = 0;
     r = load_typed(V, gid, raw, slot, sn, ti, tn);
     V->frames--;
     if (PySet_Discard(V->loading, key) < 0)
         Py_CLEAR(r);
+    if (r && V->was_ref && PySet_Add(V->refs, key) < 0)
+        Py_CLEAR(r);
+    V->was_ref = 0;
     if (r && PyDict_SetItem(L->memo, key, r) < 0)
         Py_CLEAR(r);
     Py_DECREF(key);
@@ -1133,7 +1159,7 @@ static PyObject *load_node(V2 *V, hid_t gid, const char *raw)
 
 PyObject *jx_load_v2(Loader *L, hid_t root)
 {
-    V2 V = {L, root, NULL, NULL, 0, 0, 0};
+    V2 V = {L, root, NULL, NULL, 0, 0, 0, NULL, 0};
     JxReader v2 = {L, 1, 0, &V, v2_node, v2_slot_key};
     L->reader = &v2;
     JxNames nl;
@@ -1141,9 +1167,11 @@ PyObject *jx_load_v2(Loader *L, hid_t root)
     memset(&nl, 0, sizeof nl);
     V.loading = PySet_New(NULL);
     V.tables = PyDict_New();
-    if (!V.loading || !V.tables) {
+    V.refs = PySet_New(NULL);
+    if (!V.loading || !V.tables || !V.refs) {
         Py_XDECREF(V.loading);
         Py_XDECREF(V.tables);
+        Py_XDECREF(V.refs);
         return NULL;
     }
     L->key_len = 0;
@@ -1168,5 +1196,6 @@ done:
     jx_names_free(&nl);
     Py_XDECREF(V.loading);
     Py_XDECREF(V.tables);
+    Py_XDECREF(V.refs);
     return r;
 }

@@ -42,6 +42,44 @@ static void slot_of(const JxReader *R, const char *name, const char **slot, size
                          &hint, &hl);
 }
 
+/* Python 3.12 made slices hashable; a file with a slice key cannot load on 3.11, which jaxon
+ * supports, so both the validator (unhashable-key) and this reader refuse it everywhere.
+ * 1 if o is, or a tuple/frozenset holds, a slice; depth-bounded like the tree itself. */
+static int holds_slice(PyObject *o, int depth)
+{
+    if (PySlice_Check(o))
+        return 1;
+    if (depth > JXV_MAX_NESTING)
+        return 0;
+    if (PyTuple_CheckExact(o)) {
+        for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(o); i++)
+            if (holds_slice(PyTuple_GET_ITEM(o, i), depth + 1))
+                return 1;
+    } else if (PyFrozenSet_CheckExact(o)) {
+        PyObject *it = PyObject_GetIter(o), *e;
+        int found = 0;
+        while (it && !found && (e = PyIter_Next(it))) {
+            found = holds_slice(e, depth + 1);
+            Py_DECREF(e);
+        }
+        Py_XDECREF(it);
+        PyErr_Clear(); /* iterating a frozenset cannot fail but for memory */
+        return found;
+    }
+    return 0;
+}
+
+/* PyObject_Hash for a dict key or set element: -1 with an exception if it cannot be one. */
+static Py_hash_t key_hash(PyObject *o)
+{
+    Py_hash_t h = PyObject_Hash(o);
+    if (h != -1 && holds_slice(o, 0)) {
+        PyErr_SetString(PyExc_TypeError, "unhashable type: 'slice' (before Python 3.12)");
+        return -1;
+    }
+    return h;
+}
+
 int jx_ld_dict_entries(const JxReader *R, hid_t gid, const JxNames *nl, PyObject *d)
 {
     Loader *L = R->L;
@@ -57,7 +95,7 @@ int jx_ld_dict_entries(const JxReader *R, hid_t gid, const JxNames *nl, PyObject
             L->in_key--;
             if (!key)
                 goto error;
-            if (PyObject_Hash(key) == -1) {
+            if (key_hash(key) == -1) {
                 jx_ld_rewrap(L, name, "unhashable-key", "the dict key cannot be used as a key");
                 goto error;
             }
@@ -146,7 +184,7 @@ PyObject *jx_ld_items(const JxReader *R, hid_t gid, const JxNames *nl, int ctag)
         } else if (ctag == JXV_TAG_TUPLE) {
             PyTuple_SET_ITEM(c, i, item);
         } else {
-            int rc = PySet_Add(c, item);
+            int rc = key_hash(item) == -1 ? -1 : PySet_Add(c, item);
             Py_DECREF(item);
             if (rc < 0) {
                 item = NULL;

@@ -137,6 +137,18 @@ def v2_ref_chain(path, n):
         text(root, f"'r{n - 1}'", "0")
 
 
+def v2_container_chain(path, n):
+    """'r' -> list 'c1', whose item references list 'c2' -> ... -> 'c{n}' = [0]: n valid
+    forward references (each target a container, never a reference), each target loaded
+    on demand inside the previous one."""
+    with v2_file(path) as f:
+        root = v2_container(f, "JAXON_ROOT", "dict")
+        text(root, "'r'", "/JAXON_ROOT/'c1'")
+        for i in range(1, n + 1):
+            c = v2_container(root, f"'c{i}'", "list")
+            text(c, "0", f"/JAXON_ROOT/'c{i + 1}'" if i < n else "0")
+
+
 def unallocated(path, layout, elements=300_000_000):
     """A chunked float64 dataset of `elements` items whose chunks were never written: a few
     KB of file declaring 2.4 GB."""

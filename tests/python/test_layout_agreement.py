@@ -171,3 +171,107 @@ def test_connector_refusal_carries_the_rule_and_path_of_its_error_frames(path):
     r = subprocess.run([sys.executable, "-c", code, path], env=env, capture_output=True,
                        text=True, timeout=120)
     assert r.stdout.split() == ["index-order", "/JAXON_ROOT@5"], r.stdout + r.stderr
+
+
+# ---- the open disagreements of session 6, closed (docs/differential.md) ------------------
+
+def v2_put(obj, name, value):
+    """A v2 attribute: str -> FLS UTF-8 text, None -> the E placeholder of a container."""
+    if value is None:
+        obj.attrs.create(name, np.empty((0,), dtype=np.float64))
+    else:
+        data = value.encode()
+        obj.attrs.create(name, np.array(data, dtype=f"S{max(len(data), 1)}"),
+                         dtype=h5py.string_dtype("utf-8", max(len(data), 1)))
+
+
+def v2(path, root_tag, attrs, extra=None):
+    with h5py.File(path, "w", track_order=True) as f:
+        v2_put(f, "JAXON_VERSION", "2.0.0")
+        g = f.create_group("JAXON_ROOT", track_order=True)
+        for name, value in attrs:
+            v2_put(g, name, value)
+        if extra:
+            extra(f, g)
+        v2_put(f, f"JAXON_ROOT:{root_tag}", None)
+
+
+LONG = "'" + "a long shared string" * 2 + "'"  # >= 15 code points: referenceable in v2
+
+
+@pytest.mark.parametrize("order", ["target loaded before", "target loaded on demand"])
+def test_v2_reference_to_a_reference(path, order):
+    if order == "target loaded before":
+        attrs = [("0", LONG), ("1", "/JAXON_ROOT/0"), ("2", "/JAXON_ROOT/1")]
+    else:
+        attrs = [("0", "/JAXON_ROOT/1"), ("1", "/JAXON_ROOT/2"), ("2", LONG)]
+    v2(path, "list", attrs)
+    assert_both_refuse(path, "ref-target")
+
+
+def test_v2_link_name_with_whitespace_is_found_like_the_reader_does(path):
+    # spec §4.4: v2 readers strip group names; the slot '0' owns the group ' 0'
+    def extra(f, g):
+        sub = g.create_group(" 0", track_order=True)
+        v2_put(sub, "0", "1")
+    v2(path, "list", [("0:list", None)], extra=extra)
+    assert jaxon.load(path) == [[1]]
+    assert validator_rules(path) == set()
+
+
+def test_v2_second_link_stripping_to_the_same_slot_is_stray(path):
+    def extra(f, g):
+        for name in (" 0", "0 "):
+            v2_put(g.create_group(name, track_order=True), "0", "1")
+    v2(path, "list", [("0:list", None)], extra=extra)
+    assert_both_refuse(path, "stray-object")
+
+
+def test_dict_key_that_is_a_reference_to_another_key(path):
+    # key(1) names the very tuple key(0) is: one dict key twice
+    def extra(f, g):
+        text_attr(g.create_group("key(0)", track_order=True), "0", "int(1)")
+    v1(path, "dict", [("key(0)", "tuple"), ("value(0)", "int(1)"),
+                      ("key(1):ref", "/JAXON_ROOT/key(0)"), ("value(1)", "int(2)")],
+       extra=extra)
+    assert_both_refuse(path, "duplicate-slot")
+
+
+@pytest.mark.parametrize("how", ["a list", "a reference to a list", "a tuple holding a list"])
+def test_unhashable_dict_key(path, how):
+    def extra(f, g):
+        text_attr(g.create_group("'l'", track_order=True), "0", "int(1)")
+        if how == "a list":
+            text_attr(g.create_group("key(1)", track_order=True), "0", "int(1)")
+        elif how == "a tuple holding a list":
+            text_attr(g.create_group("key(1)", track_order=True), "0:ref", "/JAXON_ROOT/'l'")
+    key = {"a list": ("key(1)", "list"),
+           "a reference to a list": ("key(1):ref", "/JAXON_ROOT/'l'"),
+           "a tuple holding a list": ("key(1)", "tuple")}[how]
+    v1(path, "dict", [("'l'", "list"), key, ("value(1)", "int(1)")], extra=extra)
+    assert_both_refuse(path, "unhashable-key")
+
+
+def test_unhashable_set_element(path):
+    def extra(f, g):
+        text_attr(g.create_group("0", track_order=True), "0", "int(1)")
+    v1(path, "set", [("0", "list")], extra=extra)
+    assert_both_refuse(path, "unhashable-key")
+
+
+def test_hashable_keys_through_references_load(path):
+    # a tuple key, and a set holding a reference to it: both hash, nothing to refuse
+    def extra(f, g):
+        text_attr(g.create_group("key(0)", track_order=True), "0", "int(1)")
+        text_attr(g.create_group("value(0)", track_order=True), "0:ref", "/JAXON_ROOT/key(0)")
+    v1(path, "dict", [("key(0)", "tuple"), ("value(0)", "set")], extra=extra)
+    assert jaxon.load(path) == {(1,): {(1,)}}
+    assert validator_rules(path) == set()
+
+
+def test_v2_file_with_an_integrity_record_is_read_as_v2(path):
+    # records belong to v1 files (spec §12.2): neither the v2 reader nor the check reads one
+    jaxon.save(path, {"a": 1})
+    with h5py.File(path, "a") as f:
+        v2_put(f, "JAXON_VERSION", "2.0.0")
+    assert "checksum" not in validator_rules(path)

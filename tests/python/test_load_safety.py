@@ -78,9 +78,18 @@ def test_chain_at_the_limit_loads(h5path):
         import make_corpus
     finally:
         sys.path.remove(HOSTILE)
-    make_corpus.v2_ref_chain(h5path, NESTING)
+    # a reference to a reference is refused (ref-target, as the validator does): a valid
+    # chain of on-demand loads goes through containers
+    make_corpus.v2_container_chain(h5path, NESTING - 1)
     out = jaxon.load(h5path)
-    assert len(out) == NESTING and all(v == 0 for v in out.values())
+    node = out["r"]
+    for _ in range(NESTING - 2):
+        node = node[0]
+    assert node == [0] and out["r"] is out["c1"]
+    make_corpus.v2_ref_chain(h5path, 3)
+    with pytest.raises(jaxon.JaxonFormatError) as e:
+        jaxon.load(h5path)
+    assert e.value.rule == "ref-target"
 
 
 def test_deepest_reference_to_the_deepest_node_loads(h5path):
