@@ -164,6 +164,9 @@ def main(argv=None):
     ap.add_argument("--workloads",
                     default="config_dict,random_tree,many_arrays,mlp_adam,big_array")
     ap.add_argument("--out", default=os.path.join(HERE, "integrity_results.md"))
+    # the same alternating A/B serves other comparisons of two builds (bench/layout_ab.md)
+    ap.add_argument("--title", default="Cost of end-to-end integrity (spec §12)")
+    ap.add_argument("--baseline-desc", default="the build of the commit before integrity")
     args = ap.parse_args(argv)
     if args.damage:
         return damage(args)
@@ -204,10 +207,11 @@ def ratio(res, v, phase, cpu=False):
 
 
 def write_report(args, results, variants):
-    lines = ["# Cost of end-to-end integrity (spec §12)", "",
+    lines = [f"# {args.title}", "",
              f"Command: `python bench/integrity.py --baseline BUILD_DIR --rounds {args.rounds} "
-             f"--runs {args.runs}` on this machine ({os.cpu_count()} cores, shared). "
-             "Baseline: the build of the commit before integrity. Times: medians of all "
+             f"--runs {args.runs} --workloads {args.workloads}` on this machine "
+             f"({os.cpu_count()} cores, shared). "
+             f"Baseline: {args.baseline_desc}. Times: medians of all "
              f"{args.rounds} x {args.runs} calls (min-max); ratio: the variant's fastest call "
              "of a process over the baseline's, median over the rounds (rounds alternate the "
              "builds); CPU counts every thread of the process (the CRC's helper threads too).",

@@ -73,6 +73,11 @@ void *jxv__map_get(const jxv_map *m, const char *key, size_t len);
 /* Inserts or replaces; the key bytes must outlive the map. Returns 0, or -1 on OOM or a key
  * of 4 GiB or more. */
 int jxv__map_put(jxv_map *m, const char *key, size_t len, void *value);
+/* Inserts key -> value unless the key is there: 1 if it was (nothing changed), 0 inserted,
+ * -1 on OOM. One probe where jxv__map_get + jxv__map_put take two. */
+int jxv__map_add(jxv_map *m, const char *key, size_t len, void *value);
+/* Room for n entries without growing (fewer rehashes when the size is known). 0 / -1. */
+int jxv__map_reserve(jxv_map *m, uint64_t n);
 
 /* Where the slot and the typehint of an attribute name are, without checking the name (the
  * split jxv_parse_attr_name checks); hint is NULL when there is none. */
@@ -204,6 +209,10 @@ typedef struct jxv_group_names {
     int root_found;
     jxv_order order;
     jxv_map slots;     /* slot -> slot, keys point into the caller's names */
+    /* Set by the readers: they build the dict of a group's keys and refuse an entry that
+     * does not grow it (duplicate-slot), and list-like slots are unique by index-order, so
+     * the slot map would only repeat that check for every name of the group. */
+    int slots_checked_by_caller;
     /* dicts: the integer value of each number key (int(1), float(1.0), bool(True) are one
      * Python key), as decimal text in storage owned here */
     jxv_map numbers;

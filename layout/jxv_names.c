@@ -205,18 +205,25 @@ int jxv_group_names_add(jxv_group_names *g, const char *name, size_t len, jxv_na
         FAIL(JXV_RULE_SLOT_NAME, "JAXON_ROOT is the slot of the root node only");
         return JXV_NAMES_REFUSED;
     }
-    if (jxv__map_get(&g->slots, nm->slot, nm->slot_len)) {
-        FAIL(JXV_RULE_DUPLICATE_SLOT, "another node of this group already uses the slot %.*s",
-             (int)(nm->slot_len > 200 ? 200 : nm->slot_len), nm->slot);
-        return JXV_NAMES_REFUSED;
-    }
-    if (g->tag == JXV_TAG_DICT &&
-        (nm->slot_kind == JXV_SLOT_SIMPLE || nm->slot_kind == JXV_SLOT_INDEX) &&
-        check_number_key(g, nm, name, len, rep) < 0)
-        return JXV_NAMES_REFUSED;
-    if (jxv__map_put(&g->slots, nm->slot, nm->slot_len, g) < 0) {
-        FAIL(JXV_RULE_SLOT_NAME, "out of memory");
-        return JXV_NAMES_REFUSED;
+    if (!g->slots_checked_by_caller) {
+        if (g->slots.cap == 0 && jxv__map_reserve(&g->slots, g->total) < 0) {
+            FAIL(JXV_RULE_SLOT_NAME, "out of memory");
+            return JXV_NAMES_REFUSED;
+        }
+        int had = jxv__map_add(&g->slots, nm->slot, nm->slot_len, g);
+        if (had < 0) {
+            FAIL(JXV_RULE_SLOT_NAME, "out of memory");
+            return JXV_NAMES_REFUSED;
+        }
+        if (had) {
+            FAIL(JXV_RULE_DUPLICATE_SLOT, "another node of this group already uses the slot "
+                 "%.*s", (int)(nm->slot_len > 200 ? 200 : nm->slot_len), nm->slot);
+            return JXV_NAMES_REFUSED;
+        }
+        if (g->tag == JXV_TAG_DICT &&
+            (nm->slot_kind == JXV_SLOT_SIMPLE || nm->slot_kind == JXV_SLOT_INDEX) &&
+            check_number_key(g, nm, name, len, rep) < 0)
+            return JXV_NAMES_REFUSED;
     }
     int bad = 0;
     if (g->untracked && !g->order.reported && !untracked_ok(g, nm)) {

@@ -707,9 +707,8 @@ void *jxv__map_get(const jxv_map *m, const char *key, size_t len)
     return e->hash ? e->value : NULL;
 }
 
-static int map_grow(jxv_map *m)
+static int map_grow_to(jxv_map *m, size_t ncap)
 {
-    size_t ncap = m->cap ? m->cap * 2 : 8; /* many maps are per group and small */
     jxv_map_entry *slots = calloc(ncap, sizeof *slots);
     if (!slots)
         return -1;
@@ -722,6 +721,41 @@ static int map_grow(jxv_map *m)
             *map_find(m, e->key, e->len, e->hash) = *e;
     }
     free(old.slots);
+    return 0;
+}
+
+static int map_grow(jxv_map *m)
+{
+    return map_grow_to(m, m->cap ? m->cap * 2 : 8); /* many maps are per group and small */
+}
+
+static int map_grow_to(jxv_map *m, size_t ncap);
+
+int jxv__map_reserve(jxv_map *m, uint64_t n)
+{
+    size_t want = 8;
+    if (n > (uint64_t)1 << 40)
+        return -1;
+    while ((n + 1) * 8 > want * 5)
+        want *= 2;
+    return want > m->cap ? map_grow_to(m, want) : 0;
+}
+
+int jxv__map_add(jxv_map *m, const char *key, size_t len, void *value)
+{
+    if (len > UINT32_MAX)
+        return -1;
+    if ((m->count + 1) * 8 > m->cap * 5 && map_grow(m) < 0)
+        return -1;
+    uint32_t h = map_hash(key, len);
+    jxv_map_entry *e = map_find(m, key, (uint32_t)len, h);
+    if (e->hash)
+        return 1;
+    e->hash = h;
+    e->key = key;
+    e->len = (uint32_t)len;
+    e->value = value;
+    m->count++;
     return 0;
 }
 

@@ -158,8 +158,9 @@ static int dataclass_api(Loader *L)
     return 0;
 }
 
-/* A dataclass instance from the dict d of its fields. New reference. */
-static PyObject *load_dataclass(Loader *L, const char *name, PyObject *cls, PyObject *d)
+/* A dataclass instance from the dict d of its fields, for both layouts (v1 dict#tag, v2
+ * dclass[...]). New reference. */
+PyObject *jx_ld_dataclass(Loader *L, const char *name, PyObject *cls, PyObject *d)
 {
     PyObject *fields = NULL, *inst = NULL, *names = NULL, *extra = NULL, *missing = NULL;
     PyObject *fname = NULL, *val = NULL;
@@ -289,7 +290,7 @@ static PyObject *apply_one(Loader *L, const char *name, PyObject *tag, PyObject 
         return inst;
     }
     if (jx_pol_type_attr(cls, "__dataclass_fields__"))
-        return load_dataclass(L, name, cls, obj);
+        return jx_ld_dataclass(L, name, cls, obj);
     if (jx_pol_is_namedtuple(cls))
         return jx_pol_namedtuple(L, name, cls, obj);
     return jx_ld_format_error(L, name, "class-mismatch", "cannot load the custom object %R: the class has no "

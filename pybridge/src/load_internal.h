@@ -5,6 +5,7 @@
 
 #include "ext.h"
 
+#include "jxv.h"
 #include "jxv_tags.h"
 #include "names.h"
 #include "npy.h"
@@ -21,6 +22,9 @@
 typedef struct Loader {
     JxState *st;
     const JxLoadOptions *opts;
+    /* a v1 data hint + 1 whose datatype/dataspace check (jx_ld_check_data) read_array makes
+     * with the ids it opens anyway: two fewer ids per array leaf; 0 when none is pending */
+    int data_check;
     PyObject *memo;    /* bytes key -> object: the identity cache */
     PyObject *visited; /* bytes(object token) of every group opened so far */
     char *key;         /* names of the groups from "/" to the current one, each + NUL */
@@ -153,6 +157,9 @@ PyObject *jx_ld_place(Loader *L, PyObject *src, PyObject *jax_dtype);
 /* load_custom.c: applies the "#tag"s tags[0:n] (without the first '#') left to right to
  * obj: custom_unmarshalers, jaxon-import, from_jaxon, dataclasses, namedtuples (§3.8).
  * Steals obj; returns the final object (new reference) or NULL. */
+/* A dataclass instance of cls from the dict d of its fields (load_custom.c): the field checks
+ * (allow_missing_fields / allow_unknown_fields), defaults, no __init__. New reference. */
+PyObject *jx_ld_dataclass(Loader *L, const char *name, PyObject *cls, PyObject *d);
 PyObject *jx_ld_apply_tags(Loader *L, const char *name, PyObject *obj, const char *tags,
                            size_t n);
 
@@ -231,7 +238,7 @@ int jx_ld_check_atom(Loader *L, int v2, const char *name, const char *text, size
  * their dtype name) in the dataset or attribute id fit the layout, else -1 with the
  * validator's rule (value-type for attributes, dataset for datasets) raised. */
 int jx_ld_check_data(Loader *L, int v2, const char *name, int dhint, const char *jax_dtype,
-                     size_t jax_len, hid_t id, int is_dataset);
+                     size_t jax_len, hid_t id, int is_dataset, hid_t ftype, hid_t space);
 /* v2: 0 if the attribute name of gid holds the placeholder E of a node kept in a group or
  * dataset (where), else -1 with value-type raised. */
 int jx_ld_check_placeholder(Loader *L, hid_t gid, const char *name, const char *where);

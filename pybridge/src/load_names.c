@@ -35,6 +35,7 @@ int jx_ld_check_names(Loader *L, const JxNames *nl, int v2, int ctag, int is_roo
     jxv_report_init(&rep);
     jxv_group_names_begin(&g, v2 ? JXV_LAYOUT_V2 : JXV_LAYOUT_V1, (jxv_ctag)ctag, is_root,
                           !nl->tracked, nl->n, "");
+    g.slots_checked_by_caller = 1; /* load_walk.c: a dict entry must grow the dict */
     for (size_t i = 0; i < nl->n; i++) {
         const char *name = jx_names_at(nl, i);
         if (jxv_group_names_add(&g, name, strlen(name), &nm, &rep) < 0) {
@@ -240,17 +241,18 @@ int jx_ld_check_atom(Loader *L, int v2, const char *name, const char *text, size
 }
 
 int jx_ld_check_data(Loader *L, int v2, const char *name, int dhint, const char *jax_dtype,
-                     size_t jax_len, hid_t id, int is_dataset)
+                     size_t jax_len, hid_t id, int is_dataset, hid_t ftype, hid_t space)
 {
     /* the validator's rules for the datatype and dataspace of data of each typehint
      * (jxv_node.c): a reader would convert many wrong ones without a word */
-    hid_t ft = is_dataset ? H5Dget_type(id) : H5Aget_type(id);
-    hid_t sp = is_dataset ? H5Dget_space(id) : H5Aget_space(id);
+    hid_t ft = ftype >= 0 ? ftype : is_dataset ? H5Dget_type(id) : H5Aget_type(id);
+    hid_t sp = space >= 0 ? space : is_dataset ? H5Dget_space(id) : H5Aget_space(id);
     jxv_type ty;
-    int described = ft >= 0 && sp >= 0 && jxv_describe(ft, sp, &ty) == 0;
-    if (ft >= 0)
+    /* ids HDF5 returned are a valid datatype and dataspace */
+    int described = ft >= 0 && sp >= 0 && jxv_describe_valid(ft, sp, &ty) == 0;
+    if (ft >= 0 && ftype < 0)
         H5Tclose(ft);
-    if (sp >= 0)
+    if (sp >= 0 && space < 0)
         H5Sclose(sp);
     if (!described) {
         jx_ld_h5_error(L, name, "cannot describe the data's datatype or dataspace");

@@ -667,7 +667,7 @@ static PyObject *load_dataset(V2 *V, hid_t gid, const char *name, const char *sl
             [K_BYTEARRAY] = JXV_D_BYTEARRAY, [K_NDARRAY] = JXV_D_NDARRAY,
             [K_STR] = JXV_D_STR_,       [K_BYTES_] = JXV_D_BYTES_, [K_VOID] = JXV_D_VOID};
         if (k < (Kind)(sizeof hint_of / sizeof *hint_of) && hint_of[k] != JXV_D_NONE &&
-            jx_ld_check_data(L, 1, name, hint_of[k], ta, ta ? ta_len : 0, src.id, 1) < 0)
+            jx_ld_check_data(L, 1, name, hint_of[k], ta, ta ? ta_len : 0, src.id, 1, -1, -1) < 0)
             goto done;
     }
     switch (k) {
@@ -840,113 +840,6 @@ static PyObject *get_class(Loader *L, const char *name, const char *q, size_t qn
     return cls;
 }
 
-/* Fields are checked against the dict before anything of the class runs (its __new__). */
-static PyObject *restore_dataclass(V2 *V, const char *name, PyObject *cls, PyObject *d)
-{
-    Loader *L = V->L;
-    PyObject *dc = NULL, *fields = NULL, *inst = NULL, *names = NULL, *missing_obj = NULL;
-    PyObject *r = NULL;
-    if (!jx_pol_type_attr(cls, "__dataclass_fields__")) {
-        jx_ld_format_error(L, name, "class-mismatch", "expected that %R is a dataclass", cls);
-        return NULL;
-    }
-    dc = PyImport_ImportModule("dataclasses");
-    missing_obj = dc ? PyObject_GetAttrString(dc, "MISSING") : NULL;
-    fields = missing_obj ? jx_pol_fields(L, name, cls) : NULL;
-    names = fields ? PySet_New(NULL) : NULL;
-    if (!names)
-        goto done;
-    Py_ssize_t nf = PyTuple_GET_SIZE(fields);
-    for (Py_ssize_t i = 0; i < nf; i++) {
-        PyObject *fname = PyObject_GetAttrString(PyTuple_GET_ITEM(fields, i), "name");
-        int rc = fname ? PySet_Add(names, fname) : -1;
-        Py_XDECREF(fname);
-        if (rc < 0)
-            goto done;
-    }
-    /* fields in the file but not in the class */
-    PyObject *k, *v;
-    Py_ssize_t pos = 0;
-    int extra = 0, absent = 0;
-    while (PyDict_Next(d, &pos, &k, &v)) {
-        int has = PySet_Contains(names, k);
-        if (has < 0)
-            goto done;
-        extra |= !has;
-    }
-    for (Py_ssize_t i = 0; i < nf; i++) {
-        PyObject *fname = PyObject_GetAttrString(PyTuple_GET_ITEM(fields, i), "name");
-        if (!fname)
-            goto done;
-        if (!PyDict_GetItemWithError(d, fname) && !PyErr_Occurred())
-            absent = 1;
-        Py_DECREF(fname);
-        if (PyErr_Occurred())
-            goto done;
-    }
-    if (extra) {
-        if (!L->opts->allow_missing_fields) {
-            jx_ld_format_error(L, name, "class-mismatch", "the file has fields that are missing in the class "
-                               "definition of %R; run with allow_missing_fields=True to ignore "
-                               "them", cls);
-            goto done;
-        }
-        if (PyErr_WarnFormat(L->st->JaxonFormatWarning, 1, "the file has fields that are "
-                             "missing in the class definition of %R", cls) < 0)
-            goto done;
-    }
-    if (absent) {
-        if (!L->opts->allow_unknown_fields) {
-            jx_ld_format_error(L, name, "class-mismatch", "fields of %R are missing in the file; run with "
-                               "allow_unknown_fields=True to use defaults", cls);
-            goto done;
-        }
-        if (PyErr_WarnFormat(L->st->JaxonFormatWarning, 1, "fields of %R are missing in the "
-                             "file", cls) < 0)
-            goto done;
-    }
-    inst = jx_pol_new_dataclass(L, name, cls);
-    if (!inst)
-        goto done;
-    for (Py_ssize_t i = 0; i < nf; i++) {
-        PyObject *f = PyTuple_GET_ITEM(fields, i);
-        PyObject *fname = PyObject_GetAttrString(f, "name"), *val = NULL;
-        if (!fname)
-            break;
-        val = PyDict_GetItemWithError(d, fname);
-        if (val) {
-            Py_INCREF(val);
-        } else if (!PyErr_Occurred()) {
-            PyObject *fac = PyObject_GetAttrString(f, "default_factory");
-            PyObject *def = fac ? PyObject_GetAttrString(f, "default") : NULL;
-            if (def) {
-                if (fac != missing_obj)
-                    val = PyObject_CallNoArgs(fac);
-                else if (def != missing_obj)
-                    val = Py_NewRef(def);
-                else
-                    val = Py_NewRef(L->st->not_loaded ? L->st->not_loaded : Py_None);
-            }
-            Py_XDECREF(fac);
-            Py_XDECREF(def);
-        }
-        int rc = val ? PyObject_GenericSetAttr(inst, fname, val) : -1;
-        Py_XDECREF(val);
-        Py_DECREF(fname);
-        if (rc < 0)
-            break;
-    }
-    if (!PyErr_Occurred())
-        r = Py_NewRef(inst);
-done:
-    Py_XDECREF(dc);
-    Py_XDECREF(missing_obj);
-    Py_XDECREF(fields);
-    Py_XDECREF(inst);
-    Py_XDECREF(names);
-    return r;
-}
-
 static PyObject *load_dill_blob(V2 *V, const char *name, PyObject *blob)
 {
     Loader *L = V->L;
@@ -1004,7 +897,10 @@ static PyObject *unmarshal(V2 *V, const char *name, const char *p, size_t n, PyO
                 if (!PyDict_CheckExact(obj))
                     jx_ld_format_error(L, name, "type-tag", "expected a dict for a marshaled dataclass");
                 else
-                    r = restore_dataclass(V, name, cls, obj);
+                    r = jx_pol_type_attr(cls, "__dataclass_fields__")
+                            ? jx_ld_dataclass(L, name, cls, obj)
+                            : jx_ld_format_error(L, name, "class-mismatch",
+                                                 "expected that %R is a dataclass", cls);
             } else {
                 PyObject *inst = NULL, *rv = NULL;
                 if (!jx_pol_type_attr(cls, "from_jaxon"))
