@@ -1,7 +1,7 @@
 """The cost of end-to-end integrity (spec §12): this build against a baseline build, in one run.
 
     python bench/integrity.py --baseline BUILD_DIR [--rounds R] [--runs N]
-                              [--workloads a,b] [--out FILE.md]
+                              [--workloads a,b] [--crc-impl NAME]... [--out FILE.md]
     python bench/integrity.py --baseline BUILD_DIR --damage STEP
 
 BUILD_DIR is the CMake build directory of the commit before integrity (its python/ package
@@ -10,7 +10,9 @@ the builds so that drift on a busy machine hits both alike; each round runs save
 in fresh processes (N timed calls each, only the library call timed), and for this build
 also save(checksums=False) + load(verify=False). Reported: medians over all calls, and the
 ratio this/baseline computed round by round (median of the per-round median ratios).
-The workloads are bench/workloads.py's, at full size.
+The workloads are bench/workloads.py's, at full size. --crc-impl NAME adds a variant: this
+build with JAXON_CRC32C_IMPL=NAME (another CRC-32C implementation, layout/jxv_crc32c.c),
+to compare implementations in the same alternating rounds.
 
 --damage STEP instead saves a small tree with each build and loads copies of the file with
 one bit of every STEP-th byte flipped, counting what load does: the same tree, different data
@@ -108,10 +110,11 @@ def damage_child(dirname, step):
     print(json.dumps(out))
 
 
-def run_child(build, wl, scale, runs, path, phase, kwargs):
+def run_child(build, wl, scale, runs, path, phase, kwargs, extra_env=None):
     env = dict(os.environ, JAX_PLATFORMS="cpu", PYTHONDONTWRITEBYTECODE="1",
                PYTHONPATH=os.path.join(build, "python"),
-               HDF5_PLUGIN_PATH=os.path.join(build, "python", "jaxon", "_plugins"))
+               HDF5_PLUGIN_PATH=os.path.join(build, "python", "jaxon", "_plugins"),
+               **(extra_env or {}))
     env.pop("HDF5_VOL_CONNECTOR", None)
     r = subprocess.run([sys.executable, __file__, "--child", wl, str(scale), str(runs), path,
                         phase, json.dumps(kwargs)], env=env, capture_output=True, text=True)
@@ -163,6 +166,8 @@ def main(argv=None):
     ap.add_argument("--scale", type=float, default=1.0)
     ap.add_argument("--workloads",
                     default="config_dict,random_tree,many_arrays,mlp_adam,big_array")
+    ap.add_argument("--crc-impl", action="append", default=[],
+                    help="also this build with JAXON_CRC32C_IMPL=NAME (repeatable)")
     ap.add_argument("--out", default=os.path.join(HERE, "integrity_results.md"))
     # the same alternating A/B serves other comparisons of two builds (bench/layout_ab.md)
     ap.add_argument("--title", default="Cost of end-to-end integrity (spec §12)")
@@ -172,6 +177,9 @@ def main(argv=None):
         return damage(args)
     variants = dict(VARIANTS)
     variants["baseline"] = (args.baseline, {}, {})
+    envs = {f"integrity, CRC {name}": {"JAXON_CRC32C_IMPL": name} for name in args.crc_impl}
+    for v in envs:
+        variants[v] = (BUILD, {}, {})
     results = {}
     with tempfile.TemporaryDirectory(prefix="jaxon-integrity-",
                                      dir=os.environ.get("JAXON_BENCH_DIR")) as tmp:
@@ -181,8 +189,9 @@ def main(argv=None):
             for rnd in range(args.rounds):
                 for v, (build, skw, lkw) in variants.items():
                     path = os.path.join(tmp, f"{wl}.h5")
-                    s = run_child(build, wl, args.scale, args.runs, path, "save", skw)
-                    l = run_child(build, wl, args.scale, args.runs, path, "load", lkw)
+                    e = envs.get(v)
+                    s = run_child(build, wl, args.scale, args.runs, path, "save", skw, e)
+                    l = run_child(build, wl, args.scale, args.runs, path, "load", lkw, e)
                     os.unlink(path)
                     res[v]["save"] += [t[0] for t in s]
                     res[v]["load"] += [t[0] for t in l]
@@ -200,25 +209,28 @@ def main(argv=None):
     return 0
 
 
-def ratio(res, v, phase, cpu=False):
+def ratio(res, v, phase, cpu=False, ref="baseline"):
     i = (0 if phase == "save" else 2) + (1 if cpu else 0)
-    return statistics.median(a[i] / b[i] for a, b in zip(res[v]["rounds"],
-                                                         res["baseline"]["rounds"]))
+    return statistics.median(a[i] / b[i] for a, b in zip(res[v]["rounds"], res[ref]["rounds"]))
 
 
 def write_report(args, results, variants):
     lines = [f"# {args.title}", "",
              f"Command: `python bench/integrity.py --baseline BUILD_DIR --rounds {args.rounds} "
-             f"--runs {args.runs} --workloads {args.workloads}` on this machine "
-             f"({os.cpu_count()} cores, shared). "
+             f"--runs {args.runs} --workloads {args.workloads}"
+             + "".join(f" --crc-impl {n}" for n in args.crc_impl)
+             + f"` on this machine ({os.cpu_count()} cores, shared). "
              f"Baseline: {args.baseline_desc}. Times: medians of all "
              f"{args.rounds} x {args.runs} calls (min-max); ratio: the variant's fastest call "
              "of a process over the baseline's, median over the rounds (rounds alternate the "
-             "builds); CPU counts every thread of the process (the CRC's helper threads too).",
-             ""]
+             "builds); CPU counts every thread of the process (the CRC's helper threads too). "
+             "The ratios to \"opted out\" compare within this build (checksums=False / "
+             "verify=False): the cost of integrity alone, when the baseline differs in more "
+             "than integrity.", ""]
     lines += ["| workload | variant | save s (wall) | load s (wall) | save ratio wall / cpu | "
-              "load ratio wall / cpu |",
-              "|---|---|---|---|---|---|"]
+              "load ratio wall / cpu | save / opted out wall / cpu | load / opted out wall / cpu |",
+              "|---|---|---|---|---|---|---|---|"]
+    out = "integrity, opted out"
     for wl, res in results.items():
         for v in variants:
             s, l = res[v]["save"], res[v]["load"]
@@ -226,7 +238,9 @@ def write_report(args, results, variants):
                 f"| {wl} | {v} | {statistics.median(s):.4f} ({min(s):.4f}-{max(s):.4f}) | "
                 f"{statistics.median(l):.4f} ({min(l):.4f}-{max(l):.4f}) | "
                 f"{ratio(res, v, 'save'):.3f} / {ratio(res, v, 'save', True):.3f} | "
-                f"{ratio(res, v, 'load'):.3f} / {ratio(res, v, 'load', True):.3f} |")
+                f"{ratio(res, v, 'load'):.3f} / {ratio(res, v, 'load', True):.3f} | "
+                f"{ratio(res, v, 'save', ref=out):.3f} / {ratio(res, v, 'save', True, out):.3f} | "
+                f"{ratio(res, v, 'load', ref=out):.3f} / {ratio(res, v, 'load', True, out):.3f} |")
     with open(args.out, "w") as f:
         f.write("\n".join(lines) + "\n")
     with open(os.path.splitext(args.out)[0] + ".json", "w") as f:

@@ -27,8 +27,9 @@
 /* ---- CRC-32C ------------------------------------------------------------------------- */
 
 /* The CRC of buf[0:len] continued from crc (0 to start): chaining is concatenation,
- * jxv_crc32c(jxv_crc32c(0, a, n), b, m) == CRC of a followed by b. Uses the CPU's CRC
- * instructions when it has them (SSE4.2 on x86-64), else tables. Thread-safe. */
+ * jxv_crc32c(jxv_crc32c(0, a, n), b, m) == CRC of a followed by b. Uses the CPU's
+ * carry-less multiplication (VPCLMULQDQ with AVX-512) or CRC instructions (SSE4.2) when it
+ * has them, else tables (layout/jxv_crc32c.c). Thread-safe. */
 uint32_t jxv_crc32c(uint32_t crc, const void *buf, size_t len);
 /* The CRC of a followed by b from crc_a, crc_b and b's length (as zlib's crc32_combine):
  * pieces hashed out of order or in parallel combine into the CRC of the whole. */
@@ -36,10 +37,20 @@ uint32_t jxv_crc32c_combine(uint32_t crc_a, uint32_t crc_b, uint64_t len_b);
 /* The raw CRC register c after n more zero bytes (multiplication by x^(8n) modulo the
  * polynomial): the algebra behind combining pieces hashed out of order. */
 uint32_t jxv_crc32c_shift(uint32_t c, uint64_t n);
-/* Which implementation jxv_crc32c uses: "sse4.2", "table" (for tests and the docs). */
+/* Which implementation jxv_crc32c uses (for tests and the docs): the first this CPU runs of
+ * "vpclmul" (VPCLMULQDQ folding on AVX-512 registers), "sse4.2" (the CRC32 instruction) and
+ * "table"; "pclmul" (PCLMULQDQ folding on 16-byte registers, no faster than sse4.2) only
+ * when asked. The environment variable JAXON_CRC32C_IMPL set to one of these names chooses
+ * it instead, if the CPU can run it (measurements). */
 const char *jxv_crc32c_impl(void);
 /* The portable table implementation alone (tests compare the fast paths with it). */
 uint32_t jxv_crc32c_portable(uint32_t crc, const void *buf, size_t len);
+typedef uint32_t (*jxv_crc32c_fn)(uint32_t crc, const void *buf, size_t len);
+#define JXV_CRC32C_VARIANTS 4
+/* Implementation i < JXV_CRC32C_VARIANTS of jxv_crc32c (0 "table", 1 "sse4.2", 2 "pclmul",
+ * 3 "vpclmul": its name into *name), NULL if this CPU cannot run it: tests and benchmarks
+ * run every one. */
+jxv_crc32c_fn jxv__crc32c_variant(int i, const char **name);
 
 /* ---- records ------------------------------------------------------------------------- */
 
