@@ -183,46 +183,35 @@ static int add_owned(gctx *g, const char *slot, size_t len)
     return 0;
 }
 
-static int push_key(chk *c, const key_node *k)
+/* Appends the item at *item (size bytes) to the array *arr of *n items (capacity *cap). */
+static int push_grow(void **arr, size_t *n, size_t *cap, const void *item, size_t size)
 {
-    if (c->nkeys == c->capkeys) {
-        size_t cap = c->capkeys ? 2 * c->capkeys : 64;
-        key_node *p = realloc(c->keys, cap * sizeof *p);
+    if (*n == *cap) {
+        size_t nc = *cap ? 2 * *cap : 64;
+        void *p = realloc(*arr, nc * size);
         if (!p)
             return -1;
-        c->keys = p;
-        c->capkeys = cap;
+        *arr = p;
+        *cap = nc;
     }
-    c->keys[c->nkeys++] = *k;
+    memcpy((char *)*arr + *n * size, item, size);
+    (*n)++;
     return 0;
+}
+
+static int push_key(chk *c, const key_node *k)
+{
+    return push_grow((void **)&c->keys, &c->nkeys, &c->capkeys, k, sizeof *k);
 }
 
 static int push_ref(chk *c, const pending_ref *r)
 {
-    if (c->nrefs == c->caprefs) {
-        size_t nc = c->caprefs ? c->caprefs * 2 : 64;
-        pending_ref *n = realloc(c->refs, nc * sizeof *n);
-        if (!n)
-            return -1;
-        c->refs = n;
-        c->caprefs = nc;
-    }
-    c->refs[c->nrefs++] = *r;
-    return 0;
+    return push_grow((void **)&c->refs, &c->nrefs, &c->caprefs, r, sizeof *r);
 }
 
 static int push_item(gctx *g, const descend *d)
 {
-    if (g->nitems == g->capitems) {
-        size_t nc = g->capitems ? g->capitems * 2 : 16;
-        descend *n = realloc(g->items, nc * sizeof *n);
-        if (!n)
-            return -1;
-        g->items = n;
-        g->capitems = nc;
-    }
-    g->items[g->nitems++] = *d;
-    return 0;
+    return push_grow((void **)&g->items, &g->nitems, &g->capitems, d, sizeof *d);
 }
 
 /* Reads a fixed-length string attribute; trailing NUL padding removed like h5py does.

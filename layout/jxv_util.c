@@ -741,39 +741,44 @@ int jxv__map_reserve(jxv_map *m, uint64_t n)
     return want > m->cap ? map_grow_to(m, want) : 0;
 }
 
-int jxv__map_add(jxv_map *m, const char *key, size_t len, void *value)
+/* The entry of key (found, or the free one it goes in, marked taken), or NULL on OOM. *had
+ * says whether it was there. */
+static jxv_map_entry *map_claim(jxv_map *m, const char *key, size_t len, int *had)
 {
     if (len > UINT32_MAX)
-        return -1;
-    if ((m->count + 1) * 8 > m->cap * 5 && map_grow(m) < 0)
-        return -1;
-    uint32_t h = map_hash(key, len);
-    jxv_map_entry *e = map_find(m, key, (uint32_t)len, h);
-    if (e->hash)
-        return 1;
-    e->hash = h;
-    e->key = key;
-    e->len = (uint32_t)len;
-    e->value = value;
-    m->count++;
-    return 0;
-}
-
-int jxv__map_put(jxv_map *m, const char *key, size_t len, void *value)
-{
-    if (len > UINT32_MAX)
-        return -1;
+        return NULL;
     /* at most 5/8 full: a miss (every insert and most duplicate checks) probes ~3 slots */
     if ((m->count + 1) * 8 > m->cap * 5 && map_grow(m) < 0)
-        return -1;
+        return NULL;
     uint32_t h = map_hash(key, len);
     jxv_map_entry *e = map_find(m, key, (uint32_t)len, h);
-    if (!e->hash) {
+    *had = e->hash != 0;
+    if (!*had) {
         e->hash = h;
         e->key = key;
         e->len = (uint32_t)len;
         m->count++;
     }
+    return e;
+}
+
+int jxv__map_add(jxv_map *m, const char *key, size_t len, void *value)
+{
+    int had;
+    jxv_map_entry *e = map_claim(m, key, len, &had);
+    if (!e)
+        return -1;
+    if (!had)
+        e->value = value;
+    return had;
+}
+
+int jxv__map_put(jxv_map *m, const char *key, size_t len, void *value)
+{
+    int had;
+    jxv_map_entry *e = map_claim(m, key, len, &had);
+    if (!e)
+        return -1;
     e->value = value;
     return 0;
 }

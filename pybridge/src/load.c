@@ -560,22 +560,6 @@ done:
 /* The target of a ":ref" attribute (§3.7): "/" + elements with "\\" and "\/" escapes, each
  * element an attribute name from the root; the target must already be loaded. */
 /* Collects the elements of a reference path, each followed by a NUL: the memo key. */
-typedef struct RefKey {
-    char *k;
-    size_t len;
-} RefKey;
-
-static int ref_elem(const char *e, size_t el, void *ud)
-{
-    RefKey *rk = ud;
-    if (memchr(e, '\0', el))
-        return -1; /* a NUL inside a name can match no HDF5 name */
-    memcpy(rk->k + rk->len, e, el);
-    rk->len += el;
-    rk->k[rk->len++] = '\0';
-    return 0;
-}
-
 static PyObject *load_ref(Loader *L, hid_t gid, const char *name)
 {
     Text t;
@@ -589,31 +573,9 @@ static PyObject *load_ref(Loader *L, hid_t gid, const char *name)
         PyErr_NoMemory();
         goto done;
     }
-    /* the layout library's tokeniser (the validator's): \\ and \/ unescaped */
+    if (jx_ld_ref_key(L, 0, name, t.p, t.n, k, NULL, &klen) < 0)
+        goto done;
     {
-        RefKey rk = {k, 0};
-        jxv_report rep;
-        jxv_report_init(&rep);
-        int count = jxv_split_ref_path(JXV_LAYOUT_V1, t.p, t.n, ref_elem, &rk, "", &rep);
-        if (count < 0) {
-            if (rep.count)
-                jx_ld_rule_error(L, NULL, name, "ref-path", "%s", rep.items[0].message);
-            else
-                PyErr_NoMemory();
-            jxv_report_clear(&rep);
-            goto done;
-        }
-        klen = rk.len - 1; /* without the last NUL */
-        /* every node lives under JAXON_ROOT, and no slot starts with '/' (HDF5 would take
-         * such a name as an absolute path, out of the tree) */
-        int outside = strcmp(k, "JAXON_ROOT") != 0;
-        for (size_t i = 0; i < klen && !outside; i += strlen(k + i) + 1)
-            outside = k[i] == '/' || k[i] == '\0';
-        if (outside) {
-            jx_ld_rule_error(L, NULL, name, "ref-target", "a reference path leads to a node "
-                             "under /JAXON_ROOT");
-            goto done;
-        }
         /* the last element names an attribute: one with the typehint ref is a reference */
         size_t last = klen;
         while (last > 0 && k[last - 1] != '\0')

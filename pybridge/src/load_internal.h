@@ -237,6 +237,13 @@ int jx_ld_check_atom(Loader *L, int v2, const char *name, const char *text, size
 /* 0 if the datatype and dataspace of the data of typehint dhint (jxv_dhint; v2 jax arrays:
  * their dtype name) in the dataset or attribute id fit the layout, else -1 with the
  * validator's rule (value-type for attributes, dataset for datasets) raised. */
+/* Tokenises the reference path s[0:n] (layout v1 or v2, the layout library's tokeniser)
+ * into k (room for n + 1 bytes): the elements, each followed by a NUL, their offsets in
+ * starts (n + 1 entries) unless NULL, *klen the length without the last NUL. Refuses a
+ * malformed path (ref-path) and one that leaves JAXON_ROOT (ref-target). Returns the number
+ * of elements, or -1 with JaxonFormatError set. */
+int jx_ld_ref_key(Loader *L, int v2, const char *name, const char *s, size_t n, char *k,
+                  size_t *starts, size_t *klen);
 int jx_ld_check_data(Loader *L, int v2, const char *name, int dhint, const char *jax_dtype,
                      size_t jax_len, hid_t id, int is_dataset, hid_t ftype, hid_t space);
 /* v2: 0 if the attribute name of gid holds the placeholder E of a node kept in a group or

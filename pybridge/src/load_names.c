@@ -313,3 +313,61 @@ int jx_ld_check_placeholder(Loader *L, hid_t gid, const char *name, const char *
                      "the placeholder E (empty float64 array of shape (0))", where);
     return -1;
 }
+
+/* Collects the elements of a reference path, each followed by a NUL. */
+typedef struct RefKey {
+    char *k;
+    size_t len, nel, *starts;
+    int nul;
+} RefKey;
+
+static int ref_elem(const char *e, size_t el, void *ud)
+{
+    RefKey *rk = ud;
+    if (memchr(e, '\0', el)) {
+        rk->nul = 1; /* a NUL inside a name can match no HDF5 name */
+        return -1;
+    }
+    if (rk->starts)
+        rk->starts[rk->nel] = rk->len;
+    rk->nel++;
+    memcpy(rk->k + rk->len, e, el);
+    rk->len += el;
+    rk->k[rk->len++] = '\0';
+    return 0;
+}
+
+int jx_ld_ref_key(Loader *L, int v2, const char *name, const char *s, size_t n, char *k,
+                  size_t *starts, size_t *klen)
+{
+    RefKey rk = {k, 0, 0, starts, 0};
+    jxv_report rep;
+    jxv_report_init(&rep);
+    /* the layout library's tokeniser (the validator's): v1 unescapes \\ and \/, v2 strips
+     * elements and keeps quoted literals */
+    int count = jxv_split_ref_path(v2 ? JXV_LAYOUT_V2 : JXV_LAYOUT_V1, s, n, ref_elem, &rk, "",
+                                   &rep);
+    if (count < 0) {
+        if (rep.count)
+            jx_ld_rule_error(L, NULL, name, "ref-path", "%s", rep.items[0].message);
+        else if (rk.nul)
+            jx_ld_rule_error(L, NULL, name, "ref-target", "a reference path element holds a "
+                             "NUL, which no name of a node does");
+        else
+            PyErr_NoMemory();
+        jxv_report_clear(&rep);
+        return -1;
+    }
+    *klen = rk.len - 1; /* without the last NUL */
+    /* every node lives under JAXON_ROOT, and no slot starts with '/' (HDF5 would take such
+     * a name as an absolute path, out of the tree) */
+    int outside = rk.nel == 0 || strcmp(k, "JAXON_ROOT") != 0;
+    for (size_t i = 0; i < *klen && !outside; i += strlen(k + i) + 1)
+        outside = k[i] == '/' || k[i] == '\0';
+    if (outside) {
+        jx_ld_rule_error(L, NULL, name, "ref-target", "a reference path leads to a node under "
+                         "/JAXON_ROOT (no element of it starts with /)");
+        return -1;
+    }
+    return (int)rk.nel;
+}

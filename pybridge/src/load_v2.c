@@ -385,22 +385,6 @@ static PyObject *find_attr(V2 *V, hid_t gid, PyObject *gkey, const char *elem, s
 
 /* §4.7: tokenises the path (quote-aware, elements stripped) into a NUL-joined key, finds
  * the target in the cache or loads it from its place. */
-/* Collects the elements of a reference path, each followed by a NUL, into k. */
-typedef struct RefElems {
-    char *k;
-    size_t *klen, *starts, *nel;
-} RefElems;
-
-static int ref_elem(const char *e, size_t el, void *ud)
-{
-    RefElems *re = ud;
-    re->starts[(*re->nel)++] = *re->klen;
-    memcpy(re->k + *re->klen, e, el);
-    *re->klen += el;
-    re->k[(*re->klen)++] = '\0';
-    return 0;
-}
-
 static PyObject *load_ref(V2 *V, const char *name, const char *s, size_t n)
 {
     Loader *L = V->L;
@@ -413,25 +397,10 @@ static PyObject *load_ref(V2 *V, const char *name, const char *s, size_t n)
         PyErr_NoMemory();
         goto done;
     }
-    /* the layout library's tokeniser (the validator's): elements stripped, literals kept */
-    RefElems re = {k, &klen, starts, &nel};
-    jxv_report rep;
-    jxv_report_init(&rep);
-    if (jxv_split_ref_path(JXV_LAYOUT_V2, s, n, ref_elem, &re, "", &rep) < 0) {
-        if (rep.count)
-            jx_ld_rule_error(L, NULL, name, "ref-path", "%s", rep.items[0].message);
-        else
-            PyErr_NoMemory();
-        jxv_report_clear(&rep);
+    int count = jx_ld_ref_key(L, 1, name, s, n, k, starts, &klen);
+    if (count < 0)
         goto done;
-    }
-    /* every node lives under JAXON_ROOT: a path elsewhere names no node (ref-target) */
-    if (strcmp(k, "JAXON_ROOT") != 0) {
-        jx_ld_rule_error(L, NULL, name, "ref-target", "a reference path leads to a node: it "
-                         "starts with /JAXON_ROOT");
-        goto done;
-    }
-    klen--; /* drop the last NUL */
+    nel = (size_t)count;
     elem_start = starts[nel - 1];
     key = PyBytes_FromStringAndSize(k, (Py_ssize_t)klen);
     if (!key)
