@@ -31,6 +31,13 @@ PyObject *jx_connector_name(hid_t obj_id);
  * or -1 with either a Python exception set (a signal handler raised, e.g. Ctrl-C) or an
  * HDF5 error on the stack (check PyErr_Occurred). */
 int jx_dataset_io(hid_t dset, hid_t memtype, void *buf, hsize_t nbytes, int writing);
+/* A checked read of a contiguous, unfiltered dataset whose file datatype is memtype, in a
+ * file of the POSIX (sec2) driver: its bytes are read straight from the file in pieces that
+ * stay in the CPU cache, each hashed (CRC-32C, spec §12) as soon as it lands, so the data
+ * crosses memory once (H5Dread and a separate hash cross it twice). 1 when done (*crc set),
+ * 0 when the dataset or file is not such (the caller reads through HDF5; buf may have been
+ * written), -1 with an exception (Ctrl-C between pieces). Called with the GIL. */
+int jx_dataset_read_crc(hid_t dset, hid_t memtype, void *buf, size_t nbytes, uint32_t *crc);
 /* Same, calling cb(ctx, bytes) with the GIL held after each piece; cb returning -1 (with a
  * Python exception) stops the transfer. */
 int jx_dataset_io_cb(hid_t dset, hid_t memtype, void *buf, hsize_t nbytes, int writing,

@@ -423,6 +423,9 @@ static void raise_checksum(PyObject *exc, PyObject *where, PyObject *msg)
 /* Pieces of a checked read: small enough that a 16 MiB array is read in four (three
  * hashes overlap the reads), large enough that HDF5's per-call cost stays below 1%. */
 #define JX_VERIFY_PIECE ((hsize_t)4 << 20)
+/* From this size on, a contiguous dataset is read and hashed in one pass when it can be
+ * (jx_dataset_read_crc); below, HDF5's read and an inline hash cost about as much. */
+#define JX_VERIFY_DIRECT_MIN ((size_t)1 << 20)
 /* Below this, one read and an inline hash: a helper thread costs tens of microseconds. */
 #define JX_VERIFY_PIPE_MIN ((size_t)8 << 20)
 
@@ -451,8 +454,14 @@ int jx_verify_read(Loader *L, hid_t did, const char *attr, hid_t memtype, void *
         record_problem(L, attr, kind, "dataset");
         return -1;
     }
-    JxPipe *pipe = nbytes >= JX_VERIFY_PIPE_MIN ? jx_pipe_start() : NULL;
-    if (pipe) {
+    int direct = nbytes >= JX_VERIFY_DIRECT_MIN
+                     ? jx_dataset_read_crc(did, memtype, buf, nbytes, &got) : 0;
+    if (direct < 0)
+        return -1;
+    JxPipe *pipe = !direct && nbytes >= JX_VERIFY_PIPE_MIN ? jx_pipe_start() : NULL;
+    if (direct) {
+        /* read and hashed in one pass */
+    } else if (pipe) {
         ReadPipe rp = {pipe, buf};
         int rc = jx_dataset_io_pieces(did, memtype, buf, nbytes, 0, JX_VERIFY_PIECE, feed_piece,
                                       &rp);

@@ -122,6 +122,20 @@ class TestDamage:
         e = self.check_error(damaged(path, off), "attribute \"'data'\"")
         assert "does not match its checksum" in str(e)
 
+    @pytest.mark.parametrize("where", ["first piece", "middle", "last byte"])
+    def test_large_contiguous_dataset_read_and_hashed_in_one_pass(self, tmp_path, where):
+        # >= 1 MiB contiguous and unfiltered: read with pread and hashed piece by piece
+        # (h5io.c, jx_dataset_read_crc); a flip anywhere in it is a checksum error
+        path = str(tmp_path / "big.h5")
+        arr = np.arange(3 << 20, dtype=np.uint16)  # 6 MiB, not a multiple of the piece
+        jaxon.save(path, {"w": arr})
+        with h5py.File(path, "r") as f:
+            start = f["JAXON_ROOT"]["'w'"].id.get_offset()
+        assert_same(jaxon.load(path), {"w": arr})
+        at = {"first piece": 17, "middle": arr.nbytes // 2 + 3, "last byte": arr.nbytes - 1}
+        e = self.check_error(damaged(path, start + at[where]), "attribute \"'w'\"")
+        assert "does not match its checksum" in str(e)
+
     def test_huge_string_attribute_in_dense_storage(self, sample):
         # HDF5 does not checksum "huge" heap objects: without records this loaded different data
         path, _ = sample
