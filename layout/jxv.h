@@ -88,6 +88,7 @@ typedef struct jxv_type {
     jxv_skind space;
     int rank;          /* simple dataspaces */
     uint64_t npoints;  /* number of elements (1 for scalar, 0 for null) */
+    int big_endian;    /* integers and floats of more than one byte stored big-endian */
 } jxv_type;
 
 /* Fills *out from a datatype and a dataspace (H5S_ALL-like ids are not accepted).

@@ -225,6 +225,13 @@ int jxv__check_data_type(jxv_layout layout, jxv_dhint hint, const char *jax_dtyp
                   ty->kind == JXV_T_OPAQUE))
                 return jxv_fail(rep, rule, where, hn, strlen(hn),
                                 "jax.Array data is a numeric (or opaque ml_dtypes) array");
+            /* jax has no big-endian arrays, no long double and no complex of two; every
+             * writer stores what jax had */
+            if (ty->big_endian || (ty->kind == JXV_T_FLOAT && ty->size > 8) ||
+                (ty->kind == JXV_T_COMPLEX && ty->size > 16))
+                return jxv_fail(rep, rule, where, hn, strlen(hn),
+                                "jax.Array data has a dtype jax has: little-endian, floats of "
+                                "at most 64 bits, complex of at most 128");
             return 0;
         default:
             if (ty->space == JXV_S_NULL || !array_like(ty))
@@ -271,7 +278,8 @@ int jxv__check_data_type(jxv_layout layout, jxv_dhint hint, const char *jax_dtyp
         size_t sz;
         int sg;
         if (jax_dtype && jax_storage(jax_dtype, jax_len, &k, &sz, &sg) &&
-            (ty->kind != k || ty->size != sz || (k == JXV_T_INTEGER && ty->is_signed != sg)))
+            (ty->kind != k || ty->size != sz || (k == JXV_T_INTEGER && ty->is_signed != sg) ||
+             ty->big_endian))
             return jxv_fail(rep, rule, where, jax_dtype, jax_len,
                             "the dataset's datatype is not the storage type of this jax dtype "
                             "(spec §4.9)");

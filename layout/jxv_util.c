@@ -181,9 +181,11 @@ static int describe_type_calls(hid_t type_id, jxv_type *out)
     case H5T_INTEGER:
         out->kind = JXV_T_INTEGER;
         out->is_signed = H5Tget_sign(type_id) == H5T_SGN_2;
+        out->big_endian = out->size > 1 && H5Tget_order(type_id) == H5T_ORDER_BE;
         break;
     case H5T_FLOAT:
         out->kind = JXV_T_FLOAT;
+        out->big_endian = H5Tget_order(type_id) == H5T_ORDER_BE;
         break;
     case H5T_ENUM:
         out->kind = is_bool_enum(type_id) ? JXV_T_BOOL_ENUM : JXV_T_ENUM;

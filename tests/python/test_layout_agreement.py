@@ -275,3 +275,26 @@ def test_v2_file_with_an_integrity_record_is_read_as_v2(path):
     with h5py.File(path, "a") as f:
         v2_put(f, "JAXON_VERSION", "2.0.0")
     assert "checksum" not in validator_rules(path)
+
+
+@pytest.mark.parametrize("dtype", [">i4", ">f8", "f16"])
+def test_jax_array_data_of_a_dtype_jax_lacks(path, dtype):
+    # jax has no big-endian arrays and no long double: refused by both, not loaded by one
+    if dtype == "f16" and np.dtype(np.longdouble).itemsize != 16:
+        pytest.skip("no 16-byte long double here")
+    data = np.arange(4).astype(np.longdouble if dtype == "f16" else dtype)
+    v1(path, "dict", [("'x'", "jax.Array")],
+       extra=lambda f, g: g.create_dataset("'x'", data=data))
+    with pytest.raises(jaxon.JaxonFormatError) as e:
+        jaxon.load(path)
+    assert e.value.rule == "dataset", str(e.value)
+    assert "dataset" in validator_rules(path)
+
+
+def test_numpy_array_data_may_be_big_endian(path):
+    data = np.arange(4, dtype=">i4")
+    v1(path, "dict", [("'x'", "numpy.ndarray")],
+       extra=lambda f, g: g.create_dataset("'x'", data=data))
+    out = jaxon.load(path)["x"]
+    assert out.dtype == np.dtype(">i4") and out.tolist() == [0, 1, 2, 3]
+    assert validator_rules(path) == set()

@@ -11,13 +11,13 @@
 
 static jxv_type fls(size_t n)
 {
-    jxv_type t = {JXV_T_FIXED_STRING, n, 1, 0, JXV_S_SCALAR, 0, 1};
+    jxv_type t = {JXV_T_FIXED_STRING, n, 1, 0, JXV_S_SCALAR, 0, 1, 0};
     return t;
 }
 
 static jxv_type typ(jxv_tkind k, size_t size, int is_signed, jxv_skind sp, int rank, uint64_t n)
 {
-    jxv_type t = {k, size, 0, is_signed, sp, rank, n};
+    jxv_type t = {k, size, 0, is_signed, sp, rank, n, 0};
     return t;
 }
 
