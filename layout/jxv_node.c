@@ -208,6 +208,11 @@ int jxv__check_data_type(jxv_layout layout, jxv_dhint hint, const char *jax_dtyp
 {
     jxv_rule rule = in_dataset ? JXV_RULE_DATASET : JXV_RULE_VALUE_TYPE;
     const char *hn = jxv_dhint_name(hint);
+    /* a long double has no byte order of its own in NumPy or in the integrity records
+     * (spec §12.3: it reads as the native one); every writer stores the x86-64 one */
+    if (ty->kind == JXV_T_FLOAT && ty->size > 8 && ty->big_endian)
+        return jxv_fail(rep, rule, where, hn, strlen(hn),
+                        "a long double is stored little-endian, as NumPy writes it");
     if (layout == JXV_LAYOUT_V1) {
         switch (hint) {
         case JXV_D_BYTES:

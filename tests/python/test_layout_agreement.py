@@ -298,3 +298,15 @@ def test_numpy_array_data_may_be_big_endian(path):
     out = jaxon.load(path)["x"]
     assert out.dtype == np.dtype(">i4") and out.tolist() == [0, 1, 2, 3]
     assert validator_rules(path) == set()
+
+
+def test_big_endian_long_double_is_refused(path):
+    # NumPy and the integrity records know one long double, the little-endian one
+    if np.dtype(np.longdouble).itemsize != 16:
+        pytest.skip("no 16-byte long double here")
+    v1(path, "dict", [("'x'", "numpy.ndarray")],
+       extra=lambda f, g: g.create_dataset("'x'", data=np.arange(3, dtype=">f16")))
+    with pytest.raises(jaxon.JaxonFormatError) as e:
+        jaxon.load(path)
+    assert e.value.rule == "dataset", str(e.value)
+    assert "dataset" in validator_rules(path)
