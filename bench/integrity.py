@@ -169,7 +169,7 @@ def main(argv=None):
     ap.add_argument("--crc-impl", action="append", default=[],
                     help="also this build with JAXON_CRC32C_IMPL=NAME (repeatable)")
     ap.add_argument("--out", default=os.path.join(HERE, "integrity_results.md"))
-    # the same alternating A/B serves other comparisons of two builds (bench/layout_ab.md)
+    # the same alternating A/B serves other comparisons of two builds (bench/layout_ab_results.md)
     ap.add_argument("--title", default="Cost of end-to-end integrity (spec §12)")
     ap.add_argument("--baseline-desc", default="the build of the commit before integrity")
     args = ap.parse_args(argv)

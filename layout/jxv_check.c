@@ -761,9 +761,17 @@ static void descend_into(chk *c, gctx *g, hid_t gid, const char *gpath, const de
         if (ft < 0 || sp < 0 || jxv_describe(ft, sp, &ty) < 0)
             jxv_fail(c->rep, JXV_RULE_DATASET, path, d->slot, d->slot_len,
                      "HDF5 cannot describe this dataset's datatype or dataspace");
-        else
-            jxv__check_data_type(c->layout, d->info.data, d->info.jax_dtype, d->info.jax_len,
-                                 &ty, 1, path, c->rep);
+        else {
+            /* v1: whether the dataset names its jax dtype (JAXON_DTYPE, checked above) */
+            const char *jd = d->info.jax_dtype;
+            size_t jl = d->info.jax_len;
+            if (c->layout == JXV_LAYOUT_V1 && oi.num_attrs > 0 &&
+                H5Aexists(obj, JXV_DTYPE_ATTR) > 0) {
+                jd = JXV_DTYPE_ATTR;
+                jl = strlen(JXV_DTYPE_ATTR);
+            }
+            jxv__check_data_type(c->layout, d->info.data, jd, jl, &ty, 1, path, c->rep);
+        }
         if (ft >= 0)
             H5Tclose(ft);
         if (sp >= 0)

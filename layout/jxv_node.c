@@ -230,6 +230,12 @@ int jxv__check_data_type(jxv_layout layout, jxv_dhint hint, const char *jax_dtyp
                   ty->kind == JXV_T_OPAQUE))
                 return jxv_fail(rep, rule, where, hn, strlen(hn),
                                 "jax.Array data is a numeric (or opaque ml_dtypes) array");
+            /* opaque data is an ml_dtypes array whose dataset names its dtype (JAXON_DTYPE,
+             * spec §10.3.1; v1 callers pass jax_dtype non-NULL when it is there) */
+            if (ty->kind == JXV_T_OPAQUE && !(in_dataset && jax_dtype))
+                return jxv_fail(rep, rule, where, hn, strlen(hn),
+                                "opaque jax.Array data is an ml_dtypes array in a dataset "
+                                "that names its dtype in JAXON_DTYPE");
             /* jax has no big-endian arrays, no long double and no complex of two; every
              * writer stores what jax had */
             if (ty->big_endian || (ty->kind == JXV_T_FLOAT && ty->size > 8) ||

@@ -452,8 +452,10 @@ static int create_object(jxv_tracker *t, const char *parent, const char *name, i
             free(path);
             return r;
         }
-        if (type && jxv__check_data_type(t->layout, owner->info.data, NULL, 0, type, 1, path,
-                                         rep) < 0) {
+        /* JAXON_DTYPE, which names an opaque jax array's dtype, is written after the
+         * dataset: taken as there (the file's check sees whether it is) */
+        if (type && jxv__check_data_type(t->layout, owner->info.data, JXV_DTYPE_ATTR,
+                                         strlen(JXV_DTYPE_ATTR), type, 1, path, rep) < 0) {
             free(path);
             return -1;
         }

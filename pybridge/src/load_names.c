@@ -248,6 +248,7 @@ int jx_ld_check_data(Loader *L, int v2, const char *name, int dhint, const char 
     hid_t ft = ftype >= 0 ? ftype : is_dataset ? H5Dget_type(id) : H5Aget_type(id);
     hid_t sp = space >= 0 ? space : is_dataset ? H5Dget_space(id) : H5Aget_space(id);
     jxv_type ty;
+    int dtype_attr = 0;
     /* ids HDF5 returned are a valid datatype and dataspace */
     int described = ft >= 0 && sp >= 0 && jxv_describe_valid(ft, sp, &ty) == 0;
     if (ft >= 0 && ftype < 0)
@@ -266,8 +267,8 @@ int jx_ld_check_data(Loader *L, int v2, const char *name, int dhint, const char 
             jx_ld_h5_error(L, name, "cannot inspect the dataset");
             return -1;
         }
-        int dtype_attr = !v2 && (dhint == JXV_D_NDARRAY || dhint == JXV_D_JAX) &&
-                         oi.num_attrs == 1 && H5Aexists(id, JXV_DTYPE_ATTR) > 0;
+        dtype_attr = !v2 && (dhint == JXV_D_NDARRAY || dhint == JXV_D_JAX) &&
+                     oi.num_attrs == 1 && H5Aexists(id, JXV_DTYPE_ATTR) > 0;
         if (oi.num_attrs > 0 && !dtype_attr) {
             H5Eclear2(H5E_DEFAULT);
             jx_ld_rule_error(L, NULL, name, "stray-object", "the dataset of a node carries no "
@@ -277,6 +278,10 @@ int jx_ld_check_data(Loader *L, int v2, const char *name, int dhint, const char 
     }
     jxv_report rep;
     jxv_report_init(&rep);
+    if (dtype_attr) { /* v1: the library asks whether the dataset names its jax dtype */
+        jax_dtype = JXV_DTYPE_ATTR;
+        jax_len = strlen(JXV_DTYPE_ATTR);
+    }
     if (jxv__check_data_type(v2 ? JXV_LAYOUT_V2 : JXV_LAYOUT_V1, (jxv_dhint)dhint, jax_dtype,
                              jax_len, &ty, is_dataset, "", &rep) == 0)
         return 0;
