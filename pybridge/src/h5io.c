@@ -28,23 +28,36 @@
  * write, the disk works while the next arrays are copied, and the fsync waits only for the
  * tail. Only for files on the POSIX (sec2) driver, whose handle is a file descriptor;
  * failures are ignored: the fsync still makes the file durable. */
-static void start_writeback(hid_t dset)
+int jx_sec2_fd(hid_t obj, int *fd, hsize_t *base)
 {
-#ifdef SYNC_FILE_RANGE_WRITE
-    hid_t fid = H5Iget_file_id(dset), fapl = -1;
+    hid_t fid = H5Iget_file_id(obj), fapl = -1, fcpl = -1;
     void *handle = NULL;
-    if (fid >= 0 && (fapl = H5Fget_access_plist(fid)) >= 0 && H5Pget_driver(fapl) == H5FD_SEC2 &&
-        H5Fget_vfd_handle(fid, fapl, &handle) >= 0 && handle) {
-        int fd = *(int *)handle;
-        Py_BEGIN_ALLOW_THREADS
-        (void)sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
-        Py_END_ALLOW_THREADS
-    }
+    int ok = fid >= 0 && (fapl = H5Fget_access_plist(fid)) >= 0 &&
+             (fcpl = H5Fget_create_plist(fid)) >= 0 && H5Pget_driver(fapl) == H5FD_SEC2 &&
+             H5Pget_userblock(fcpl, base) >= 0 && H5Fget_vfd_handle(fid, fapl, &handle) >= 0 &&
+             handle;
+    if (ok)
+        *fd = *(int *)handle;
+    if (fcpl >= 0)
+        H5Pclose(fcpl);
     if (fapl >= 0)
         H5Pclose(fapl);
     if (fid >= 0)
         H5Fclose(fid);
     H5Eclear2(H5E_DEFAULT);
+    return ok;
+}
+
+static void start_writeback(hid_t dset)
+{
+#ifdef SYNC_FILE_RANGE_WRITE
+    int fd;
+    hsize_t base;
+    if (jx_sec2_fd(dset, &fd, &base)) {
+        Py_BEGIN_ALLOW_THREADS
+        (void)sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+        Py_END_ALLOW_THREADS
+    }
 #else
     (void)dset;
 #endif
@@ -173,27 +186,6 @@ done:
  * hash reads it again at cache speed instead of memory speed. */
 #define JX_DIRECT_PIECE ((size_t)256 << 10)
 
-/* The descriptor and userblock size of the sec2 file behind dset; 0 when it is not one. */
-static int sec2_fd(hid_t dset, int *fd, hsize_t *base)
-{
-    hid_t fid = H5Iget_file_id(dset), fapl = -1, fcpl = -1;
-    void *handle = NULL;
-    int ok = fid >= 0 && (fapl = H5Fget_access_plist(fid)) >= 0 &&
-             (fcpl = H5Fget_create_plist(fid)) >= 0 && H5Pget_driver(fapl) == H5FD_SEC2 &&
-             H5Pget_userblock(fcpl, base) >= 0 && H5Fget_vfd_handle(fid, fapl, &handle) >= 0 &&
-             handle;
-    if (ok)
-        *fd = *(int *)handle;
-    if (fcpl >= 0)
-        H5Pclose(fcpl);
-    if (fapl >= 0)
-        H5Pclose(fapl);
-    if (fid >= 0)
-        H5Fclose(fid);
-    H5Eclear2(H5E_DEFAULT);
-    return ok;
-}
-
 int jx_dataset_read_crc(hid_t dset, hid_t memtype, void *buf, size_t nbytes, uint32_t *crc)
 {
     hid_t dcpl = H5Dget_create_plist(dset), ftype = H5Dget_type(dset);
@@ -211,7 +203,7 @@ int jx_dataset_read_crc(hid_t dset, hid_t memtype, void *buf, size_t nbytes, uin
     H5Eclear2(H5E_DEFAULT);
     /* the bytes must all be in the file where HDF5 says (a damaged address is HDF5's to
      * report: the caller then reads through it) */
-    if (off == HADDR_UNDEF || H5Dget_storage_size(dset) != nbytes || !sec2_fd(dset, &fd, &base) ||
+    if (off == HADDR_UNDEF || H5Dget_storage_size(dset) != nbytes || !jx_sec2_fd(dset, &fd, &base) ||
         fstat(fd, &st) != 0 || base > (hsize_t)st.st_size ||
         off > (hsize_t)st.st_size - base || nbytes > (hsize_t)st.st_size - base - off)
         return 0;

@@ -30,6 +30,9 @@ PyObject *jx_connector_name(hid_t obj_id);
  * in pieces with the GIL released and pending signals handled between pieces. Returns 0,
  * or -1 with either a Python exception set (a signal handler raised, e.g. Ctrl-C) or an
  * HDF5 error on the stack (check PyErr_Occurred). */
+/* The descriptor and userblock size of the file behind obj when it is a file of the POSIX
+ * (sec2) driver: 1, else 0 (no error left on the stack). The descriptor is HDF5's own. */
+int jx_sec2_fd(hid_t obj, int *fd, hsize_t *base);
 int jx_dataset_io(hid_t dset, hid_t memtype, void *buf, hsize_t nbytes, int writing);
 /* A checked read of a contiguous, unfiltered dataset whose file datatype is memtype, in a
  * file of the POSIX (sec2) driver: its bytes are read straight from the file in pieces that

@@ -319,18 +319,13 @@ int jx_lazy_init(PyObject *module, JxState *st)
  * default); NULL without an exception when it cannot be mapped (proxies then read). */
 static PyObject *map_file(hid_t fid, hsize_t *base, int *fd)
 {
-    hid_t fapl = H5Fget_access_plist(fid), fcpl = H5Fget_create_plist(fid);
-    void *handle = NULL;
     PyObject *mod = NULL, *mm = NULL;
-    if (fapl < 0 || fcpl < 0 || H5Pget_driver(fapl) != H5FD_SEC2 ||
-        H5Pget_userblock(fcpl, base) < 0 || H5Fget_vfd_handle(fid, fapl, &handle) < 0 ||
-        !handle)
-        goto done;
-    *fd = *(int *)handle;
+    if (!jx_sec2_fd(fid, fd, base))
+        return NULL;
     mod = PyImport_ImportModule("mmap");
     PyObject *fn = mod ? PyObject_GetAttrString(mod, "mmap") : NULL;
     PyObject *access = mod ? PyObject_GetAttrString(mod, "ACCESS_READ") : NULL;
-    PyObject *a = access ? Py_BuildValue("(ii)", *(int *)handle, 0) : NULL;
+    PyObject *a = access ? Py_BuildValue("(ii)", *fd, 0) : NULL;
     PyObject *kw = a ? Py_BuildValue("{sO}", "access", access) : NULL;
     /* mmap.mmap dups the descriptor: the map outlives HDF5's own descriptor */
     mm = fn && kw ? PyObject_Call(fn, a, kw) : NULL;
@@ -340,13 +335,7 @@ static PyObject *map_file(hid_t fid, hsize_t *base, int *fd)
     Py_XDECREF(kw);
     if (!mm)
         PyErr_Clear(); /* e.g. an empty or special file: proxies read instead */
-done:
-    H5Eclear2(H5E_DEFAULT);
     Py_XDECREF(mod);
-    if (fapl >= 0)
-        H5Pclose(fapl);
-    if (fcpl >= 0)
-        H5Pclose(fcpl);
     return mm;
 }
 
