@@ -35,6 +35,7 @@ struct cnode {
     cnode *target;       /* a reference's resolved node */
     cnode *children;     /* a container's nodes, newest first */
     cnode *next;         /* sibling in the parent container's list */
+    cnode *resume;       /* unhashable_node: the child to look at next (each once) */
 };
 
 /* A dict key(i) node or a set/frozenset element: loaded as a key, so it must hash, and the
@@ -909,9 +910,11 @@ static int unhashable_node(chk *c, cnode *n)
     n->visiting = 1;
     PUSH(n);
     while (top > 0) {
-        cnode *t = stack[top - 1], *pending = NULL;
+        cnode *t = stack[top - 1], *pending = NULL, *ch;
         uint8_t h = H_YES;
-        for (cnode *ch = t->children; ch; ch = ch->next) {
+        /* from where the scan stopped for an undecided element: every element is looked
+         * at once, so a tuple of n tuples costs n steps, not n squared */
+        for (ch = t->resume ? t->resume : t->children; ch; ch = ch->next) {
             cnode *e = ch;
             while (e && e->is_ref)
                 e = e->target;
@@ -928,6 +931,7 @@ static int unhashable_node(chk *c, cnode *n)
             /* visiting: a cycle through references, reported by ref-target */
         }
         if (pending && h != H_NO) {
+            t->resume = ch; /* look at it again once it is decided */
             pending->visiting = 1;
             PUSH(pending);
             continue;
