@@ -802,14 +802,7 @@ static int check_group(chk *c, hid_t gid, const char *gpath, jxv_ctag tag, cnode
             return oom(c, gpath);
     }
 
-    H5_index_t idx = H5_INDEX_NAME;
-    hid_t gcpl = H5Gget_create_plist(gid);
-    unsigned flags = 0;
-    if (gcpl >= 0) {
-        if (H5Pget_attr_creation_order(gcpl, &flags) >= 0 && (flags & H5P_CRT_ORDER_TRACKED))
-            idx = H5_INDEX_CRT_ORDER;
-        H5Pclose(gcpl);
-    }
+    H5_index_t idx = jxv__crt_order_tracked(gid) > 0 ? H5_INDEX_CRT_ORDER : H5_INDEX_NAME;
     H5O_info2_t oi;
     uint64_t nattrs = H5Oget_info3(gid, &oi, H5O_INFO_NUM_ATTRS) >= 0 ? oi.num_attrs : 0;
     jxv_group_names_begin(&g.names, c->layout, tag, g.is_root, idx == H5_INDEX_NAME, nattrs,

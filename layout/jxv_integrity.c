@@ -436,14 +436,7 @@ int jxv__integrity_check_group(hid_t gid, const char *path, int required, jxv_re
     jxv_record_kind kind = jxv__integrity_read_record(gid, &want);
     if (kind != JXV_RECORD_VALUE)
         return report(rep, path, kind, required, 0, 0, 0, &GROUP);
-    H5_index_t idx = H5_INDEX_NAME;
-    hid_t gcpl = H5Gget_create_plist(gid);
-    unsigned flags = 0;
-    if (gcpl >= 0) {
-        if (H5Pget_attr_creation_order(gcpl, &flags) >= 0 && (flags & H5P_CRT_ORDER_TRACKED))
-            idx = H5_INDEX_CRT_ORDER;
-        H5Pclose(gcpl);
-    }
+    H5_index_t idx = jxv__crt_order_tracked(gid) > 0 ? H5_INDEX_CRT_ORDER : H5_INDEX_NAME;
     gwalk w;
     memset(&w, 0, sizeof w);
     jxv_gsum_init(&w.sum);

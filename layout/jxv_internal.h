@@ -73,6 +73,10 @@ void *jxv__map_get(const jxv_map *m, const char *key, size_t len);
 /* Inserts or replaces; the key bytes must outlive the map. Returns 0, or -1 on OOM or a key
  * of 4 GiB or more. */
 int jxv__map_put(jxv_map *m, const char *key, size_t len, void *value);
+/* Whether group gid tracks the creation order of its attributes: 1 yes, 0 no, -1 HDF5
+ * cannot say. The layout's one iteration order follows from it (spec §10.2.2): creation
+ * order when tracked, else increasing name order. */
+int jxv__crt_order_tracked(hid_t gid);
 /* Inserts key -> value unless the key is there: 1 if it was (nothing changed), 0 inserted,
  * -1 on OOM. One probe where jxv__map_get + jxv__map_put take two. */
 int jxv__map_add(jxv_map *m, const char *key, size_t len, void *value);

@@ -731,6 +731,17 @@ static int map_grow(jxv_map *m)
     return map_grow_to(m, m->cap ? m->cap * 2 : 8); /* many maps are per group and small */
 }
 
+int jxv__crt_order_tracked(hid_t gid)
+{
+    unsigned flags = 0;
+    hid_t gcpl = H5Gget_create_plist(gid);
+    if (gcpl < 0)
+        return -1;
+    herr_t rc = H5Pget_attr_creation_order(gcpl, &flags);
+    H5Pclose(gcpl);
+    return rc < 0 ? -1 : (flags & H5P_CRT_ORDER_TRACKED) != 0;
+}
+
 static int map_grow_to(jxv_map *m, size_t ncap);
 
 int jxv__map_reserve(jxv_map *m, uint64_t n)

@@ -386,23 +386,6 @@ done:
     return r;
 }
 
-/* ---- attribute names of a group -------------------------------------------------------- */
-
-int jx_ld_crt_order_tracked(Loader *L, hid_t gid, const char *attr)
-{
-    unsigned flags = 0;
-    hid_t gcpl = H5Gget_create_plist(gid);
-    if (gcpl < 0 || H5Pget_attr_creation_order(gcpl, &flags) < 0) {
-        if (gcpl >= 0)
-            H5Pclose(gcpl);
-        jx_ld_h5_error(L, attr, "cannot read the group's creation properties");
-        return -1;
-    }
-    H5Pclose(gcpl);
-    return (flags & H5P_CRT_ORDER_TRACKED) != 0;
-}
-
-
 /* ---- reading attribute values ---------------------------------------------------------- */
 
 void jx_ld_text_free(Text *t)

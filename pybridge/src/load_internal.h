@@ -111,9 +111,6 @@ PyObject *jx_ld_h5_error(Loader *L, const char *attr, const char *what);
 void jx_ld_set_cause(PyObject *cause, PyObject *tb);
 /* A pending ValueError/TypeError/OverflowError becomes a chained JaxonFormatError. */
 PyObject *jx_ld_rewrap(Loader *L, const char *attr, const char *rule, const char *what);
-
-/* 1 when group gid tracks attribute creation order, 0 when not, -1 with an error raised. */
-int jx_ld_crt_order_tracked(Loader *L, hid_t gid, const char *attr);
 /* Attribute name of object gid read as a scalar fixed-length UTF-8 string. */
 int jx_ld_read_text_attr(Loader *L, hid_t gid, const char *name, Text *t);
 /* Makes room for extra more bytes after the current key prefix (L->key may move). */

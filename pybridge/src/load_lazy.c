@@ -125,6 +125,21 @@ static int tuple_dims(PyObject *t, int rank, hsize_t *out, const char *what)
 /* read(token, raw_dtype, start, count, step) -> ndarray of shape count: the hyperslab of
  * the dataset with that object token. raw_dtype None reads with the dtype the eager loader
  * gives; a dtype reads the bytes unconverted into it (jax dtypes such as bfloat16). */
+/* The dataset of an object token passed from Python (LazyArray keeps it as bytes), opened
+ * with HDF5's error printing off; -1 with ValueError for bytes that are no token, or -1
+ * with nothing raised when HDF5 cannot open it (the caller says what it was doing). */
+static hid_t open_token(LazyFile *self, const Py_buffer *tok)
+{
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    if (tok->len != (Py_ssize_t)sizeof(H5O_token_t)) {
+        PyErr_SetString(PyExc_ValueError, "not an HDF5 object token");
+        return -1;
+    }
+    H5O_token_t token;
+    memcpy(&token, tok->buf, sizeof token);
+    return H5Oopen_by_token(self->fid, token);
+}
+
 static PyObject *lf_read(LazyFile *self, PyObject *args)
 {
     JxState *st = PyType_GetModuleState(Py_TYPE(self));
@@ -137,14 +152,9 @@ static PyObject *lf_read(LazyFile *self, PyObject *args)
     if (!PyArg_ParseTuple(args, "y*OO!O!O!:read", &tok, &raw, &PyTuple_Type, &start_t,
                           &PyTuple_Type, &count_t, &PyTuple_Type, &step_t))
         return NULL;
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    if (tok.len != (Py_ssize_t)sizeof(H5O_token_t)) {
-        PyErr_SetString(PyExc_ValueError, "not an HDF5 object token");
+    did = open_token(self, &tok);
+    if (did < 0 && PyErr_Occurred())
         goto done;
-    }
-    H5O_token_t token;
-    memcpy(&token, tok.buf, sizeof token);
-    did = H5Oopen_by_token(self->fid, token);
     ftype = did >= 0 ? H5Dget_type(did) : -1;
     fspace = ftype >= 0 ? H5Dget_space(did) : -1;
     if (fspace < 0) {
@@ -260,14 +270,9 @@ static PyObject *lf_check(LazyFile *self, PyObject *args)
         r = Py_NewRef(Py_None);
         goto done;
     }
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    if (tok.len != (Py_ssize_t)sizeof(H5O_token_t)) {
-        PyErr_SetString(PyExc_ValueError, "not an HDF5 object token");
+    hid_t did = open_token(self, &tok);
+    if (did < 0 && PyErr_Occurred())
         goto done;
-    }
-    H5O_token_t token;
-    memcpy(&token, tok.buf, sizeof token);
-    hid_t did = H5Oopen_by_token(self->fid, token);
     if (did < 0) {
         jx_raise_h5(st->JaxonError, "cannot open the dataset of a lazy load of %R", self->shown);
         goto done;

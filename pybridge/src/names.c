@@ -7,6 +7,8 @@
 
 #include <string.h>
 
+#include "jxv_internal.h"
+
 int jx_names_add(JxNames *nl, const char *name)
 {
     size_t n = strlen(name) + 1;
@@ -62,16 +64,11 @@ int jx_names_collect_links(hid_t gid, JxNames *nl)
 
 int jx_names_collect(hid_t gid, JxNames *nl)
 {
-    unsigned flags = 0;
     hsize_t pos = 0;
-    hid_t gcpl = H5Gget_create_plist(gid);
-    if (gcpl < 0)
+    int tracked = jxv__crt_order_tracked(gid);
+    if (tracked < 0)
         return -1;
-    herr_t rc = H5Pget_attr_creation_order(gcpl, &flags);
-    H5Pclose(gcpl);
-    if (rc < 0)
-        return -1;
-    nl->tracked = (flags & H5P_CRT_ORDER_TRACKED) != 0;
+    nl->tracked = tracked;
     if (!nl->tracked) /* native order of the name index is hash order */
         return H5Aiterate2(gid, H5_INDEX_NAME, H5_ITER_INC, &pos, collect_cb, nl) < 0 ? -1 : 0;
     /* H5_ITER_INC makes HDF5 decode every attribute into a table and sort it; native order
