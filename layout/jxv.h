@@ -157,6 +157,31 @@ int jxv_is_simple_atom(jxv_layout layout, const char *text, size_t len);
 /* Checks a text atom; appends the precise reason (rule atom-text) on failure. */
 int jxv_check_atom(jxv_layout layout, const char *text, size_t len, const char *where,
                    jxv_report *rep);
+
+/* What a v1 text atom that passed the check holds, so that a reader parses it only once. */
+typedef enum jxv_atom_kind {
+    JXV_AK_NONE,     /* None */
+    JXV_AK_ELLIPSIS, /* Ellipsis */
+    JXV_AK_STR,      /* inner: the text between the quotes */
+    JXV_AK_INT,      /* inner: Python's repr of the int */
+    JXV_AK_FLOAT,    /* value: the double (the one float() makes of the text) */
+    JXV_AK_BOOL,     /* truth */
+    JXV_AK_COMPLEX,  /* inner: between the parentheses */
+    JXV_AK_RANGE,    /* inner: between the parentheses */
+    JXV_AK_SLICE     /* inner: between the parentheses */
+} jxv_atom_kind;
+
+typedef struct jxv_atom {
+    jxv_atom_kind kind;
+    const char *inner; /* points into the checked text */
+    size_t inner_len;
+    double value;
+    int truth;
+} jxv_atom;
+
+/* jxv_check_atom for a v1 atom that also says what it holds (*out, on success). */
+int jxv_check_atom_v1(const char *text, size_t len, const char *where, jxv_report *rep,
+                      jxv_atom *out);
 /* Checks a value-side typehint (container tag with # chain, or a data typehint). */
 int jxv_check_value_typehint(jxv_layout layout, const char *text, size_t len, const char *where,
                              jxv_report *rep);

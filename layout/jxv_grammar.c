@@ -28,49 +28,64 @@ int jxv__v1_claims_atom(const char *t, size_t len)
     return 0;
 }
 
-/* v1 atom (spec §3.3). NULL if valid; *is_str set for quoted strings. */
-static const char *atom_v1(const char *t, size_t len, int *is_str, char *msg, size_t cap)
+/* v1 atom (spec §3.3). NULL if valid, and then *a says what it holds. Only a string's text
+ * can hold other than ASCII (the grammar of every other atom is ASCII): it is checked to be
+ * UTF-8 here unless the caller did (utf8_checked, as for a whole attribute name). */
+static const char *atom_v1(const char *t, size_t len, int utf8_checked, jxv_atom *a, char *msg,
+                           size_t cap)
 {
     const char *in;
     size_t il;
-    *is_str = 0;
-    if (jxv__eq(t, len, "None") || jxv__eq(t, len, "Ellipsis"))
+    memset(a, 0, sizeof *a);
+    a->kind = JXV_AK_NONE;
+    if (jxv__eq(t, len, "None"))
         return NULL;
+    if (jxv__eq(t, len, "Ellipsis")) {
+        a->kind = JXV_AK_ELLIPSIS;
+        return NULL;
+    }
     if (len && t[0] == '\'') {
         if (len < 2 || t[len - 1] != '\'') {
             snprintf(msg, cap, "a string atom starts and ends with a quote ('…')");
             return msg;
         }
-        *is_str = 1;
+        if (!utf8_checked && !jxv__utf8_valid(t + 1, len - 2)) {
+            snprintf(msg, cap, "text is not valid UTF-8");
+            return msg;
+        }
+        a->kind = JXV_AK_STR;
+        a->inner = t + 1;
+        a->inner_len = len - 2;
         return NULL;
     }
     if (jxv__starts(t, len, "int")) {
         if (jxv__check_call(t, len, "int", &in, &il, msg, cap))
             return msg;
         const char *why = jxv__check_int_repr(in, il);
-        if (why)
+        if (why) {
             snprintf(msg, cap, "int(…): %s", why);
-        return why ? msg : NULL;
-    }
-    if (jxv__starts(t, len, "float")) {
+            return msg;
+        }
+        a->kind = JXV_AK_INT;
+    } else if (jxv__starts(t, len, "float")) {
         if (jxv__check_call(t, len, "float", &in, &il, msg, cap))
             return msg;
         char m2[200];
-        if (jxv__check_float_repr(in, il, m2, sizeof m2)) {
+        if (jxv__check_float_value(in, il, m2, sizeof m2, &a->value)) {
             snprintf(msg, cap, "float(…): %s", m2);
             return msg;
         }
-        return NULL;
-    }
-    if (jxv__starts(t, len, "bool")) {
+        a->kind = JXV_AK_FLOAT;
+    } else if (jxv__starts(t, len, "bool")) {
         if (jxv__check_call(t, len, "bool", &in, &il, msg, cap))
             return msg;
-        if (jxv__eq(in, il, "True") || jxv__eq(in, il, "False"))
-            return NULL;
-        snprintf(msg, cap, "expected bool(True) or bool(False)");
-        return msg;
-    }
-    if (jxv__starts(t, len, "complex")) {
+        if (!jxv__eq(in, il, "True") && !jxv__eq(in, il, "False")) {
+            snprintf(msg, cap, "expected bool(True) or bool(False)");
+            return msg;
+        }
+        a->kind = JXV_AK_BOOL;
+        a->truth = in[0] == 'T';
+    } else if (jxv__starts(t, len, "complex")) {
         if (jxv__check_call(t, len, "complex", &in, &il, msg, cap))
             return msg;
         char m2[300];
@@ -78,9 +93,8 @@ static const char *atom_v1(const char *t, size_t len, int *is_str, char *msg, si
             snprintf(msg, cap, "complex(…): %s", m2);
             return msg;
         }
-        return NULL;
-    }
-    if (jxv__starts(t, len, "range") || jxv__starts(t, len, "slice")) {
+        a->kind = JXV_AK_COMPLEX;
+    } else if (jxv__starts(t, len, "range") || jxv__starts(t, len, "slice")) {
         int sl = t[0] == 's';
         if (jxv__check_call(t, len, sl ? "slice" : "range", &in, &il, msg, cap))
             return msg;
@@ -88,11 +102,18 @@ static const char *atom_v1(const char *t, size_t len, int *is_str, char *msg, si
             snprintf(msg, cap, "the writer removes all spaces from %s(…)", sl ? "slice" : "range");
             return msg;
         }
-        return jxv__check_members(in, il, sl, msg, cap);
+        const char *why = jxv__check_members(in, il, sl, msg, cap);
+        if (why)
+            return why;
+        a->kind = sl ? JXV_AK_SLICE : JXV_AK_RANGE;
+    } else {
+        snprintf(msg, cap, "not a text atom: expected None, Ellipsis, '…', int(…), float(…), "
+                           "bool(…), complex(…), range(…) or slice(…)");
+        return msg;
     }
-    snprintf(msg, cap, "not a text atom: expected None, Ellipsis, '…', int(…), float(…), "
-                       "bool(…), complex(…), range(…) or slice(…)");
-    return msg;
+    a->inner = in;
+    a->inner_len = il;
+    return NULL;
 }
 
 /* v2 quoted string: inside, a quote or backslash only as the escapes \' and \\. */
@@ -182,8 +203,10 @@ int jxv_is_simple_atom(jxv_layout layout, const char *text, size_t len)
     int is_str;
     if (!text)
         return 0;
-    if (layout == JXV_LAYOUT_V1)
-        return atom_v1(text, len, &is_str, msg, sizeof msg) == NULL;
+    if (layout == JXV_LAYOUT_V1) {
+        jxv_atom a;
+        return atom_v1(text, len, 0, &a, msg, sizeof msg) == NULL;
+    }
     jxv__strip(&text, &len);
     return atom_v2(text, len, 0, &is_str, msg, sizeof msg) == NULL;
 }
@@ -193,17 +216,28 @@ int jxv_check_atom(jxv_layout layout, const char *text, size_t len, const char *
 {
     char msg[400];
     int is_str;
+    if (layout == JXV_LAYOUT_V1) {
+        jxv_atom a;
+        return jxv_check_atom_v1(text, len, where, rep, &a);
+    }
     const char *t = text ? text : "";
     size_t l = text ? len : 0;
     if (!jxv__utf8_valid(t, l))
         return jxv_fail(rep, JXV_RULE_ATOM_TEXT, where, t, l, "text is not valid UTF-8");
-    const char *why;
-    if (layout == JXV_LAYOUT_V1) {
-        why = atom_v1(t, l, &is_str, msg, sizeof msg);
-    } else {
-        jxv__strip(&t, &l);
-        why = atom_v2(t, l, 1, &is_str, msg, sizeof msg);
-    }
+    jxv__strip(&t, &l);
+    const char *why = atom_v2(t, l, 1, &is_str, msg, sizeof msg);
+    if (why)
+        return jxv_fail(rep, JXV_RULE_ATOM_TEXT, where, text, len, "%s", why);
+    return 0;
+}
+
+int jxv_check_atom_v1(const char *text, size_t len, const char *where, jxv_report *rep,
+                      jxv_atom *out)
+{
+    char msg[400];
+    const char *t = text ? text : "";
+    size_t l = text ? len : 0;
+    const char *why = atom_v1(t, l, 0, out, msg, sizeof msg);
     if (why)
         return jxv_fail(rep, JXV_RULE_ATOM_TEXT, where, text, len, "%s", why);
     return 0;
@@ -470,7 +504,8 @@ static int classify_slot(jxv_layout layout, const char *s, size_t sl, jxv_name *
     }
     char msg[400];
     int is_str;
-    why = layout == JXV_LAYOUT_V1 ? atom_v1(s, sl, &is_str, msg, sizeof msg)
+    jxv_atom a;
+    why = layout == JXV_LAYOUT_V1 ? atom_v1(s, sl, 1, &a, msg, sizeof msg)
                                   : atom_v2(s, sl, 0, &is_str, msg, sizeof msg);
     if (why)
         return jxv_fail(rep, JXV_RULE_SLOT_NAME, where, name, len,
@@ -574,6 +609,22 @@ int jxv_split_ref_path(jxv_layout layout, const char *text, size_t len,
             el.data[0] = '\0';
         int in_lit = 0;
         while (i < l) {
+            /* a run of characters that are not special here is copied at once */
+            size_t j = i;
+            if (layout == JXV_LAYOUT_V1)
+                while (j < l && t[j] != '\\' && t[j] != '/')
+                    j++;
+            else if (!in_lit)
+                while (j < l && t[j] != '/' && t[j] != '\'')
+                    j++;
+            else
+                while (j < l && t[j] != '\\' && t[j] != '\'')
+                    j++;
+            if (j > i) {
+                jxv__buf_add(&el, t + i, j - i);
+                i = j;
+                continue;
+            }
             char c = t[i];
             if (layout == JXV_LAYOUT_V1) {
                 if (c == '\\') {

@@ -12,10 +12,20 @@
 
 /* ---- small string helpers -------------------------------------------------------------- */
 
-/* Does [s, s+len) equal the NUL-terminated literal lit? */
-int jxv__eq(const char *s, size_t len, const char *lit);
+/* Does [s, s+len) equal the NUL-terminated literal lit? Inline: with a literal the length
+ * and the comparison fold into a few instructions, and the atom and name checks run these
+ * for every node a reader loads. */
+static inline int jxv__eq(const char *s, size_t len, const char *lit)
+{
+    size_t n = __builtin_strlen(lit);
+    return len == n && __builtin_memcmp(s, lit, n) == 0;
+}
 /* Does [s, s+len) start with the literal lit? */
-int jxv__starts(const char *s, size_t len, const char *lit);
+static inline int jxv__starts(const char *s, size_t len, const char *lit)
+{
+    size_t n = __builtin_strlen(lit);
+    return len >= n && __builtin_memcmp(s, lit, n) == 0;
+}
 /* Is [s, s+len) valid UTF-8 (strict: no overlongs, no surrogates)? */
 int jxv__utf8_valid(const char *s, size_t len);
 /* Number of code points of valid UTF-8 text. */
@@ -50,6 +60,9 @@ char *jxv__join_path(const char *parent, const char *name, size_t name_len);
  * one to three public calls and no guard of the error stack (for the checker, whose every
  * call clears it anyway). -1 if HDF5 cannot describe it. */
 int jxv__describe_space(hid_t space_id, jxv_type *out);
+/* The datatype fields of *out the same way (its two to four public calls); the dataspace
+ * fields are left alone. -1 if HDF5 cannot describe it. */
+int jxv__describe_type(hid_t type_id, jxv_type *out);
 
 /* ---- hash map: bytes -> pointer, no deletion ------------------------------------------ */
 
@@ -188,6 +201,9 @@ const char *jxv__parse_index(const char *s, size_t len, uint64_t *out);
 const char *jxv__check_int_repr(const char *s, size_t len);
 /* CPython's repr of a float (shortest round-trip digits, repr's exponent rules). */
 const char *jxv__check_float_repr(const char *s, size_t len, char *msg, size_t cap);
+/* jxv__check_float_repr that also gives the double of a valid text (value may be NULL). */
+const char *jxv__check_float_value(const char *s, size_t len, char *msg, size_t cap,
+                                   double *value);
 /* CPython's repr of a complex number. */
 const char *jxv__check_complex_repr(const char *s, size_t len, char *msg, size_t cap);
 /* The members of range(…)/slice(…): ints, and None for slices. */

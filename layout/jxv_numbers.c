@@ -239,6 +239,31 @@ static int decimal_digits(const char *s, size_t len, int *neg, char dig[24], int
     return 1;
 }
 
+/* The double nearest to the decimal digits dig (nd <= 15, no trailing zeros) times
+ * 10^(exp10 - nd + 1): the integer D < 10^15 < 2^53 and 10^|k| for |k| <= 22 are exact
+ * doubles, so one IEEE multiplication or division rounds once, correctly (Clinger's fast
+ * path); other exponents go through strtod, which rounds correctly too. Either way it is the
+ * double float() makes of the text. */
+static double small_decimal_value(int neg, const char *dig, int nd, long exp10, const char *s,
+                                  size_t len)
+{
+    static const double p10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                 1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+    long k = exp10 - nd + 1;
+    if (k >= -22 && k <= 22) {
+        uint64_t D = 0;
+        for (int i = 0; i < nd; i++)
+            D = D * 10 + (uint64_t)(dig[i] - '0');
+        double d = k >= 0 ? (double)D * p10[k] : (double)D / p10[-k];
+        return neg ? -d : d;
+    }
+    char tmp[80];
+    memcpy(tmp, s, len); /* len <= 64: checked by the caller */
+    tmp[len] = '\0';
+    return strtod(tmp, NULL);
+}
+
 /* Fast path of the canonical test for the common short floats, without any conversion: a
  * decimal of at most 15 significant digits well inside the normal range is the only decimal
  * of <= 15 digits that reads back as its double (DBL_DIG = 15: decimal -> double -> 15
@@ -246,7 +271,7 @@ static int decimal_digits(const char *s, size_t len, int *neg, char dig[24], int
  * digits, and Python's repr is those digits in Python's layout. s must have passed
  * float_syntax and not be inf/nan. Returns 1 with canon filled, or 0 when it does not apply
  * (zero, more than 15 digits, exponent beyond +-300): then use py_float_repr. */
-static int float_repr_fast(const char *s, size_t len, char *canon, size_t cap)
+static int float_repr_fast(const char *s, size_t len, char *canon, size_t cap, double *value)
 {
     char dig[24];
     int neg, nd;
@@ -255,6 +280,8 @@ static int float_repr_fast(const char *s, size_t len, char *canon, size_t cap)
         exp10 < -300 || exp10 > 300)
         return 0;
     format_repr(neg, dig, nd, (int)exp10, canon, cap);
+    if (value)
+        *value = small_decimal_value(neg, dig, nd, exp10, s, len);
     return 1;
 }
 
@@ -382,14 +409,23 @@ static int float_syntax(const char *s, size_t len)
 
 typedef unsigned __int128 u128;
 
-/* x * 5^n, 0 on overflow past 2^125 (headroom for the doublings below). */
-static int mul_pow5(u128 x, int n, u128 *out)
+/* 5^0 .. 5^27, the powers of five that fit in 64 bits. */
+static const uint64_t POW5[28] = {
+    1ULL, 5ULL, 25ULL, 125ULL, 625ULL, 3125ULL, 15625ULL, 78125ULL, 390625ULL, 1953125ULL,
+    9765625ULL, 48828125ULL, 244140625ULL, 1220703125ULL, 6103515625ULL, 30517578125ULL,
+    152587890625ULL, 762939453125ULL, 3814697265625ULL, 19073486328125ULL, 95367431640625ULL,
+    476837158203125ULL, 2384185791015625ULL, 11920928955078125ULL, 59604644775390625ULL,
+    298023223876953125ULL, 1490116119384765625ULL, 7450580596923828125ULL};
+
+/* x * 5^n (n <= 54), 0 when the product reaches 2^125 (headroom for the doublings below).
+ * One or two multiplications: this runs for every float a reader checks. */
+static int mul_pow5(uint64_t x, int n, u128 *out)
 {
-    for (; n > 0; n--)
-        if (__builtin_mul_overflow(x, (u128)5, &x))
-            return 0;
-    *out = x;
-    return x >> 125 == 0;
+    u128 r = (u128)x * POW5[n < 27 ? n : 27];
+    if (n > 27 && __builtin_mul_overflow(r, (u128)POW5[n - 27], &r))
+        return 0;
+    *out = r;
+    return r >> 125 == 0;
 }
 
 static int mul_pow2(u128 x, int n, u128 *out)
@@ -400,41 +436,79 @@ static int mul_pow2(u128 x, int n, u128 *out)
     return 1;
 }
 
-/* Proves, in exact integer arithmetic, that the nd-digit decimal D * 10^k (nd = 16 or 17,
- * no trailing zero) that strtod read as d > 0 is Python's repr of d: (a) D is d correctly
- * rounded to nd digits (what "%.*e" would print), and (b) neither (nd-1)-digit decimal
- * around it reads back as d (no shorter text round-trips). Returns 1 when both are proven,
- * 0 when unknown (numbers too large or small for 128 bits, ties, powers of two): the caller
- * then takes the conversion path. Replaces one "%.*e"
- * and two strtod, most of the cost of checking a float atom. */
-static int float_repr_exact(const char *dig, int nd, long exp10, double d)
+/* The decimal X = D * 10^k and the double Y = d = m * 2^e (d > 0), with unit = 10^k (one
+ * unit of D's last digit) and ulp = 2^e (d's spacing), all four multiplied by
+ * 10^max(-k,0) * 2^max(-e,0) to make them integers and then divided by their common power of
+ * two (10^n = 5^n * 2^n), so that they compare exactly. 0 when they do not fit in 128 bits,
+ * or d is a power of two (the gap below it is half the gap above). */
+typedef struct exact_q {
+    u128 X, Y, unit, ulp;
+    uint64_t m;
+} exact_q;
+
+static int exact_scale(uint64_t D, long k, double d, exact_q *q)
 {
-    uint64_t D = 0;
-    for (int i = 0; i < nd; i++)
-        D = D * 10 + (uint64_t)(dig[i] - '0');
     int E;
     double f = frexp(d, &E);
     if (!(f >= 0.5) || E < -1000)
         return 0;
-    uint64_t m = (uint64_t)ldexp(f, 53); /* d = m * 2^e exactly, 2^52 <= m < 2^53 */
+    q->m = (uint64_t)ldexp(f, 53); /* d = m * 2^e exactly, 2^52 <= m < 2^53 */
     int e = E - 53;
-    if (m == (uint64_t)1 << 52)
-        return 0; /* the gap below a power of two is half the gap above */
-    long k = exp10 - nd + 1;
+    if (q->m == (uint64_t)1 << 52)
+        return 0;
     if (k > 54 || k < -54 || e > 200 || e < -200)
         return 0;
-    /* Four quantities, all multiplied by 10^max(-k,0) * 2^max(-e,0) to make them integers
-     * and then divided by their common power of two (10^n = 5^n * 2^n):
-     *   X = D*10^k, Y = d = m*2^e, unit = 10^k (one unit of D's last digit), ulp = 2^e. */
     int kp = k > 0 ? (int)k : 0, kn = k < 0 ? (int)-k : 0;
     int ep = e > 0 ? e : 0, en = e < 0 ? -e : 0;
     int x2 = kp + en, y2 = kn + ep, c = x2 < y2 ? x2 : y2;
-    u128 X, Y, unit, ulp;
-    if (!mul_pow5(D, kp, &X) || !mul_pow2(X, x2 - c, &X) ||
-        !mul_pow5(m, kn, &Y) || !mul_pow2(Y, y2 - c, &Y) ||
-        !mul_pow5(1, kp, &unit) || !mul_pow2(unit, x2 - c, &unit) ||
-        !mul_pow5(1, kn, &ulp) || !mul_pow2(ulp, y2 - c, &ulp))
+    return mul_pow5(D, kp, &q->X) && mul_pow2(q->X, x2 - c, &q->X) &&
+           mul_pow5(q->m, kn, &q->Y) && mul_pow2(q->Y, y2 - c, &q->Y) &&
+           mul_pow5(1, kp, &q->unit) && mul_pow2(q->unit, x2 - c, &q->unit) &&
+           mul_pow5(1, kn, &q->ulp) && mul_pow2(q->ulp, y2 - c, &q->ulp);
+}
+
+/* The double nearest to D * 10^k (D < 10^17, D > 0), as a correctly rounding strtod gives it,
+ * without strtod: a floating-point estimate (at most three roundings away) is moved one
+ * spacing at a time until exact arithmetic shows it is within half a spacing of the decimal.
+ * 0 when that cannot be shown (a tie, a power of two, beyond 128 bits): use strtod. */
+static int nearest_double(uint64_t D, long k, double *out, exact_q *q)
+{
+    static const double p10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                 1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+    if (k > 22 || k < -44)
         return 0;
+    double d = (double)D;
+    if (k >= 0)
+        d *= p10[k];
+    else if (k >= -22)
+        d /= p10[-k];
+    else
+        d = d / p10[22] / p10[-k - 22];
+    for (int step = 0; step < 4; step++) {
+        if (!(d > 0) || !exact_scale(D, k, d, q))
+            return 0;
+        u128 diff = q->X > q->Y ? q->X - q->Y : q->Y - q->X;
+        if (2 * diff < q->ulp) {
+            *out = d;
+            return 1;
+        }
+        if (2 * diff == q->ulp)
+            return 0; /* a tie: rounding to even is strtod's business */
+        d = nextafter(d, q->X > q->Y ? (double)INFINITY : 0.0);
+    }
+    return 0;
+}
+
+/* Proves, in exact integer arithmetic, that the nd-digit decimal D * 10^k (nd = 16 or 17,
+ * no trailing zero) that reads as d > 0 is Python's repr of d: (a) D is d correctly
+ * rounded to nd digits (what "%.*e" would print), and (b) neither (nd-1)-digit decimal
+ * around it reads back as d (no shorter text round-trips). Returns 1 when both are proven,
+ * 0 when unknown (numbers too large or small for 128 bits, ties, powers of two): the caller
+ * then takes the conversion path. Replaces one "%.*e" and two strtod. */
+static int float_repr_exact(uint64_t D, const exact_q *q)
+{
+    u128 X = q->X, Y = q->Y, unit = q->unit, ulp = q->ulp;
     /* (a) correctly rounded: |X - Y| < unit / 2, strictly (a tie is left to printf). D has
      * no trailing zero, so D > 10^(nd-1) and d > (D - 1/2) units lies in D's decade: "%.*e"
      * prints d at D's exponent, rounded to the nearest unit, i.e. D. */
@@ -450,7 +524,7 @@ static int float_repr_exact(const char *dig, int nd, long exp10, double d)
     return 2 * dlo > ulp && 2 * dhi > ulp;
 }
 
-static int float_repr_long(const char *s, size_t len)
+static int float_repr_long(const char *s, size_t len, double *value)
 {
     char dig[24];
     int neg, nd;
@@ -462,12 +536,23 @@ static int float_repr_long(const char *s, size_t len)
     format_repr(neg, dig, nd, (int)exp10, text, sizeof text);
     if (strlen(text) != len || memcmp(text, s, len) != 0)
         return 0;
-    memcpy(text, s, len);
-    text[len] = '\0';
-    double d = strtod(text, NULL);
+    uint64_t D = 0;
+    for (int i = 0; i < nd; i++)
+        D = D * 10 + (uint64_t)(dig[i] - '0');
+    double d;
+    exact_q q;
+    int scaled = nearest_double(D, exp10 - nd + 1, &d, &q);
+    if (scaled) {
+        d = neg ? -d : d;
+    } else {
+        memcpy(text, s, len);
+        text[len] = '\0';
+        d = strtod(text, NULL);
+    }
     if (!isfinite(d) || d == 0)
         return 0;
-    if (float_repr_exact(dig, nd, exp10, fabs(d)))
+    *value = d;
+    if ((scaled || exact_scale(D, exp10 - nd + 1, fabs(d), &q)) && float_repr_exact(D, &q))
         return 1;
     char rdig[24];
     int rnd, rexp;
@@ -486,9 +571,15 @@ static int float_repr_long(const char *s, size_t len)
     return strtod(text, NULL) != d;
 }
 
-/* python-float-repr, canonical. On failure, msg gets a sentence naming the expected text. */
-const char *jxv__check_float_repr(const char *s, size_t len, char *msg, size_t cap)
+/* python-float-repr, canonical. On failure, msg gets a sentence naming the expected text.
+ * On success *value (if not NULL) is the double the text stands for: the number is parsed
+ * once, here, and the loader builds its float from it. */
+const char *jxv__check_float_value(const char *s, size_t len, char *msg, size_t cap,
+                                   double *value)
 {
+    double unused;
+    if (!value)
+        value = &unused;
     if (!float_syntax(s, len)) {
         snprintf(msg, cap, "expected Python's repr of a float, e.g. 2.5, -0.0, 1e-05, "
                            "1.5e+16, inf, -inf or nan");
@@ -502,15 +593,22 @@ const char *jxv__check_float_repr(const char *s, size_t len, char *msg, size_t c
     memcpy(tmp, s, len);
     tmp[len] = '\0';
     int special = jxv__eq(s, len, "inf") || jxv__eq(s, len, "-inf") || jxv__eq(s, len, "nan");
-    if (!special && float_repr_long(s, len))
+    if (!special && float_repr_long(s, len, value))
         return NULL;
-    if (special || !float_repr_fast(s, len, canon, sizeof canon))
-        py_float_repr(strtod(tmp, NULL), canon, sizeof canon);
+    if (special || !float_repr_fast(s, len, canon, sizeof canon, value)) {
+        *value = strtod(tmp, NULL); /* "nan" is the positive quiet NaN, as float("nan") */
+        py_float_repr(*value, canon, sizeof canon);
+    }
     if (strcmp(tmp, canon) != 0) {
         snprintf(msg, cap, "not Python's repr of this float: expected %s", canon);
         return msg;
     }
     return NULL;
+}
+
+const char *jxv__check_float_repr(const char *s, size_t len, char *msg, size_t cap)
+{
+    return jxv__check_float_value(s, len, msg, cap, NULL);
 }
 
 /* complex-part = python-float-repr with a trailing ".0" removed; unsigned says the part

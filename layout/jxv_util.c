@@ -277,6 +277,19 @@ int jxv__describe_space(hid_t space_id, jxv_type *out)
     return 0;
 }
 
+int jxv__describe_type(hid_t type_id, jxv_type *out)
+{
+    jxv_type d;
+    memset(&d, 0, sizeof d);
+    if (describe_type_calls(type_id, &d) < 0)
+        return -1;
+    d.space = out->space;
+    d.rank = out->rank;
+    d.npoints = out->npoints;
+    *out = d;
+    return 0;
+}
+
 void jxv_type_memo_init(jxv_type_memo *m)
 {
     memset(m, 0, sizeof *m);
@@ -366,18 +379,6 @@ int jxv_describe_memo(jxv_type_memo *m, hid_t type_id, hid_t space_id, jxv_type 
 }
 
 /* ---- strings -------------------------------------------------------------------------- */
-
-int jxv__eq(const char *s, size_t len, const char *lit)
-{
-    size_t n = strlen(lit);
-    return len == n && memcmp(s, lit, n) == 0;
-}
-
-int jxv__starts(const char *s, size_t len, const char *lit)
-{
-    size_t n = strlen(lit);
-    return len >= n && memcmp(s, lit, n) == 0;
-}
 
 /* Decodes one UTF-8 character; returns its length or 0 if invalid. */
 static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp);

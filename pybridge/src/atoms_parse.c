@@ -225,3 +225,28 @@ int jx_atom_parse_v1(const char *s, Py_ssize_t n, PyObject **out)
     }
     return 0;
 }
+
+PyObject *jx_atom_checked_v1(const jxv_atom *a, const char *s, Py_ssize_t n)
+{
+    PyObject *r = NULL;
+    switch (a->kind) {
+    case JXV_AK_NONE:
+        return Py_NewRef(Py_None);
+    case JXV_AK_ELLIPSIS:
+        return Py_NewRef(Py_Ellipsis);
+    case JXV_AK_STR:
+        return utf8(a->inner, (Py_ssize_t)a->inner_len);
+    case JXV_AK_INT:
+        return jx_atom_int(a->inner, (Py_ssize_t)a->inner_len);
+    case JXV_AK_FLOAT:
+        /* the check parsed the canonical text with a correctly rounded conversion: the same
+         * double float() gives */
+        return PyFloat_FromDouble(a->value);
+    case JXV_AK_BOOL:
+        return Py_NewRef(a->truth ? Py_True : Py_False);
+    default:
+        if (jx_atom_parse_v1(s, n, &r) == 0)
+            PyErr_SetString(PyExc_SystemError, "a checked atom did not parse as an atom");
+        return r;
+    }
+}

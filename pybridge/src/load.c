@@ -926,10 +926,18 @@ static PyObject *load_plain(Loader *L, hid_t gid, const char *name)
     H5Tclose(ftype);
     H5Aclose(aid);
     space = ftype = aid = -1;
-    if (jxv__v1_claims_atom(t.p, t.n) && jx_ld_check_atom(L, 0, name, t.p, t.n) < 0)
+    if (!jxv__v1_claims_atom(t.p, t.n)) {
+        r = load_value_typed(L, gid, name, t.p, t.n);
+        if (r && memo_put(L, name, r) < 0)
+            Py_CLEAR(r);
         goto done;
-    int parsed = jx_atom_parse_v1(t.p, (Py_ssize_t)t.n, &r);
-    if (parsed < 0) {
+    }
+    /* an atom: checked and parsed in one pass (the library hands over what it parsed) */
+    jxv_atom atom;
+    if (jx_ld_check_atom_v1(L, name, t.p, t.n, &atom) < 0)
+        goto done;
+    r = jx_atom_checked_v1(&atom, t.p, (Py_ssize_t)t.n);
+    if (!r) {
         /* the message shows the text: build it with the parse error set aside */
         PyObject *et, *ev, *etb, *what = NULL;
         PyErr_Fetch(&et, &ev, &etb);
@@ -950,13 +958,7 @@ static PyObject *load_plain(Loader *L, hid_t gid, const char *name)
         Py_XDECREF(what);
         goto done;
     }
-    if (parsed > 0) {
-        if (PyUnicode_CheckExact(r) && memo_put(L, name, r) < 0)
-            Py_CLEAR(r);
-        goto done;
-    }
-    r = load_value_typed(L, gid, name, t.p, t.n);
-    if (r && memo_put(L, name, r) < 0)
+    if (PyUnicode_CheckExact(r) && memo_put(L, name, r) < 0)
         Py_CLEAR(r);
 done:
     if (have_text)

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "h5util.h"
+#include "jxv_internal.h"
 #include "integrity.h"
 #include "load_types.h"
 
@@ -178,14 +179,15 @@ static PyObject *read_array(Loader *L, Src *s, const char *name, PyArray_Descr *
         jx_ld_h5_error(L, name, "cannot inspect the data");
         goto done;
     }
-    if (L->data_check) { /* jx_ld_load_data's check of a v1 array leaf, with these ids */
-        int hint = L->data_check - 1;
-        L->data_check = 0;
-        if (jx_ld_check_data(L, 0, name, hint, NULL, 0, s->id, s->is_dataset, ftype, space) < 0)
-            goto done;
-    }
-    switch (H5Sget_simple_extent_type(space)) {
+    /* the dataspace is described from the shape read here, the datatype by the layout
+     * library once, for both the layout check and the conversion (each is a library call) */
+    jxv_type ty;
+    memset(&ty, 0, sizeof ty);
+    H5S_class_t sclass = H5Sget_simple_extent_type(space);
+    switch (sclass) {
     case H5S_SCALAR:
+        ty.space = JXV_S_SCALAR;
+        ty.npoints = 1;
         break;
     case H5S_SIMPLE:
         nd = H5Sget_simple_extent_dims(space, dims, NULL);
@@ -193,12 +195,35 @@ static PyObject *read_array(Loader *L, Src *s, const char *name, PyArray_Descr *
             jx_ld_h5_error(L, name, "cannot read the data's shape");
             goto done;
         }
+        ty.space = JXV_S_SIMPLE;
+        ty.rank = nd;
+        ty.npoints = 1;
+        for (int i = 0; i < nd; i++) /* saturating: only "empty or not" matters here */
+            ty.npoints = dims[i] && ty.npoints > UINT64_MAX / dims[i] ? UINT64_MAX
+                                                                       : ty.npoints * dims[i];
         break;
     case H5S_NULL:
-        jx_ld_format_error(L, name, "value-type", "the data has a NULL dataspace (no value)");
-        goto done;
+        ty.space = JXV_S_NULL;
+        break;
     default:
         jx_ld_h5_error(L, name, "cannot read the data's dataspace");
+        goto done;
+    }
+    /* described only for a check: a plain read needs less of the datatype */
+    int described = L->data_check && jxv__describe_type(ftype, &ty) == 0;
+    if (L->data_check) { /* jx_ld_load_data's check of a v1 array leaf */
+        int hint = L->data_check - 1;
+        L->data_check = 0;
+        if (!described) {
+            H5Eclear2(H5E_DEFAULT);
+            jx_ld_h5_error(L, name, "cannot describe the data's datatype");
+            goto done;
+        }
+        if (jx_ld_check_described(L, 0, name, hint, NULL, 0, s->id, s->is_dataset, &ty) < 0)
+            goto done;
+    }
+    if (sclass == H5S_NULL) {
+        jx_ld_format_error(L, name, "value-type", "the data has a NULL dataspace (no value)");
         goto done;
     }
     if (raw) {
@@ -210,7 +235,7 @@ static PyObject *read_array(Loader *L, Src *s, const char *name, PyArray_Descr *
             jx_ld_format_error(L, name, "value-type", "the datatype does not have the item size of %R", rt.descr);
             goto done;
         }
-    } else if (jx_read_type_from_h5(ftype, &rt) < 0) {
+    } else if (jx_read_type_described(ftype, described ? &ty : NULL, &rt) < 0) {
         jx_ld_rewrap(L, name, "value-type", "unsupported datatype");
         goto done;
     }

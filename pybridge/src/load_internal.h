@@ -231,6 +231,8 @@ int jx_ld_check_links(Loader *L, hid_t gid, const JxNames *nl, int v2, size_t op
                       int is_root);
 /* 0 if text is an atom in the layout's canonical form, else -1 with atom-text raised. */
 int jx_ld_check_atom(Loader *L, int v2, const char *name, const char *text, size_t n);
+/* jx_ld_check_atom of a v1 atom that also says what it holds (jxv_check_atom_v1). */
+int jx_ld_check_atom_v1(Loader *L, const char *name, const char *text, size_t n, jxv_atom *a);
 /* 0 if the datatype and dataspace of the data of typehint dhint (jxv_dhint; v2 jax arrays:
  * their dtype name) in the dataset or attribute id fit the layout, else -1 with the
  * validator's rule (value-type for attributes, dataset for datasets) raised. */
@@ -243,6 +245,10 @@ int jx_ld_ref_key(Loader *L, int v2, const char *name, const char *s, size_t n, 
                   size_t *starts, size_t *klen);
 int jx_ld_check_data(Loader *L, int v2, const char *name, int dhint, const char *jax_dtype,
                      size_t jax_len, hid_t id, int is_dataset, hid_t ftype, hid_t space);
+/* jx_ld_check_data of data whose datatype and dataspace the caller described (*ty). */
+int jx_ld_check_described(Loader *L, int v2, const char *name, int dhint,
+                          const char *jax_dtype, size_t jax_len, hid_t id, int is_dataset,
+                          const jxv_type *ty);
 /* v2: 0 if the attribute name of gid holds the placeholder E of a node kept in a group or
  * dataset (where), else -1 with value-type raised. */
 int jx_ld_check_placeholder(Loader *L, hid_t gid, const char *name, const char *where);

@@ -224,6 +224,17 @@ done:
     return rc;
 }
 
+/* The error of an atom the check refused (its report holds the reason). */
+static int atom_refused(Loader *L, const char *name, jxv_report *rep)
+{
+    if (rep->count)
+        jx_ld_rule_error(L, NULL, name, "atom-text", "%s", rep->items[0].message);
+    else
+        PyErr_NoMemory();
+    jxv_report_clear(rep);
+    return -1;
+}
+
 int jx_ld_check_atom(Loader *L, int v2, const char *name, const char *text, size_t n)
 {
     /* the validator's canonical-text rules (jxv_grammar.c): Python's constructors would also
@@ -232,12 +243,16 @@ int jx_ld_check_atom(Loader *L, int v2, const char *name, const char *text, size
     jxv_report_init(&rep);
     if (jxv_check_atom(v2 ? JXV_LAYOUT_V2 : JXV_LAYOUT_V1, text, n, "", &rep) == 0)
         return 0;
-    if (rep.count)
-        jx_ld_rule_error(L, NULL, name, "atom-text", "%s", rep.items[0].message);
-    else
-        PyErr_NoMemory();
-    jxv_report_clear(&rep);
-    return -1;
+    return atom_refused(L, name, &rep);
+}
+
+int jx_ld_check_atom_v1(Loader *L, const char *name, const char *text, size_t n, jxv_atom *a)
+{
+    jxv_report rep;
+    jxv_report_init(&rep);
+    if (jxv_check_atom_v1(text, n, "", &rep, a) == 0)
+        return 0;
+    return atom_refused(L, name, &rep);
 }
 
 int jx_ld_check_data(Loader *L, int v2, const char *name, int dhint, const char *jax_dtype,
@@ -248,7 +263,6 @@ int jx_ld_check_data(Loader *L, int v2, const char *name, int dhint, const char 
     hid_t ft = ftype >= 0 ? ftype : is_dataset ? H5Dget_type(id) : H5Aget_type(id);
     hid_t sp = space >= 0 ? space : is_dataset ? H5Dget_space(id) : H5Aget_space(id);
     jxv_type ty;
-    int dtype_attr = 0;
     /* ids HDF5 returned are a valid datatype and dataspace */
     int described = ft >= 0 && sp >= 0 && jxv_describe_valid(ft, sp, &ty) == 0;
     if (ft >= 0 && ftype < 0)
@@ -259,6 +273,14 @@ int jx_ld_check_data(Loader *L, int v2, const char *name, int dhint, const char 
         jx_ld_h5_error(L, name, "cannot describe the data's datatype or dataspace");
         return -1;
     }
+    return jx_ld_check_described(L, v2, name, dhint, jax_dtype, jax_len, id, is_dataset, &ty);
+}
+
+int jx_ld_check_described(Loader *L, int v2, const char *name, int dhint,
+                          const char *jax_dtype, size_t jax_len, hid_t id, int is_dataset,
+                          const jxv_type *ty)
+{
+    int dtype_attr = 0;
     if (is_dataset) {
         /* a node's dataset carries no attribute but v1's JAXON_DTYPE on array data (spec
          * §10.3.1; the validator's stray-object) */
@@ -283,7 +305,7 @@ int jx_ld_check_data(Loader *L, int v2, const char *name, int dhint, const char 
         jax_len = strlen(JXV_DTYPE_ATTR);
     }
     if (jxv__check_data_type(v2 ? JXV_LAYOUT_V2 : JXV_LAYOUT_V1, (jxv_dhint)dhint, jax_dtype,
-                             jax_len, &ty, is_dataset, "", &rep) == 0)
+                             jax_len, ty, is_dataset, "", &rep) == 0)
         return 0;
     if (rep.count)
         jx_ld_rule_error(L, NULL, name, jxv_rule_name(rep.items[0].rule), "%s",

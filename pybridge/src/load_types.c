@@ -69,9 +69,8 @@ static hid_t ordered_copy(hid_t base, H5T_order_t order, size_t size)
     return t;
 }
 
-static int integer_type(hid_t ftype, JxReadType *rt)
+static int integer_type(hid_t ftype, size_t size, JxReadType *rt)
 {
-    size_t size = H5Tget_size(ftype);
     H5T_sign_t sign = H5Tget_sign(ftype);
     H5T_order_t order = H5Tget_order(ftype);
     int typenum;
@@ -143,9 +142,8 @@ static int float_member(size_t size, H5T_order_t order, int *typenum, hid_t *mem
     return *memtype < 0 ? fail("cannot copy a float datatype") : 0;
 }
 
-static int float_type(hid_t ftype, JxReadType *rt)
+static int float_type(hid_t ftype, size_t size, JxReadType *rt)
 {
-    size_t size = H5Tget_size(ftype);
     H5T_order_t order = H5Tget_order(ftype);
     int typenum;
     if (order < 0)
@@ -199,7 +197,7 @@ static int enum_type(hid_t ftype, JxReadType *rt)
         hid_t super = H5Tget_super(ftype);
         if (super < 0)
             return fail("cannot inspect an enum datatype");
-        int r = integer_type(super, rt);
+        int r = integer_type(super, H5Tget_size(super), rt);
         H5Tclose(super);
         if (r < 0)
             return -1;
@@ -396,18 +394,18 @@ static int bytes_type(hid_t ftype, char kind, JxReadType *rt)
     return rt->memtype < 0 ? fail("cannot copy a datatype") : 0;
 }
 
-static int convert(hid_t ftype, JxReadType *rt, int depth)
+/* convert() for a datatype whose class and size are known (each costs a library call). */
+static int convert_known(hid_t ftype, H5T_class_t cls, size_t size, JxReadType *rt, int depth)
 {
-    H5T_class_t cls = H5Tget_class(ftype);
     int r;
     if (depth > JX_MAX_TYPE_DEPTH)
         return fail("datatype nested deeper than %d levels", JX_MAX_TYPE_DEPTH);
-    rt->file_size = H5Tget_size(ftype);
+    rt->file_size = size;
     switch (cls) {
     case H5T_INTEGER:
-        return integer_type(ftype, rt);
+        return integer_type(ftype, size, rt);
     case H5T_FLOAT:
-        return float_type(ftype, rt);
+        return float_type(ftype, size, rt);
     case H5T_ENUM:
         return enum_type(ftype, rt);
     case H5T_COMPOUND:
@@ -435,18 +433,58 @@ static int convert(hid_t ftype, JxReadType *rt, int depth)
     }
 }
 
-int jx_read_type_from_h5(hid_t ftype, JxReadType *rt)
+static int convert(hid_t ftype, JxReadType *rt, int depth)
+{
+    return convert_known(ftype, H5Tget_class(ftype), H5Tget_size(ftype), rt, depth);
+}
+
+/* The HDF5 class of a described datatype, or H5T_NO_CLASS when the description does not
+ * say (the class is then asked for). */
+static H5T_class_t class_of(const jxv_type *ty)
+{
+    switch (ty->kind) {
+    case JXV_T_INTEGER:
+        return H5T_INTEGER;
+    case JXV_T_FLOAT:
+        return H5T_FLOAT;
+    case JXV_T_BOOL_ENUM:
+    case JXV_T_ENUM:
+        return H5T_ENUM;
+    case JXV_T_COMPLEX:
+    case JXV_T_COMPOUND:
+        return H5T_COMPOUND;
+    case JXV_T_OPAQUE:
+        return H5T_OPAQUE;
+    case JXV_T_ARRAY:
+        return H5T_ARRAY;
+    case JXV_T_FIXED_STRING:
+    case JXV_T_VLEN_STRING:
+        return H5T_STRING;
+    default:
+        return H5T_NO_CLASS;
+    }
+}
+
+int jx_read_type_described(hid_t ftype, const jxv_type *ty, JxReadType *rt)
 {
     rt->descr = NULL;
     rt->memtype = -1;
     rt->is_bool = 0;
     rt->is_numeric = 0;
     rt->file_size = 0;
-    if (convert(ftype, rt, 0) < 0) {
+    H5T_class_t cls = ty ? class_of(ty) : H5T_NO_CLASS;
+    size_t size = cls != H5T_NO_CLASS ? ty->size : H5Tget_size(ftype);
+    if (cls == H5T_NO_CLASS)
+        cls = H5Tget_class(ftype);
+    if (convert_known(ftype, cls, size, rt, 0) < 0) {
         jx_read_type_clear(rt);
         return -1;
     }
-    /* nested members never set these for the top level */
-    rt->file_size = H5Tget_size(ftype);
+    rt->file_size = size; /* nested members never set it for the top level */
     return 0;
+}
+
+int jx_read_type_from_h5(hid_t ftype, JxReadType *rt)
+{
+    return jx_read_type_described(ftype, NULL, rt);
 }

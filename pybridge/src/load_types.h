@@ -4,6 +4,7 @@
 
 #include "ext.h"
 
+#include "jxv.h"
 #include "npy.h"
 
 /* What a file datatype reads as. */
@@ -19,6 +20,9 @@ typedef struct JxReadType {
  * unsupported type (variable-length data, references, odd sizes, too deep nesting...);
  * the caller adds the location. On success the caller owns rt (jx_read_type_clear). */
 int jx_read_type_from_h5(hid_t ftype, JxReadType *rt);
+/* The same for a datatype the layout library described (jxv_describe*): its class and size
+ * are taken from the description instead of asked for again. ty may be NULL. */
+int jx_read_type_described(hid_t ftype, const jxv_type *ty, JxReadType *rt);
 void jx_read_type_clear(JxReadType *rt);
 
 #endif /* JX_LOAD_TYPES_H */

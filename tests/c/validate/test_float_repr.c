@@ -28,18 +28,29 @@ static int agree(const char *t)
         return 1;
     compared++;
     char fast[48], slow[48];
+    double value = 0, exact = strtod(t, NULL);
     if (strcmp(t, "inf") != 0 && strcmp(t, "-inf") != 0 && strcmp(t, "nan") != 0 &&
-        float_repr_long(t, len)) { /* proven canonical: the full search must agree */
+        float_repr_long(t, len, &value)) { /* proven canonical: the full search must agree */
         long_decided++;
+        if (memcmp(&value, &exact, sizeof value) != 0) {
+            fprintf(stderr, "  text %s: long test parsed %.17g, strtod %.17g\n", t, value, exact);
+            return 0;
+        }
         py_float_repr(strtod(t, NULL), slow, sizeof slow);
         if (strcmp(t, slow) != 0) {
             fprintf(stderr, "  text %s: long test says canonical, full search %s\n", t, slow);
             return 0;
         }
     }
-    if (!float_repr_fast(t, len, fast, sizeof fast))
+    value = 0;
+    if (!float_repr_fast(t, len, fast, sizeof fast, &value))
         return 1;
     decided++;
+    /* the value the loader builds its float from is the correctly rounded one */
+    if (memcmp(&value, &exact, sizeof value) != 0) {
+        fprintf(stderr, "  text %s: fast path parsed %.17g, strtod %.17g\n", t, value, exact);
+        return 0;
+    }
     py_float_repr(strtod(t, NULL), slow, sizeof slow);
     if (strcmp(fast, slow) != 0) {
         fprintf(stderr, "  text %s: fast %s, full search %s\n", t, fast, slow);
@@ -145,9 +156,12 @@ static void check_should_accept_cpython_repr_and_refuse_longer_texts(void)
     size_t refused = 0;
     for (size_t i = 0; i < sizeof FLOAT_CASES / sizeof FLOAT_CASES[0]; i++) {
         const char *r = FLOAT_CASES[i].repr;
-        ASSERT_TRUE(jxv__check_float_repr(r, strlen(r), msg, sizeof msg) == NULL);
-        double d;
-        uint64_t b = FLOAT_CASES[i].bits;
+        double d, parsed = -1;
+        uint64_t b = FLOAT_CASES[i].bits, pb;
+        /* the check hands the loader the double itself: CPython's, to the bit */
+        ASSERT_TRUE(jxv__check_float_value(r, strlen(r), msg, sizeof msg, &parsed) == NULL);
+        memcpy(&pb, &parsed, sizeof pb);
+        ASSERT_TRUE(pb == b);
         memcpy(&d, &b, sizeof d);
         char dig[24];
         int nd, exp10;
@@ -163,8 +177,35 @@ static void check_should_accept_cpython_repr_and_refuse_longer_texts(void)
     ASSERT_TRUE(refused > 1000);
 }
 
+/* The strtod-free conversion of 16-17 digit decimals gives strtod's double, bit for bit,
+ * whenever it answers, and answers for nearly all of them. */
+static void nearest_double_should_equal_strtod(void)
+{
+    long answered = 0, tried = 0;
+    for (int i = 0; i < 200000; i++) {
+        uint64_t D = rnd() % 100000000000000000ULL; /* < 10^17 */
+        if (D == 0)
+            continue;
+        long k = (long)(rnd() % 51) - 28; /* 1e-12 .. 1e38: beyond, 128 bits do not hold it */
+        char t[64];
+        snprintf(t, sizeof t, "%llue%ld", (unsigned long long)D, k);
+        double want = strtod(t, NULL), got = -1;
+        exact_q q;
+        tried++;
+        if (!nearest_double(D, k, &got, &q))
+            continue;
+        answered++;
+        if (memcmp(&got, &want, sizeof got) != 0)
+            fprintf(stderr, "  %s: nearest_double %.17g, strtod %.17g\n", t, got, want);
+        ASSERT_TRUE(memcmp(&got, &want, sizeof got) == 0);
+    }
+    fprintf(stderr, "  nearest_double answered %ld of %ld\n", answered, tried);
+    ASSERT_TRUE(answered > tried * 95 / 100);
+}
+
 int main(void)
 {
+    RUN(nearest_double_should_equal_strtod);
     RUN(full_search_should_give_cpython_repr);
     RUN(check_should_accept_cpython_repr_and_refuse_longer_texts);
     RUN(fast_path_should_agree_with_full_search_on_python_reprs);
