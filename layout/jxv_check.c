@@ -70,6 +70,7 @@ typedef struct descend {
     const char *where;
     jxv_nodeinfo info;   /* tags/jax_dtype point into arena copies */
     cnode *node;         /* the node owning the group or dataset */
+    int in_key;          /* the node is a dict key or inside one (gctx.in_key) */
 } descend;
 
 typedef struct gctx {
@@ -79,6 +80,9 @@ typedef struct gctx {
     int is_root;
     cnode *self;         /* the container node of this group (NULL for "/") */
     const H5O_token_t *token; /* the group's token in the arena, for its nodes (cnode) */
+    /* the group's nodes are parts of a dict key (the group of a key(i), or a group inside
+     * one): their value keys are taken while their values are at hand (jxv_keys.c) */
+    int in_key;
     jxv_group_names names; /* the rules of the group's names together (jxv_names.c) */
     jxv_map owned;       /* normalised relative path of a node's object */
     jxv_map prefixes;    /* proper prefixes of owned paths (intermediate groups) */
@@ -87,7 +91,7 @@ typedef struct gctx {
 } gctx;
 
 static int check_group(chk *c, hid_t gid, const char *gpath, jxv_ctag tag, cnode *self,
-                       int depth);
+                       int depth, int in_key);
 
 /* Normalised relative path of a slot ('x/y' -> 'x / y'', "." and empty parts dropped). */
 static char *rel_path(chk *c, const char *slot, size_t len)
@@ -376,8 +380,13 @@ static int check_node_typed(gctx *g, hid_t aid, hid_t ft, const jxv_type *tyin,
     cnode *node = register_node(g, &cnm, cname, len, &info, text, tlen);
     if (!node)
         ret = jxv__chk_oom(c, where);
-    int key_pos = (g->tag == JXV_TAG_DICT && cnm.slot_kind == JXV_SLOT_KEY) ||
-                  g->tag == JXV_TAG_SET || g->tag == JXV_TAG_FROZENSET;
+    int dict_key = g->tag == JXV_TAG_DICT && cnm.slot_kind == JXV_SLOT_KEY;
+    int key_pos = dict_key || g->tag == JXV_TAG_SET || g->tag == JXV_TAG_FROZENSET;
+    /* a leaf of a dict key: its value key now, while the attribute is open and its text
+     * read (a key(i) holding a tuple of texts and numbers needs no second read) */
+    if (ret == 0 && (dict_key || g->in_key) &&
+        jxv__key_leaf_now(c, node, aid, ft, &ty, &cnm, &info, text, tlen) < 0)
+        ret = jxv__chk_oom(c, where);
     if (ret == 0 && key_pos) {
         key_node kn = {node, jxv__chk_dup(c, where, strlen(where)),
                        g->tag == JXV_TAG_DICT ? g->self : NULL};
@@ -391,7 +400,8 @@ static int check_node_typed(gctx *g, hid_t aid, hid_t ft, const jxv_type *tyin,
             ret = jxv__chk_oom(c, where);
     }
     if (ret == 0 && (info.kind == JXV_N_CONTAINER || info.kind == JXV_N_DATA_DSET)) {
-        descend d = {cnm.slot, cnm.slot_len, jxv__chk_dup(c, where, strlen(where)), info, node};
+        descend d = {cnm.slot, cnm.slot_len, jxv__chk_dup(c, where, strlen(where)), info, node,
+                     dict_key || g->in_key};
         /* tags / jax dtype point into the name (v2) or the text (v1): re-point to copies */
         if (info.tags && info.tags_len) {
             d.info.tags = jxv__chk_dup(c, info.tags, info.tags_len);
@@ -679,7 +689,7 @@ static void descend_into(chk *c, gctx *g, hid_t gid, const char *gpath, const de
             c->depth_reported = 1;
             goto out;
         }
-        check_group(c, obj, path, d->info.tag, d->node, depth + 1);
+        check_group(c, obj, path, d->info.tag, d->node, depth + 1, d->in_key);
     } else {
         if (oi.num_attrs > 0) {
             dctx dc = {c, path,
@@ -719,7 +729,7 @@ out:
 }
 
 static int check_group(chk *c, hid_t gid, const char *gpath, jxv_ctag tag, cnode *self,
-                       int depth)
+                       int depth, int in_key)
 {
     gctx g;
     memset(&g, 0, sizeof g);
@@ -728,6 +738,7 @@ static int check_group(chk *c, hid_t gid, const char *gpath, jxv_ctag tag, cnode
     g.gpath = gpath;
     g.tag = tag;
     g.is_root = depth == 0;
+    g.in_key = in_key;
     if (c->flags & JXV_CHECK_CHECKSUMS) { /* integrity hook (spec §12) */
         uint32_t v;
         if (g.is_root)
@@ -875,7 +886,7 @@ int jxv_check_file_opts(hid_t file_id, jxv_report *rep, jxv_check_stats *stats, 
             }
             st.layout = c.layout;
             size_t before = rep->count;
-            if (check_group(&c, root, "/", JXV_TAG_NONE, NULL, 0) < 0 && c.failed)
+            if (check_group(&c, root, "/", JXV_TAG_NONE, NULL, 0, 0) < 0 && c.failed)
                 ret = -1;
             if (ret == 0)
                 resolve_refs(&c);
@@ -901,6 +912,8 @@ int jxv_check_file_opts(hid_t file_id, jxv_report *rep, jxv_check_stats *stats, 
     free(c.keys);
     jxv__map_free(&c.nodes);
     jxv__map_free(&c.visited);
+    jxv__map_free(&c.vals);
+    jxv__buf_free(&c.vbuf);
     arena_free(&c);
     return ret;
 }

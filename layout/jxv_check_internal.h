@@ -95,6 +95,11 @@ typedef struct chk {
     unsigned seen_next;  /* round-robin replacement */
     unsigned flags;      /* JXV_CHECK_* */
     int records_required; /* integrity: "/" has a record, so must every group and dataset */
+    /* jxv_keys.c: the value keys of dict keys met so far (bytes in the arena -> id), and a
+     * buffer to build one in */
+    jxv_map vals;
+    uint32_t nvals;
+    jxv_buf vbuf;
 } chk;
 
 /* n bytes that live until the end of the check; NULL when memory ran out. */
@@ -104,6 +109,13 @@ char *jxv__chk_dup(chk *c, const char *s, size_t n);
 /* Marks the check failed (out of memory) and reports it at where; returns -1. */
 int jxv__chk_oom(chk *c, const char *where);
 
+/* During the walk, for a node that is a dict's key(i) or inside one: its value key when it
+ * is a leaf whose value is at hand (a text atom, a number, bytes in the attribute), else
+ * nothing (later, if needed). aid/ft: its attribute and datatype, open; text: its text if
+ * it has one. 0, or -1 when memory ran out. */
+int jxv__key_leaf_now(chk *c, cnode *n, hid_t aid, hid_t ft, const jxv_type *ty,
+                      const jxv_name *nm, const jxv_nodeinfo *info, const char *text,
+                      size_t tlen);
 /* After the walk and the references: every dict key and set element hashes, and the keys of
  * one dict differ as Python compares them (jxv_keys.c). */
 void jxv__check_keys(chk *c);

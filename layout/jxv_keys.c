@@ -104,14 +104,14 @@ typedef struct leaf {
     jxv_type ty;
     jxv_name nm;
     jxv_nodeinfo info;
-    char *text, tbuf[256];
+    const char *text;   /* a text's value (tbuf, alloc or the walk's) */
+    char *alloc, tbuf[256];
     size_t tlen;
 } leaf;
 
 static void leaf_close(leaf *l)
 {
-    if (l->text != l->tbuf)
-        free(l->text);
+    free(l->alloc);
     if (l->ft >= 0)
         H5Tclose(l->ft);
     if (l->aid >= 0)
@@ -126,6 +126,7 @@ static int leaf_open(chk *c, hid_t grp, const cnode *n, leaf *l)
     l->grp = grp;
     l->ft = H5I_INVALID_HID;
     l->text = l->tbuf;
+    l->alloc = NULL;
     l->tlen = 0;
     l->tbuf[0] = '\0';
     l->aid = H5Aopen(grp, n->name, H5P_DEFAULT);
@@ -135,13 +136,14 @@ static int leaf_open(chk *c, hid_t grp, const cnode *n, leaf *l)
         jxv_parse_attr_name(c->layout, n->name, strlen(n->name), &l->nm, "", NULL) < 0 ||
         jxv__classify_attr(c->layout, &l->nm, &l->ty, &l->info, "", NULL) < 0)
         goto done;
-    if (l->info.kind == JXV_N_PENDING &&
-        (jxv__read_text(l->aid, l->ft, l->ty.size, l->tbuf, sizeof l->tbuf, &l->text,
-                        &l->tlen) != 0 ||
-         jxv__classify_text(c->layout, &l->nm, l->text, l->tlen, &l->info, "", NULL) < 0)) {
-        if (!l->text)
-            l->text = l->tbuf;
-        goto done;
+    if (l->info.kind == JXV_N_PENDING) {
+        char *t = NULL;
+        if (jxv__read_text(l->aid, l->ft, l->ty.size, l->tbuf, sizeof l->tbuf, &t, &l->tlen) != 0)
+            goto done;
+        l->text = t;
+        l->alloc = t != l->tbuf ? t : NULL;
+        if (jxv__classify_text(c->layout, &l->nm, t, l->tlen, &l->info, "", NULL) < 0)
+            goto done;
     }
     ret = 0;
 done:
@@ -362,9 +364,6 @@ done:
 
 typedef struct kctx {
     chk *c;
-    jxv_map ids;      /* value key bytes (arena) -> id */
-    uint32_t nids;
-    jxv_buf buf;      /* a value key being built */
     uint32_t *elems;  /* the element ids of a tuple or frozenset being built */
     size_t capelems;
     /* the value walk's stack: a tuple or frozenset waits for its elements */
@@ -375,28 +374,78 @@ typedef struct kctx {
     hid_t gid;
 } kctx;
 
-/* The id of the value key bytes[0, len); VID_NONE when memory ran out. */
-static uint32_t intern(kctx *k, const char *bytes, size_t len)
+/* The id of the value key bytes[0, len), one table for the whole check (chk.vals); VID_NONE
+ * when memory ran out. */
+static uint32_t intern(chk *c, const char *bytes, size_t len)
 {
-    uintptr_t id = (uintptr_t)jxv__map_get(&k->ids, bytes, len);
+    uintptr_t id = (uintptr_t)jxv__map_get(&c->vals, bytes, len);
     if (id)
         return (uint32_t)id;
-    if (k->nids + 1 >= VID_BUSY)
+    if (c->nvals + 1 >= VID_BUSY)
         return VID_NONE;
-    char *copy = jxv__chk_dup(k->c, bytes, len);
-    if (!copy || jxv__map_put(&k->ids, copy, len, (void *)(uintptr_t)(k->nids + 1)) < 0)
+    char *copy = jxv__chk_dup(c, bytes, len);
+    if (!copy || jxv__map_put(&c->vals, copy, len, (void *)(uintptr_t)(c->nvals + 1)) < 0)
         return VID_NONE;
-    return ++k->nids;
+    return ++c->nvals;
 }
 
 /* A key equal to nothing but itself (a NaN, a custom object, a value the file cannot give
  * back): its node. tag tells a node as a key (X) from the text of its dict slot (Y). */
-static uint32_t identity(kctx *k, const cnode *n, char tag)
+static uint32_t identity(chk *c, const cnode *n, char tag)
 {
     char b[1 + sizeof n];
     b[0] = tag;
     memcpy(b + 1, &n, sizeof n);
-    return intern(k, b, sizeof b);
+    return intern(c, b, sizeof b);
+}
+
+/* The value id of a leaf read into l (no plain tuple or frozenset); VID_NONE when memory ran
+ * out. */
+static uint32_t leaf_value(chk *c, const cnode *n, const leaf *l)
+{
+    int has = 0;
+    c->vbuf.len = 0;
+    /* a custom object (a tag after the builtin): its class decides, compared by identity */
+    if (!(l->info.tags && l->info.tags_len)) {
+        switch (l->info.kind) {
+        case JXV_N_ATOM:
+            has = jxv__vkey_atom(c->layout, l->text, l->tlen, &c->vbuf);
+            break;
+        case JXV_N_NUMERIC:
+            has = numeric_key(l, &c->vbuf);
+            break;
+        case JXV_N_DATA_ATTR:
+        case JXV_N_DATA_DSET:
+            has = data_key(c, l, &c->vbuf);
+            break;
+        default:
+            break;
+        }
+    }
+    if (c->vbuf.oom)
+        return VID_NONE;
+    return has ? intern(c, c->vbuf.data, c->vbuf.len) : identity(c, n, 'X');
+}
+
+int jxv__key_leaf_now(chk *c, cnode *n, hid_t aid, hid_t ft, const jxv_type *ty,
+                      const jxv_name *nm, const jxv_nodeinfo *info, const char *text,
+                      size_t tlen)
+{
+    if (!n || n->deep || info->kind == JXV_N_REF || info->kind == JXV_N_DATA_DSET ||
+        info->kind == JXV_N_CONTAINER)
+        return 0; /* from its elements, its target, its dataset: later */
+    leaf l;
+    l.grp = H5I_INVALID_HID; /* only a dataset needs it */
+    l.aid = aid;
+    l.ft = ft;
+    l.ty = *ty;
+    l.nm = *nm;
+    l.info = *info;
+    l.text = text;
+    l.alloc = NULL;
+    l.tlen = tlen;
+    n->vid = leaf_value(c, n, &l);
+    return n->vid == VID_NONE ? -1 : 0;
 }
 
 static int elems_reserve(kctx *k, size_t n)
@@ -417,42 +466,26 @@ static int cmp_u32(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* The value id of a node that is no plain tuple or frozenset, read from the file. */
+/* The value id of a node that is no plain tuple or frozenset, read again from the file. */
 static uint32_t leaf_id(kctx *k, cnode *n)
 {
+    chk *c = k->c;
     leaf l;
-    int has = 0, opened = -1;
-    k->buf.len = 0;
+    uint32_t id = VID_NONE;
     if (n->group && n->group != k->gtoken) {
         if (k->gid >= 0)
             H5Oclose(k->gid);
-        k->gid = H5Oopen_by_token(k->c->file, *n->group);
+        k->gid = H5Oopen_by_token(c->file, *n->group);
         k->gtoken = n->group;
     }
-    if (n->group && k->gid >= 0)
-        opened = leaf_open(k->c, k->gid, n, &l);
-    /* a custom object (a tag after the builtin): its class decides, compared by identity */
-    if (opened == 0 && !(l.info.tags && l.info.tags_len)) {
-        switch (l.info.kind) {
-        case JXV_N_ATOM:
-            has = jxv__vkey_atom(k->c->layout, l.text, l.tlen, &k->buf);
-            break;
-        case JXV_N_NUMERIC:
-            has = numeric_key(&l, &k->buf);
-            break;
-        case JXV_N_DATA_ATTR:
-        case JXV_N_DATA_DSET:
-            has = data_key(k->c, &l, &k->buf);
-            break;
-        default:
-            break;
-        }
-    }
-    if (n->group && k->gid >= 0)
-        leaf_close(&l);
-    if (k->buf.oom)
-        return VID_NONE;
-    return has ? intern(k, k->buf.data, k->buf.len) : identity(k, n, 'X');
+    if (!n->group || k->gid < 0)
+        return identity(c, n, 'X');
+    if (leaf_open(c, k->gid, n, &l) == 0)
+        id = leaf_value(c, n, &l);
+    else
+        id = identity(c, n, 'X');
+    leaf_close(&l);
+    return id;
 }
 
 /* The key of a tuple (its elements' ids in order) or frozenset (the distinct ids, sorted)
@@ -469,7 +502,7 @@ static uint32_t deep_id(kctx *k, cnode *t)
     for (ch = t->children; ch; ch = ch->next) { /* newest first: fill from the end */
         cnode *e = deref(ch);
         /* unresolved, or a cycle through references (ref-target's): by identity */
-        uint32_t id = !e ? identity(k, ch, 'X') : e->vid == VID_BUSY ? identity(k, e, 'X') : e->vid;
+        uint32_t id = !e ? identity(k->c, ch, 'X') : e->vid == VID_BUSY ? identity(k->c, e, 'X') : e->vid;
         if (id == VID_NONE)
             return VID_NONE;
         k->elems[--i] = id;
@@ -482,10 +515,11 @@ static uint32_t deep_id(kctx *k, cnode *t)
                 k->elems[u++] = k->elems[i];
         m = u;
     }
-    k->buf.len = 0;
-    jxv__buf_add(&k->buf, t->deep == DEEP_SET ? "Z" : "T", 1);
-    jxv__buf_add(&k->buf, (const char *)k->elems, m * sizeof *k->elems);
-    return k->buf.oom ? VID_NONE : intern(k, k->buf.data, k->buf.len);
+    jxv_buf *b = &k->c->vbuf;
+    b->len = 0;
+    jxv__buf_add(b, t->deep == DEEP_SET ? "Z" : "T", 1);
+    jxv__buf_add(b, (const char *)k->elems, m * sizeof *k->elems);
+    return b->oom ? VID_NONE : intern(k->c, b->data, b->len);
 }
 
 /* The value id of the key node n (references followed); VID_NONE when memory ran out.
@@ -495,9 +529,9 @@ static uint32_t value_id(kctx *k, cnode *n)
 {
     cnode *t = deref(n), *next;
     if (!t)
-        return identity(k, n, 'X');
+        return identity(k->c, n, 'X');
     if (t->vid == VID_BUSY) /* left by a walk that ran out of memory */
-        return identity(k, t, 'X');
+        return identity(k->c, t, 'X');
     k->top = 0;
     for (next = t->vid == VID_NONE ? t : NULL; next || k->top > 0;) {
         if (next && !next->deep) {
@@ -575,12 +609,12 @@ static int check_dict(kctx *k, cnode *dict)
                 continue;
             ids[i] = value_id(k, ch);
         } else {
-            k->buf.len = 0;
-            int has = jxv__vkey_atom(c->layout, nm.slot, nm.slot_len, &k->buf);
-            if (k->buf.oom)
+            c->vbuf.len = 0;
+            int has = jxv__vkey_atom(c->layout, nm.slot, nm.slot_len, &c->vbuf);
+            if (c->vbuf.oom)
                 goto done;
             /* a NaN slot is a new float object: no other key's */
-            ids[i] = has ? intern(k, k->buf.data, k->buf.len) : identity(k, ch, 'Y');
+            ids[i] = has ? intern(c, c->vbuf.data, c->vbuf.len) : identity(c, ch, 'Y');
         }
         if (ids[i] == VID_NONE)
             goto done;
@@ -656,8 +690,6 @@ void jxv__check_keys(chk *c)
     if (k.gid >= 0)
         H5Oclose(k.gid);
     jxv__map_free(&done);
-    jxv__map_free(&k.ids);
-    jxv__buf_free(&k.buf);
     free(k.elems);
     free(k.stack);
 }
