@@ -7,8 +7,7 @@
  * walked twice; external links are never followed (the link access list refuses them);
  * string values are read only up to JXV_MAX_TEXT bytes. References are resolved after the walk
  * against the table of every node seen, so they cost O(1) each. */
-#include "jxv_internal.h"
-
+#include "jxv_check_internal.h"
 #include "jxv_integrity.h"
 
 #include <inttypes.h>
@@ -16,77 +15,7 @@
 #include <string.h>
 
 
-/* Strings that live until the end of the check (map keys, pending references). */
-typedef struct arena_chunk {
-    struct arena_chunk *next;
-    char data[];
-} arena_chunk;
-
-/* Whether a node's loaded value can be a dict key or set element (Python's hash()). */
-enum { H_YES, H_NO, H_DEEP /* tuple, frozenset: as their elements */, H_REF };
-
-typedef struct cnode cnode;
-struct cnode {
-    uint8_t is_ref;
-    uint8_t referenceable;
-    uint8_t hash;        /* H_*; H_DEEP becomes H_YES or H_NO once evaluated */
-    uint8_t visiting;    /* unhashable_node's walk */
-    const char *owned;   /* normalised path of the group of a container, else NULL */
-    cnode *target;       /* a reference's resolved node */
-    cnode *children;     /* a container's nodes, newest first */
-    cnode *next;         /* sibling in the parent container's list */
-    cnode *resume;       /* unhashable_node: the child to look at next (each once) */
-};
-
-/* A dict key(i) node or a set/frozenset element: loaded as a key, so it must hash, and the
- * keys of one dict must differ (the loader's unhashable-key and duplicate-slot). */
-typedef struct key_node {
-    cnode *node;
-    const char *where;
-    const cnode *dict;   /* the dict's node (keys); NULL for set elements */
-} key_node;
-
-typedef struct pending_ref {
-    const char *where;
-    const char *text;
-    size_t len;
-    const char *group;   /* path of the group holding the reference */
-    cnode *node;         /* the reference's own node */
-} pending_ref;
-
-/* Attribute datatypes seen by the walk. Describing one takes five public calls; a file of
- * 50,000 text nodes has a few dozen distinct types. An entry is found by the attribute's
- * data size and character set, which H5Aiterate2 hands over for free, and proven to be the
- * same type with one H5Tequal against a private copy. */
-#define SEEN_TYPES 16
-typedef struct seen_type {
-    hid_t copy;          /* H5I_INVALID_HID: free */
-    hsize_t data_size;
-    H5T_cset_t cset;
-    jxv_type d;          /* the datatype part of the description */
-} seen_type;
-
-typedef struct chk {
-    jxv_report *rep;
-    jxv_layout layout;
-    hid_t lapl;
-    jxv_map nodes;       /* "<group>\0<key>" -> cnode (key: v1 full name, v2 slot) */
-    jxv_map visited;     /* object token -> marker */
-    arena_chunk *arena;
-    pending_ref *refs;
-    size_t nrefs, caprefs;
-    key_node *keys;
-    size_t nkeys, capkeys;
-    uint64_t nnodes;
-    int failed;          /* HDF5 could not answer something essential */
-    int depth_reported;
-    seen_type seen[SEEN_TYPES];
-    unsigned seen_next;  /* round-robin replacement */
-    unsigned flags;      /* JXV_CHECK_* */
-    int records_required; /* integrity: "/" has a record, so must every group and dataset */
-} chk;
-
-static void *arena_alloc(chk *c, size_t n)
+void *jxv__chk_alloc(chk *c, size_t n)
 {
     arena_chunk *a = malloc(sizeof *a + n);
     if (!a)
@@ -96,9 +25,9 @@ static void *arena_alloc(chk *c, size_t n)
     return a->data;
 }
 
-static char *arena_dup(chk *c, const char *s, size_t n)
+char *jxv__chk_dup(chk *c, const char *s, size_t n)
 {
-    char *p = arena_alloc(c, n + 1);
+    char *p = jxv__chk_alloc(c, n + 1);
     if (!p)
         return NULL;
     if (n)
@@ -116,7 +45,7 @@ static void arena_free(chk *c)
     }
 }
 
-static int oom(chk *c, const char *where)
+int jxv__chk_oom(chk *c, const char *where)
 {
     c->failed = 1;
     return jxv_fail(c->rep, JXV_RULE_STRAY_OBJECT, where, "", 0,
@@ -141,6 +70,7 @@ typedef struct descend {
     const char *where;
     jxv_nodeinfo info;   /* tags/jax_dtype point into arena copies */
     cnode *node;         /* the node owning the group or dataset */
+    int in_key;          /* the node is a dict key or inside one (gctx.in_key) */
 } descend;
 
 typedef struct gctx {
@@ -149,6 +79,10 @@ typedef struct gctx {
     jxv_ctag tag;
     int is_root;
     cnode *self;         /* the container node of this group (NULL for "/") */
+    const H5O_token_t *token; /* the group's token in the arena, for its nodes (cnode) */
+    /* the group's nodes are parts of a dict key (the group of a key(i), or a group inside
+     * one): their value keys are taken while their values are at hand (jxv_keys.c) */
+    int in_key;
     jxv_group_names names; /* the rules of the group's names together (jxv_names.c) */
     jxv_map owned;       /* normalised relative path of a node's object */
     jxv_map prefixes;    /* proper prefixes of owned paths (intermediate groups) */
@@ -157,7 +91,7 @@ typedef struct gctx {
 } gctx;
 
 static int check_group(chk *c, hid_t gid, const char *gpath, jxv_ctag tag, cnode *self,
-                       int depth);
+                       int depth, int in_key);
 
 /* Normalised relative path of a slot ('x/y' -> 'x / y'', "." and empty parts dropped). */
 static char *rel_path(chk *c, const char *slot, size_t len)
@@ -165,7 +99,7 @@ static char *rel_path(chk *c, const char *slot, size_t len)
     char *p = jxv__join_path(NULL, slot, len);
     if (!p)
         return NULL;
-    char *r = arena_dup(c, p + 1, strlen(p + 1));
+    char *r = jxv__chk_dup(c, p + 1, strlen(p + 1));
     free(p);
     return r;
 }
@@ -280,7 +214,6 @@ static int read_text(hid_t aid, size_t size, char **out, size_t *len)
     return 0;
 }
 
-/* Registers a node for reference resolution. */
 /* Python's hash() of the value a node loads as, as far as its kind tells (custom objects:
  * whatever their class says, which only the loading program knows: taken as hashable). */
 static uint8_t hash_kind(const jxv_nodeinfo *info, const char *text, size_t tlen)
@@ -311,6 +244,7 @@ static uint8_t hash_kind(const jxv_nodeinfo *info, const char *text, size_t tlen
     }
 }
 
+/* Registers a node for reference resolution and the checks of dict keys. */
 static cnode *register_node(gctx *g, const jxv_name *nm, const char *name, size_t len,
                             const jxv_nodeinfo *info, const char *text, size_t tlen)
 {
@@ -318,23 +252,27 @@ static cnode *register_node(gctx *g, const jxv_name *nm, const char *name, size_
     const char *key = c->layout == JXV_LAYOUT_V1 ? name : nm->slot;
     size_t kl = c->layout == JXV_LAYOUT_V1 ? len : nm->slot_len;
     size_t gl = strlen(g->gpath);
-    char *k = arena_alloc(c, gl + 1 + kl);
-    cnode *n = arena_alloc(c, sizeof *n);
+    char *k = jxv__chk_alloc(c, gl + 1 + kl);
+    cnode *n = jxv__chk_alloc(c, sizeof *n);
     if (!k || !n)
         return NULL;
     memset(n, 0, sizeof *n);
     memcpy(k, g->gpath, gl);
     k[gl] = '\0';
     memcpy(k + gl + 1, key, kl);
+    n->group = g->token;
+    n->name = name; /* the walk's arena copy (attr_cb) */
     n->is_ref = info->kind == JXV_N_REF;
     n->referenceable = !(info->kind == JXV_N_NUMERIC ||
                          (info->kind == JXV_N_ATOM && !info->is_str));
     n->hash = hash_kind(info, text, tlen);
+    if (n->hash == H_DEEP)
+        n->deep = info->tag == JXV_TAG_FROZENSET ? DEEP_SET : DEEP_TUPLE;
     if (info->kind == JXV_N_CONTAINER) {
         char *p = jxv__join_path(g->gpath, nm->slot, nm->slot_len);
         if (!p)
             return NULL;
-        n->owned = arena_dup(c, p, strlen(p));
+        n->owned = jxv__chk_dup(c, p, strlen(p));
         free(p);
         if (!n->owned)
             return NULL;
@@ -415,7 +353,7 @@ static int check_node_typed(gctx *g, hid_t aid, hid_t ft, const jxv_type *tyin,
     if (jxv__classify_attr(c->layout, &nm, &ty, &info, where, c->rep) < 0) {
         /* its group or dataset, if any, is not a stray object on top of this violation */
         if (add_owned(g, nm.slot, nm.slot_len) < 0)
-            return oom(c, where);
+            return jxv__chk_oom(c, where);
         return -1;
     }
     char *text = NULL, tbuf[256];
@@ -431,7 +369,7 @@ static int check_node_typed(gctx *g, hid_t aid, hid_t ft, const jxv_type *tyin,
         if (jxv__classify_text(c->layout, &nm, text, tlen, &info, where, c->rep) < 0) {
             FREE_TEXT(text, tbuf);
             if (add_owned(g, nm.slot, nm.slot_len) < 0)
-                return oom(c, where);
+                return jxv__chk_oom(c, where);
             return -1;
         }
     }
@@ -441,37 +379,43 @@ static int check_node_typed(gctx *g, hid_t aid, hid_t ft, const jxv_type *tyin,
     jxv_name cnm = nm;
     cnode *node = register_node(g, &cnm, cname, len, &info, text, tlen);
     if (!node)
-        ret = oom(c, where);
-    int key_pos = (g->tag == JXV_TAG_DICT && cnm.slot_kind == JXV_SLOT_KEY) ||
-                  g->tag == JXV_TAG_SET || g->tag == JXV_TAG_FROZENSET;
+        ret = jxv__chk_oom(c, where);
+    int dict_key = g->tag == JXV_TAG_DICT && cnm.slot_kind == JXV_SLOT_KEY;
+    int key_pos = dict_key || g->tag == JXV_TAG_SET || g->tag == JXV_TAG_FROZENSET;
+    /* a leaf of a dict key: its value key now, while the attribute is open and its text
+     * read (a key(i) holding a tuple of texts and numbers needs no second read) */
+    if (ret == 0 && (dict_key || g->in_key) &&
+        jxv__key_leaf_now(c, node, aid, ft, &ty, &cnm, &info, text, tlen) < 0)
+        ret = jxv__chk_oom(c, where);
     if (ret == 0 && key_pos) {
-        key_node kn = {node, arena_dup(c, where, strlen(where)),
+        key_node kn = {node, jxv__chk_dup(c, where, strlen(where)),
                        g->tag == JXV_TAG_DICT ? g->self : NULL};
         if (!kn.where || push_key(c, &kn) < 0)
-            ret = oom(c, where);
+            ret = jxv__chk_oom(c, where);
     }
     if (ret == 0 && info.kind == JXV_N_REF) {
-        pending_ref pr = {arena_dup(c, where, strlen(where)), arena_dup(c, text, tlen), tlen,
-                          arena_dup(c, g->gpath, strlen(g->gpath)), node};
+        pending_ref pr = {jxv__chk_dup(c, where, strlen(where)), jxv__chk_dup(c, text, tlen), tlen,
+                          jxv__chk_dup(c, g->gpath, strlen(g->gpath)), node};
         if (!pr.where || !pr.text || !pr.group || push_ref(c, &pr) < 0)
-            ret = oom(c, where);
+            ret = jxv__chk_oom(c, where);
     }
     if (ret == 0 && (info.kind == JXV_N_CONTAINER || info.kind == JXV_N_DATA_DSET)) {
-        descend d = {cnm.slot, cnm.slot_len, arena_dup(c, where, strlen(where)), info, node};
+        descend d = {cnm.slot, cnm.slot_len, jxv__chk_dup(c, where, strlen(where)), info, node,
+                     dict_key || g->in_key};
         /* tags / jax dtype point into the name (v2) or the text (v1): re-point to copies */
         if (info.tags && info.tags_len) {
-            d.info.tags = arena_dup(c, info.tags, info.tags_len);
+            d.info.tags = jxv__chk_dup(c, info.tags, info.tags_len);
             if (!d.info.tags)
-                ret = oom(c, where);
+                ret = jxv__chk_oom(c, where);
         }
         if (info.jax_dtype) {
-            d.info.jax_dtype = arena_dup(c, info.jax_dtype, info.jax_len);
+            d.info.jax_dtype = jxv__chk_dup(c, info.jax_dtype, info.jax_len);
             if (!d.info.jax_dtype)
-                ret = oom(c, where);
+                ret = jxv__chk_oom(c, where);
         }
         if (ret == 0 && (!d.where || push_item(g, &d) < 0 ||
                          add_owned(g, cnm.slot, cnm.slot_len) < 0))
-            ret = oom(c, where);
+            ret = jxv__chk_oom(c, where);
     }
     FREE_TEXT(text, tbuf);
     return ret;
@@ -483,9 +427,9 @@ static herr_t attr_cb(hid_t loc, const char *name, const H5A_info_t *ainfo, void
     chk *c = g->c;
     size_t len = strlen(name);
     /* the walk's copy: slots and node names point into it until the end of the check */
-    char *cname = arena_dup(c, name, len);
+    char *cname = jxv__chk_dup(c, name, len);
     if (!cname)
-        return oom(c, g->gpath);
+        return jxv__chk_oom(c, g->gpath);
     jxv_name nm;
     int r = jxv_group_names_add(&g->names, cname, len, &nm, c->rep);
     if (r == JXV_NAMES_NO_NODE || r == JXV_NAMES_REFUSED)
@@ -498,13 +442,13 @@ static herr_t attr_cb(hid_t loc, const char *name, const H5A_info_t *ainfo, void
         if (c->layout == JXV_LAYOUT_V2)
             jxv__strip(&slot, &sl);
         if (sl && add_owned(g, slot, sl) < 0)
-            return oom(c, g->gpath);
+            return jxv__chk_oom(c, g->gpath);
         return c->failed ? -1 : 0;
     }
     char wbuf[JXV_WHERE_CAP];
     char *where = jxv__attr_where_in(wbuf, sizeof wbuf, g->gpath, name, len);
     if (!where) {
-        oom(c, g->gpath);
+        jxv__chk_oom(c, g->gpath);
         return -1;
     }
     hid_t aid = H5Aopen(loc, name, H5P_DEFAULT);
@@ -534,13 +478,13 @@ static herr_t link_cb(hid_t loc, const char *name, const H5L_info2_t *info, void
     chk *c = g->c;
     char *rel = l->prefix ? jxv__aprintf("%s/%s", l->prefix, name) : jxv__strndup(name, strlen(name));
     if (!rel) {
-        oom(c, g->gpath);
+        jxv__chk_oom(c, g->gpath);
         return -1;
     }
     char *full = jxv__join_path(g->gpath, rel, strlen(rel));
     if (!full) {
         free(rel);
-        oom(c, g->gpath);
+        jxv__chk_oom(c, g->gpath);
         return -1;
     }
     size_t rl = strlen(rel);
@@ -586,7 +530,7 @@ static int seen_before(chk *c, const H5O_token_t *tok)
 {
     if (jxv__map_get(&c->visited, (const char *)tok, sizeof *tok))
         return 1;
-    char *k = arena_dup(c, (const char *)tok, sizeof *tok);
+    char *k = jxv__chk_dup(c, (const char *)tok, sizeof *tok);
     if (!k || jxv__map_put(&c->visited, k, sizeof *tok, k) < 0)
         return -1;
     return 0;
@@ -606,7 +550,7 @@ static herr_t dataset_attr_cb(hid_t loc, const char *name, const H5A_info_t *ain
     size_t len = strlen(name);
     char *where = jxv__attr_where(dc->path, name, len);
     if (!where) {
-        oom(dc->c, dc->path);
+        jxv__chk_oom(dc->c, dc->path);
         return -1;
     }
     if (!dc->jax || strcmp(name, JXV_DTYPE_ATTR) != 0) {
@@ -669,7 +613,7 @@ static herr_t stripped_link_cb(hid_t loc, const char *name, const H5L_info2_t *i
         H5Oclose(obj);
         return 0;
     }
-    f->raw = arena_dup(f->c, name, strlen(name));
+    f->raw = jxv__chk_dup(f->c, name, strlen(name));
     if (!f->raw) {
         H5Oclose(obj);
         return -1;
@@ -688,7 +632,7 @@ static hid_t open_stripped_link(gctx *g, hid_t gid, const descend *d, H5O_type_t
     H5Literate2(gid, H5_INDEX_NAME, H5_ITER_INC, &pos, stripped_link_cb, &f);
     if (f.obj >= 0 && jxv__map_put(&g->owned, f.raw, strlen(f.raw), f.raw) < 0) {
         H5Oclose(f.obj);
-        oom(g->c, d->where);
+        jxv__chk_oom(g->c, d->where);
         return H5I_INVALID_HID;
     }
     return f.obj;
@@ -701,7 +645,7 @@ static void descend_into(chk *c, gctx *g, hid_t gid, const char *gpath, const de
     jxv_rule rule = container ? JXV_RULE_CONTAINER_GROUP : JXV_RULE_DATASET;
     char *path = jxv__join_path(gpath, d->slot, d->slot_len);
     if (!path) {
-        oom(c, gpath);
+        jxv__chk_oom(c, gpath);
         return;
     }
     char *lname = jxv__strndup(d->slot, d->slot_len);
@@ -727,7 +671,7 @@ static void descend_into(chk *c, gctx *g, hid_t gid, const char *gpath, const de
     }
     int seen = seen_before(c, &oi.token);
     if (seen < 0) {
-        oom(c, path);
+        jxv__chk_oom(c, path);
         goto out;
     }
     if (seen) {
@@ -745,7 +689,7 @@ static void descend_into(chk *c, gctx *g, hid_t gid, const char *gpath, const de
             c->depth_reported = 1;
             goto out;
         }
-        check_group(c, obj, path, d->info.tag, d->node, depth + 1);
+        check_group(c, obj, path, d->info.tag, d->node, depth + 1, d->in_key);
     } else {
         if (oi.num_attrs > 0) {
             dctx dc = {c, path,
@@ -756,7 +700,7 @@ static void descend_into(chk *c, gctx *g, hid_t gid, const char *gpath, const de
         }
         if ((c->flags & JXV_CHECK_CHECKSUMS) && /* integrity hook (spec §12) */
             jxv__integrity_check_dataset(obj, path, c->records_required, c->rep) < 0)
-            oom(c, path);
+            jxv__chk_oom(c, path);
         hid_t ft = H5Dget_type(obj), sp = H5Dget_space(obj);
         jxv_type ty;
         if (ft < 0 || sp < 0 || jxv_describe(ft, sp, &ty) < 0)
@@ -785,7 +729,7 @@ out:
 }
 
 static int check_group(chk *c, hid_t gid, const char *gpath, jxv_ctag tag, cnode *self,
-                       int depth)
+                       int depth, int in_key)
 {
     gctx g;
     memset(&g, 0, sizeof g);
@@ -794,17 +738,24 @@ static int check_group(chk *c, hid_t gid, const char *gpath, jxv_ctag tag, cnode
     g.gpath = gpath;
     g.tag = tag;
     g.is_root = depth == 0;
+    g.in_key = in_key;
     if (c->flags & JXV_CHECK_CHECKSUMS) { /* integrity hook (spec §12) */
         uint32_t v;
         if (g.is_root)
             c->records_required = jxv__integrity_read_record(gid, &v) == JXV_RECORD_VALUE;
         if (jxv__integrity_check_group(gid, gpath, c->records_required, c->rep) < 0)
-            return oom(c, gpath);
+            return jxv__chk_oom(c, gpath);
     }
 
     H5_index_t idx = jxv__crt_order_tracked(gid) > 0 ? H5_INDEX_CRT_ORDER : H5_INDEX_NAME;
     H5O_info2_t oi;
-    uint64_t nattrs = H5Oget_info3(gid, &oi, H5O_INFO_NUM_ATTRS) >= 0 ? oi.num_attrs : 0;
+    uint64_t nattrs = 0;
+    if (H5Oget_info3(gid, &oi, H5O_INFO_BASIC | H5O_INFO_NUM_ATTRS) >= 0) {
+        nattrs = oi.num_attrs;
+        g.token = (const H5O_token_t *)jxv__chk_dup(c, (const char *)&oi.token, sizeof oi.token);
+        if (!g.token)
+            return jxv__chk_oom(c, gpath);
+    }
     jxv_group_names_begin(&g.names, c->layout, tag, g.is_root, idx == H5_INDEX_NAME, nattrs,
                           gpath);
     hsize_t pos = 0;
@@ -843,7 +794,7 @@ static void resolve_refs(chk *c)
         jxv__refsplit_free(&rs);
         if (key.oom) {
             jxv__buf_free(&key);
-            oom(c, r->where);
+            jxv__chk_oom(c, r->where);
             return;
         }
         cnode *n = jxv__map_get(&c->nodes, key.data, key.len);
@@ -871,116 +822,6 @@ static void resolve_refs(chk *c)
             r->node->target = n;
         }
     }
-}
-
-/* ---- dict keys and set elements (after the references are resolved) -------------------- */
-
-/* 1 if n loads as an unhashable value: a list, dict, set, array, bytearray, void or slice,
- * a tuple or frozenset holding one, or a reference to one. Iterative (an explicit stack):
- * chains of references through tuples are not bounded by the nesting depth. */
-static int unhashable_node(chk *c, cnode *n)
-{
-    cnode **stack = NULL;
-    size_t top = 0, cap = 0;
-    int result = -1;
-    while (n && n->is_ref)
-        n = n->target; /* unresolved: reported by ref-target already */
-    if (!n || n->hash == H_YES || n->hash == H_NO)
-        return n && n->hash == H_NO;
-    /* post-order over H_DEEP nodes: a node is decided once all its elements are */
-#define PUSH(x)                                                                             \
-    do {                                                                                    \
-        if (top == cap) {                                                                   \
-            size_t nc = cap ? 2 * cap : 64;                                                 \
-            cnode **ns = realloc(stack, nc * sizeof *ns);                                   \
-            if (!ns)                                                                        \
-                goto out;                                                                   \
-            stack = ns;                                                                     \
-            cap = nc;                                                                       \
-        }                                                                                   \
-        stack[top++] = (x);                                                                 \
-    } while (0)
-    n->visiting = 1;
-    PUSH(n);
-    while (top > 0) {
-        cnode *t = stack[top - 1], *pending = NULL, *ch;
-        uint8_t h = H_YES;
-        /* from where the scan stopped for an undecided element: every element is looked
-         * at once, so a tuple of n tuples costs n steps, not n squared */
-        for (ch = t->resume ? t->resume : t->children; ch; ch = ch->next) {
-            cnode *e = ch;
-            while (e && e->is_ref)
-                e = e->target;
-            if (!e || e->hash == H_YES)
-                continue;
-            if (e->hash == H_NO) {
-                h = H_NO;
-                break;
-            }
-            if (!e->visiting) { /* H_DEEP not decided: decide it first */
-                pending = e;
-                break;
-            }
-            /* visiting: a cycle through references, reported by ref-target */
-        }
-        if (pending && h != H_NO) {
-            t->resume = ch; /* look at it again once it is decided */
-            pending->visiting = 1;
-            PUSH(pending);
-            continue;
-        }
-        t->hash = h;
-        top--;
-    }
-#undef PUSH
-    result = n->hash == H_NO;
-out:
-    free(stack);
-    return result;
-}
-
-static void check_keys(chk *c)
-{
-    jxv_map seen = {0};
-    for (size_t i = 0; i < c->nkeys && !c->failed; i++) {
-        const key_node *k = &c->keys[i];
-        int u = unhashable_node(c, k->node);
-        if (u < 0) {
-            oom(c, k->where);
-            break;
-        }
-        if (u) {
-            jxv_fail(c->rep, JXV_RULE_UNHASHABLE_KEY, k->where, "", 0,
-                     k->dict ? "a dict key loads as an unhashable value (a list, dict, set, "
-                                "array, bytearray, memoryview, slice, or a tuple holding one)"
-                              : "a set element loads as an unhashable value (a list, dict, "
-                                "set, array, bytearray, memoryview, slice, or a tuple holding one)");
-            continue;
-        }
-        if (!k->dict)
-            continue;
-        /* one node reached twice as a key of one dict (a key and a reference to it, or two
-         * references) loads as one key twice */
-        cnode *id = k->node;
-        while (id && id->is_ref)
-            id = id->target;
-        if (!id)
-            continue;
-        char *kb = arena_alloc(c, 2 * sizeof(void *));
-        if (!kb) {
-            oom(c, k->where);
-            break;
-        }
-        memcpy(kb, &k->dict, sizeof(void *));
-        memcpy(kb + sizeof(void *), &id, sizeof(void *));
-        if (jxv__map_get(&seen, kb, 2 * sizeof(void *)))
-            jxv_fail(c->rep, JXV_RULE_DUPLICATE_SLOT, k->where, "", 0,
-                     "this key is the same node as another key of the dict (through a "
-                     "reference): the dict would have one entry for both");
-        else if (jxv__map_put(&seen, kb, 2 * sizeof(void *), kb) < 0)
-            oom(c, k->where);
-    }
-    jxv__map_free(&seen);
 }
 
 /* ---- entry points --------------------------------------------------------------------- */
@@ -1014,6 +855,7 @@ int jxv_check_file_opts(hid_t file_id, jxv_report *rep, jxv_check_stats *stats, 
     chk c;
     memset(&c, 0, sizeof c);
     c.rep = rep;
+    c.file = file_id;
     c.flags = flags;
     c.layout = JXV_LAYOUT_V1;
     for (size_t i = 0; i < SEEN_TYPES; i++)
@@ -1044,12 +886,12 @@ int jxv_check_file_opts(hid_t file_id, jxv_report *rep, jxv_check_stats *stats, 
             }
             st.layout = c.layout;
             size_t before = rep->count;
-            if (check_group(&c, root, "/", JXV_TAG_NONE, NULL, 0) < 0 && c.failed)
+            if (check_group(&c, root, "/", JXV_TAG_NONE, NULL, 0, 0) < 0 && c.failed)
                 ret = -1;
             if (ret == 0)
                 resolve_refs(&c);
             if (ret == 0 && !c.failed)
-                check_keys(&c);
+                jxv__check_keys(&c);
             if (c.nnodes > 0)
                 st.is_jaxon = 1;
             (void)before;
@@ -1070,6 +912,8 @@ int jxv_check_file_opts(hid_t file_id, jxv_report *rep, jxv_check_stats *stats, 
     free(c.keys);
     jxv__map_free(&c.nodes);
     jxv__map_free(&c.visited);
+    jxv__map_free(&c.vals);
+    jxv__buf_free(&c.vbuf);
     arena_free(&c);
     return ret;
 }

@@ -212,6 +212,25 @@ const char *jxv__check_members(const char *s, size_t len, int is_slice, char *ms
 const char *jxv__check_call(const char *s, size_t len, const char *word, const char **inner,
                             size_t *inner_len, char *msg, size_t cap);
 
+/* ---- value keys: Python's equality of dict keys as bytes (jxv_values.c) -------------- */
+
+/* Each appends to out a byte string that is equal for two keys exactly when a Python dict
+ * takes them for one key (1, 1.0, True, np.int64(1) and 1+0j; 'a' and np.str_('a'), …);
+ * the encoding is described at the top of jxv_values.c. They return 1, or 0 when the value
+ * has no such string and equals only itself (NaN; for atoms also a range beyond 64 bits, a
+ * slice or a text that is no atom): the caller then compares it by node identity. Memory
+ * failures set out->oom. */
+/* A text atom (a simple slot or an atom node's text) of the layout. */
+int jxv__vkey_atom(jxv_layout layout, const char *text, size_t len, jxv_buf *out);
+/* A float of any width, exactly (is_long_double: a NumPy long double, which NumPy hashes as
+ * its nearest double, so that one no double equals is never one key with an int). */
+int jxv__vkey_float(jxv_buf *out, long double x, int is_long_double);
+int jxv__vkey_complex(jxv_buf *out, long double re, long double im, int is_long_double);
+void jxv__vkey_int(jxv_buf *out, int negative, uint64_t magnitude);
+/* 1 if a dict's simple slot can be one Python key with a different slot text (a number or
+ * a range), 0 for strings, None and Ellipsis (equal only to the same text). */
+int jxv__vkey_number_slot(jxv_layout layout, const char *slot, size_t len);
+
 /* ---- the names of one group (jxv_names.c): checker and readers alike ----------------- */
 
 /* The rules that the attribute names of one group obey together: one root attribute on "/",
@@ -233,10 +252,15 @@ typedef struct jxv_group_names {
      * does not grow it (duplicate-slot), and list-like slots are unique by index-order, so
      * the slot map would only repeat that check for every name of the group. */
     int slots_checked_by_caller;
-    /* dicts: the integer value of each number key (int(1), float(1.0), bool(True) are one
-     * Python key), as decimal text in storage owned here */
+    /* dicts: the value key (jxv__vkey_atom) of each number or range slot, in storage owned
+     * here (int(1), float(1.0), bool(True) are one Python key); the map's value is the
+     * entry's index + 1 in number_slots, for the message */
     jxv_map numbers;
-    char **number_texts;
+    struct jxv_number_slot {
+        char *vkey;
+        const char *slot;
+        size_t slot_len;
+    } *number_slots;
     size_t nnumbers, capnumbers;
 } jxv_group_names;
 

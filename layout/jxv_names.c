@@ -5,8 +5,7 @@
  * loader refuses exactly the names the validator refuses. */
 #include "jxv_internal.h"
 
-#include <math.h>
-#include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,108 +30,63 @@ void jxv_group_names_free(jxv_group_names *g)
     jxv__map_free(&g->slots);
     jxv__map_free(&g->numbers);
     for (size_t i = 0; i < g->nnumbers; i++)
-        free(g->number_texts[i]);
-    free(g->number_texts);
+        free(g->number_slots[i].vkey);
+    free(g->number_slots);
 }
 
-/* The integer a number key stands for, as canonical decimal text in out (cap bytes): int(…),
- * bool(…) and integral float(…) in v1; integers, True/False and integral floats in v2. 0 for
- * every other key (strings, None, non-integral floats: equal only to the same text, which
- * the slot map catches; complex keys are not compared). Only integral values can make two
- * different key texts one Python key. */
-static int integer_key(jxv_layout layout, const char *t, size_t n, char *out, size_t cap)
-{
-    const char *in = t;
-    size_t il = n;
-    int is_float = 0;
-    if (layout == JXV_LAYOUT_V1) {
-        if (n > 6 && jxv__starts(t, n, "bool(") && t[n - 1] == ')') {
-            in = t + 5, il = n - 6;
-        } else if (n > 5 && jxv__starts(t, n, "int(") && t[n - 1] == ')') {
-            in = t + 4, il = n - 5;
-        } else if (n > 7 && jxv__starts(t, n, "float(") && t[n - 1] == ')') {
-            in = t + 6, il = n - 7;
-            is_float = 1;
-        } else if (n > 9 && jxv__starts(t, n, "complex(") && t[n - 1] == ')') {
-            in = t + 8, il = n - 9;
-        } else {
-            return 0;
-        }
-    }
-    /* a complex number with a zero imaginary part equals its real part: (1+0j) == 1 */
-    if (il > 2 && in[0] == '(' && in[il - 1] == ')')
-        in++, il -= 2;
-    if (il > 3 && in[il - 1] == 'j') {
-        if (!(in[il - 3] == '+' || in[il - 3] == '-') || in[il - 2] != '0')
-            return 0;
-        il -= 3;
-        is_float = 1;
-    }
-    if (jxv__eq(in, il, "True") || jxv__eq(in, il, "False")) {
-        snprintf(out, cap, "%d", in[0] == 'T');
-        return 1;
-    }
-    if (il == 0 || il >= cap)
-        return 0;
-    size_t i = in[0] == '-' ? 1 : 0;
-    int digits = i < il;
-    for (size_t k = i; k < il; k++)
-        digits &= in[k] >= '0' && in[k] <= '9';
-    if (digits && !is_float) {
-        if (il == 2 && in[0] == '-' && in[1] == '0')
-            return snprintf(out, cap, "0"), 1;
-        memcpy(out, in, il);
-        out[il] = '\0';
-        return 1;
-    }
-    /* a float: integral values in %.0f are exact (glibc prints a double's exact value) */
-    char buf[64];
-    if (il >= sizeof buf)
-        return 0;
-    memcpy(buf, in, il);
-    buf[il] = '\0';
-    char *end;
-    double d = strtod(buf, &end);
-    if (end != buf + il || !isfinite(d) || d != floor(d))
-        return 0;
-    if (d == 0)
-        d = 0; /* -0.0 is the key 0 */
-    int w = snprintf(out, cap, "%.0f", d);
-    return w > 0 && (size_t)w < cap;
-}
-
-/* Refuses a number key equal to an earlier one; 0 or -1 (with a violation). */
+/* Refuses a number or range key equal to an earlier one (int(1), float(1.0), bool(True) and
+ * complex(1+0j) are one Python key; so are range(0,0) and range(5,3)); 0 or -1 (with a
+ * violation). Strings, None and Ellipsis are one key only with the same text, which the
+ * slot map catches; a NaN is no other key. */
 static int check_number_key(jxv_group_names *g, const jxv_name *nm, const char *name,
                             size_t len, jxv_report *rep)
 {
-    char text[400];
-    if (!integer_key(g->layout, nm->slot, nm->slot_len, text, sizeof text))
+    if (!jxv__vkey_number_slot(g->layout, nm->slot, nm->slot_len))
         return 0;
-    size_t tl = strlen(text);
-    if (jxv__map_get(&g->numbers, text, tl)) {
+    jxv_buf vk = {0};
+    int has = jxv__vkey_atom(g->layout, nm->slot, nm->slot_len, &vk);
+    if (vk.oom) {
+        jxv__buf_free(&vk);
+        return jxv_fail(rep, JXV_RULE_SLOT_NAME, g->gpath, "", 0, "out of memory");
+    }
+    if (!has) {
+        jxv__buf_free(&vk);
+        return 0;
+    }
+    uintptr_t earlier = (uintptr_t)jxv__map_get(&g->numbers, vk.data, vk.len);
+    if (earlier) {
+        const struct jxv_number_slot *e = &g->number_slots[earlier - 1];
         char wbuf[JXV_WHERE_CAP];
         char *w = jxv__attr_where_in(wbuf, sizeof wbuf, g->gpath, name, len);
         jxv_fail(rep, JXV_RULE_DUPLICATE_SLOT, w ? w : g->gpath, name, len,
-                 "the key equals the key %s of an earlier entry (Python compares numbers by "
-                 "value: int(1), float(1.0) and bool(True) are one key)", text);
+                 "the key equals the key %.*s of an earlier entry (Python compares numbers by "
+                 "value: int(1), float(1.0) and bool(True) are one key)",
+                 (int)(e->slot_len > 200 ? 200 : e->slot_len), e->slot);
         if (w)
             JXV_WHERE_FREE(w, wbuf);
+        jxv__buf_free(&vk);
         return -1;
     }
     if (g->nnumbers == g->capnumbers) {
         size_t ncap = g->capnumbers ? 2 * g->capnumbers : 8;
-        char **nt = realloc(g->number_texts, ncap * sizeof *nt);
-        if (!nt)
+        struct jxv_number_slot *ns = realloc(g->number_slots, ncap * sizeof *ns);
+        if (!ns) {
+            jxv__buf_free(&vk);
             return jxv_fail(rep, JXV_RULE_SLOT_NAME, g->gpath, "", 0, "out of memory");
-        g->number_texts = nt;
+        }
+        g->number_slots = ns;
         g->capnumbers = ncap;
     }
-    char *copy = jxv__strndup(text, tl);
-    if (!copy || jxv__map_put(&g->numbers, copy, tl, copy) < 0) {
-        free(copy);
+    /* the buffer becomes the entry's key (freed by jxv_group_names_free) */
+    struct jxv_number_slot *e = &g->number_slots[g->nnumbers];
+    e->vkey = vk.data;
+    e->slot = nm->slot;
+    e->slot_len = nm->slot_len;
+    if (jxv__map_put(&g->numbers, vk.data, vk.len, (void *)(uintptr_t)(g->nnumbers + 1)) < 0) {
+        jxv__buf_free(&vk);
         return jxv_fail(rep, JXV_RULE_SLOT_NAME, g->gpath, "", 0, "out of memory");
     }
-    g->number_texts[g->nnumbers++] = copy;
+    g->nnumbers++;
     return 0;
 }
 

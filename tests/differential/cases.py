@@ -128,6 +128,77 @@ def make_known() -> list[dict]:
     return made
 
 
+def make_keys_equal_by_value() -> list[dict]:
+    """Hand-made cases of the open list's "keys equal by value through a reference" (session
+    8): a dict key(i) that is a reference whose target equals another key of the dict. Both
+    refuse with duplicate-slot; the NaN case loads (a NaN is no other NaN's key)."""
+    import h5py
+    made = []
+
+    def case(name, what, expect="refuse:duplicate-slot"):
+        made.append({"file": name, "what": what, "expect": expect})
+        return os.path.join(CASES, name)
+
+    def v2_dict(path, items):
+        with h5py.File(path, "w", track_order=True) as f:
+            _text(f, "JAXON_VERSION", "2.1.0")
+            g = f.create_group("JAXON_ROOT", track_order=True)
+            for name, value in items:
+                if isinstance(value, str):
+                    _text(g, name, value)
+                elif isinstance(value, tuple):  # (data, dtype): the node's dataset
+                    g.create_dataset(name.split(":")[0], data=value[0], dtype=value[1])
+                    g.attrs.create(name, np.zeros(0))
+                else:
+                    g.attrs.create(name, value)
+            f.attrs.create("JAXON_ROOT:dict", np.zeros(0))
+
+    ref = "/JAXON_ROOT/'t'"
+    v2_dict(case("found_s8_ref-np-int32-vs-int.h5", "hand-made (session 8): v2 key(2) is a "
+                 "reference to np.int32(3), another key is the int 3"),
+            [("'t'", np.int32(3)), ("3", "None"), ("key(2)", ref), ("value(2)", "None")])
+    v2_dict(case("found_s8_ref-np-longdouble-vs-longdouble.h5", "hand-made (session 8): v2 "
+                 "key(2) and key(3) are references to two np.longdouble(2**63 + 1) nodes "
+                 "(one dict key: NumPy hashes both as the double 2**63)"),
+            [("'t'", np.longdouble(2**63) + 1), ("'u'", np.longdouble(2**63) + 1),
+             ("key(2)", ref), ("value(2)", "None"), ("key(3)", "/JAXON_ROOT/'u'"),
+             ("value(3)", "None")])
+    v2_dict(case("found_s8_ref-np-longdouble-vs-int.h5", "hand-made (session 8): v2 key(2) "
+                 "is a reference to np.longdouble(2**63 + 1), another key the int 2**63 + 1: "
+                 "equal values, but NumPy hashes the long double as the double 2**63, so the "
+                 "dict keeps both", "accept"),
+            [("'t'", np.longdouble(2**63) + 1), (str(2**63 + 1), "None"), ("key(2)", ref),
+             ("value(2)", "None")])
+    v2_dict(case("found_s8_ref-np-complex128-vs-float.h5", "hand-made (session 8): v2 key(2) "
+                 "is a reference to np.complex128(-2.5+0j), another key the float -2.5"),
+            [("'t'", np.complex128(-2.5)), ("-2.5", "None"), ("key(2)", ref),
+             ("value(2)", "None")])
+    v2_dict(case("found_s8_ref-np-float64-nan.h5", "hand-made (session 8): v2 key(2) is a "
+                 "reference to np.float64(nan), another key the float nan: two NaN objects, "
+                 "two keys", "accept"),
+            [("'t'", np.float64("nan")), ("nan", "None"), ("key(2)", ref),
+             ("value(2)", "None")])
+    v2_dict(case("found_s8_ref-bytes-vs-np-bytes.h5", "hand-made (session 8): v2 key(2) is a "
+                 "reference to bytes b'ab', key(1) is np.bytes_(b'ab')"),
+            [("'t':bytes", (np.void(b"ab"), None)),
+             ("key(1):numpy.bytes_", (np.bytes_(b"ab"), None)), ("value(1)", "None"),
+             ("key(2)", ref), ("value(2)", "None")])
+    with _v1(case("found_s8_ref-tuple-vs-tuple.h5", "hand-made (session 8): v1 key(2):ref is "
+                  "a reference to the tuple (1, 'a'), key(1) the tuple (True, 'a')")) as f:
+        g = f.create_group("JAXON_ROOT", track_order=True)
+        for slot, first in (("'t'", "int(1)"), ("key(1)", "bool(True)")):
+            t = g.create_group(slot, track_order=True)
+            _text(t, "0", first)
+            _text(t, "1", "'a'")
+            _text(g, slot, "tuple")
+            if slot == "key(1)":
+                _text(g, "value(1)", "None")
+        _text(g, "key(2):ref", ref)
+        _text(g, "value(2)", "None")
+        _text(f, "JAXON_ROOT", "dict")
+    return made
+
+
 # ---- regression cases from a run -----------------------------------------------------------
 
 def add_from_keep(keep: str):
@@ -214,7 +285,7 @@ def check_all(verbose=False) -> list[str]:
 
 if __name__ == "__main__":
     entries = {e["file"]: e for e in read_manifest()}
-    for e in make_known():
+    for e in make_known() + make_keys_equal_by_value():
         entries[e["file"]] = {**entries.get(e["file"], {}), **e}
     write_manifest(list(entries.values()))
     print(f"{len(entries)} cases in {MANIFEST}")

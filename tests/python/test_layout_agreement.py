@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 import jaxon
-from v1_writer import new_file, text_attr
+from v1_writer import new_file, text_attr, typed_attr
 
 VALIDATE = os.environ.get("JAXON_VALIDATE")
 
@@ -310,3 +310,126 @@ def test_big_endian_long_double_is_refused(path):
         jaxon.load(path)
     assert e.value.rule == "dataset", str(e.value)
     assert "dataset" in validator_rules(path)
+
+
+# ---- keys equal by value, through a reference or a key(i) node (closed in session 8) -------
+# A Python dict takes 1, 1.0, True, 1+0j and np.int64(1) for one key, 'a' and np.str_('a'),
+# b'a' and np.bytes_(b'a'), equal tuples, set-equal frozensets: the loader refuses the entry
+# that does not grow the dict and the validator compares the keys' values (layout/jxv_keys.c).
+
+def dict_file(path, version, items):
+    """A dict at the root: items are (name, value), value a str (text; None: the v2 E) or
+    NumPy data written as h5py writes it; ("dataset", data, v1 text[, dtype]) adds a dataset
+    named like the slot, (tag, [(name, text)…]) a container group."""
+    put_text = text_attr if version == 1 else v2_put
+    with h5py.File(path, "w", track_order=True) as f:
+        if version == 2:
+            v2_put(f, "JAXON_VERSION", "2.0.0")
+        g = f.create_group("JAXON_ROOT", track_order=True)
+        for name, value in items:
+            slot = name.split(":")[0]
+            if isinstance(value, tuple) and value[0] == "dataset":
+                g.create_dataset(slot, data=value[1], dtype=value[3] if len(value) > 3 else None)
+                put_text(g, name, None if version == 2 else value[2])
+            elif isinstance(value, tuple):
+                sub = g.create_group(slot, track_order=True)
+                for n, t in value[1]:
+                    put_text(sub, n, t)
+                put_text(g, name, None if version == 2 else value[0])
+            elif value is None or isinstance(value, str):
+                put_text(g, name, value)
+            else:
+                typed_attr(g, name, value)
+        if version == 1:
+            text_attr(f, "JAXON_ROOT", "dict")
+        else:
+            v2_put(f, "JAXON_ROOT:dict", None)
+
+
+LONG_DOUBLE = np.dtype(np.longdouble).itemsize == 16
+BIG = np.longdouble(2**63) + np.longdouble(1)  # no double: NumPy hashes it as 2.0**63
+
+EQUAL_KEYS = {
+    "np.int64 key(i) and int slot": (1, [("int(1)", "None"), ("key(1)", np.int64(1)),
+                                         ("value(1)", "None")]),
+    "np.bool_ key(i) and float slot": (1, [("float(1.0)", "None"), ("key(1)", np.bool_(True)),
+                                           ("value(1)", "None")]),
+    "np.float16 key(i) and float slot": (1, [("float(0.5)", "None"),
+                                             ("key(1)", np.float16(0.5)), ("value(1)", "None")]),
+    "np.complex64 with zero imaginary part": (1, [("int(-2)", "None"),
+                                                  ("key(1)", np.complex64(-2)),
+                                                  ("value(1)", "None")]),
+    "float key(i) and int slot": (1, [("int(1180591620717411303424)", "None"),
+                                      ("key(1)", "float(1.1805916207174113e+21)"),
+                                      ("value(1)", "None")]),
+    "reference to a string": (1, [("'t'", "'a'"), ("'a'", "None"),
+                                  ("key(2):ref", "/JAXON_ROOT/'t'"), ("value(2)", "None")]),
+    "equal tuples": (1, [("key(0)", ("tuple", [("0", "int(1)"), ("1", "'a'")])),
+                         ("value(0)", "None"),
+                         ("key(1)", ("tuple", [("0", "bool(True)"), ("1", "'a'")])),
+                         ("value(1)", "None")]),
+    "set-equal frozensets": (1, [("key(0)", ("frozenset", [("0", "int(1)"), ("1", "int(2)")])),
+                                 ("value(0)", "None"),
+                                 ("key(1)", ("frozenset", [("0", "int(2)"),
+                                                           ("1", "float(1.0)")])),
+                                 ("value(1)", "None")]),
+    "equal bytes": (1, [("key(0):bytes", np.frombuffer(b"ab", np.uint8)), ("value(0)", "None"),
+                        ("key(1)", ("dataset", np.frombuffer(b"ab", np.uint8), "bytes")),
+                        ("value(1)", "None")]),
+    "empty ranges": (1, [("range(0,0)", "None"), ("key(1)", "range(5,3)"),
+                         ("value(1)", "None")]),
+    "float and complex slots": (1, [("float(0.5)", "None"), ("complex(0.5+0j)", "None")]),
+    "v2 reference to a np.float64": (2, [("'t'", np.float64(-0.0)), ("0", "None"),
+                                         ("key(2)", "/JAXON_ROOT/'t'"), ("value(2)", "None")]),
+    "v2 reference to a np.uint64": (2, [("'t'", np.uint64(2**64 - 1)),
+                                        (str(2**64 - 1), "None"),
+                                        ("key(2)", "/JAXON_ROOT/'t'"), ("value(2)", "None")]),
+    "v2 references to one NaN node": (2, [("'t'", np.float64("nan")),
+                                          ("key(1)", "/JAXON_ROOT/'t'"), ("value(1)", "None"),
+                                          ("key(2)", "/JAXON_ROOT/'t'"), ("value(2)", "None")]),
+    "v2 long doubles of one value": (2, [("'t'", BIG), ("'u'", BIG),
+                                         ("key(2)", "/JAXON_ROOT/'t'"), ("value(2)", "None"),
+                                         ("key(3)", "/JAXON_ROOT/'u'"), ("value(3)", "None")]),
+    "v2 np.str_ and str": (2, [("'zz'", "None"),
+                               ("key(1):numpy.str_", ("dataset", np.bytes_(b"zz"), None,
+                                                      h5py.string_dtype("utf-8", 2))),
+                               ("value(1)", "None")]),
+}
+
+DISTINCT_KEYS = {
+    "np.float32(0.1) and 0.1": (2, [("'t'", np.float32(0.1)), ("0.1", "None"),
+                                    ("key(2)", "/JAXON_ROOT/'t'"), ("value(2)", "None")]),
+    "float(2**53) and 2**53 + 1": (1, [(f"int({2**53 + 1})", "None"),
+                                       ("key(1)", np.float64(2**53)), ("value(1)", "None")]),
+    "NaN nodes": (2, [("'t'", np.float64("nan")), ("nan", "None"),
+                      ("key(2)", "/JAXON_ROOT/'t'"), ("value(2)", "None")]),
+    "long double and the int of its value": (2, [("'t'", BIG), (str(2**63 + 1), "None"),
+                                                 ("key(2)", "/JAXON_ROOT/'t'"),
+                                                 ("value(2)", "None")]),
+    "complex with an imaginary part": (2, [("'t'", np.complex128(1 + 1e-300j)), ("1", "None"),
+                                           ("key(2)", "/JAXON_ROOT/'t'"), ("value(2)", "None")]),
+    "bytes and str": (1, [("'ab'", "None"), ("key(1):bytes", np.frombuffer(b"ab", np.uint8)),
+                          ("value(1)", "None")]),
+    "tuple and frozenset": (1, [("key(0)", ("tuple", [("0", "int(1)")])), ("value(0)", "None"),
+                                ("key(1)", ("frozenset", [("0", "int(1)")])),
+                                ("value(1)", "None")]),
+}
+
+
+@pytest.mark.parametrize("case", EQUAL_KEYS)
+def test_dict_keys_equal_by_value_are_one_key(path, case):
+    version, items = EQUAL_KEYS[case]
+    if "long double" in case and not LONG_DOUBLE:
+        pytest.skip("no 16-byte long double here")
+    dict_file(path, version, items)
+    assert_both_refuse(path, "duplicate-slot")
+
+
+@pytest.mark.parametrize("case", DISTINCT_KEYS)
+def test_dict_keys_python_keeps_apart_load(path, case):
+    version, items = DISTINCT_KEYS[case]
+    if "long double" in case and not LONG_DOUBLE:
+        pytest.skip("no 16-byte long double here")
+    dict_file(path, version, items)
+    jaxon.load(path)
+    assert validator_rules(path) == set()

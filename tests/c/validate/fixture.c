@@ -121,6 +121,11 @@ static void scalar(hid_t loc, const char *name, hid_t type, const void *v)
     H5Sclose(s);
 }
 
+void fx_scalar(hid_t loc, const char *name, hid_t type, const void *v)
+{
+    scalar(loc, name, type, v);
+}
+
 void fx_i64(hid_t loc, const char *name, long long v) { scalar(loc, name, H5T_STD_I64LE, &v); }
 void fx_f64(hid_t loc, const char *name, double v) { scalar(loc, name, H5T_IEEE_F64LE, &v); }
 void fx_f32(hid_t loc, const char *name, float v) { scalar(loc, name, H5T_IEEE_F32LE, &v); }

@@ -26,6 +26,8 @@ void fx_f64(hid_t loc, const char *name, double v);
 void fx_f32(hid_t loc, const char *name, float v);
 void fx_bool(hid_t loc, const char *name, int v);
 void fx_c128(hid_t loc, const char *name, double re, double im);
+/* A scalar attribute of any datatype; v in the memory layout of type. */
+void fx_scalar(hid_t loc, const char *name, hid_t type, const void *v);
 void fx_i64vec(hid_t loc, const char *name, const long long *v, size_t n);
 void fx_f64vec(hid_t loc, const char *name, const double *v, size_t n);
 void fx_u8vec(hid_t loc, const char *name, const unsigned char *v, size_t n);
