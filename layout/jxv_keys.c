@@ -502,12 +502,14 @@ static uint32_t deep_id(kctx *k, cnode *t)
     for (ch = t->children; ch; ch = ch->next) { /* newest first: fill from the end */
         cnode *e = deref(ch);
         /* unresolved, or a cycle through references (ref-target's): by identity */
-        uint32_t id = !e ? identity(k->c, ch, 'X') : e->vid == VID_BUSY ? identity(k->c, e, 'X') : e->vid;
+        uint32_t id = !e                   ? identity(k->c, ch, 'X')
+                      : e->vid == VID_BUSY ? identity(k->c, e, 'X')
+                                           : e->vid;
         if (id == VID_NONE)
             return VID_NONE;
         k->elems[--i] = id;
     }
-    if (t->deep == DEEP_SET) { /* set equality: the distinct elements, in any order */
+    if (t->deep == DEEP_SET && m > 1) { /* set equality: the distinct elements, any order */
         qsort(k->elems, m, sizeof *k->elems, cmp_u32);
         size_t u = 0;
         for (i = 0; i < m; i++)
@@ -620,7 +622,8 @@ static int check_dict(kctx *k, cnode *dict)
             goto done;
         uintptr_t earlier = (uintptr_t)jxv__map_get(&seen, (const char *)&ids[i], sizeof *ids);
         if (!earlier) {
-            if (jxv__map_put(&seen, (const char *)&ids[i], sizeof *ids, (void *)(uintptr_t)(i + 1)) < 0)
+            void *pos = (void *)(uintptr_t)(i + 1);
+            if (jxv__map_put(&seen, (const char *)&ids[i], sizeof *ids, pos) < 0)
                 goto done;
             continue;
         }

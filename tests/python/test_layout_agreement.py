@@ -433,3 +433,24 @@ def test_dict_keys_python_keeps_apart_load(path, case):
     dict_file(path, version, items)
     jaxon.load(path)
     assert validator_rules(path) == set()
+
+
+@pytest.mark.parametrize("case", ["datetime64", "timedelta64", "numpy.void",
+                                  "reference to a numpy.void"])
+def test_numpy_kinds_whose_equality_surprises_are_no_dict_keys(path, case):
+    # NumPy's datetime64/timedelta64 compare with ints in their own way, but no Jaxon file
+    # holds one as a key: h5py's tagged opaque is no numeric scalar for either side
+    # (value-type); numpy.void never hashes (unhashable-key), through a reference too
+    if case in ("datetime64", "timedelta64"):
+        x = np.array(np.datetime64(1, "D") if case == "datetime64" else np.timedelta64(1, "s"))
+        dict_file(path, 1, [("int(1)", "None"), ("key(1)", x.view(h5py.opaque_dtype(x.dtype))),
+                            ("value(1)", "None")])
+        rule = "value-type"
+    else:
+        void = ("dataset", np.void(b"\x01\x00"), None)
+        items = ([("key(0):numpy.void", void), ("value(0)", "None")] if case == "numpy.void"
+                 else [("'t':numpy.void", void), ("key(1)", "/JAXON_ROOT/'t'"),
+                       ("value(1)", "None")])
+        dict_file(path, 2, items)
+        rule = "unhashable-key"
+    assert_both_refuse(path, rule)

@@ -325,6 +325,18 @@ static void v2_numpy_str_equal_to_a_string_slot(hid_t f)
     V2_DICT(fx_text(g, "'zz'", "None"); fx_dset_str(g, "key(1)", "zz", 1);
             fx_E(g, "key(1):numpy.str_"); fx_text(g, "value(1)", "None"));
 }
+static void empty_tuple_beside_an_empty_frozenset(hid_t f)
+{
+    V1_DICT(hid_t t = fx_group(g, "key(0)"); fx_close(t); fx_text(g, "key(0)", "tuple");
+            fx_text(g, "value(0)", "None"); hid_t s = fx_group(g, "key(1)"); fx_close(s);
+            fx_text(g, "key(1)", "frozenset"); fx_text(g, "value(1)", "None"));
+}
+static void empty_frozensets(hid_t f)
+{
+    V1_DICT(hid_t t = fx_group(g, "key(0)"); fx_close(t); fx_text(g, "key(0)", "frozenset");
+            fx_text(g, "value(0)", "None"); hid_t s = fx_group(g, "key(1)"); fx_close(s);
+            fx_text(g, "key(1)", "frozenset"); fx_text(g, "value(1)", "None"));
+}
 static void simple_slots_float_and_complex(hid_t f)
 {
     V1_DICT(fx_text(g, "float(0.5)", "None"); fx_text(g, "complex(0.5+0j)", "None"));
@@ -353,6 +365,7 @@ static void checker_should_refuse_dict_keys_equal_by_value(void)
     CHECK_DUPLICATE(v2_numpy_str_equal_to_a_string_slot);
     CHECK_DUPLICATE(simple_slots_float_and_complex);
     CHECK_DUPLICATE(simple_slots_empty_ranges);
+    CHECK_DUPLICATE(empty_frozensets);
 }
 
 static void checker_should_accept_keys_python_keeps_apart(void)
@@ -362,6 +375,7 @@ static void checker_should_accept_keys_python_keeps_apart(void)
     CHECK_CLEAN(tuple_keys_in_another_order);
     CHECK_CLEAN(bytes_key_beside_the_string_of_its_text);
     CHECK_CLEAN(nan_keys_of_two_nodes);
+    CHECK_CLEAN(empty_tuple_beside_an_empty_frozenset);
 }
 
 int main(void)
