@@ -622,14 +622,24 @@ static herr_t stripped_link_cb(hid_t loc, const char *name, const H5L_info2_t *i
     return 1;
 }
 
+hid_t jxv__chk_open_stripped(chk *c, hid_t gid, const char *slot, size_t slot_len,
+                             H5O_type_t want, H5O_info2_t *oi, char **raw)
+{
+    stripped_find f = {c, slot, slot_len, want, H5I_INVALID_HID, oi, NULL};
+    hsize_t pos = 0;
+    if (memchr(slot, '/', slot_len))
+        return H5I_INVALID_HID; /* a path, not one link name */
+    H5Literate2(gid, H5_INDEX_NAME, H5_ITER_INC, &pos, stripped_link_cb, &f);
+    *raw = f.raw;
+    return f.obj;
+}
+
 static hid_t open_stripped_link(gctx *g, hid_t gid, const descend *d, H5O_type_t want,
                                 H5O_info2_t *oi)
 {
-    stripped_find f = {g->c, d->slot, d->slot_len, want, H5I_INVALID_HID, oi, NULL};
-    hsize_t pos = 0;
-    if (memchr(d->slot, '/', d->slot_len))
-        return H5I_INVALID_HID; /* a path, not one link name */
-    H5Literate2(gid, H5_INDEX_NAME, H5_ITER_INC, &pos, stripped_link_cb, &f);
+    char *raw = NULL;
+    hid_t obj = jxv__chk_open_stripped(g->c, gid, d->slot, d->slot_len, want, oi, &raw);
+    stripped_find f = {g->c, d->slot, d->slot_len, want, obj, oi, raw};
     if (f.obj >= 0 && jxv__map_put(&g->owned, f.raw, strlen(f.raw), f.raw) < 0) {
         H5Oclose(f.obj);
         jxv__chk_oom(g->c, d->where);

@@ -106,6 +106,12 @@ typedef struct chk {
 void *jxv__chk_alloc(chk *c, size_t n);
 /* A copy of [s, s+n) with a NUL after it, in the check's arena. */
 char *jxv__chk_dup(chk *c, const char *s, size_t n);
+/* v2 readers strip link names (spec §4.4): the object of the first hard link of gid (name
+ * order) whose stripped name is the slot, not spelled exactly so, and whose object has the
+ * type want (as pybridge/src/load_v2.c's open_child finds it); *oi filled, *raw its link name
+ * (arena-owned). H5I_INVALID_HID when there is none. */
+hid_t jxv__chk_open_stripped(chk *c, hid_t gid, const char *slot, size_t slot_len,
+                             H5O_type_t want, H5O_info2_t *oi, char **raw);
 /* Marks the check failed (out of memory) and reports it at where; returns -1. */
 int jxv__chk_oom(chk *c, const char *where);
 

@@ -261,29 +261,6 @@ static int numeric_key(const leaf *l, jxv_buf *out)
     }
 }
 
-/* v2 readers find a dataset by its stripped link name when no link has the exact slot
- * (jxv_check.c's open_stripped_link, pybridge/src/load_v2.c's open_child). */
-typedef struct dset_find {
-    const char *slot;
-    size_t slot_len;
-    hid_t obj;
-} dset_find;
-
-static herr_t dset_link_cb(hid_t loc, const char *name, const H5L_info2_t *info, void *ud)
-{
-    dset_find *f = ud;
-    const char *s = name;
-    size_t n = strlen(name);
-    jxv__strip(&s, &n);
-    if (info->type != H5L_TYPE_HARD || n != f->slot_len || memcmp(s, f->slot, n) != 0)
-        return 0;
-    hid_t d = H5Dopen2(loc, name, H5P_DEFAULT);
-    if (d < 0)
-        return 0;
-    f->obj = d;
-    return 1;
-}
-
 static hid_t open_dataset(chk *c, const leaf *l)
 {
     char *slot = jxv__strndup(l->nm.slot, l->nm.slot_len);
@@ -294,11 +271,10 @@ static hid_t open_dataset(chk *c, const leaf *l)
         d = H5I_INVALID_HID;
     }
     free(slot);
-    if (d < 0 && c->layout == JXV_LAYOUT_V2 && !memchr(l->nm.slot, '/', l->nm.slot_len)) {
-        dset_find f = {l->nm.slot, l->nm.slot_len, H5I_INVALID_HID};
-        hsize_t pos = 0;
-        H5Literate2(l->grp, H5_INDEX_NAME, H5_ITER_INC, &pos, dset_link_cb, &f);
-        d = f.obj;
+    if (d < 0 && c->layout == JXV_LAYOUT_V2) { /* v2 readers strip link names (spec §4.4) */
+        char *raw; /* arena-owned */
+        d = jxv__chk_open_stripped(c, l->grp, l->nm.slot, l->nm.slot_len, H5O_TYPE_DATASET,
+                                   &oi, &raw);
     }
     return d;
 }

@@ -249,3 +249,16 @@ void fx_close(hid_t id)
     else
         CHECK(H5Oclose(id));
 }
+
+int fx_check(const char *path, jxv_report *rep, jxv_check_stats *st)
+{
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    H5Pset_vol(fapl, H5VL_NATIVE, NULL);
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, fapl);
+    H5Pclose(fapl);
+    if (f < 0)
+        return -1;
+    int r = jxv_check_file_ex(f, rep, st);
+    H5Fclose(f);
+    return r;
+}

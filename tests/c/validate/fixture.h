@@ -6,6 +6,7 @@
 #define JXV_TEST_FIXTURE_H
 
 #include <hdf5.h>
+#include "jxv.h"
 #include <stddef.h>
 
 /* Path of a fresh file in $JAXON_TEST_TMP (or /tmp); the returned buffer is static per call
@@ -39,5 +40,9 @@ void fx_dset_opaque(hid_t loc, const char *name, const void *v, size_t n);
 void fx_dset_str(hid_t loc, const char *name, const char *text, int utf8);
 void fx_dset_null(hid_t loc, const char *name, hid_t type);
 void fx_close(hid_t id);                             /* any object id */
+/* Reopens the file at path read-only through the native connector (the checker's own view,
+ * not the jaxon connector's) and runs the checker on it: jxv_check_file_ex's result, or -1
+ * when the file does not open. st may be NULL. */
+int fx_check(const char *path, jxv_report *rep, jxv_check_stats *st);
 
 #endif

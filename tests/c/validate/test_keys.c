@@ -134,15 +134,7 @@ static int check(const char *name, writer_fn fn, jxv_report *rep)
     hid_t f = fx_create(path);
     fn(f);
     fx_close(f);
-    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
-    H5Pset_vol(fapl, H5VL_NATIVE, NULL);
-    f = H5Fopen(path, H5F_ACC_RDONLY, fapl);
-    H5Pclose(fapl);
-    if (f < 0)
-        return -1;
-    int r = jxv_check_file(f, rep);
-    H5Fclose(f);
-    return r;
+    return fx_check(path, rep, NULL);
 }
 
 #define CHECK_DUPLICATE(fn)                                                                    \
