@@ -183,8 +183,11 @@ done:
 }
 
 /* Pieces of a hashed direct read: the kernel's copy leaves each in the L2 cache, where the
- * hash reads it again at cache speed instead of memory speed. */
-#define JX_DIRECT_PIECE ((size_t)256 << 10)
+ * hash reads it again at cache speed instead of memory speed. Larger pieces fall partly out
+ * of the cache before they are hashed when the kernel copies into memory that is already
+ * mapped (an array allocator reusing freed memory), smaller ones cost more system calls
+ * than they save (bench/integrity_arrays_results.md). */
+#define JX_DIRECT_PIECE ((size_t)128 << 10)
 
 int jx_dataset_read_crc(hid_t dset, hid_t memtype, void *buf, size_t nbytes, uint32_t *crc)
 {
