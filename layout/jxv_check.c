@@ -52,16 +52,6 @@ int jxv__chk_oom(chk *c, const char *where)
                     "the validator ran out of memory");
 }
 
-/* External links would open other files: a hostile file must not make us do that. */
-static herr_t deny_elink(const char *parent_file, const char *parent_group,
-                         const char *child_file, const char *child_object,
-                         unsigned *acc_flags, hid_t fapl_id, void *op_data)
-{
-    (void)parent_file; (void)parent_group; (void)child_file; (void)child_object;
-    (void)acc_flags; (void)fapl_id; (void)op_data;
-    return -1;
-}
-
 /* ---- one group ------------------------------------------------------------------------ */
 
 typedef struct descend {
@@ -877,7 +867,7 @@ int jxv_check_file_opts(hid_t file_id, jxv_report *rep, jxv_check_stats *stats, 
     H5E_BEGIN_TRY
     {
         c.lapl = H5Pcreate(H5P_LINK_ACCESS);
-        if (c.lapl < 0 || H5Pset_elink_cb(c.lapl, deny_elink, NULL) < 0)
+        if (c.lapl < 0 || H5Pset_elink_cb(c.lapl, jxv__refuse_external_link, NULL) < 0)
             ret = -1;
         if (ret == 0)
             root = H5Gopen2(file_id, "/", H5P_DEFAULT);

@@ -90,6 +90,12 @@ int jxv__map_put(jxv_map *m, const char *key, size_t len, void *value);
  * cannot say. The layout's one iteration order follows from it (spec §10.2.2): creation
  * order when tracked, else increasing name order. */
 int jxv__crt_order_tracked(hid_t gid);
+/* A link access property list callback (H5Pset_elink_cb) that refuses every external link:
+ * a Jaxon file is self-contained, and a hostile one must not make a reader open other files.
+ * The checker, the loader and `jaxon tree` all traverse with it. */
+herr_t jxv__refuse_external_link(const char *parent_file, const char *parent_group,
+                                 const char *child_file, const char *child_object,
+                                 unsigned *acc_flags, hid_t fapl_id, void *op_data);
 /* Inserts key -> value unless the key is there: 1 if it was (nothing changed), 0 inserted,
  * -1 on OOM. One probe where jxv__map_get + jxv__map_put take two. */
 int jxv__map_add(jxv_map *m, const char *key, size_t len, void *value);

@@ -732,6 +732,15 @@ static int map_grow(jxv_map *m)
     return map_grow_to(m, m->cap ? m->cap * 2 : 8); /* many maps are per group and small */
 }
 
+herr_t jxv__refuse_external_link(const char *parent_file, const char *parent_group,
+                                 const char *child_file, const char *child_object,
+                                 unsigned *acc_flags, hid_t fapl_id, void *op_data)
+{
+    (void)parent_file; (void)parent_group; (void)child_file; (void)child_object;
+    (void)acc_flags; (void)fapl_id; (void)op_data;
+    return -1;
+}
+
 int jxv__crt_order_tracked(hid_t gid)
 {
     /* The object header's flag is what H5Pget_attr_creation_order reports from the group's

@@ -1003,17 +1003,10 @@ static PyObject *load_node(Loader *L, hid_t gid, const char *name)
 
 /* ---- entry ---------------------------------------------------------------------------- */
 
-static herr_t refuse_external_link(const char *parent_file_name, const char *parent_group_name,
-                                   const char *child_file_name, const char *child_object_name,
-                                   unsigned *acc_flags, hid_t fapl_id, void *op_data)
-{
-    return -1; /* a Jaxon file is self-contained: never follow links into other files */
-}
-
 static hid_t access_list(hid_t cls)
 {
     hid_t p = H5Pcreate(cls);
-    if (p >= 0 && H5Pset_elink_cb(p, refuse_external_link, NULL) < 0) {
+    if (p >= 0 && H5Pset_elink_cb(p, jxv__refuse_external_link, NULL) < 0) {
         H5Pclose(p);
         p = -1;
     }

@@ -918,15 +918,6 @@ static int number_shared(Tw *t, PyObject *root, PyObject *pairs)
 
 /* ---- entry point ----------------------------------------------------------------------- */
 
-static herr_t deny_elink(const char *parent_file, const char *parent_group,
-                         const char *child_file, const char *child_object,
-                         unsigned *acc_flags, hid_t fapl_id, void *op_data)
-{
-    (void)parent_file; (void)parent_group; (void)child_file; (void)child_object;
-    (void)acc_flags; (void)fapl_id; (void)op_data;
-    return -1;
-}
-
 /* The version text of a v2 file's JAXON_VERSION ("2.1.0"), "?" when unreadable. */
 static PyObject *v2_version(hid_t root)
 {
@@ -1048,7 +1039,7 @@ PyObject *jx_tree(PyObject *module, PyObject *args, PyObject *kwargs)
      * HDF5_VOL_CONNECTOR says (jaxon-validate does the same) */
     fapl = H5Pcreate(H5P_FILE_ACCESS);
     t.lapl = H5Pcreate(H5P_LINK_ACCESS);
-    if (fapl < 0 || t.lapl < 0 || H5Pset_elink_cb(t.lapl, deny_elink, NULL) < 0 ||
+    if (fapl < 0 || t.lapl < 0 || H5Pset_elink_cb(t.lapl, jxv__refuse_external_link, NULL) < 0 ||
         H5Pset_vol(fapl, H5VL_NATIVE, NULL) < 0 ||
         (data ? H5Pset_fapl_core(fapl, 1 << 20, 0) < 0 ||
                     H5Pset_file_image(fapl, PyBytes_AS_STRING(data),
