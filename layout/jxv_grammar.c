@@ -375,17 +375,25 @@ static int split_arg(const char *p, size_t pl, const char **tag, size_t *tl, con
     return 0;
 }
 
+size_t jxv__typeinfo_piece(const char *text, size_t len, size_t i, const char **piece,
+                          size_t *piece_len)
+{
+    size_t j = i;
+    while (j < len && text[j] != '#')
+        j++;
+    *piece = text + i;
+    *piece_len = j - i;
+    jxv__strip(piece, piece_len);
+    return j;
+}
+
 int jxv__parse_typeinfo_v2(const char *text, size_t len, jxv_nodeinfo *info, const char *where,
                            jxv_report *rep)
 {
     size_t i = 0, piece = 0;
     while (i <= len) {
-        size_t j = i;
-        while (j < len && text[j] != '#')
-            j++;
-        const char *p = text + i;
-        size_t pl = j - i;
-        jxv__strip(&p, &pl);
+        const char *p;
+        size_t pl, j = jxv__typeinfo_piece(text, len, i, &p, &pl);
         const char *tag, *arg;
         size_t tl, al;
         if (split_arg(p, pl, &tag, &tl, &arg, &al) < 0)

@@ -90,6 +90,10 @@ int jxv__map_put(jxv_map *m, const char *key, size_t len, void *value);
  * cannot say. The layout's one iteration order follows from it (spec §10.2.2): creation
  * order when tracked, else increasing name order. */
 int jxv__crt_order_tracked(hid_t gid);
+/* The piece of a v2 typeinfo chain "tag#marshal#…" (spec §4.3) that starts at i, stripped as
+ * the v2 reader strips it, in *piece; returns the index of the '#' that ends it (or len). */
+size_t jxv__typeinfo_piece(const char *text, size_t len, size_t i, const char **piece,
+                          size_t *piece_len);
 /* A link access property list callback (H5Pset_elink_cb) that refuses every external link:
  * a Jaxon file is self-contained, and a hostile one must not make a reader open other files.
  * The checker, the loader and `jaxon tree` all traverse with it. */

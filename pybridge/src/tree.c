@@ -266,22 +266,16 @@ static int key_and_path(Gw *g, PyObject *node, const jxv_name *nm)
 static PyObject *class_tags(const char *tags, size_t n)
 {
     PyObject *list = PyList_New(0);
-    for (size_t i = 0; list && i < n;) {
-        if (tags[i] == '#') {
-            i++;
-            continue;
-        }
-        size_t j = i;
-        while (j < n && tags[j] != '#')
-            j++;
-        const char *p = tags + i;
-        size_t pl = j - i;
-        jxv__strip(&p, &pl);
+    for (size_t i = 0, j; list && i < n; i = j + 1) {
+        const char *p;
+        size_t pl;
+        j = jxv__typeinfo_piece(tags, n, i, &p, &pl);
+        if (j == i)
+            continue; /* the '#' before each tag */
         PyObject *s = strn(p, pl);
         if (!s || PyList_Append(list, s) < 0)
             Py_CLEAR(list);
         Py_XDECREF(s);
-        i = j;
     }
     if (!list)
         return NULL;
