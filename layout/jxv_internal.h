@@ -216,6 +216,9 @@ const char *jxv__check_float_value(const char *s, size_t len, char *msg, size_t 
                                    double *value);
 /* CPython's repr of a complex number. */
 const char *jxv__check_complex_repr(const char *s, size_t len, char *msg, size_t cap);
+/* The index of the operator between the real and imaginary parts of a complex repr's body
+ * (the text before its 'j'), or 0 for a pure imaginary number. */
+size_t jxv__complex_operator(const char *s, size_t body);
 /* The members of range(…)/slice(…): ints, and None for slices. */
 const char *jxv__check_members(const char *s, size_t len, int is_slice, char *msg, size_t cap);
 /* word(…): *inner is the text between the parentheses. */

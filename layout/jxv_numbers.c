@@ -652,6 +652,15 @@ static const char *check_complex_part(const char *s, size_t len, int unsigned_pa
     return NULL;
 }
 
+size_t jxv__complex_operator(const char *s, size_t body)
+{
+    /* the last '+'/'-' that is not at the start and not after an 'e' */
+    for (size_t i = body; i-- > 1;)
+        if ((s[i] == '+' || s[i] == '-') && s[i - 1] != 'e')
+            return i;
+    return 0;
+}
+
 /* python-complex-repr without the outer parentheses: "2j", "-1j", "5+1j", "-0-1j". */
 const char *jxv__check_complex_repr(const char *s, size_t len, char *msg, size_t cap)
 {
@@ -667,15 +676,7 @@ const char *jxv__check_complex_repr(const char *s, size_t len, char *msg, size_t
                            "e.g. 2j or 5+1j");
         return msg;
     }
-    size_t body = len - 1;
-    /* the operator is the last '+'/'-' that is not at the start and not after an 'e' */
-    size_t op = 0;
-    for (size_t i = body; i-- > 1;) {
-        if ((s[i] == '+' || s[i] == '-') && s[i - 1] != 'e') {
-            op = i;
-            break;
-        }
-    }
+    size_t body = len - 1, op = jxv__complex_operator(s, body);
     if (op == 0)
         return check_complex_part(s, body, 0, msg, cap);
     if (check_complex_part(s, op, 0, msg, cap))

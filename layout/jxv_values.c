@@ -147,14 +147,7 @@ static int complex_text_key(jxv_buf *b, const char *s, size_t n)
 {
     if (n < 2 || s[n - 1] != 'j')
         return 0;
-    size_t body = n - 1, op = 0;
-    /* the operator is the last '+'/'-' that is not at the start and not after an 'e' */
-    for (size_t i = body; i-- > 1;) {
-        if ((s[i] == '+' || s[i] == '-') && s[i - 1] != 'e') {
-            op = i;
-            break;
-        }
-    }
+    size_t body = n - 1, op = jxv__complex_operator(s, body);
     double re = 0.0, im;
     if (op == 0 ? !parse_double(s, body, &im)
                 : !parse_double(s, op, &re) || !parse_double(s + op, body - op, &im))
