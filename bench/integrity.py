@@ -6,7 +6,8 @@
 
 BUILD_DIR is the CMake build directory of the commit before integrity (its python/ package
 and connector plugin are used as they are). For each workload, rounds alternate between
-the builds so that drift on a busy machine hits both alike; each round runs save and load
+the builds (each round starting with the next variant) so that drift on a busy machine
+hits them alike; each round runs save and load
 in fresh processes (N timed calls each, only the library call timed), and for this build
 also save(checksums=False) + load(verify=False). Reported: medians over all calls, and the
 ratio this/baseline computed round by round (median of the per-round median ratios).
@@ -187,7 +188,12 @@ def main(argv=None):
             res = {v: {"save": [], "load": [], "save_cpu": [], "load_cpu": [], "rounds": []}
                    for v in variants}
             for rnd in range(args.rounds):
-                for v, (build, skw, lkw) in variants.items():
+                # each round starts with the next variant: whichever runs at a fixed place
+                # in the round would meet the machine's drift (memory state, the other
+                # core's jobs) alike in every round, and its ratios would carry the bias
+                order = list(variants.items())
+                order = order[rnd % len(order):] + order[:rnd % len(order)]
+                for v, (build, skw, lkw) in order:
                     path = os.path.join(tmp, f"{wl}.h5")
                     e = envs.get(v)
                     s = run_child(build, wl, args.scale, args.runs, path, "save", skw, e)
@@ -223,7 +229,7 @@ def write_report(args, results, variants):
              f"Baseline: {args.baseline_desc}. Times: medians of all "
              f"{args.rounds} x {args.runs} calls (min-max); ratio: the variant's fastest call "
              "of a process over the baseline's, median over the rounds (rounds alternate the "
-             "builds); CPU counts every thread of the process (the CRC's helper threads too). "
+             "builds, each round starting with the next variant); CPU counts every thread of the process (the CRC's helper threads too). "
              "The ratios to \"opted out\" compare within this build (checksums=False / "
              "verify=False): the cost of integrity alone, when the baseline differs in more "
              "than integrity.", ""]
