@@ -7,8 +7,8 @@
 BUILD_DIR is the CMake build directory of the commit before integrity (its python/ package
 and connector plugin are used as they are). For each workload, rounds alternate between
 the builds (each round starting with the next variant) so that drift on a busy machine
-hits them alike; each round runs save and load
-in fresh processes (N timed calls each, only the library call timed), and for this build
+hits them alike; each round runs save and load in fresh processes (N timed calls each,
+only the library call timed), and for this build
 also save(checksums=False) + load(verify=False). Reported: medians over all calls, and the
 ratio this/baseline computed round by round (median of the per-round median ratios).
 The workloads are bench/workloads.py's, at full size. --crc-impl NAME adds a variant: this
@@ -229,7 +229,8 @@ def write_report(args, results, variants):
              f"Baseline: {args.baseline_desc}. Times: medians of all "
              f"{args.rounds} x {args.runs} calls (min-max); ratio: the variant's fastest call "
              "of a process over the baseline's, median over the rounds (rounds alternate the "
-             "builds, each round starting with the next variant); CPU counts every thread of the process (the CRC's helper threads too). "
+             "builds, each round starting with the next variant); CPU counts every thread of "
+             "the process (the CRC's helper threads too). "
              "The ratios to \"opted out\" compare within this build (checksums=False / "
              "verify=False): the cost of integrity alone, when the baseline differs in more "
              "than integrity.", ""]
