@@ -129,14 +129,23 @@ static int int_text_key(jxv_buf *b, const char *s, size_t n)
     return 1;
 }
 
+/* [s, s+n) as a C string in tmp[0:cap] for the C library's parsers; 0 when empty or too long
+ * for any number they should take. */
+static int as_cstr(char *tmp, size_t cap, const char *s, size_t n)
+{
+    if (n == 0 || n >= cap)
+        return 0;
+    memcpy(tmp, s, n);
+    tmp[n] = '\0';
+    return 1;
+}
+
 /* strtod of [s, s+n) when it takes the whole text; 0 if it does not. */
 static int parse_double(const char *s, size_t n, double *out)
 {
     char tmp[80];
-    if (n == 0 || n >= sizeof tmp)
+    if (!as_cstr(tmp, sizeof tmp, s, n))
         return 0;
-    memcpy(tmp, s, n);
-    tmp[n] = '\0';
     char *end;
     *out = strtod(tmp, &end);
     return end == tmp + n;
@@ -159,10 +168,8 @@ static int complex_text_key(jxv_buf *b, const char *s, size_t n)
 static int parse_i64(const char *s, size_t n, int64_t *out)
 {
     char tmp[32];
-    if (n == 0 || n >= sizeof tmp)
+    if (!as_cstr(tmp, sizeof tmp, s, n))
         return 0;
-    memcpy(tmp, s, n);
-    tmp[n] = '\0';
     char *end;
     errno = 0;
     long long v = strtoll(tmp, &end, 10);
